@@ -1,0 +1,83 @@
+"""What every command shares: one-line errors with exit 2, warnings, JSON output."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from detente.errors import DetenteError, RepairWarning
+
+__all__ = ["EXIT_BAD_INPUT", "console", "err_console", "guarded", "print_json", "to_plain"]
+
+EXIT_BAD_INPUT = 2
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a command: repair warnings go to stderr; a ``DetenteError`` becomes one line, exit 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RepairWarning)
+            try:
+                result = func(*args, **kwargs)
+            except DetenteError as exc:
+                _show_warnings(caught)
+                err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+        _show_warnings(caught)
+        return result
+
+    return wrapper
+
+
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        if issubclass(w.category, RepairWarning):
+            err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+        else:  # pragma: no cover - other warnings pass through unchanged
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def to_plain(obj: Any) -> Any:  # noqa: PLR0911 - one branch per type
+    """A JSON-ready copy of a result object (dataclasses, numpy values, paths, enums)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return to_plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """Print ``obj`` as JSON on stdout (machine output: no colours, no wrapping)."""
+    sys.stdout.write(json.dumps(to_plain(obj), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,159 @@
+"""Scenario commands: ``scenarios``, ``show``, ``validate``, ``convert``, ``schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from detente.cli._common import console, guarded, print_json
+from detente.scenario import builtin_names, load_scenario, save_scenario
+from detente.scenario.formats.native import json_schema
+from detente.scenario.io import builtin_path
+from detente.scenario.model import AdditivePreferences, Scenario, issue_value_table
+from detente.space import OutcomeSpace
+
+__all__ = ["register"]
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(help="A scenario file (.yaml/.json/.xml), a GENIUS folder or a built-in name."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the scenario commands to ``app``."""
+    app.command("scenarios")(scenarios)
+    app.command("show")(show)
+    app.command("validate")(validate)
+    app.command("convert")(convert)
+    app.command("schema")(schema)
+
+
+@guarded
+def scenarios(as_json: JsonOpt = False) -> None:
+    """List the built-in scenarios."""
+    rows = []
+    for name in builtin_names():
+        scenario = load_scenario(builtin_path(name))
+        rows.append(
+            {"name": name, "title": scenario.title, "parties": ", ".join(scenario.party_names)}
+        )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Built-in scenarios")
+    table.add_column("name", style="bold")
+    table.add_column("title")
+    table.add_column("parties")
+    for row in rows:
+        table.add_row(row["name"], row["title"], row["parties"])
+    console.print(table)
+
+
+@guarded
+def show(scenario: ScenarioArg, as_json: JsonOpt = False) -> None:
+    """Show a scenario: parties, issues and options, weights and values."""
+    model = load_scenario(scenario)
+    if as_json:
+        print_json(model.model_dump(mode="json"))
+        return
+    render_scenario(model)
+
+
+@guarded
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario; exit 2 with the first problem found, naming file and field."""
+    model = load_scenario(scenario)
+    space = OutcomeSpace.from_scenario(model)
+    console.print(
+        f"[green]valid[/]: {model.name}: {len(model.parties)} parties, {len(model.issues)} issues, "
+        f"{space.size:,} outcomes"
+    )
+
+
+@guarded
+def convert(
+    source: ScenarioArg,
+    target: Annotated[
+        Path,
+        typer.Argument(
+            help="Output: .yaml/.json (native), .xml or a folder (GENIUS), *.geniusweb."
+        ),
+    ],
+) -> None:
+    """Convert a scenario between formats; the format follows each path."""
+    model = load_scenario(source)
+    written = save_scenario(model, target)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@guarded
+def schema() -> None:
+    """Print the JSON Schema of the native scenario format."""
+    console.print_json(json.dumps(json_schema()))
+
+
+def render_scenario(model: Scenario) -> None:
+    """Print a scenario as readable tables."""
+    title = model.title or model.name
+    console.rule(f"[bold]{title}")
+    if model.description:
+        console.print(model.description.strip(), highlight=False)
+    if model.disclaimer:
+        console.print(f"[italic yellow]{model.disclaimer.strip()}[/]", highlight=False)
+    parties = Table(title="Parties")
+    for column in ("party", "role", "alternative (reservation)", "description"):
+        parties.add_column(column)
+    for party in model.parties:
+        note = party.reservation_rationale or ""
+        parties.add_row(
+            f"[bold]{party.name}",
+            party.role.value,
+            f"{party.reservation_value:.2f}" + (f"  [dim]{note}[/]" if note else ""),
+            party.description,
+        )
+    console.print(parties)
+
+    space = OutcomeSpace.from_scenario(model)
+    console.print(_issues_table(model, space))
+    console.print(_weights_table(model, space))
+
+
+def _issues_table(model: Scenario, space: OutcomeSpace) -> Table:
+    issues = Table(title=f"Issues ({space.size:,} possible deals)")
+    issues.add_column("issue", style="bold")
+    issues.add_column("options")
+    for issue in model.issues:
+        issues.add_row(issue.label or issue.name, " | ".join(issue.labels[:12]))
+    return issues
+
+
+def _weights_table(model: Scenario, space: OutcomeSpace) -> Table:
+
+    weights = Table(title="How much each issue matters (weight) and each party's best option")
+    weights.add_column("issue", style="bold")
+    for party in model.parties:
+        weights.add_column(party.name, justify="right")
+    for i, issue in enumerate(model.issues):
+        cells = []
+        for p, party in enumerate(model.parties):
+            prefs = party.preferences
+            if not isinstance(prefs, AdditivePreferences):
+                cells.append("[dim]rule-based[/]")
+                continue
+            total = space.tables[p, i].max()
+            values = issue_value_table(prefs.issues[issue.name], issue)
+            best = issue.labels[int(values.argmax())]
+            red = party.red_lines.get(issue.name)
+            cell = f"{total:.2f}  {best}"
+            if red:
+                cell += f"\n[red]red line: {', '.join(map(str, red))}[/]"
+            cells.append(cell)
+        weights.add_row(issue.label or issue.name, *cells)
+    return weights

@@ -1,0 +1,29 @@
+"""Scenarios: the validated model of a negotiation, and its file formats."""
+
+from detente.scenario.io import builtin_names, load_scenario, save_scenario
+from detente.scenario.model import (
+    AdditivePreferences,
+    DiscreteIssue,
+    IssueValuation,
+    NumericIssue,
+    Option,
+    Party,
+    Role,
+    RuleBasedPreferences,
+    Scenario,
+)
+
+__all__ = [
+    "AdditivePreferences",
+    "DiscreteIssue",
+    "IssueValuation",
+    "NumericIssue",
+    "Option",
+    "Party",
+    "Role",
+    "RuleBasedPreferences",
+    "Scenario",
+    "builtin_names",
+    "load_scenario",
+    "save_scenario",
+]

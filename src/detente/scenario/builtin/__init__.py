@@ -1,0 +1,1 @@
+"""Scenarios shipped with detente, as data files."""

@@ -1,0 +1,1 @@
+"""Readers and writers of scenario files: native YAML/JSON, GENIUS XML, GeniusWeb JSON."""
