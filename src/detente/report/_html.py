@@ -1,0 +1,63 @@
+"""The page shell every report shares: inline CSS, inlined plotly.js, escaped text."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["figure_html", "page", "table_html"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;
+margin:2rem auto;max-width:1100px;
+color:#1f2933;line-height:1.45;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}
+h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #d9e2ec}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
+th,td{border:1px solid #d9e2ec;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f0f4f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#52606d;font-size:.9rem}.warn{color:#8d2b0b}
+"""
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs  # noqa: PLC0415 - optional 'report' extra
+
+    return str(get_plotlyjs())
+
+
+def page(title: str, body: Sequence[str], *, subtitle: str = "", with_plots: bool = True) -> str:
+    """A whole HTML document; ``body`` parts are HTML already escaped by their makers."""
+    script = f"<script>{_plotly_js()}</script>" if with_plots else ""
+    sub = f'<p class="note">{html.escape(subtitle)}</p>' if subtitle else ""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style>{script}</head>"
+        f"<body><h1>{html.escape(title)}</h1>{sub}{''.join(body)}</body></html>\n"
+    )
+
+
+def figure_html(figure: Any, div_id: str) -> str:
+    """A plotly figure as a ``<div>`` that uses the page's inlined plotly.js."""
+    return str(figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id))
+
+
+def table_html(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str = ""
+) -> str:
+    """An HTML table; cells are escaped, numbers right-aligned."""
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, float):
+                cells.append(f'<td class="num">{cell:.3f}</td>')
+            elif isinstance(cell, int):
+                cells.append(f'<td class="num">{cell:,}</td>')
+            else:
+                cells.append(f"<td>{html.escape(str(cell))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
