@@ -329,8 +329,8 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Scenario:
-        _check_unique([i.name for i in self.issues], "issue")
-        _check_unique([p.name for p in self.parties], "party")
+        _check_unique([i.name for i in self.issues], "issue", "issues")
+        _check_unique([p.name for p in self.parties], "party", "parties")
         by_name = {i.name: i for i in self.issues}
         for k, party in enumerate(self.parties):
             here = f"parties[{k}] ({party.name})"
@@ -368,11 +368,12 @@ class Scenario(_Model):
         return [p.name for p in self.parties]
 
 
-def _check_unique(names: list[str], what: str) -> None:
+def _check_unique(names: list[str], what: str, where: str = "") -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise ValueError(f"duplicate {what} name {name!r}")
+            prefix = f"{where}: " if where else ""
+            raise ValueError(f"{prefix}duplicate {what} name {name!r}")
         seen.add(name)
 
 

@@ -7,6 +7,7 @@ by :func:`json_schema`. YAML goes through PyYAML's safe loader only.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,10 @@ from pydantic import ValidationError
 from detente.errors import FormatError, ScenarioError
 from detente.scenario.formats._files import atomic_write_text, read_bytes
 from detente.scenario.model import Scenario
+
+_MODEL_PATH = re.compile(
+    r"^((issues|parties)(?:\[(\d+)\] \([^)]*\))?((?:\.[^:]+)?)): (.*)$", re.DOTALL
+)
 
 __all__ = ["dump_native", "json_schema", "load_native", "parse_native", "save_native"]
 
@@ -57,6 +62,11 @@ def validate_scenario(
         loc = tuple(x for x in first["loc"] if not _is_union_tag(x))
         field = ".".join(str(x) for x in loc) or None
         message = str(first["msg"]).removeprefix("Value error, ")
+        found = _MODEL_PATH.match(message) if not loc else None
+        if found:  # a cross-check error: its message starts with the path it concerns
+            field, message = found.group(1), found.group(5)
+            index = (int(found.group(3)),) if found.group(3) else ()
+            loc = (found.group(2), *index, *[x for x in found.group(4).split(".") if x])
         line = _nearest_line(lines or {}, loc)
         extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ScenarioError(message + extra, source=source, field=field, line=line) from None

@@ -1,0 +1,205 @@
+"""Bad input through the CLI: exit 2, one line naming file and field (and line), no traceback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from detente.cli import app
+from detente.scenario.formats._files import MAX_FILE_BYTES
+from detente.scenario.formats.native import dump_native
+from detente.scenario.io import load_scenario
+
+runner = CliRunner()
+DATA = Path(__file__).parents[1] / "data"
+
+GOOD = """\
+name: talks
+issues:
+  - name: scope
+    options: [trial, extended]
+  - name: monitors
+    options: [none, joint]
+parties:
+  - name: east
+    reservation_value: 0.3
+    preferences:
+      issues:
+        scope: {weight: 2, values: {trial: 1, extended: 0}}
+        monitors: {weight: 1, values: {none: 0, joint: 1}}
+  - name: west
+    preferences:
+      issues:
+        scope: {weight: 1, values: {trial: 0, extended: 1}}
+        monitors: {weight: 1, values: {none: 1, joint: 0}}
+"""
+
+
+def _fails(args: list[str], *needles: str) -> str:
+    """Run the command; assert exit 2 and one error line holding every needle."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])
+    return errors[0]
+
+
+def _yaml(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in GOOD
+    path = tmp_path / "talks.yaml"
+    path.write_text(GOOD.replace(old, new))
+    return path
+
+
+def test_the_good_file_is_good(tmp_path: Path) -> None:
+    path = tmp_path / "talks.yaml"
+    path.write_text(GOOD)
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, "options: [trial, extended]", "options: [trial, extended")
+    _fails(["validate", str(path)], f"{path}:5", "malformed YAML")
+
+
+def test_malformed_json_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "talks.json"
+    path.write_text('{\n  "name": "talks",\n  "issues": [,]\n}\n')
+    _fails(["validate", str(path)], f"{path}:3", "malformed JSON")
+
+
+def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
+    folder = tmp_path / "talks"
+    shutil.copytree(DATA / "genius" / "clean", folder)
+    profile = folder / "talks-east.xml"
+    profile.write_text(profile.read_text().replace("</issue>", "</isue>", 1))
+    _fails(["validate", str(folder)], f"{profile}:", "malformed XML: mismatched tag")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("scope: {weight: 2", "scoop: {weight: 2", "parties[0] (east).preferences.issues:"),
+        (
+            "values: {trial: 1, extended: 0}",
+            "values: {trial: 1, extnded: 0}",
+            "parties[0] (east).preferences.issues.scope.values:",
+        ),
+    ],
+)
+def test_unknown_issue_or_option(tmp_path: Path, old: str, new: str, field: str) -> None:
+    path = _yaml(tmp_path, old, new)
+    _fails(["validate", str(path)], f"{path}:12: {field}", "unknown")
+
+
+def test_negative_weight(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, "scope: {weight: 2", "scope: {weight: -2")
+    _fails(["validate", str(path)], f"{path}:12", "weight", "greater than or equal to 0")
+
+
+def test_all_zero_weights(tmp_path: Path) -> None:
+    text = GOOD.replace("scope: {weight: 2", "scope: {weight: 0").replace(
+        "monitors: {weight: 1, values: {none: 0", "monitors: {weight: 0, values: {none: 0"
+    )
+    path = tmp_path / "talks.yaml"
+    path.write_text(text)
+    _fails(["validate", str(path)], str(path), "all weights are zero")
+
+
+def test_duplicate_names(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, "name: west", "name: east")
+    _fails(["validate", str(path)], str(path), "duplicate party name 'east'")
+    path = _yaml(tmp_path, "options: [none, joint]", "options: [none, none]")
+    _fails(["validate", str(path)], str(path), "duplicate option name 'none'", "issues.1.options")
+
+
+def test_reservation_outside_unit_interval(tmp_path: Path) -> None:
+    path = _yaml(tmp_path, "reservation_value: 0.3", "reservation_value: 1.3")
+    _fails(["validate", str(path)], f"{path}:9", "parties.0.reservation_value")
+
+
+def test_profile_not_matching_its_domain(tmp_path: Path) -> None:
+    folder = tmp_path / "talks"
+    shutil.copytree(DATA / "genius" / "clean", folder)
+    profile = folder / "talks-west.xml"
+    profile.write_text(profile.read_text().replace('name="monitors"', 'name="observers"'))
+    _fails(["show", str(folder)], str(profile), "issue 'observers'", "does not match its domain")
+
+
+def test_entity_expansion_bomb(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    entities = "".join(
+        f'<!ENTITY lol{k} "{("&lol" + str(k - 1) + ";") * 10}">' for k in range(1, 10)
+    )
+    bomb.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>\n'
+        "<negotiation_template>&lol9;</negotiation_template>\n"
+    )
+    _fails(["validate", str(bomb)], str(bomb), "unsafe XML refused")
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json", ".xml"])
+def test_a_100_mb_file_is_refused_before_reading(tmp_path: Path, suffix: str) -> None:
+    big = tmp_path / f"big{suffix}"
+    with big.open("wb") as handle:  # sparse: no 100 MB actually written
+        handle.truncate(100 * 1024 * 1024)
+    assert big.stat().st_size > MAX_FILE_BYTES
+    _fails(["validate", str(big)], str(big), "104.9 MB, over the 21 MB limit")
+
+
+def test_unknown_scenario_and_format(tmp_path: Path) -> None:
+    _fails(["show", "no-such-scenario"], "no-such-scenario", "built-ins: ceasefire-2025")
+    other = tmp_path / "talks.txt"
+    other.write_text("x")
+    _fails(["show", str(other)], str(other), "unknown scenario format")
+
+
+def _convert(source: Path, target: Path) -> list[str]:
+    return ["convert", str(source), str(target)]
+
+
+@pytest.mark.parametrize(
+    "make_target",
+    [
+        lambda tmp: tmp / "out" / "talks.yaml",
+        lambda tmp: tmp / "out",
+        lambda tmp: tmp / "out.geniusweb",
+    ],
+)
+def test_convert_writes_nothing_when_the_input_is_bad(
+    tmp_path: Path, make_target: Callable[[Path], Path]
+) -> None:
+    path = _yaml(tmp_path, "reservation_value: 0.3", "reservation_value: -1")
+    target = make_target(tmp_path)
+    _fails(_convert(path, target), str(path))
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["talks.yaml"]
+
+
+def test_convert_writes_nothing_when_the_output_cannot_hold_it(tmp_path: Path) -> None:
+    raw = yaml.safe_load(dump_native(load_scenario(DATA / "genius" / "anac2014")))
+    raw["issues"].append({"name": "colour", "options": ["red", "blue"]})
+    for party in raw["parties"]:
+        party["preferences"]["constraints"][0]["bounds"]["colour"] = ["red"]
+    source = tmp_path / "rules.yaml"
+    source.write_text(yaml.safe_dump(raw))
+    _fails(_convert(source, tmp_path / "out"), "bounds.colour", "integer issues only")
+    assert not (tmp_path / "out").exists()
+    _fails(_convert(source, tmp_path / "o.geniusweb"), "rule-based")
+    _fails(_convert(source, tmp_path / "o.txt"), "unknown output format")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rules.yaml"]
+
+
+def test_repair_warnings_are_shown_but_do_not_fail() -> None:
+    result = runner.invoke(app, ["validate", str(DATA / "genius" / "weights-not-one")])
+    assert result.exit_code == 0
+    assert "warning:" in result.output
+    assert "talks-east.xml" in result.output
