@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import warnings
@@ -192,3 +193,93 @@ def test_export_warns_about_what_geniusweb_cannot_hold(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedError, match="rule-based"):
         save_geniusweb(rules, tmp_path / "y.geniusweb")
     assert not (tmp_path / "y.geniusweb").exists()
+
+
+DOMAIN = {"name": "d", "issuesValues": {"a": {"values": ["x", "y"]}}}
+PROFILE = {
+    "LinearAdditiveUtilitySpace": {
+        "name": "p",
+        "issueWeights": {"a": 1},
+        "issueUtilities": {"a": {"discreteutils": {"valueUtilities": {"x": 1, "y": 0}}}},
+    }
+}
+
+
+def _with(data: dict[str, Any], path: list[str], value: Any) -> dict[str, Any]:
+    out = json.loads(json.dumps(data))
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return out
+
+
+LAUS = "LinearAdditiveUtilitySpace"
+
+BAD: list[tuple[dict[str, Any], dict[str, Any], str]] = [
+    (_with(DOMAIN, ["issuesValues"], []), PROFILE, "issuesValues must map"),
+    (_with(DOMAIN, ["issuesValues", "a"], 3), PROFILE, "expected {'values'"),
+    (_with(DOMAIN, ["issuesValues", "a"], {"range": 3}), PROFILE, "a range is {low, high, step}"),
+    (
+        _with(DOMAIN, ["issuesValues", "a"], {"range": {"low": 0.5, "high": 0.6, "step": 1}}),
+        PROFILE,
+        "at least two values",
+    ),
+    (DOMAIN, _with(PROFILE, [LAUS, "issueWeights"], None), "needs issueWeights"),
+    (DOMAIN, _with(PROFILE, [LAUS, "issueWeights", "b"], 1), "['b'] not in the domain"),
+    (DOMAIN, _with(PROFILE, [LAUS, "issueUtilities", "a"], []), "one value-set utilities"),
+    (
+        DOMAIN,
+        _with(PROFILE, [LAUS, "issueUtilities", "a"], {"discreteutils": {}}),
+        "valueUtilities missing",
+    ),
+    (
+        _with(DOMAIN, ["issuesValues", "a"], {"range": [0, 2, 1]}),
+        _with(PROFILE, [LAUS, "issueUtilities", "a"], {"numberutils": 3}),
+        "expected an object",
+    ),
+    (
+        DOMAIN,
+        _with(PROFILE, [LAUS, "reservationBid"], {"issuevalues": {}}),
+        "no value for issue 'a'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("domain", "profile", "message"), BAD)
+def test_geniusweb_content_errors(
+    tmp_path: Path, domain: dict[str, Any], profile: dict[str, Any], message: str
+) -> None:
+    (tmp_path / "d.json").write_text(json.dumps(domain))
+    (tmp_path / "p.json").write_text(json.dumps(profile))
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        load_geniusweb(tmp_path)
+
+
+def test_geniusweb_file_errors(tmp_path: Path) -> None:
+    (tmp_path / "d.json").write_bytes(b'{"name": "caf\xe9"}')
+    with pytest.raises(FormatError, match="not UTF-8"):
+        load_geniusweb(tmp_path / "d.json")
+    (tmp_path / "d.json").write_text(json.dumps(DOMAIN))
+    (tmp_path / "notes.json").write_text('{"comment": "not GeniusWeb"}')
+    with pytest.raises(FormatError, match="no GeniusWeb profile"):
+        load_geniusweb(tmp_path)
+    (tmp_path / "d.json").unlink()
+    (tmp_path / "p.json").write_text(json.dumps(PROFILE))
+    with pytest.raises(FormatError, match="no GeniusWeb domain here nor in the profile"):
+        load_geniusweb(tmp_path)
+    assert not is_geniusweb_file(tmp_path)  # a folder cannot be opened as a file
+    assert not is_geniusweb_folder(JOBS.parents[1] / "genius" / "clean")
+
+
+def test_a_real_range_whose_step_misses_the_top(tmp_path: Path) -> None:
+    domain = _with(DOMAIN, ["issuesValues", "a"], {"range": {"low": 0.0, "high": 1.0, "step": 0.3}})
+    profile = _with(
+        PROFILE,
+        [LAUS, "issueUtilities", "a"],
+        {"numberutils": {"lowValue": 0.0, "lowUtility": 0, "highValue": 0.9, "highUtility": 1}},
+    )
+    (tmp_path / "d.json").write_text(json.dumps(domain))
+    (tmp_path / "p.json").write_text(json.dumps(profile))
+    scenario = load_geniusweb(tmp_path)
+    assert scenario.issue("a").values == pytest.approx([0.0, 0.3, 0.6, 0.9])

@@ -1,0 +1,237 @@
+"""Every way a GENIUS file can be wrong gives one precise error naming the file."""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from detente.errors import DetenteError, FormatError, RepairWarning, ScenarioError
+from detente.errors import UnsupportedError as Unsupported
+from detente.scenario.formats._xml import parse_xml
+from detente.scenario.formats.genius import load_genius
+from detente.scenario.model import RuleBasedPreferences
+
+DATA = Path(__file__).parents[1] / "data" / "genius"
+EAST = "talks-east.xml"
+DOMAIN = "talks-domain.xml"
+UTIL1 = "grid-util1.xml"
+GRID = "grid-domain.xml"
+RECT = '<hyperRectangle utility_function="1" utility="35.0">\n<INCLUDES index="3" min="3" max="4"/>'
+
+#: Each case: folder, file edited, text replaced, replacement, error, message.
+CASES = [
+    ("clean", DOMAIN, 'name="scope" type', "type", ScenarioError, "without a name"),
+    (
+        "clean",
+        DOMAIN,
+        '<item index="1" value="none"/>',
+        '<item index="1"/>',
+        ScenarioError,
+        "<item>",
+    ),
+    (
+        "clean",
+        DOMAIN,
+        '<item index="1" value="none"/>\n<item index="2" value="joint"/>',
+        "",
+        ScenarioError,
+        "without <item>s",
+    ),
+    ("clean", DOMAIN, 'upperbound="4"', 'upperbound="4.5"', ScenarioError, "integer bounds"),
+    ("clean", DOMAIN, 'upperbound="4"', 'upperbound="many"', ScenarioError, "upperbound"),
+    (
+        "clean",
+        EAST,
+        'type="integer" etype="integer"',
+        'type="real" etype="real"',
+        ScenarioError,
+        "real here but integer in the domain",
+    ),
+    (
+        "clean",
+        EAST,
+        (
+            '<issue index="2" name="monitors" type="discrete" etype="discrete" vtype="discrete">\n'
+            '<item index="1" value="none" evaluation="2"/>\n'
+            '<item index="2" value="joint" evaluation="8"/>\n</issue>'
+        ),
+        "",
+        ScenarioError,
+        "no valuation of issue 'monitors'",
+    ),
+    (
+        "clean",
+        EAST,
+        '<item index="1" value="none" evaluation="2"/>',
+        '<item index="1" value="none"/>',
+        ScenarioError,
+        "'none' has no evaluation",
+    ),
+    (
+        "clean",
+        EAST,
+        '<item index="1" value="none" evaluation="2"/>',
+        "",
+        ScenarioError,
+        "no evaluation for value(s) ['none']",
+    ),
+    (
+        "clean",
+        EAST,
+        '<evaluator ftype="linear" offset="0.2" slope="0.2"/>',
+        "",
+        ScenarioError,
+        "no <evaluator>",
+    ),
+    (
+        "clean",
+        EAST,
+        'offset="0.2" slope="0.2"',
+        'offset="0.2" slope="steep"',
+        ScenarioError,
+        "slope",
+    ),
+    (
+        "clean",
+        EAST,
+        "</objective>",
+        '<utility maxutility="1"><ufun/></utility></objective>',
+        Unsupported,
+        "mixing hyper-rectangles with weighted issues",
+    ),
+    (
+        "anac2014",
+        UTIL1,
+        "</utility>",
+        '</utility><utility maxutility="1"/>',
+        Unsupported,
+        "several <utility>",
+    ),
+    (
+        "anac2014",
+        UTIL1,
+        "</ufun>\n</utility>",
+        "<oops/></ufun>\n</utility>",
+        Unsupported,
+        "<oops> inside",
+    ),
+    ("anac2014", UTIL1, 'maxutility="100.0"', 'maxutility="0"', ScenarioError, "must be positive"),
+    (
+        "anac2014",
+        UTIL1,
+        '<INCLUDES index="3" min="3"',
+        '<INCLUDES index="7" min="3"',
+        ScenarioError,
+        "INCLUDES index '7'",
+    ),
+    (
+        "anac2014",
+        UTIL1,
+        '<INCLUDES index="3" min="3"',
+        '<INCLUDES index="3" min="low"',
+        ScenarioError,
+        "min",
+    ),
+]
+
+
+def _variant(tmp_path: Path, folder: str, file: str, old: str, new: str) -> Path:
+    target = tmp_path / folder
+    shutil.copytree(DATA / folder, target)
+    text = (target / file).read_text()
+    assert old in text, old
+    (target / file).write_text(text.replace(old, new, 1))
+    return target
+
+
+@pytest.mark.parametrize(("folder", "file", "old", "new", "error", "message"), CASES)
+def test_genius_errors(  # noqa: PLR0917 - one argument per column of CASES
+    tmp_path: Path,
+    folder: str,
+    file: str,
+    old: str,
+    new: str,
+    error: type[DetenteError],
+    message: str,
+) -> None:
+    target = _variant(tmp_path, folder, file, old, new)
+    with pytest.raises(error) as info:
+        load_genius(target)
+    assert message in str(info.value)
+    assert file in str(info.value)
+
+
+def test_a_utility_without_ufun(tmp_path: Path) -> None:
+    target = tmp_path / "anac2014"
+    shutil.copytree(DATA / "anac2014", target)
+    text = (target / UTIL1).read_text()
+    start, end = text.index("<ufun "), text.index("</utility>")
+    (target / UTIL1).write_text(text[:start] + text[end:])
+    with pytest.raises(Unsupported, match="without <ufun>"):
+        load_genius(target)
+
+
+def test_a_domain_without_issues(tmp_path: Path) -> None:
+    target = tmp_path / "t"
+    target.mkdir()
+    (target / "d.xml").write_text("<negotiation_template><utility_space/></negotiation_template>")
+    with pytest.raises(FormatError, match="no <objective>"):
+        load_genius(target)
+    (target / "d.xml").write_text(
+        '<negotiation_template><utility_space><objective name="x"/></utility_space>'
+        "</negotiation_template>"
+    )
+    with pytest.raises(ScenarioError, match="no <issue> elements"):
+        load_genius(target)
+
+
+def test_a_rectangle_without_bounds_holds_everywhere_and_discrete_bounds_are_refused(
+    tmp_path: Path,
+) -> None:
+    target = _variant(tmp_path, "anac2014", UTIL1, RECT, '<hyperRectangle utility="35.0">')
+    scenario = load_genius(target)
+    prefs = scenario.party("grid-util1").preferences
+    assert isinstance(prefs, RuleBasedPreferences)
+    assert prefs.constraints[1].bounds == {"i1": [1, 5]}
+    domain = (target / GRID).read_text()
+    (target / GRID).write_text(
+        domain.replace(
+            '<issue index="1" name="i1" type="integer" etype="integer" vtype="integer" '
+            'lowerbound="1" upperbound="5"/>',
+            '<issue index="1" name="i1" type="discrete"><item value="a"/><item value="b"/></issue>',
+        )
+    )
+    for file in ("grid-util1.xml", "grid-util2.xml"):
+        text = (target / file).read_text()
+        (target / file).write_text(text.replace('<INCLUDES index="1" min="2" max="4"/>', ""))
+    (target / "grid-util2.xml").unlink()
+    with pytest.raises(Unsupported, match="bound on discrete issue 'i1'"):
+        load_genius(target)
+    (target / UTIL1).write_text(
+        (target / UTIL1).read_text().replace('<INCLUDES index="1" min="5" max="5"/>', "")
+    )
+    scenario = load_genius(target)
+    prefs = scenario.parties[0].preferences
+    assert isinstance(prefs, RuleBasedPreferences)
+    assert prefs.constraints[1].bounds == {"i1": ["a", "b"]}
+
+
+def test_xml_reader_edge_cases(tmp_path: Path) -> None:
+    source = tmp_path / "x.xml"
+    with pytest.raises(FormatError, match="no tag found"):
+        parse_xml(b"just text", source)
+    with pytest.raises(FormatError, match="unknown declared encoding 'klingon'"):
+        parse_xml(b'<?xml version="1.0" encoding="klingon"?><a/>', source)
+    with pytest.raises(FormatError, match="not valid in the declared encoding ascii"):
+        parse_xml('<?xml version="1.0" encoding="ascii"?><a>\u00e9</a>'.encode(), source)
+    latin = '<?xml version="1.0" encoding="ISO-8859-1"?><a v="\u00e9"/>'.encode("latin-1")
+    assert parse_xml(latin, source).get("v") == "\u00e9"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RepairWarning, match="Windows-1252"):
+            parse_xml(
+                '<?xml version="1.0" encoding="UTF-8"?><a v="\u00e9"/>'.encode("cp1252"), source
+            )
