@@ -12,6 +12,7 @@ import pytest
 from detente.errors import UnsupportedError
 from detente.scenario.formats.genius import load_genius, save_genius
 from detente.scenario.formats.geniusweb import load_geniusweb, save_geniusweb
+from detente.scenario.io import load_scenario, save_scenario
 from detente.scenario.model import Scenario
 from detente.space import OutcomeSpace
 
@@ -109,3 +110,36 @@ def test_a_rule_based_party_with_red_lines_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedError, match="red lines of a rule-based party"):
         save_genius(Scenario.model_validate(raw), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_xml_target_names_the_domain_file(tmp_path: Path) -> None:
+    scenario = Scenario.model_validate(RAW)
+    written = save_scenario(scenario, tmp_path / "x" / "talks.xml")
+    assert sorted(p.name for p in written) == ["east_west.xml", "talks-2.xml", "talks.xml"]
+    written = save_scenario(scenario, tmp_path / "y" / "domain.xml")
+    assert sorted(p.name for p in written) == ["domain.xml", "east_west.xml", "talks.xml"]
+    back = load_scenario(tmp_path / "y" / "domain.xml")
+    np.testing.assert_array_equal(_utilities(back), _utilities(scenario))
+
+
+def test_a_rectangle_no_integer_deal_satisfies_is_left_out(tmp_path: Path) -> None:
+    raw = {
+        "name": "grid",
+        "issues": [{"kind": "integer", "name": "i", "low": 0, "high": 3}],
+        "parties": [
+            {
+                "name": "p",
+                "preferences": {
+                    "kind": "rules",
+                    "constraints": [
+                        {"utility": 1, "bounds": {"i": [1, 2]}},
+                        {"utility": 5, "bounds": {"i": [1.2, 1.8]}},
+                    ],
+                },
+            }
+        ],
+    }
+    scenario = Scenario.model_validate(raw)
+    save_genius(scenario, tmp_path)
+    back = load_genius(tmp_path)
+    np.testing.assert_array_equal(_utilities(back), _utilities(scenario))

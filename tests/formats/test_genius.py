@@ -9,14 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detente.errors import FormatError, RepairWarning, ScenarioError, UnsupportedError
+from detente.scenario.formats._common import clipped_line
 from detente.scenario.formats.genius import load_genius, save_genius
 from detente.scenario.io import load_scenario, save_scenario
-from detente.scenario.model import RuleBasedPreferences, Scenario
+from detente.scenario.model import NumericIssue, RuleBasedPreferences, Scenario
 from detente.space import OutcomeSpace
 from tests.genius_reference import Profile
-from tests.strategies import scenarios
+from tests.strategies import scenario_dicts, scenarios, weights
 
 DATA = Path(__file__).parents[1] / "data" / "genius"
 
@@ -286,6 +288,51 @@ def test_native_genius_native_keeps_every_utility_exactly(scenario: Scenario) ->
     _same_utilities(scenario, back)
     assert back.name == scenario.name
     assert [p.red_lines for p in back.parties] == [p.red_lines for p in scenario.parties]
+
+
+@st.composite
+def rich_scenarios(draw: st.DrawFn) -> Scenario:
+    """Random scenarios with a real issue, clipped lines and a rule-based party."""
+    raw = draw(scenario_dicts(max_parties=2))
+    low = draw(st.floats(-5, 5))
+    high = low + draw(st.floats(0.5, 10))
+    real = {
+        "kind": "real",
+        "name": "r",
+        "low": low,
+        "high": high,
+        "points": draw(st.integers(2, 6)),
+    }
+    raw["issues"].append(real)
+    issue = NumericIssue.model_validate(real)
+    for party in raw["parties"]:
+        line = clipped_line(draw(st.floats(-1, 2)), draw(st.floats(-3, 3)), low, issue)
+        party["preferences"]["issues"]["r"] = {"weight": draw(weights), "function": line}
+    integers = [i for i in raw["issues"] if i.get("kind") == "integer"]
+    if integers:
+        constraints = []
+        for _ in range(draw(st.integers(1, 3))):
+            bounded = draw(st.sampled_from(integers))
+            a = draw(st.integers(bounded["low"], bounded["high"]))
+            b = draw(st.integers(a, bounded["high"]))
+            utility = draw(st.floats(-2, 10))
+            constraints.append({"utility": utility, "bounds": {bounded["name"]: [a, b]}})
+        rules = {"kind": "rules", "constraints": constraints}
+        raw["parties"].append({"name": "rules", "preferences": rules})
+    return Scenario.model_validate(raw)
+
+
+@given(rich_scenarios())
+@settings(max_examples=40, deadline=None)
+def test_real_issues_clipped_lines_and_rules_round_trip_exactly(scenario: Scenario) -> None:
+    import tempfile  # noqa: PLC0415 - hypothesis reuses no fixtures across examples
+
+    with tempfile.TemporaryDirectory() as folder:
+        save_genius(scenario, Path(folder))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            back = load_genius(Path(folder))
+    _same_utilities(scenario, back)
 
 
 def test_builtin_round_trips_through_genius(tmp_path: Path) -> None:

@@ -69,9 +69,9 @@ def load_scenario(spec: str | Path) -> Scenario:
 def save_scenario(scenario: Scenario, spec: str | Path) -> list[Path]:
     """Save ``scenario``; the format follows the path. Returns the files written.
 
-    ``*.yaml``/``*.yml``/``*.json``: native; ``*.xml`` or a path ending in ``/`` or naming an
-    existing folder: GENIUS XML (a domain file and one profile per party); a folder path ending
-    in ``.geniusweb``: GeniusWeb JSON.
+    ``*.yaml``/``*.yml``/``*.json``: native; ``*.xml``: GENIUS XML, this file being the domain
+    and one profile per party beside it; a path without suffix or naming an existing folder:
+    GENIUS XML in that folder; a folder path ending in ``.geniusweb``: GeniusWeb JSON.
     """
     path = Path(spec)
     suffix = path.suffix.lower()
@@ -80,9 +80,10 @@ def save_scenario(scenario: Scenario, spec: str | Path) -> list[Path]:
         return [path]
     if suffix == ".geniusweb":
         return geniusweb.save_geniusweb(scenario, path)
-    if suffix in {".xml", ""} or path.is_dir():
-        folder = path.parent if suffix == ".xml" else path
-        return genius.save_genius(scenario, folder)
+    if suffix == ".xml":
+        return genius.save_genius(scenario, path.parent, domain_file=path.name)
+    if suffix == "" or path.is_dir():
+        return genius.save_genius(scenario, path)
     raise FormatError(
         "unknown output format (use .yaml, .json, .xml, a folder, or *.geniusweb)", source=path
     )

@@ -98,14 +98,13 @@ def clipped_line(offset: float, slope: float, x0: float, issue: NumericIssue) ->
             "at_low": min(max(at(low), 0.0), 1.0),
             "at_high": min(max(at(high), 0.0), 1.0),
         }
-    xs = {low, high}
+    points = {low: min(max(at(low), 0.0), 1.0), high: min(max(at(high), 0.0), 1.0)}
     if slope != 0:
         for level in (0.0, 1.0):
             x = x0 + (level - offset) / slope
             if low < x < high:
-                xs.add(x)
-    points = [(x, min(max(at(x), 0.0), 1.0)) for x in sorted(xs)]
-    return {"kind": "piecewise", "points": points}
+                points[x] = level
+    return {"kind": "piecewise", "points": sorted(points.items())}
 
 
 def clipped_line_function(
@@ -123,19 +122,20 @@ def clipped_line_function(
         return a, ((b - a) / (high - low) if high > low else 0.0)
     xs = sorted({low, high, *(x for x, _ in function.points if low < x < high)})
     ys = function(np.array(xs), low, high) / scale
-    offset, slope = float(ys[0]), 0.0
+    candidates = [(float(ys[0]), 0.0)]  # a constant, or the line through a sloped segment
     for k in range(len(xs) - 1):
         if ys[k + 1] != ys[k]:
             slope = float((ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]))
-            offset = float(ys[k] + slope * (low - xs[k]))
-            break
-    line = _function(clipped_line(offset, slope, low, issue))
-    breaks = [p[0] for p in line.points] if isinstance(line, PiecewiseLinearFunction) else []
-    check = np.array(sorted({*xs, *breaks}))
-    gap = np.abs(line(check, low, high) - function(check, low, high) / scale)
-    if float(gap.max()) > 1e-9:
-        return None
-    return offset, slope
+            candidates.append((float(ys[k] + slope * (low - xs[k])), slope))
+    candidates.sort(key=lambda c: c[1] == 0.0)
+    for offset, slope in candidates:
+        line = _function(clipped_line(offset, slope, low, issue))
+        breaks = [p[0] for p in line.points] if isinstance(line, PiecewiseLinearFunction) else []
+        check = np.array(sorted({*xs, *breaks}))
+        gap = np.abs(line(check, low, high) - function(check, low, high) / scale)
+        if float(gap.max()) <= 1e-9:
+            return offset, slope
+    return None
 
 
 def _function(raw: dict[str, Any]) -> LinearFunction | PiecewiseLinearFunction:

@@ -32,13 +32,16 @@ from detente.scenario.model import (
 __all__ = ["genius_texts", "save_genius"]
 
 
-def save_genius(scenario: Scenario, folder: Path) -> list[Path]:
+def save_genius(scenario: Scenario, folder: Path, domain_file: str | None = None) -> list[Path]:
     """Write ``scenario`` into ``folder`` as GENIUS XML; returns the files written.
+
+    The domain file is ``domain_file`` if given, else named after the scenario; profiles are
+    named after their parties.
 
     Raises:
         UnsupportedError: a preference GENIUS cannot express (nothing is written then).
     """
-    texts = genius_texts(scenario)
+    texts = genius_texts(scenario, domain_file)
     written = []
     for name, text in texts.items():
         target = folder / name
@@ -47,11 +50,14 @@ def save_genius(scenario: Scenario, folder: Path) -> list[Path]:
     return written
 
 
-def genius_texts(scenario: Scenario) -> dict[str, str]:
+def genius_texts(scenario: Scenario, domain_file: str | None = None) -> dict[str, str]:
     """File name -> XML text of the domain and of every profile (nothing touches the disk)."""
-    stems = unique_stems([scenario.name, *scenario.party_names], set())
-    domain_file = f"{stems[0]}.xml"
-    profile_files = [f"{s}.xml" for s in stems[1:]]
+    taken = {domain_file.removesuffix(".xml")} if domain_file else set()
+    names = scenario.party_names if domain_file else [scenario.name, *scenario.party_names]
+    stems = unique_stems(names, taken)
+    if not domain_file:
+        domain_file, stems = f"{stems[0]}.xml", stems[1:]
+    profile_files = [f"{s}.xml" for s in stems]
     texts = {domain_file: _xml(_domain(scenario, profile_files))}
     for party, file in zip(scenario.parties, profile_files, strict=True):
         texts[file] = _xml(_profile(scenario, party))
@@ -205,7 +211,7 @@ def _rules(
     utility = SubElement(objective, "utility", maxutility=_num(normalizer))
     ufun = SubElement(utility, "ufun", type="PlainUfun", weight="1", aggregation="sum")
     for c, constraint in enumerate(prefs.constraints):
-        rectangle = SubElement(ufun, "hyperRectangle", utility=_num(constraint.utility))
+        includes = []
         for name, bound in constraint.bounds.items():
             index, issue = issues[name]
             if not isinstance(issue, NumericIssue) or issue.kind != "integer":
@@ -215,7 +221,12 @@ def _rules(
                     field=f"preferences.constraints[{c}].bounds.{name}",
                 )
             low, high = math.ceil(float(bound[0])), math.floor(float(bound[1]))
-            SubElement(rectangle, "INCLUDES", index=str(index), min=str(low), max=str(high))
+            includes.append({"index": str(index), "min": str(low), "max": str(high)})
+        if any(int(b["min"]) > int(b["max"]) for b in includes):
+            continue  # no integer deal satisfies it: it never counts (the normaliser is explicit)
+        rectangle = SubElement(ufun, "hyperRectangle", utility=_num(constraint.utility))
+        for attrs in includes:
+            SubElement(rectangle, "INCLUDES", attrs)
     if party.red_lines:
         raise UnsupportedError(
             "red lines of a rule-based party cannot be written to GENIUS",
