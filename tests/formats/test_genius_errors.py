@@ -235,3 +235,23 @@ def test_xml_reader_edge_cases(tmp_path: Path) -> None:
             parse_xml(
                 '<?xml version="1.0" encoding="UTF-8"?><a v="\u00e9"/>'.encode("cp1252"), source
             )
+
+
+def test_junk_in_detente_attributes_is_a_clear_error(tmp_path: Path) -> None:
+    target = _variant(
+        tmp_path,
+        "clean",
+        EAST,
+        '<evaluator ftype="linear" offset="0.2" slope="0.2"/>',
+        '<evaluator ftype="linear" offset="0.2" slope="0.2" detente_at_low="x"/>',
+    )
+    text = (target / EAST).read_text()
+    (target / EAST).write_text(
+        text.replace(
+            'vtype="integer" lowerbound="0"',
+            'vtype="integer" detente_red_lines="4 four" lowerbound="0"',
+        )
+    )
+    with pytest.raises(ScenarioError, match="detente_red_lines") as info:
+        load_genius(target)
+    assert "'four'" in str(info.value)

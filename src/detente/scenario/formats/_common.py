@@ -124,8 +124,9 @@ def clipped_line_function(
     ys = function(np.array(xs), low, high) / scale
     candidates = [(float(ys[0]), 0.0)]  # a constant, or the line through a sloped segment
     for k in range(len(xs) - 1):
-        if ys[k + 1] != ys[k]:
-            slope = float((ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]))
+        width = xs[k + 1] - xs[k]
+        if ys[k + 1] != ys[k] and width > 1e-12 * (high - low):  # skip slivers: no slope there
+            slope = float((ys[k + 1] - ys[k]) / width)
             candidates.append((float(ys[k] + slope * (low - xs[k])), slope))
     candidates.sort(key=lambda c: c[1] == 0.0)
     for offset, slope in candidates:
