@@ -55,10 +55,16 @@ def test_make_executor() -> None:
     assert info.value.field == "--executor"
 
 
-@pytest.mark.slow
-def test_an_unreachable_scheduler_is_a_clear_error() -> None:
-    with pytest.raises(DetenteError, match="cannot reach the Dask scheduler"):
+def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask.distributed  # noqa: PLC0415 - the optional extra
+
+    def refuse(address: str, timeout: str) -> None:
+        raise OSError(f"Timed out trying to connect to {address} after {timeout}")
+
+    monkeypatch.setattr(dask.distributed, "Client", refuse)  # no 10 s wait for a real timeout
+    with pytest.raises(DetenteError, match="cannot reach the Dask scheduler: Timed out") as info:
         DaskExecutor("tcp://127.0.0.1:9")
+    assert info.value.field == "--address"
 
 
 def test_batched() -> None:
