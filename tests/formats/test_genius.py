@@ -238,6 +238,15 @@ def test_profile_errors_name_the_profile(tmp_path: Path, old: str, new: str, mes
     assert str(folder / "talks-east.xml") in str(info.value)
 
 
+def test_a_domain_named_explicitly_wins_over_others_beside_it(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "clean", tmp_path / "talks")
+    shutil.copy(DATA / "anac2014" / "grid-domain.xml", tmp_path / "talks" / "other-domain.xml")
+    scenario = load_genius(tmp_path / "talks" / "talks-domain.xml")
+    assert scenario.party_names == ["talks-east", "talks-west"]
+    with pytest.raises(FormatError, match="several GENIUS domain files"):
+        load_genius(tmp_path / "talks")
+
+
 def test_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="no GENIUS domain file"):
         load_genius(tmp_path)

@@ -103,7 +103,8 @@ def _issue_element(parent: Element, k: int, issue: DiscreteIssue | NumericIssue)
         if issue.step != 1:
             attrs["detente_step"] = str(issue.step)
         return SubElement(parent, "issue", attrs)
-    attrs["detente_points"] = str(issue.points)
+    attrs.update(lowerbound=_num(issue.low), upperbound=_num(issue.high))  # and <range>: both
+    attrs["detente_points"] = str(issue.points)  # GENIUS versions read one or the other
     element = SubElement(parent, "issue", attrs)
     SubElement(element, "range", lowerbound=_num(issue.low), upperbound=_num(issue.high))
     return element

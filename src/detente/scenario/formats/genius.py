@@ -102,6 +102,8 @@ def load_genius(path: Path) -> Scenario:
             f"not a GENIUS domain or profile (root element <{roots[path].tag}>)", source=path
         )
     domains = [f for f, k in kinds.items() if k == "domain"]
+    if not path.is_dir() and kinds.get(path) == "domain":
+        domains = [path]  # named explicitly: other domain files beside it do not matter
     if not domains:
         raise FormatError("no GENIUS domain file (<negotiation_template>) here", source=folder)
     if len(domains) > 1:
