@@ -66,7 +66,7 @@ def analyze(
     deal: Mapping[str, OptionValue] | None = None,
     parties: Sequence[str] | None = None,
     exact_limit: int = EXACT_LIMIT,
-    zopa_samples: int = 200_000,
+    zopa_samples: int = 100_000,
     with_sensitivity: bool = True,
     concentration: float = 50.0,
     reservation_range: float = 0.05,

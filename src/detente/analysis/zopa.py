@@ -68,10 +68,10 @@ class Zopa:
 
 def _partial_sums(space: OutcomeSpace, options: np.ndarray, issues: range) -> np.ndarray:
     """Per-party utility sums over ``issues`` for an option matrix of those issues."""
-    out = np.zeros((len(options), space.n_parties))
+    out = np.zeros((space.n_parties, len(options)))
     for col, i in enumerate(issues):  # loop over issues, not deals
-        out += space.tables[:, i, options[:, col]].T
-    return out
+        out += space.tables[:, i, options[:, col]]
+    return out.T
 
 
 def _count_additive(space: OutcomeSpace) -> int:
@@ -127,7 +127,7 @@ def zopa(
     *,
     frontier: ParetoFrontier | None = None,
     exact_limit: int = EXACT_LIMIT,
-    samples: int = 200_000,
+    samples: int = 100_000,
     rng: RNGLike = None,
 ) -> Zopa:
     """Count (or estimate) the deals acceptable to every party.
@@ -159,7 +159,10 @@ def zopa(
         matrix = np.empty_like(positions)
         for i, o in enumerate(opts):
             matrix[:, i] = o[positions[:, i]]
-        utilities = space.utilities_of_options(matrix)
+        if space.all_additive:
+            utilities = _partial_sums(space, matrix, range(space.n_issues))
+        else:
+            utilities = space.utilities_of_options(matrix)
         hits += int(np.count_nonzero((utilities >= space.reservation).all(axis=1)))
     low, high = wilson_interval(hits, samples)
     return Zopa(
