@@ -8,6 +8,7 @@ from hypothesis import assume, given, settings
 
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import concessions, pareto_frontier, zopa
+from detente.analysis._exact import exact_utilities
 from detente.analysis.zopa import wilson_interval
 from detente.scenario.model import Scenario
 from tests import reference
@@ -39,7 +40,9 @@ def test_exact_count_matches_brute_force(scenario: Scenario) -> None:
 @settings(max_examples=30, deadline=None)
 def test_rule_based_count_matches_the_space(scenario: Scenario) -> None:
     space = OutcomeSpace.from_scenario(scenario)
-    mask = space.in_zopa_options(space.unravel(np.arange(space.size)))
+    options = space.unravel(np.arange(space.size))
+    u = exact_utilities(space, options)
+    mask = (u >= space.reservation).all(axis=1) & space.acceptable_options(options).all(axis=1)
     assert zopa(space).count == int(mask.sum())
 
 
@@ -48,7 +51,13 @@ def test_the_additive_count_splits_issues_into_head_and_tail() -> None:
     values = rng.random((2, 8, 6)).tolist()  # 6^8 = 1.7e6 deals: a head and a tail
     scenario = additive_scenario(values, reservations=[0.55, 0.5], red_lines={0: {2: [0]}})
     space = OutcomeSpace.from_scenario(scenario)
-    mask = np.concatenate([space.in_zopa_options(m) for m in _chunks(space)])
+    mask = np.concatenate(
+        [
+            (exact_utilities(space, m) >= space.reservation).all(axis=1)
+            & space.acceptable_options(m).all(axis=1)
+            for m in _chunks(space)
+        ]
+    )
     assert zopa(space).count == int(mask.sum())
 
 

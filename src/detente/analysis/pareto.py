@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from detente.analysis._exact import exact_tables, exact_utilities
 from detente.analysis._skyline import skyline
 from detente.errors import ScenarioError, UnsupportedError
 from detente.space import OutcomeSpace
@@ -99,8 +100,8 @@ def _empty(space: OutcomeSpace) -> ParetoFrontier:
 
 
 def _finish(space: OutcomeSpace, options: np.ndarray) -> ParetoFrontier:
-    """Recompute utilities with the space's own arithmetic and prune once more."""
-    utilities = space.utilities_of_options(options)
+    """Utilities of the representative deals (exact sums), pruned once more."""
+    utilities = exact_utilities(space, options)
     order = np.lexsort(options.T[::-1])
     rank = np.empty(len(options), dtype=np.int64)
     rank[order] = np.arange(len(options))
@@ -122,8 +123,9 @@ def _merge(space: OutcomeSpace) -> ParetoFrontier:
     frontier = np.zeros((1, space.n_parties))
     rank = np.zeros(1, dtype=np.int64)
     steps: list[tuple[np.ndarray, np.ndarray]] = []
+    tables = exact_tables(space)
     for i, options in enumerate(opts):
-        table = space.tables[:, i, options].T  # (n_options, n_parties)
+        table = tables[:, i, options].T  # (n_options, n_parties)
         best = skyline(table, options)
         options_i, table = options[best], table[best]
         width = len(options_i)
@@ -159,7 +161,7 @@ def _enumerate(space: OutcomeSpace) -> ParetoFrontier:
     best_r = np.empty(0, dtype=np.int64)
     start = 0
     for matrix in iter_feasible(space):
-        u = space.utilities_of_options(matrix)
+        u = exact_utilities(space, matrix)
         r = np.arange(start, start + len(matrix), dtype=np.int64)
         start += len(matrix)
         keep = skyline(u, r)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente.analysis._exact import exact_tables, exact_utilities
 from detente.analysis.pareto import feasible_options
 from detente.scenario.model import OptionValue
 from detente.space import OutcomeSpace
@@ -154,7 +155,7 @@ def sweeteners(
         max_pairs: cap on the number of two-issue changes examined.
     """
     base = as_options(space, deal)
-    before = space.utilities_of_options(base[None, :])[0]
+    before = exact_utilities(space, base[None, :])[0]
     gains = before - space.reservation
     if parties is None:
         chosen = [p for p in range(space.n_parties) if gains[p] < margin]
@@ -164,7 +165,7 @@ def sweeteners(
         chosen = [space.party_index(name) for name in parties]
     matrix, parts = _candidates(space, base, max_pairs)
     single = parts[:, 0] < 0
-    after = space.utilities_of_options(matrix)
+    after = exact_utilities(space, matrix)
     delta = after - before
     accepts = np.asarray(after >= space.reservation)
     acceptable = np.asarray(accepts.all(axis=1))
@@ -268,9 +269,10 @@ class LogrollPair:
 def swing_weights(space: OutcomeSpace) -> np.ndarray:
     """``(n_parties, n_issues)`` best minus worst per-issue utility over feasible options."""
     out = np.zeros((space.n_parties, space.n_issues))
+    tables = exact_tables(space)
     for i, options in enumerate(feasible_options(space)):
         if len(options):
-            values = space.tables[:, i, options]
+            values = tables[:, i, options]
             out[:, i] = values.max(axis=1) - values.min(axis=1)
     return out
 
