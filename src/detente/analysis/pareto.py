@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from detente.analysis._exact import exact_tables, exact_utilities
+from detente.analysis._exact import exact_tables, exact_utilities, thresholds
 from detente.analysis._skyline import skyline
 from detente.errors import ScenarioError, UnsupportedError
 from detente.space import OutcomeSpace
@@ -63,7 +63,7 @@ class ParetoFrontier:
 
     def in_zopa(self, space: OutcomeSpace) -> np.ndarray:
         """``(k,)`` booleans: the row is acceptable to every party (``u_p >= r_p``)."""
-        return np.asarray((self.utilities >= space.reservation).all(axis=1))
+        return np.asarray((self.utilities >= thresholds(space)).all(axis=1))
 
 
 def feasible_options(space: OutcomeSpace) -> list[np.ndarray]:
