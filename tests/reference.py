@@ -52,3 +52,67 @@ def acceptable(scenario: Scenario, party_name: str, deal: dict[str, Any]) -> boo
         if deal[issue] in options or str(deal[issue]) in map(str, options):
             return False
     return utility(scenario, party_name, deal) >= party.reservation_value
+
+
+# -- deal-space analysis, written from the definitions (DESIGN.md) ------------------------------
+
+EPS = 1e-9
+
+
+def crosses_red_line(scenario: Scenario, deal: dict[str, Any]) -> bool:
+    """Whether any party has red-lined an option of the deal."""
+    return any(
+        str(deal[issue]) in map(str, options)
+        for party in scenario.parties
+        for issue, options in party.red_lines.items()
+    )
+
+
+def feasible(scenario: Scenario) -> list[tuple[int, dict[str, Any], tuple[float, ...]]]:
+    """(index, deal, utilities) of every deal that crosses no red line."""
+    names = scenario.party_names
+    return [
+        (k, deal, tuple(utility(scenario, p, deal) for p in names))
+        for k, deal in enumerate(deals(scenario))
+        if not crosses_red_line(scenario, deal)
+    ]
+
+
+def dominates(a: tuple[float, ...], b: tuple[float, ...], eps: float = EPS) -> bool:
+    """a is at least b for everyone and clearly better for someone (tolerance eps)."""
+    return all(x >= y - eps for x, y in zip(a, b, strict=True)) and any(
+        x > y + eps for x, y in zip(a, b, strict=True)
+    )
+
+
+def in_zopa(scenario: Scenario, u: tuple[float, ...]) -> bool:
+    """u_p >= r_p for every party."""
+    return all(x >= p.reservation_value for x, p in zip(u, scenario.parties, strict=True))
+
+
+def solution_score(name: str, gains: tuple[float, ...], spans: tuple[float, ...]) -> float:
+    """The criterion each bargaining solution maximises."""
+    if name == "nash":
+        return math.prod(gains)
+    if name == "egalitarian":
+        return min(gains)
+    if name == "kalai_smorodinsky":
+        ratios = [g / s for g, s in zip(gains, spans, strict=True) if s > 0]
+        return min(ratios, default=math.inf)
+    raise ValueError(name)
+
+
+def best_scores(scenario: Scenario) -> dict[str, float] | None:
+    """The maximal criterion of each solution over the ZOPA, or None when it is empty."""
+    reservation = [p.reservation_value for p in scenario.parties]
+    zopa = [u for _, _, u in feasible(scenario) if in_zopa(scenario, u)]
+    if not zopa:
+        return None
+    gains = [tuple(x - r for x, r in zip(u, reservation, strict=True)) for u in zopa]
+    spans = tuple(max(g[p] for g in gains) for p in range(len(reservation)))
+    out = {
+        name: max(solution_score(name, g, spans) for g in gains)
+        for name in ("nash", "egalitarian", "kalai_smorodinsky")
+    }
+    out["utilitarian"] = max(sum(u) for u in zopa)
+    return out

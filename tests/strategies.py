@@ -66,3 +66,55 @@ def scenario_dicts(
 def scenarios(draw: st.DrawFn, **kwargs: Any) -> Scenario:
     """A random small additive :class:`Scenario` (see :func:`scenario_dicts`)."""
     return Scenario.model_validate(draw(scenario_dicts(**kwargs)))
+
+
+def additive_scenario(
+    values: list[list[list[float]]],
+    *,
+    weights: list[list[float]] | None = None,
+    reservations: list[float] | None = None,
+    red_lines: dict[int, dict[int, list[int]]] | None = None,
+    name: str = "built",
+) -> Scenario:
+    """A scenario from ``values[party][issue][option]`` (issues ``i0``.., options ``o0``..)."""
+    n_parties = len(values)
+    n_options = [len(v) for v in values[0]]
+    issues = [
+        {"name": f"i{i}", "options": [f"o{k}" for k in range(n)]} for i, n in enumerate(n_options)
+    ]
+    parties = []
+    for p in range(n_parties):
+        w = weights[p] if weights else [1.0] * len(n_options)
+        prefs = {
+            f"i{i}": {"weight": w[i], "values": {f"o{k}": v for k, v in enumerate(row)}}
+            for i, row in enumerate(values[p])
+        }
+        party: dict[str, Any] = {
+            "name": f"p{p}",
+            "reservation_value": reservations[p] if reservations else 0.0,
+            "preferences": {"issues": prefs},
+        }
+        lines = (red_lines or {}).get(p)
+        if lines:
+            party["red_lines"] = {f"i{i}": [f"o{k}" for k in ks] for i, ks in lines.items()}
+        parties.append(party)
+    return Scenario.model_validate({"name": name, "issues": issues, "parties": parties})
+
+
+@st.composite
+def rule_based_scenarios(draw: st.DrawFn, *, max_issues: int = 3, max_options: int = 4) -> Scenario:
+    """A random small scenario where one party has rule-based (hyper-rectangle) preferences."""
+    data = draw(scenario_dicts(max_issues=max_issues, max_options=max_options, numeric=False))
+    issues = data["issues"]
+    constraints = []
+    for _ in range(draw(st.integers(1, 4))):
+        chosen = draw(st.lists(st.sampled_from(issues), min_size=1, max_size=len(issues)))
+        bounds = {
+            i["name"]: draw(st.lists(st.sampled_from(i["options"]), min_size=1, unique=True))
+            for i in chosen
+        }
+        # quarter steps: a subnormal normalizer would overflow the space's division
+        utility = draw(st.integers(-4, 20)) / 4
+        constraints.append({"utility": utility, "bounds": bounds})
+    data["parties"][0]["preferences"] = {"kind": "rules", "constraints": constraints}
+    return Scenario.model_validate(data)
