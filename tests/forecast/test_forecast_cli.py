@@ -51,6 +51,15 @@ def test_json_contract(model: str) -> None:
         assert data["iterations"] == 10
         assert data["risk"]["SActor-04"] == pytest.approx(1.0)
         assert data["challenges"][0]["challenger"] == "SActor-00"
+        assert len(data["probability"]["SActor-04"]) == data["iterations"] + 1
+    else:
+        assert "probability" not in data
+
+
+def test_options_may_come_before_the_file() -> None:
+    result = runner.invoke(app, ["forecast", "--model", "compromise", THREE, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["model"] == "compromise"
 
 
 def test_html_report_is_self_contained(tmp_path: Path) -> None:

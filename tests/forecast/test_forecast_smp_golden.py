@@ -78,6 +78,18 @@ def test_every_prob_line_to_1e4(run) -> None:  # type: ignore[no-untyped-def]
         assert mine[key][1] == pytest.approx(gain, abs=0.5e-4 + 1e-12), key
 
 
+def test_probability_of_each_position_every_turn(run) -> None:  # type: ignore[no-untyped-def]
+    """KTAB's state probabilities, with near-identical positions sharing one probability."""
+    assert run.position_probability is not None
+    assert run.position_probability.shape == (run.iterations + 1, len(run.actors))
+    for i, actor in enumerate(run.actors):
+        np.testing.assert_allclose(
+            run.position_probability[:, i],
+            EXPECTED["win_probability_history"][actor],
+            atol=0.5e-4 + 1e-12,
+        )
+
+
 def test_first_challenge_as_documented(run) -> None:  # type: ignore[no-untyped-def]
     first = run.challenges[0]
     assert (first.challenger, first.target) == ("SActor-00", "SActor-06")

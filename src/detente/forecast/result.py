@@ -61,6 +61,8 @@ class Forecast:
         outcome: the forecast per dimension on 0-100 (capability x salience weighted mean of the
             final positions).
         disclaimer: caveat carried over from the stakeholder data.
+        position_probability: SMP only: probability that each actor's position prevails in each
+            state, shape ``(iterations + 1, N)``; actors sharing a position share its probability.
     """
 
     model: str
@@ -74,6 +76,7 @@ class Forecast:
     stop_reason: str
     outcome: np.ndarray
     disclaimer: str = ""
+    position_probability: np.ndarray | None = None
 
     @property
     def iterations(self) -> int:
@@ -111,4 +114,12 @@ def forecast_json(result: Forecast) -> dict[str, Any]:
             {k: v for k, v in vars(c).items() if v is not None} for c in result.challenges
         ],
         "disclaimer": result.disclaimer,
-    }
+    } | (
+        {}
+        if result.position_probability is None
+        else {
+            "probability": {
+                a: result.position_probability[:, i].tolist() for i, a in enumerate(result.actors)
+            }
+        }
+    )

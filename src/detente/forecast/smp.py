@@ -22,6 +22,7 @@ __all__ = [
     "challenge_values",
     "distances",
     "own_gains",
+    "position_probabilities",
     "probability_of_prevailing",
     "risk_attitudes",
     "run_smp",
@@ -37,6 +38,7 @@ MIN_GAIN = 1e-5
 _VOTE_FLOOR = 1e-8  # KTAB: coalition strength floor in the probability of a position
 _CHALLENGE_FLOOR = 1e-10  # KTAB: floor of the principals' strengths in a challenge
 _BARGAIN_FLOOR = 1e-6  # KTAB: each side's own weight in the interpolated bargain
+_SAME_POSITION = 1e-3  # KTAB's posTol: positions closer than this (0-1 scale) are one position
 _CHUNK = 4096  # challenge pairs evaluated at once (bounds memory for large inputs)
 _BLOCK = 2_000_000  # (challenger, target, third party) triples evaluated at once
 
@@ -78,6 +80,21 @@ def risk_attitudes(capability: np.ndarray, d: np.ndarray) -> np.ndarray:
     if spread <= 0:  # every position equally likely: no one is more secure than another
         return np.zeros_like(p)
     return np.asarray((3 * p - (p.max() + 2 * p.min())) / (2 * spread))
+
+
+def position_probabilities(x: np.ndarray, capability: np.ndarray, u_obj: np.ndarray) -> np.ndarray:
+    """Probability that each actor's position prevails (KTAB's state probabilities).
+
+    Positions closer than KTAB's tolerance count as one option (the first actor's copy stands for
+    it); every actor votes with its risk-aware utilities ``u_obj``; each actor gets the probability
+    of its position.
+    """
+    n = len(capability)
+    apart = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1) >= _SAME_POSITION
+    first = np.array([int(np.argmin(apart[i, : i + 1])) for i in range(n)])
+    unique = np.unique(first)
+    p = probability_of_prevailing(capability, u_obj[:, unique])
+    return np.asarray(p[np.searchsorted(unique, first)])
 
 
 @dataclass(frozen=True)
@@ -225,7 +242,7 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
     n = len(cap)
     sigma = sal.sum(axis=1)
     weight = sigma * cap
-    history, risks, challenges, ratios = [x.copy()], [], [], []
+    history, risks, challenges, ratios, probs = [x.copy()], [], [], [], []
     first_change = 0.0
     stop_reason = f"turn limit ({max_turns}) reached"
     for turn in range(1, max_turns + 1):
@@ -235,6 +252,7 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         estimate = (2 * risk[:, None] + risk[None, :]) / 3  # r[h, i]: h's estimate of i's R
         u_est = utility(d[None, :, :], estimate[:, :, None])
         u_obj = utility(d, risk[:, None])
+        probs.append(position_probabilities(x, cap, u_obj))
 
         table = own_gains(d, risk, u_est, weight, sigma)
         best = table.argmax(axis=1)  # ties: lowest index
@@ -283,6 +301,8 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
                 f"(below {STOP_RATIO})"
             )
             break
+    d = distances(x, sal)
+    probs.append(position_probabilities(x, cap, utility(d, risk_attitudes(cap, d)[:, None])))
     positions = np.array(history) * 100.0
     return Forecast(
         model="smp",
@@ -296,6 +316,7 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         stop_reason=stop_reason,
         outcome=weighted_outcome(positions[-1], cap, data.salience),
         disclaimer=data.disclaimer,
+        position_probability=np.array(probs),
     )
 
 
