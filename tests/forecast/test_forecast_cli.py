@@ -69,6 +69,7 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
     page = out.read_text("utf-8")
     assert page.count('id="trajectory-') == 3
     assert "Pstn2: positions by turn" in page
+    assert "<td>SActor-04, SActor-00</td>" in page  # both adopted 4's bargain in turn 1
     assert "<script src=" not in page  # plotly.js is inlined, nothing loads from a CDN
     assert '<link rel="stylesheet" href="http' not in page
 

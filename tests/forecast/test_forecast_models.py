@@ -41,6 +41,9 @@ def test_bdm_offers_name_real_actors_and_kinds(ec: Stakeholders) -> None:
         assert c.challenger != c.target
         assert c.dimension == "emissions"
         assert 0.0 <= c.probability <= 1.0
+        assert c.adopted_by_target is True
+        i = ec.actors.index(c.target)
+        assert result.history[c.turn, i, 0] == c.target_offer[0]  # type: ignore[index]
 
 
 def test_bdm_round_keeps_everyone_still_when_all_agree() -> None:

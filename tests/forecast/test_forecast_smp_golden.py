@@ -96,6 +96,24 @@ def test_first_challenge_as_documented(run) -> None:  # type: ignore[no-untyped-
     assert round(first.probability, 4) == 0.7643
     assert round(first.challenger_gain, 4) == 0.0947
     assert [float(f"{v:.1f}") for v in run.history[1, 0]] == [79.5, 44.7, 72.0]
+    # KTAB's log: "0 proposes 0 adopt: 75.610 24.780 71.950", "0 proposes 6 adopt: ... 24.790"
+    np.testing.assert_allclose(first.challenger_offer, [75.61, 24.78, 71.95], atol=1e-9)
+    np.testing.assert_allclose(first.target_offer, [75.61, 24.79, 71.95], atol=1e-9)
+    # actor 0 adopted 4's bargain [4:0], actor 6 adopted this one [0:6]
+    assert first.adopted_by_challenger is False
+    assert first.adopted_by_target is True
+    from_4 = next(c for c in run.challenges if c.turn == 1 and c.challenger == "SActor-04")
+    assert from_4.adopted_by_challenger is True
+    assert from_4.adopted_by_target is True
+
+
+def test_adopted_bargains_give_the_next_positions(run) -> None:  # type: ignore[no-untyped-def]
+    index = {a: i for i, a in enumerate(run.actors)}
+    for c in run.challenges:
+        if c.adopted_by_challenger:
+            np.testing.assert_allclose(run.history[c.turn, index[c.challenger]], c.challenger_offer)
+        if c.adopted_by_target:
+            np.testing.assert_allclose(run.history[c.turn, index[c.target]], c.target_offer)
 
 
 @pytest.mark.parametrize(

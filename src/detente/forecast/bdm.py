@@ -148,6 +148,8 @@ def run_bdm(data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False)
                     probability=prob,
                     challenger_gain=gain,
                     target_gain=loss,
+                    target_offer=(float(history[t + 1, i, dim]),),
+                    adopted_by_target=True,
                     dimension=data.dimensions[dim],
                 )
                 for i, j, kind, prob, gain, loss in offers

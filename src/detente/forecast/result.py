@@ -27,6 +27,11 @@ class Challenge:
         target_view_challenger_gain: the challenger's gain as the target sees it (SMP).
         target_view_target_gain: the target's gain as the target sees it (SMP).
         dimension: the dimension (expected-utility model, one dimension at a time), else None.
+        challenger_offer: the bargain's new position for the challenger (0-100, per dimension;
+            SMP), or None.
+        target_offer: the bargain's (or accepted offer's) new position for the target.
+        adopted_by_challenger: whether the challenger adopted this bargain (SMP).
+        adopted_by_target: whether the target adopted it (always true for an accepted offer).
     """
 
     turn: int
@@ -40,6 +45,10 @@ class Challenge:
     target_view_challenger_gain: float | None = None
     target_view_target_gain: float | None = None
     dimension: str | None = None
+    challenger_offer: tuple[float, ...] | None = None
+    target_offer: tuple[float, ...] | None = None
+    adopted_by_challenger: bool | None = None
+    adopted_by_target: bool | None = None
 
 
 @dataclass(frozen=True, eq=False)

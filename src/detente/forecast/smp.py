@@ -272,7 +272,9 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         new_i = _round4(((w_i + _BARGAIN_FLOOR) * x[active] + w_j * x[tgt]) / total)
         new_j = _round4((w_i * x[active] + (w_j + _BARGAIN_FLOOR) * x[tgt]) / total)
 
-        x_next = _resolve_queues(x, sal, cap, risk, u_obj, bargains=(active, tgt, new_i, new_j))
+        x_next, adopted = _resolve_queues(
+            x, sal, cap, risk, u_obj, bargains=(active, tgt, new_i, new_j)
+        )
         for m, (ci, tj) in enumerate(zip(active.tolist(), tgt.tolist(), strict=True)):
             challenges.append(
                 Challenge(
@@ -286,6 +288,10 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
                     target_view_probability=float(p_j[m]),
                     target_view_challenger_gain=float(g_ji[m]),
                     target_view_target_gain=float(g_jj[m]),
+                    challenger_offer=tuple((new_i[m] * 100).tolist()),
+                    target_offer=tuple((new_j[m] * 100).tolist()),
+                    adopted_by_challenger=bool(adopted[ci] == m),
+                    adopted_by_target=bool(adopted[tj] == m),
                 )
             )
         change = float(np.linalg.norm(x_next - x, axis=1).sum())
@@ -335,8 +341,12 @@ def _resolve_queues(
     u_obj: np.ndarray,
     *,
     bargains: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """Every actor picks the most likely option of its queue and adopts its own side of it."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every actor picks the most likely option of its queue and adopts its own side of it.
+
+    Returns:
+        The new positions, and per actor the index of the bargain it adopted (-1: status quo).
+    """
     challenger, target, new_i, new_j = bargains
     n = len(cap)
     sal_norm = np.square(sal).sum(axis=1)
@@ -353,6 +363,7 @@ def _resolve_queues(
     ) / n
     options = np.concatenate([(base / n)[:, None], values], axis=1)  # option 0: status quo
     x_next = x.copy()
+    adopted = np.full(n, -1)
     involved = [[0] for _ in range(n)]
     for m, (i, j) in enumerate(zip(challenger.tolist(), target.tolist(), strict=True)):
         involved[i].append(m + 1)
@@ -365,5 +376,6 @@ def _resolve_queues(
         chosen = queue[int(np.argmax(p))] - 1
         if chosen < 0:
             continue
+        adopted[k] = chosen
         x_next[k] = new_i[chosen] if challenger[chosen] == k else new_j[chosen]
-    return x_next
+    return x_next, adopted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from detente.forecast.result import Forecast
+from detente.forecast.result import Challenge, Forecast
 from detente.report._html import figure_html, page, table_html
 
 __all__ = ["MAX_CHALLENGE_ROWS", "forecast_report"]
@@ -38,6 +38,15 @@ def _trajectory_figure(result: Forecast, k: int) -> str:
         margin={"l": 50, "r": 20, "t": 50, "b": 40},
     )
     return figure_html(fig, div_id=f"trajectory-{k}")
+
+
+def _adopted(c: Challenge) -> str:
+    who = [
+        name
+        for name, flag in ((c.challenger, c.adopted_by_challenger), (c.target, c.adopted_by_target))
+        if flag
+    ]
+    return ", ".join(who) or "nobody"
 
 
 def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
@@ -77,7 +86,16 @@ def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
         shown = result.challenges[:MAX_CHALLENGE_ROWS]
         body.append(
             table_html(
-                ["turn", "dimension", "by", "to", "kind", "P (by's view)", "gain to by"],
+                [
+                    "turn",
+                    "dimension",
+                    "by",
+                    "to",
+                    "kind",
+                    "P (by's view)",
+                    "gain to by",
+                    "adopted by",
+                ],
                 [
                     [
                         c.turn,
@@ -87,6 +105,7 @@ def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
                         c.kind,
                         c.probability,
                         c.challenger_gain,
+                        _adopted(c),
                     ]
                     for c in shown
                 ],
