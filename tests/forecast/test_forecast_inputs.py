@@ -12,6 +12,7 @@ from detente.errors import DetenteError, FormatError, RepairWarning
 from detente.forecast import load_stakeholders
 from detente.forecast.inputs import (
     StakeholderError,
+    StakeholderFile,
     Stakeholders,
     builtin_stakeholder_names,
     parse_ktab_csv,
@@ -270,3 +271,14 @@ def test_stakeholders_checks_shapes() -> None:
         Stakeholders("t", ("a", "b"), ("x",), np.ones(3), one, one)
     with pytest.raises(StakeholderError, match="salience array"):
         Stakeholders("t", ("a", "b"), ("x",), np.ones(2), one, np.ones((2, 2)))
+
+
+def test_programmatic_stakeholder_file_is_checked_too() -> None:
+    import yaml  # noqa: PLC0415
+
+    raw = yaml.safe_load(YAML_OK)
+    raw["actors"][1]["stances"] = {"y": raw["actors"][1]["stances"]["x"]}
+    spec = StakeholderFile.model_validate(raw)
+    with pytest.raises(StakeholderError, match="no stance") as info:
+        spec.to_stakeholders()
+    assert info.value.field == "actors.1.stances"

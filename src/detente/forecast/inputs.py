@@ -131,7 +131,10 @@ def parse_ktab_csv(data: bytes | str, *, source: Path | str) -> Stakeholders:
     Title row: scenario name, description, number of actors, number of dimensions. Actor rows:
     name, description, capability, then (position, salience) per dimension on 0-100.
     """
-    text = data.decode("utf-8-sig", errors="strict") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"not UTF-8 text (byte {exc.start})", source=source) from None
     rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     if len(rows) < 3:
         raise FormatError(
@@ -411,10 +414,7 @@ def load_stakeholders(path: str | Path) -> Stakeholders:
         )
     data = read_bytes(candidate)
     if suffix == ".csv":
-        try:
-            return parse_ktab_csv(data, source=candidate)
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"not UTF-8 text (byte {exc.start})", source=candidate) from None
+        return parse_ktab_csv(data, source=candidate)
     if suffix == ".xml":
         return parse_ktab_xml(data, source=candidate)
     spec = parse_stakeholder_yaml(data, source=candidate)
