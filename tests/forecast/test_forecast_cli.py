@@ -93,7 +93,7 @@ def test_report_caps_long_challenge_lists() -> None:
 
 @pytest.mark.slow
 def test_evaluate_prints_the_table_for_every_model() -> None:
-    result = runner.invoke(app, ["forecast", "evaluate", str(DEU3), "--json"])
+    result = runner.invoke(app, ["forecast", "evaluate", str(DEU3), "--json", "--workers", "2"])
     assert result.exit_code == 0, result.output
     rows = {r["model"]: r for r in json.loads(result.output)["errors"]}
     assert set(rows) == {"smp", "bdm", "compromise"}

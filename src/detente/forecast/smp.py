@@ -89,9 +89,8 @@ def position_probabilities(x: np.ndarray, capability: np.ndarray, u_obj: np.ndar
     it); every actor votes with its risk-aware utilities ``u_obj``; each actor gets the probability
     of its position.
     """
-    n = len(capability)
-    apart = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1) >= _SAME_POSITION
-    first = np.array([int(np.argmin(apart[i, : i + 1])) for i in range(n)])
+    close = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1) < _SAME_POSITION
+    first = np.tril(close).argmax(axis=1)  # the earliest actor at (nearly) the same position
     unique = np.unique(first)
     p = probability_of_prevailing(capability, u_obj[:, unique])
     return np.asarray(p[np.searchsorted(unique, first)])
@@ -362,20 +361,41 @@ def _resolve_queues(
         base[:, None] - u_obj[:, challenger] - u_obj[:, target] + value_of(new_i) + value_of(new_j)
     ) / n
     options = np.concatenate([(base / n)[:, None], values], axis=1)  # option 0: status quo
+    # queues[k]: status quo (0), then the bargains involving k in challenger order; -1 pads
+    m_all = len(challenger)
+    member = np.zeros((n, m_all + 1), dtype=bool)
+    member[:, 0] = True
+    member[challenger, np.arange(m_all) + 1] = True
+    member[target, np.arange(m_all) + 1] = True
+    lengths = member.sum(axis=1)
+    order = np.argsort(~member, axis=1, kind="stable")  # each row: its queue first, in order
+    chosen = np.zeros(n, dtype=int)
+    for width in np.unique(lengths[lengths > 1]).tolist():  # queues of equal length together
+        actors = np.nonzero(lengths == width)[0]
+        step = max(1, _BLOCK // (n * width * width))
+        for lo in range(0, len(actors), step):
+            rows = actors[lo : lo + step]
+            chosen[rows] = _most_likely(cap, options, order[rows, :width])
+    adopted = chosen - 1
     x_next = x.copy()
-    adopted = np.full(n, -1)
-    involved = [[0] for _ in range(n)]
-    for m, (i, j) in enumerate(zip(challenger.tolist(), target.tolist(), strict=True)):
-        involved[i].append(m + 1)
-        involved[j].append(m + 1)
-    for k in range(n):
-        queue = sorted(set(involved[k]))
-        if len(queue) == 1:
-            continue
-        p = probability_of_prevailing(cap, options[:, queue])
-        chosen = queue[int(np.argmax(p))] - 1
-        if chosen < 0:
-            continue
-        adopted[k] = chosen
-        x_next[k] = new_i[chosen] if challenger[chosen] == k else new_j[chosen]
+    movers = np.nonzero(adopted >= 0)[0]
+    picks = adopted[movers]
+    own = challenger[picks] == movers
+    x_next[movers] = np.where(own[:, None], new_i[picks], new_j[picks])
     return x_next, adopted
+
+
+def _most_likely(weight: np.ndarray, options: np.ndarray, queues: np.ndarray) -> np.ndarray:
+    """For each queue (a row of option indices, all of one length), its most likely option.
+
+    The same conditional probability as :func:`probability_of_prevailing`, for many queues at
+    once; ties go to the first option in the queue.
+    """
+    value = options[:, queues]  # (A, Q, M)
+    diff = value[:, :, :, None] - value[:, :, None, :]
+    strength = _VOTE_FLOOR + np.maximum(weight[:, None, None, None] * diff, 0.0).sum(axis=0)
+    victory = strength / (strength + strength.transpose(0, 2, 1))
+    width = queues.shape[1]
+    victory[:, np.arange(width), np.arange(width)] = 0.5
+    best = victory.prod(axis=2).argmax(axis=1)
+    return np.asarray(queues[np.arange(len(queues)), best])
