@@ -1,0 +1,166 @@
+"""Forecast commands: ``forecast FILE`` (run a model) and ``forecast evaluate DEU3_FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from detente.cli._common import console, guarded, print_json
+from detente.compute import make_executor
+from detente.forecast import MODELS, evaluate, forecast_json, load_stakeholders
+from detente.forecast.result import Forecast
+from detente.report.forecast import forecast_report
+from detente.scenario.formats._files import atomic_write_text
+
+__all__ = ["register"]
+
+#: A position change below this (0-100 scale, summed over dimensions) counts as holding out.
+HELD_OUT = 1.0
+
+
+class _RunByDefault(TyperGroup):
+    """``forecast FILE ...`` runs the ``run`` command; ``forecast evaluate ...`` evaluates."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Typer's vendored Context
+        if args and args[0] not in self.commands and args[0] not in {"--help", "-h"}:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+forecast_app = typer.Typer(
+    cls=_RunByDefault,
+    no_args_is_help=True,
+    help="Forecast where talks settle from stakeholder data (KTAB SMP, expected utility, "
+    "compromise). Usage: detente forecast FILE [--model smp|bdm|compromise] [--html F] [--json]",
+)
+
+ModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="smp (KTAB Spatial Model of Politics), bdm (expected utility) or compromise.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``forecast`` command group to ``app``."""
+    app.add_typer(forecast_app, name="forecast")
+
+
+@forecast_app.command("run")
+@guarded
+def run(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="Stakeholder data: KTAB .csv/.xml, native .yaml, or a built-in name "
+            "(ceasefire-2025)."
+        ),
+    ],
+    model: ModelOpt = "smp",
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write a self-contained HTML report here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run a forecasting model on stakeholder data."""
+    if model not in MODELS:
+        raise typer.BadParameter(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    data = load_stakeholders(source)
+    result = MODELS[model](data)
+    if html is not None:
+        atomic_write_text(html, forecast_report(result, subtitle=data.description))
+    if as_json:
+        print_json(forecast_json(result))
+        return
+    render_forecast(result)
+    if html is not None:
+        console.print(f"wrote {html}")
+
+
+@forecast_app.command("evaluate")
+@guarded
+def evaluate_command(
+    source: Annotated[Path, typer.Argument(help="The DEU III table (tab-separated).")],
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Local worker processes.")
+    ] = 1,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every model on the DEU III issues with a recorded outcome; report the errors."""
+    executor = make_executor("local", workers=workers)
+    try:
+        result = evaluate(source, executor=executor)
+    finally:
+        executor.close()
+    if as_json:
+        print_json({"source": result.source, "errors": list(result.errors)})
+        return
+    table = Table(title="DEU III: absolute error against the recorded outcome (0-100 scale)")
+    for column in ("model", "issues", "mean abs. error", "median abs. error"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    best = min(result.errors, key=lambda e: e.mean_absolute_error).model
+    for e in result.errors:
+        name = f"[bold]{e.model}[/]" if e.model == best else e.model
+        table.add_row(
+            name, str(e.issues), f"{e.mean_absolute_error:.2f}", f"{e.median_absolute_error:.2f}"
+        )
+    console.print(table)
+    console.print(f"lowest mean error: [bold]{best}[/]")
+
+
+def render_forecast(result: Forecast) -> None:
+    """Terminal summary: where it settles, who moved, who held out."""
+    console.rule(f"[bold]{result.name}[/] — model {result.model}")
+    if result.disclaimer:
+        console.print(f"[italic yellow]{result.disclaimer}[/]", highlight=False)
+    console.print(f"{result.iterations} turns; {result.stop_reason}", highlight=False)
+    outcome = Table(title="Where it settles (forecast, 0-100)")
+    for d in result.dimensions:
+        outcome.add_column(d, justify="right")
+    outcome.add_row(*(f"{v:.1f}" for v in result.outcome))
+    console.print(outcome)
+    moved = np.abs(result.final - result.history[0]).sum(axis=1)
+    table = Table(title="Who moved and who held out (start → final)")
+    table.add_column("actor", style="bold")
+    for d in result.dimensions:
+        table.add_column(d, justify="right")
+    table.add_column("moved", justify="right")
+    if result.risk.shape[0]:
+        table.add_column("risk (turn 1)", justify="right")
+    for i, actor in enumerate(result.actors):
+        cells = [
+            f"{result.history[0, i, k]:.1f} → {result.final[i, k]:.1f}"
+            for k in range(len(result.dimensions))
+        ]
+        status = "[dim]held out[/]" if moved[i] < HELD_OUT else f"{moved[i]:.1f}"
+        row = [actor, *cells, status]
+        if result.risk.shape[0]:
+            row.append(f"{result.risk[0, i]:+.3f}")
+        table.add_row(*row)
+    console.print(table)
+    first = [c for c in result.challenges if c.turn == 1]
+    if first:
+        challenges = Table(title="Turn 1: who challenged whom")
+        for column in ("by", "to", "kind", "dimension", "P", "expected gain"):
+            challenges.add_column(
+                column, justify="right" if column in {"P", "expected gain"} else "left"
+            )
+        for c in first[:20]:
+            challenges.add_row(
+                c.challenger,
+                c.target,
+                c.kind,
+                c.dimension or "all",
+                f"{c.probability:.4f}",
+                f"{c.challenger_gain:+.4f}",
+            )
+        console.print(challenges)

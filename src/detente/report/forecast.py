@@ -1,0 +1,119 @@
+"""HTML report of a forecast: outcome, trajectories per dimension, challenges and risk."""
+
+from __future__ import annotations
+
+import html
+
+from detente.forecast.result import Challenge, Forecast
+from detente.report._html import figure_html, page, table_html
+
+__all__ = ["MAX_CHALLENGE_ROWS", "forecast_report"]
+
+#: Challenges listed in the report at most (the JSON output has them all).
+MAX_CHALLENGE_ROWS = 300
+
+
+def _trajectory_figure(result: Forecast, k: int) -> str:
+    import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
+
+    fig = go.Figure()
+    turns = list(range(result.iterations + 1))
+    for i, actor in enumerate(result.actors):
+        fig.add_trace(
+            go.Scatter(
+                x=turns, y=result.history[:, i, k].tolist(), mode="lines+markers", name=actor
+            )
+        )
+    fig.add_hline(
+        y=float(result.outcome[k]),
+        line_dash="dash",
+        annotation_text=f"forecast {result.outcome[k]:.1f}",
+    )
+    fig.update_layout(
+        title=f"{result.dimensions[k]}: positions by turn",
+        xaxis_title="turn",
+        yaxis_title="position (0-100)",
+        yaxis_range=[-2, 102],
+        height=420,
+        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+    )
+    return figure_html(fig, div_id=f"trajectory-{k}")
+
+
+def _adopted(c: Challenge) -> str:
+    who = [
+        name
+        for name, flag in ((c.challenger, c.adopted_by_challenger), (c.target, c.adopted_by_target))
+        if flag
+    ]
+    return ", ".join(who) or "nobody"
+
+
+def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
+    """A self-contained HTML page (plotly inlined) for ``result``."""
+    body = []
+    if result.disclaimer:
+        body.append(f'<p class="warn">{html.escape(result.disclaimer)}</p>')
+    body.append(
+        f"<p>Model <b>{html.escape(result.model)}</b>: {result.iterations} turns; "
+        f"{html.escape(result.stop_reason)}.</p>"
+    )
+    body.append("<h2>Forecast outcome</h2>")
+    body.append(
+        table_html(
+            ["dimension", "forecast (0-100)"],
+            [[d, float(result.outcome[k])] for k, d in enumerate(result.dimensions)],
+        )
+    )
+    body.append("<h2>Trajectories</h2>")
+    body.extend(_trajectory_figure(result, k) for k in range(len(result.dimensions)))
+    body.append("<h2>Start and final positions</h2>")
+    headers = ["actor"] + [f"{d} start" for d in result.dimensions]
+    headers += [f"{d} final" for d in result.dimensions]
+    headers.append("risk at turn 1")
+    rows = []
+    for i, actor in enumerate(result.actors):
+        risk = float(result.risk[0, i]) if result.risk.shape[0] else ""
+        rows.append(
+            [actor]
+            + [float(v) for v in result.history[0, i]]
+            + [float(v) for v in result.final[i]]
+            + [risk]
+        )
+    body.append(table_html(headers, rows))
+    if result.challenges:
+        body.append("<h2>Challenges and bargains</h2>")
+        shown = result.challenges[:MAX_CHALLENGE_ROWS]
+        body.append(
+            table_html(
+                [
+                    "turn",
+                    "dimension",
+                    "by",
+                    "to",
+                    "kind",
+                    "P (by's view)",
+                    "gain to by",
+                    "adopted by",
+                ],
+                [
+                    [
+                        c.turn,
+                        c.dimension or "all",
+                        c.challenger,
+                        c.target,
+                        c.kind,
+                        c.probability,
+                        c.challenger_gain,
+                        _adopted(c),
+                    ]
+                    for c in shown
+                ],
+                caption=(
+                    f"first {len(shown)} of {len(result.challenges)}"
+                    if len(shown) < len(result.challenges)
+                    else ""
+                ),
+            )
+        )
+    return page(f"Forecast: {result.name}", body, subtitle=subtitle)

@@ -1,0 +1,134 @@
+"""The ``detente forecast`` commands: terminal, JSON contract, HTML report, evaluation, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from detente.cli import app
+from tests.forecast.conftest import DEU3, KTAB_INPUTS
+
+runner = CliRunner()
+THREE = str(KTAB_INPUTS / "dummyData_3Dim.csv")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["forecast", "--help"], ["forecast", "run", "--help"], ["forecast", "evaluate", "--help"]],
+)
+def test_help(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_terminal_summary_says_who_moved_and_where_it_settles() -> None:
+    result = runner.invoke(app, ["forecast", "ceasefire-2025"])
+    assert result.exit_code == 0, result.output
+    assert "Where it settles" in result.output
+    assert "held out" in result.output
+    assert "Illustrative" in result.output
+    assert "Turn 1" in result.output
+
+
+@pytest.mark.parametrize("model", ["smp", "bdm", "compromise"])
+def test_json_contract(model: str) -> None:
+    result = runner.invoke(app, ["forecast", THREE, "--model", model, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["model"] == model
+    assert data["actors"][0] == "SActor-00"
+    assert data["dimensions"] == ["Pstn1", "Pstn2", "Pstn3"]
+    assert set(data["risk"]) == set(data["actors"])
+    history = data["history"]["SActor-00"]["Pstn1"]
+    assert len(history) == data["iterations"] + 1
+    assert history[0] == pytest.approx(75.79)
+    assert data["final"]["SActor-00"]["Pstn1"] == history[-1]
+    if model == "smp":
+        assert data["iterations"] == 10
+        assert data["risk"]["SActor-04"] == pytest.approx(1.0)
+        assert data["challenges"][0]["challenger"] == "SActor-00"
+        assert len(data["probability"]["SActor-04"]) == data["iterations"] + 1
+    else:
+        assert "probability" not in data
+
+
+def test_options_may_come_before_the_file() -> None:
+    result = runner.invoke(app, ["forecast", "--model", "compromise", THREE, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["model"] == "compromise"
+
+
+def test_html_report_is_self_contained(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["forecast", THREE, "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text("utf-8")
+    assert page.count('id="trajectory-') == 3
+    assert "Pstn2: positions by turn" in page
+    assert "<td>SActor-04, SActor-00</td>" in page  # both adopted 4's bargain in turn 1
+    assert "<script src=" not in page  # plotly.js is inlined, nothing loads from a CDN
+    assert '<link rel="stylesheet" href="http' not in page
+
+
+def test_html_report_of_bdm_lists_offers(tmp_path: Path) -> None:
+    out = tmp_path / "bdm.html"
+    result = runner.invoke(app, ["forecast", "ceasefire-2025", "-m", "bdm", "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "confrontation" in out.read_text("utf-8") or "compromise" in out.read_text("utf-8")
+    assert "Illustrative" in out.read_text("utf-8")
+
+
+def test_report_caps_long_challenge_lists() -> None:
+    from detente.forecast import load_stakeholders, run_smp  # noqa: PLC0415
+    from detente.report.forecast import MAX_CHALLENGE_ROWS, forecast_report  # noqa: PLC0415
+
+    result = run_smp(load_stakeholders(KTAB_INPUTS / "SOE-Competitive.csv"))
+    assert len(result.challenges) > MAX_CHALLENGE_ROWS
+    assert f"first {MAX_CHALLENGE_ROWS} of {len(result.challenges)}" in forecast_report(result)
+
+
+@pytest.mark.slow
+def test_evaluate_prints_the_table_for_every_model() -> None:
+    result = runner.invoke(app, ["forecast", "evaluate", str(DEU3), "--json", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in json.loads(result.output)["errors"]}
+    assert set(rows) == {"smp", "bdm", "compromise"}
+    assert all(r["issues"] == 353 for r in rows.values())
+    assert round(rows["compromise"]["mean_absolute_error"], 1) == 23.2
+
+
+def test_evaluate_terminal_table(tmp_path: Path) -> None:
+    small = tmp_path / "deu.tsv"
+    small.write_text("\n".join(DEU3.read_text("utf-8").splitlines()[:12]) + "\n", "utf-8")
+    result = runner.invoke(app, ["forecast", "evaluate", str(small), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    for word in ("smp", "bdm", "compromise", "mean abs. error", "lowest mean error"):
+        assert word in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["forecast", "missing.csv"], "cannot read"),
+        (["forecast", THREE, "--model", "oracle"], "unknown model"),
+        (["forecast", "evaluate", "missing.tsv"], "cannot read"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: list[str], words: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert words in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_file_leaves_no_report(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y,2,1\n", "utf-8")
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["forecast", str(bad), "--html", str(out)])
+    assert result.exit_code == 2
+    assert not out.exists()

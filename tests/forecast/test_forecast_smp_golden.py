@@ -1,0 +1,147 @@
+"""SMP reproduces KTAB's own reference run of dummyData_3Dim exactly, and runs on every input."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from detente.forecast import load_stakeholders, run_smp
+from detente.forecast.smp import MAX_TURNS
+from tests.forecast.conftest import KTAB_INPUTS, KTAB_REFERENCE
+
+EXPECTED = json.loads((KTAB_REFERENCE / "dummyData_3Dim.expected.json").read_text("utf-8"))
+LOG = KTAB_REFERENCE / "20170530_ref-dummyData_3Dim.txt"
+_PROB = re.compile(
+    r"Est by\s+(\d+) of prob ([\d.]+) that \[\s*(\d+)>\s*(\d+)\], "
+    r"with expected gain to\s+(\d+) of ([-+\d.]+)"
+)
+
+
+@pytest.fixture(scope="module", params=["dummyData_3Dim.csv", "dummyData_3Dim.xml"])
+def run(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    return run_smp(load_stakeholders(KTAB_INPUTS / request.param))
+
+
+def _log_prob_lines() -> dict[tuple[int, int, int, int, int], tuple[float, float]]:
+    """Every "prob" line of KTAB's log: (turn, challenger, target, observer, valued for)."""
+    lines = {}
+    turn = 0
+    for line in LOG.read_text("utf-8").splitlines():
+        if m := re.match(r"Starting Model::run iteration (\d+)", line):
+            turn = int(m.group(1))
+        if m := _PROB.match(line):
+            h, p, i, j, k, gain = m.groups()
+            lines[(turn, int(i), int(j), int(h), int(k))] = (float(p), float(gain))
+    return lines
+
+
+def test_iterations_and_stop_ratios(run) -> None:  # type: ignore[no-untyped-def]
+    assert run.iterations == 10
+    assert run.stop_reason.startswith("settled")
+    np.testing.assert_allclose(
+        run.stop_ratios, EXPECTED["fractional_change_per_iteration"], atol=0.5e-4 + 1e-12
+    )
+
+
+def test_turn1_risk_attitudes(run) -> None:  # type: ignore[no-untyped-def]
+    np.testing.assert_allclose(
+        run.risk[0], EXPECTED["turn1_inferred_risk_attitudes"], atol=0.5e-3 + 1e-12
+    )
+
+
+def test_every_position_every_turn_to_one_decimal(run) -> None:  # type: ignore[no-untyped-def]
+    history = EXPECTED["position_history_0_100"]
+    for i, actor in enumerate(run.actors):
+        for k, dim in enumerate(run.dimensions):
+            printed = [float(f"{v:.1f}") for v in run.history[:, i, k]]
+            assert printed == history[actor][dim], (actor, dim)
+
+
+def test_every_prob_line_to_1e4(run) -> None:  # type: ignore[no-untyped-def]
+    reference = _log_prob_lines()
+    assert len(reference) == 236
+    mine = {}
+    index = {a: i for i, a in enumerate(run.actors)}
+    for c in run.challenges:
+        i, j = index[c.challenger], index[c.target]
+        mine[(c.turn, i, j, i, i)] = (c.probability, c.challenger_gain)
+        mine[(c.turn, i, j, i, j)] = (c.probability, c.target_gain)
+        mine[(c.turn, i, j, j, i)] = (c.target_view_probability, c.target_view_challenger_gain)
+        mine[(c.turn, i, j, j, j)] = (c.target_view_probability, c.target_view_target_gain)
+    assert set(mine) == set(reference)
+    for key, (p, gain) in reference.items():
+        assert mine[key][0] == pytest.approx(p, abs=0.5e-4 + 1e-12), key
+        assert mine[key][1] == pytest.approx(gain, abs=0.5e-4 + 1e-12), key
+
+
+def test_probability_of_each_position_every_turn(run) -> None:  # type: ignore[no-untyped-def]
+    """KTAB's state probabilities, with near-identical positions sharing one probability."""
+    assert run.position_probability is not None
+    assert run.position_probability.shape == (run.iterations + 1, len(run.actors))
+    for i, actor in enumerate(run.actors):
+        np.testing.assert_allclose(
+            run.position_probability[:, i],
+            EXPECTED["win_probability_history"][actor],
+            atol=0.5e-4 + 1e-12,
+        )
+
+
+def test_first_challenge_as_documented(run) -> None:  # type: ignore[no-untyped-def]
+    first = run.challenges[0]
+    assert (first.challenger, first.target) == ("SActor-00", "SActor-06")
+    assert round(first.probability, 4) == 0.7643
+    assert round(first.challenger_gain, 4) == 0.0947
+    assert [float(f"{v:.1f}") for v in run.history[1, 0]] == [79.5, 44.7, 72.0]
+    # KTAB's log: "0 proposes 0 adopt: 75.610 24.780 71.950", "0 proposes 6 adopt: ... 24.790"
+    np.testing.assert_allclose(first.challenger_offer, [75.61, 24.78, 71.95], atol=1e-9)
+    np.testing.assert_allclose(first.target_offer, [75.61, 24.79, 71.95], atol=1e-9)
+    # actor 0 adopted 4's bargain [4:0], actor 6 adopted this one [0:6]
+    assert first.adopted_by_challenger is False
+    assert first.adopted_by_target is True
+    from_4 = next(c for c in run.challenges if c.turn == 1 and c.challenger == "SActor-04")
+    assert from_4.adopted_by_challenger is True
+    assert from_4.adopted_by_target is True
+
+
+def test_adopted_bargains_give_the_next_positions(run) -> None:  # type: ignore[no-untyped-def]
+    index = {a: i for i, a in enumerate(run.actors)}
+    for c in run.challenges:
+        if c.adopted_by_challenger:
+            np.testing.assert_allclose(run.history[c.turn, index[c.challenger]], c.challenger_offer)
+        if c.adopted_by_target:
+            np.testing.assert_allclose(run.history[c.turn, index[c.target]], c.target_offer)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in KTAB_INPUTS.iterdir() if p.suffix in {".csv", ".xml"}),
+)
+def test_runs_on_every_ktab_input(name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load_stakeholders(KTAB_INPUTS / name)
+    result = run_smp(data)
+    assert 1 <= result.iterations <= MAX_TURNS
+    assert result.history.shape == (result.iterations + 1, len(data.actors), len(data.dimensions))
+    lo, hi = data.position.min(axis=0), data.position.max(axis=0)
+    assert np.all(result.history >= lo - 0.01)
+    assert np.all(result.history <= hi + 0.01)
+    assert np.all((result.risk >= -0.5 - 1e-12) & (result.risk <= 1 + 1e-12))
+    assert len(result.stop_ratios) == result.iterations
+    assert result.stop_ratios[0] == pytest.approx(1.0, abs=1e-3) or result.iterations >= 2
+
+
+def test_smp_example_has_the_reference_shape() -> None:
+    """The stochastic reference run: same actors and dimensions, same output shape."""
+    expected = json.loads((KTAB_REFERENCE / "smpExample.expected.json").read_text("utf-8"))
+    with pytest.warns(UserWarning, match="dCoord"):
+        data = load_stakeholders(KTAB_INPUTS / "smpExample.xml")
+    result = run_smp(data)
+    assert list(result.actors) == list(expected["position_history_0_100"])
+    for actor in result.actors:
+        assert list(expected["position_history_0_100"][actor]) == list(result.dimensions)
+    assert len(expected["turn1_inferred_risk_attitudes"]) == len(result.risk[0])
