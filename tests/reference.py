@@ -51,7 +51,7 @@ def acceptable(scenario: Scenario, party_name: str, deal: dict[str, Any]) -> boo
     for issue, options in party.red_lines.items():
         if deal[issue] in options or str(deal[issue]) in map(str, options):
             return False
-    return utility(scenario, party_name, deal) >= party.reservation_value
+    return utility(scenario, party_name, deal) >= party.reservation_value - 1e-9
 
 
 # -- deal-space analysis, written from the definitions (DESIGN.md) ------------------------------
@@ -87,7 +87,7 @@ def dominates(a: tuple[float, ...], b: tuple[float, ...], eps: float = EPS) -> b
 
 def in_zopa(scenario: Scenario, u: tuple[float, ...]) -> bool:
     """u_p >= r_p for every party."""
-    return all(x >= p.reservation_value for x, p in zip(u, scenario.parties, strict=True))
+    return all(x >= p.reservation_value - 1e-9 for x, p in zip(u, scenario.parties, strict=True))
 
 
 def solution_score(name: str, gains: tuple[float, ...], spans: tuple[float, ...]) -> float:

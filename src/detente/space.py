@@ -30,10 +30,12 @@ from detente.scenario.model import (
     normalized_weights,
 )
 
-__all__ = ["MAX_INDEXABLE", "OutcomeSpace"]
+__all__ = ["ACCEPT_TOLERANCE", "MAX_INDEXABLE", "OutcomeSpace"]
 
 #: The largest space whose deals can be numbered with ``int64`` indices.
 MAX_INDEXABLE = 2**63 - 1
+#: A deal is acceptable to p when ``u_p >= r_p - ACCEPT_TOLERANCE`` (absorbs rounding of sums).
+ACCEPT_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -238,9 +240,13 @@ class OutcomeSpace:
         return np.ascontiguousarray(ok)
 
     def in_zopa_options(self, options: np.ndarray) -> np.ndarray:
-        """``(n,)`` booleans: acceptable to every party (``u_p >= r_p``, no red line crossed)."""
+        """``(n,)`` booleans: acceptable to every party (``u_p >= r_p``, no red line crossed).
+
+        Utilities are sums of floating-point terms, so a deal worth exactly ``r_p`` on paper may
+        land a few ulps below it; ``u_p >= r_p - ACCEPT_TOLERANCE`` counts it as acceptable.
+        """
         utilities = self.utilities_of_options(options)
-        ok = np.asarray((utilities >= self.reservation).all(axis=1))
+        ok = np.asarray((utilities >= self.reservation - ACCEPT_TOLERANCE).all(axis=1))
         return ok & self.acceptable_options(options).all(axis=1)
 
     def party_index(self, name: str) -> int:

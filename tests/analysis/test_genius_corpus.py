@@ -1,4 +1,4 @@
-"""Frontier, ZOPA and solutions on every discrete GENIUS domain of the shared corpus.
+"""Frontier, ZOPA and solutions on every GENIUS domain of the corpus (tests/data/corpus/genius).
 
 Each domain small enough to enumerate (deals x frontier rows x parties under 5 x 10^7) is
 checked against the whole space: no deal dominates a frontier row, every deal is matched or
@@ -7,6 +7,7 @@ dominated by one, and the ZOPA count and solutions equal a search over every acc
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +16,27 @@ import pytest
 from detente import OutcomeSpace
 from detente.analysis import bargaining_solutions, pareto_frontier, zopa
 from detente.analysis._exact import exact_utilities, thresholds
+from detente.errors import DetenteError
+from detente.scenario.formats.genius import load_genius
 from detente.scenario.model import Scenario
-from tests.analysis.genius_corpus import CORPUS, folders, scenario_dict
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "genius"
+FOLDERS = sorted({p.parent for p in CORPUS.rglob("*.xml")})
 
 #: Domains whose check (deals x frontier rows x parties comparisons) exceeds this are skipped.
 BUDGET = 5 * 10**7
-DOMAINS = [f for f in folders() if (d := scenario_dict(f)) is not None]
+
+
+def _load(folder: Path) -> Scenario | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # repairs are checked in tests/formats/test_corpus.py
+        try:
+            return load_genius(folder)
+        except DetenteError:  # constructs detente refuses are checked there too
+            return None
+
+
+DOMAINS = [f for f in FOLDERS if _load(f) is not None]
 
 
 def _chunks(n: int, size: int = 1 << 15) -> list[slice]:
@@ -72,9 +88,9 @@ def check_domain(space: OutcomeSpace) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", DOMAINS, ids=[str(f.relative_to(CORPUS)) for f in DOMAINS])
 def test_corpus_domain(folder: Path) -> None:
-    data = scenario_dict(folder)
-    assert data is not None
-    space = OutcomeSpace.from_scenario(Scenario.model_validate(data))
+    scenario = _load(folder)
+    assert scenario is not None
+    space = OutcomeSpace.from_scenario(scenario)
     frontier = pareto_frontier(space)
     cost = space.size * len(frontier) * space.n_parties
     if cost > BUDGET:
@@ -83,5 +99,4 @@ def test_corpus_domain(folder: Path) -> None:
 
 
 def test_the_corpus_is_there() -> None:
-    # the corpus ships with the repository's shared data; without it this module checks nothing
-    assert len(DOMAINS) >= 100 or not CORPUS.is_dir()
+    assert len(DOMAINS) >= 120

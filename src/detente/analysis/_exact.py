@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.space import OutcomeSpace
+from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
 __all__ = ["GRID", "TOLERANCE", "exact_tables", "exact_utilities", "thresholds"]
 
@@ -25,7 +25,7 @@ GRID = 2.0**-50
 #: A deal within this distance below a reservation value still counts as acceptable: values
 #: written in decimal (0.6 = 0.22 x 0.7 + ...) are not exact in binary, and a deal worth exactly
 #: the reservation value must not be lost to the last bit.
-TOLERANCE = 1e-9
+TOLERANCE = ACCEPT_TOLERANCE
 
 
 def thresholds(space: OutcomeSpace) -> np.ndarray:
