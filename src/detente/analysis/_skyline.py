@@ -1,9 +1,9 @@
 """The skyline kernel: distinct non-dominated rows of a utility matrix, vectorised.
 
 Rows are first put in lexicographically decreasing order of their utilities (ties: lower rank
-first) and exact duplicates are dropped, keeping the lowest rank. After that, a row ``q`` is
-dominated exactly when some *earlier* row ``p`` has ``p_c >= q_c`` for every column but the
-first: the order already gives ``p_0 >= q_0`` and distinctness makes one inequality strict.
+first). After that, a row ``q`` is dropped exactly when some *earlier* row ``p`` has
+``p_c >= q_c`` for every column but the first: the order already gives ``p_0 >= q_0``, so either
+``p`` dominates ``q`` or the two are equal and ``p`` has the lower rank.
 
 * 1 column: the first row.
 * 2 columns: a running maximum (sort and sweep, O(n log n); Kung, Luccio and Preparata 1975).
@@ -37,18 +37,14 @@ def skyline(utilities: np.ndarray, rank: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     keys = [rank, *(-utilities[:, c] for c in range(m - 1, -1, -1))]
     order = np.lexsort(keys).astype(np.int64)
-    rows = utilities[order]
-    if n > 1:
-        fresh = np.ones(n, dtype=bool)
-        fresh[1:] = np.any(rows[1:] != rows[:-1], axis=1)
-        order = order[fresh]
-        rows = rows[fresh]
     if m == 1:
         return order[:1]
     if m == 2:
-        keep = np.ones(len(rows), dtype=bool)
-        keep[1:] = rows[1:, 1] > np.maximum.accumulate(rows[:-1, 1])
+        b = utilities[order, 1]
+        keep = np.ones(n, dtype=bool)
+        keep[1:] = b[1:] > np.maximum.accumulate(b[:-1])
         return order[keep]
+    rows = utilities[order]
     keep = _sweep3(rows[:, 1], rows[:, 2]) if m == 3 else _block_nested_loops(rows)
     return np.asarray(order[keep])
 
@@ -87,7 +83,7 @@ def _staircase(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _block_nested_loops(rows: np.ndarray) -> np.ndarray:
-    """Rows (distinct, lexicographically decreasing) not weakly dominated in columns 1.. ."""
+    """Rows (lexicographically decreasing) not weakly dominated in columns 1.. by earlier rows."""
     tail = rows[:, 1:]
     n = len(tail)
     keep = np.zeros(n, dtype=bool)

@@ -1,0 +1,301 @@
+"""Sweeteners and log-rolling: what cheap change turns a "no" into a "yes"?
+
+A *sweetener* for a party changes one or two issues of a reference deal. It is ranked by the
+utility it gives that party per unit of utility it costs the others (the sum of the others'
+losses; a change that costs nobody anything ranks first), and marked when it lifts the party to
+its reservation value and when the changed deal is acceptable to everyone. Changes to an option
+some party has red-lined are never proposed.
+
+*Log-rolling* (Pruitt 1981; Raiffa 1982, ch. 10): two parties trade issues they value
+differently. The table lists, for each pair of parties, the issues one cares about far more
+than the other, measured by each issue's swing weight (its best minus its worst option among the
+options no party has red-lined).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from detente.analysis.pareto import feasible_options
+from detente.scenario.model import OptionValue
+from detente.space import OutcomeSpace
+
+__all__ = [
+    "Change",
+    "IssueSwing",
+    "LogrollPair",
+    "Sweetener",
+    "Sweeteners",
+    "as_options",
+    "logrolling",
+    "sweeteners",
+]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One issue moved from one option to another."""
+
+    issue: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Sweetener:
+    """A change of one or two issues of the reference deal in favour of ``party``.
+
+    Attributes:
+        party: who gains.
+        changes: the issues changed.
+        gain: the party's utility gain.
+        cost: the utility the other parties lose, summed (gains of others do not offset it).
+        ratio: ``gain / cost`` (``inf`` when nobody loses).
+        utilities: every party's utility after the change.
+        lifts: the party rejected the reference deal and accepts the changed one.
+        acceptable_to_all: the changed deal is in the ZOPA.
+        loses: parties that accepted the reference deal and reject the changed one.
+    """
+
+    party: str
+    changes: tuple[Change, ...]
+    gain: float
+    cost: float
+    ratio: float
+    utilities: dict[str, float]
+    lifts: bool
+    acceptable_to_all: bool
+    loses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sweeteners:
+    """The sweeteners of a reference deal, for the parties that reject it or nearly do.
+
+    Attributes:
+        deal: the reference deal ``{issue: option}``.
+        utilities: every party's utility for it.
+        by_party: the best sweeteners for each party considered, best first.
+        to_yes: for each party considered that rejects the deal, the best-ranked change that
+            brings it to a yes (preferring changes every other party still accepts); ``None``
+            when no one- or two-issue change does, or when the party already accepts.
+    """
+
+    deal: dict[str, str]
+    utilities: dict[str, float]
+    by_party: dict[str, tuple[Sweetener, ...]]
+    to_yes: dict[str, Sweetener | None]
+
+
+def as_options(space: OutcomeSpace, deal: Mapping[str, OptionValue] | Sequence[int]) -> np.ndarray:
+    """Option positions of a deal given as ``{issue: option}`` or as positions."""
+    if isinstance(deal, Mapping):
+        return space.options_of(deal)
+    return np.asarray(deal, dtype=np.int64)
+
+
+def _candidates(
+    space: OutcomeSpace, base: np.ndarray, max_pairs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every one- and two-issue change of ``base`` that crosses no red line.
+
+    Returns the option matrix and, for each row, the rows of its one-issue parts (``-1`` for a
+    one-issue change).
+    """
+    opts = feasible_options(space)
+    moves = [o[o != base[i]] for i, o in enumerate(opts)]
+    offsets = np.concatenate([[0], np.cumsum([len(m) for m in moves])])
+    blocks = []
+    parts = []
+    for i, alternatives in enumerate(moves):
+        block = np.repeat(base[None, :], len(alternatives), axis=0)
+        block[:, i] = alternatives
+        blocks.append(block)
+        parts.append(np.full((len(alternatives), 2), -1, dtype=np.int64))
+    pairs = 0
+    for i, j in itertools.combinations(range(space.n_issues), 2):  # loop over issue pairs
+        a, b = len(moves[i]), len(moves[j])
+        if pairs + a * b > max_pairs:
+            break
+        pairs += a * b
+        first = np.repeat(np.arange(a), b)
+        second = np.tile(np.arange(b), a)
+        block = np.repeat(base[None, :], a * b, axis=0)
+        block[:, i] = moves[i][first]
+        block[:, j] = moves[j][second]
+        blocks.append(block)
+        parts.append(np.stack([offsets[i] + first, offsets[j] + second], axis=1))
+    empty = np.empty((0, space.n_issues), dtype=np.int64)
+    return np.concatenate([empty, *blocks]), np.concatenate([np.empty((0, 2), np.int64), *parts])
+
+
+def sweeteners(
+    space: OutcomeSpace,
+    deal: Mapping[str, OptionValue] | Sequence[int],
+    parties: Sequence[str] | None = None,
+    *,
+    top: int = 5,
+    margin: float = 0.05,
+    max_pairs: int = 200_000,
+) -> Sweeteners:
+    """Rank the one- and two-issue changes of ``deal`` that help a reluctant party most cheaply.
+
+    Args:
+        space: the outcome space.
+        deal: the reference deal.
+        parties: who to sweeten for; by default every party whose gain over its reservation
+            value is below ``margin`` (or, if none, the party with the smallest gain).
+        top: how many sweeteners to keep per party.
+        margin: how close to its reservation value a party must be to be considered.
+        max_pairs: cap on the number of two-issue changes examined.
+    """
+    base = as_options(space, deal)
+    before = space.utilities_of_options(base[None, :])[0]
+    gains = before - space.reservation
+    if parties is None:
+        chosen = [p for p in range(space.n_parties) if gains[p] < margin]
+        if not chosen:
+            chosen = [int(np.argmin(gains))]
+    else:
+        chosen = [space.party_index(name) for name in parties]
+    matrix, parts = _candidates(space, base, max_pairs)
+    single = parts[:, 0] < 0
+    after = space.utilities_of_options(matrix)
+    delta = after - before
+    accepts = np.asarray(after >= space.reservation)
+    acceptable = np.asarray(accepts.all(axis=1))
+    accepted_before = np.asarray(before >= space.reservation)
+    changed = matrix != base
+    n_changes = changed.sum(axis=1)
+    by_party: dict[str, tuple[Sweetener, ...]] = {}
+    to_yes: dict[str, Sweetener | None] = {}
+    for p in chosen:
+        gain = delta[:, p]
+        losses = np.clip(-np.delete(delta, p, axis=1), 0.0, None).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            ratio = np.where(losses > 0, gain / np.where(losses > 0, losses, 1.0), np.inf)
+        lifts = (after[:, p] >= space.reservation[p]) & (before[p] < space.reservation[p])
+        # a two-issue change must beat both of its halves (else the better half says it all)
+        beats = (ratio > ratio[parts[:, 0]]) & (ratio > ratio[parts[:, 1]])
+        beats |= lifts & ~lifts[parts[:, 0]] & ~lifts[parts[:, 1]]
+        useful = (gain > 1e-12) & (single | beats)
+        order = np.lexsort((n_changes, -gain, -ratio))
+        order = order[useful[order]][:top]
+
+        def make(
+            k: int,
+            *,
+            p: int = p,
+            gain: np.ndarray = gain,
+            losses: np.ndarray = losses,
+            ratio: np.ndarray = ratio,
+            lifts: np.ndarray = lifts,
+        ) -> Sweetener:
+            return Sweetener(
+                party=space.party_names[p],
+                changes=_changes(space, base, matrix[k], changed[k]),
+                gain=float(gain[k]),
+                cost=float(losses[k]),
+                ratio=float(ratio[k]),
+                utilities=dict(zip(space.party_names, map(float, after[k]), strict=True)),
+                lifts=bool(lifts[k]),
+                acceptable_to_all=bool(acceptable[k]),
+                loses=tuple(
+                    space.party_names[q] for q in np.flatnonzero(accepted_before & ~accepts[k])
+                ),
+            )
+
+        by_party[space.party_names[p]] = tuple(make(int(k)) for k in order)
+        # the cheapest change that brings the party to a yes, everyone else staying on board
+        # when possible
+        ranked = np.lexsort((n_changes, -gain, -ratio, ~acceptable))
+        lifting = ranked[(useful & lifts)[ranked]]
+        to_yes[space.party_names[p]] = make(int(lifting[0])) if len(lifting) else None
+    return Sweeteners(
+        deal={k: str(v) for k, v in space.deal(base).items()},
+        utilities=dict(zip(space.party_names, map(float, before), strict=True)),
+        by_party=by_party,
+        to_yes=to_yes,
+    )
+
+
+def _changes(
+    space: OutcomeSpace, base: np.ndarray, row: np.ndarray, changed: np.ndarray
+) -> tuple[Change, ...]:
+    issues = space.scenario.issues
+    return tuple(
+        Change(issues[i].name, str(issues[i].values[base[i]]), str(issues[i].values[row[i]]))
+        for i in np.flatnonzero(changed)
+    )
+
+
+@dataclass(frozen=True)
+class IssueSwing:
+    """How much two parties care about one issue (swing weights, in utility points)."""
+
+    issue: str
+    first: float
+    second: float
+
+
+@dataclass(frozen=True)
+class LogrollPair:
+    """Trade candidates between two parties.
+
+    Attributes:
+        first: one party.
+        second: the other.
+        first_cares_more: issues ``first`` values at least ``factor`` times more, most lopsided
+            first.
+        second_cares_more: the same the other way round.
+    """
+
+    first: str
+    second: str
+    first_cares_more: tuple[IssueSwing, ...]
+    second_cares_more: tuple[IssueSwing, ...]
+
+    @property
+    def tradeable(self) -> bool:
+        """Each side has an issue it could give away for one it cares about more."""
+        return bool(self.first_cares_more and self.second_cares_more)
+
+
+def swing_weights(space: OutcomeSpace) -> np.ndarray:
+    """``(n_parties, n_issues)`` best minus worst per-issue utility over feasible options."""
+    out = np.zeros((space.n_parties, space.n_issues))
+    for i, options in enumerate(feasible_options(space)):
+        if len(options):
+            values = space.tables[:, i, options]
+            out[:, i] = values.max(axis=1) - values.min(axis=1)
+    return out
+
+
+def logrolling(
+    space: OutcomeSpace, *, factor: float = 2.0, floor: float = 0.02
+) -> list[LogrollPair]:
+    """For each pair of additive parties, the issues one values ``factor`` times more.
+
+    Issues worth less than ``floor`` to the party that cares more are left out. Parties with
+    rule-based preferences have no per-issue weights and are skipped.
+    """
+    swing = swing_weights(space)
+    names = space.issue_names
+    out = []
+    additive = [p for p in range(space.n_parties) if space.additive[p]]
+    for a, b in itertools.combinations(additive, 2):
+        sides = []
+        for x, y in ((a, b), (b, a)):
+            keep = (swing[x] >= floor) & (swing[x] >= factor * swing[y])
+            idx = np.flatnonzero(keep)
+            lopsided = swing[x, idx] / np.maximum(swing[y, idx], 1e-12)
+            idx = idx[np.argsort(-lopsided, kind="stable")]
+            sides.append(
+                tuple(IssueSwing(names[i], float(swing[x, i]), float(swing[y, i])) for i in idx)
+            )
+        out.append(LogrollPair(space.party_names[a], space.party_names[b], sides[0], sides[1]))
+    return out

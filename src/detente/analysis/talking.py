@@ -1,0 +1,155 @@
+"""Talking points: what is in a deal for a party, in the scenario's own words.
+
+For an additive party, a deal's utility is a sum of per-issue terms ``w_i v_i(option_i)``; the
+terms that contribute most are the ones to lead with when selling the deal to that party. Each
+point names the option and issue by their labels and carries the scenario's rationale.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from detente.analysis.sweeteners import as_options
+from detente.scenario.model import AdditivePreferences, OptionValue, normalized_weights
+from detente.space import OutcomeSpace
+
+__all__ = ["TalkingPoint", "TalkingPoints", "talking_points"]
+
+
+@dataclass(frozen=True)
+class TalkingPoint:
+    """One term of a deal that works for a party.
+
+    Attributes:
+        issue: the issue's name.
+        option: the option's name.
+        contribution: the utility this term gives the party (``w_i v_i``).
+        value: how good the option is for the party on that issue (1 = its best).
+        weight: the issue's share of the party's priorities.
+        sentence: the point in plain words.
+    """
+
+    issue: str
+    option: str
+    contribution: float
+    value: float
+    weight: float
+    sentence: str
+
+
+@dataclass(frozen=True)
+class TalkingPoints:
+    """What to tell a party about a deal.
+
+    Attributes:
+        party: the party.
+        utility: its utility for the deal.
+        reservation: its reservation value.
+        summary: one sentence on the deal against the party's alternative.
+        points: the terms to lead with, strongest first.
+    """
+
+    party: str
+    utility: float
+    reservation: float
+    summary: str
+    points: tuple[TalkingPoint, ...]
+
+
+def _lower_first(text: str, names: set[str]) -> str:
+    """Lower-case the first letter of a label unless its first word is a name."""
+    word = text.split(" ", 1)[0].removesuffix("'s").removesuffix("\u2019s")
+    if len(text) > 1 and text[0].isupper() and text[1].islower() and word not in names:
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _proper_names(space: OutcomeSpace) -> set[str]:
+    """Words that are names: in party names, or capitalised inside the scenario's sentences."""
+    names = {w for p in space.party_names for w in p.split()}
+    scenario = space.scenario
+    texts = [scenario.description, *(p.description for p in scenario.parties)]
+    texts += [i.label for i in scenario.issues]
+    for text in texts:
+        words = text.replace(".", " .").split()
+        for previous, word in itertools.pairwise(words):
+            stem = word.strip("\"'(),;:").removesuffix("'s")
+            if stem[:1].isupper() and previous != ".":
+                names.add(stem)
+    return names
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _quality(value: float) -> str:
+    if value >= 1.0 - 1e-9:
+        return "its best outcome"
+    if value >= 0.7:
+        return "a strong result"
+    if value >= 0.4:
+        return "a partial win"
+    return "a modest gain"
+
+
+def talking_points(
+    space: OutcomeSpace,
+    deal: Mapping[str, OptionValue] | Sequence[int],
+    party: str,
+    *,
+    top: int = 3,
+) -> TalkingPoints:
+    """The terms of ``deal`` that contribute most to ``party``'s utility, as sentences."""
+    p = space.party_index(party)
+    base = as_options(space, deal)
+    utility = float(space.utilities_of_options(base[None, :])[0, p])
+    reservation = float(space.reservation[p])
+    gap = utility - reservation
+    verdict = (
+        f"a gain of {gap:.2f}, so it beats no deal"
+        if gap >= 0
+        else f"{-gap:.2f} short, so these points alone will not carry it"
+    )
+    summary = (
+        f"For {party} this deal is worth {utility:.2f} against {reservation:.2f} "
+        f"for its alternative: {verdict}."
+    )
+    prefs = space.scenario.parties[p].preferences
+    if not isinstance(prefs, AdditivePreferences):
+        summary += f" {party}'s preferences are rule-based, so no single term can be credited."
+        return TalkingPoints(party, utility, reservation, summary, ())
+    weights = normalized_weights(prefs, list(space.issue_names))
+    terms = space.tables[p, np.arange(space.n_issues), base]
+    names = _proper_names(space)
+    points = []
+    for i in np.argsort(-terms, kind="stable")[:top]:
+        if terms[i] <= 0:
+            break
+        issue = space.scenario.issues[i]
+        value = float(terms[i] / weights[i])
+        option_label = issue.labels[base[i]]
+        issue_label = issue.label or issue.name
+        rationale = prefs.issues[issue.name].rationale.strip()
+        sentence = (
+            f"{_upper_first(option_label)}: {_quality(value)} for {party} on "
+            f"{_lower_first(issue_label, names)}, an issue that carries {weights[i]:.0%} of its "
+            "priorities."
+        )
+        if rationale:
+            sentence += f" {_upper_first(rationale)}"
+        points.append(
+            TalkingPoint(
+                issue=issue.name,
+                option=str(issue.values[base[i]]),
+                contribution=float(terms[i]),
+                value=value,
+                weight=float(weights[i]),
+                sentence=sentence,
+            )
+        )
+    return TalkingPoints(party, utility, reservation, summary, tuple(points))

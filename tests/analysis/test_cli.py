@@ -1,0 +1,206 @@
+"""``detente analyze``: terminal report, JSON contract, HTML report, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from detente import OutcomeSpace, load_scenario, save_scenario
+from detente.analysis import analyze, bargaining_solutions, pareto_frontier, zopa
+from detente.cli import app
+from detente.report.analysis import analysis_html
+from tests.strategies import additive_scenario
+
+runner = CliRunner()
+CONTRACT_KEYS = {"parties", "outcome_count", "reservation", "zopa", "pareto", "solutions"}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_help_lists_the_options() -> None:
+    code, out, _ = run("analyze", "--help")
+    assert code == 0
+    for option in ("--json", "--html", "--deal", "--party", "--seed"):
+        assert option in out
+
+
+def test_the_terminal_report_reads_as_advice() -> None:
+    code, out, _ = run("analyze", "ceasefire-2025", "--samples", "100")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "62,208 possible deals" in flat
+    assert "Acceptable to every party (ZOPA): 1,135 deals" in flat
+    assert "Sweeteners for the Nash deal" in flat
+    assert re.search(r"Offer .+ instead of .+: \+0\.\d+ for Russia", flat)
+    assert "For Ukraine this deal is worth" in flat
+    assert "Talking points" in flat
+    assert "Log-rolling" in flat
+    assert "stays acceptable to every party in" in flat
+
+
+def test_json_follows_the_contract() -> None:
+    code, out, _ = run("analyze", "ceasefire-2025", "--json", "--no-sensitivity")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) >= CONTRACT_KEYS
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    frontier = pareto_frontier(space)
+    assert doc["parties"] == list(space.party_names)
+    assert doc["outcome_count"] == space.size
+    assert doc["reservation"] == dict(
+        zip(space.party_names, space.reservation.tolist(), strict=True)
+    )
+    assert doc["zopa"]["count"] == zopa(space).count
+    assert doc["zopa"]["exact"] is True
+    assert len(doc["pareto"]) == len(frontier)
+    for row, u, o in zip(doc["pareto"], frontier.utilities, frontier.outcomes, strict=True):
+        assert list(row["utilities"].values()) == u.tolist()
+        assert space.index_of(row["deal"]) == o
+    solutions = bargaining_solutions(space, frontier)
+    assert set(doc["solutions"]) == set(solutions)
+    for name, solution in solutions.items():
+        assert doc["solutions"][name]["deal"] == solution.deal
+        assert doc["solutions"][name]["utilities"] == solution.utilities
+    assert isinstance(doc["opposition"], float)
+    assert doc["sensitivity"] is None
+
+
+def test_json_of_an_empty_zopa_has_null_solutions(tmp_path: Path) -> None:
+    scenario = additive_scenario([[[0.0, 0.5, 1.0]], [[1.0, 0.5, 0.0]]], reservations=[0.8, 0.8])
+    path = tmp_path / "tight.yaml"
+    save_scenario(scenario, path)
+    code, out, _ = run("analyze", str(path), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["zopa"] == {
+        "count": 0,
+        "exact": True,
+        "interval": [0.0, 0.0],
+        "samples": 0,
+        "feasible_count": 3,
+    }
+    assert doc["solutions"] == dict.fromkeys(
+        ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
+    )
+    assert doc["concessions"]["joint"] == pytest.approx(0.3)
+    code, out, _ = run("analyze", str(path))
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "No deal is acceptable to every party" in flat
+    assert "p0 would have to accept 0.800 less than its alternative" in flat
+    assert "0.300 each would do" in flat
+
+
+def test_red_lines_that_rule_out_every_deal(tmp_path: Path) -> None:
+    scenario = additive_scenario([[[1.0, 0.0]], [[0.0, 1.0]]], red_lines={0: {0: [1]}, 1: {0: [0]}})
+    path = tmp_path / "blocked.yaml"
+    save_scenario(scenario, path)
+    code, out, _ = run("analyze", str(path))
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "No deal respects every party's red lines" in flat
+    assert "no concession by p0 alone opens a zone of agreement" in flat
+
+
+def test_a_given_deal_and_party(tmp_path: Path) -> None:
+    deal = "ceasefire_scope=full_30,sanctions_relief=none,alignment=moratorium,oversight=hotline,"
+    deal += "breach_mechanism=none,security_guarantees=assurances,arms_supplies=defensive_only,"
+    deal += "territorial_line=deferred,humanitarian=prisoner_exchange"
+    code, out, _ = run(
+        "analyze", "ceasefire-2025", "--deal", deal, "--party", "Russia", "--no-sensitivity"
+    )
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "Sweeteners for the given deal" in flat
+    assert "Cheapest way to a yes: Offer" in flat
+    assert "this brings Russia to a yes" in flat
+    assert "Russia would still say no" in flat
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--deal", "alignment"], "expected issue=option"),
+        (["--deal", "alignment=maybe"], "unknown option 'maybe'"),
+        (["--deal", "alignment=moratorium,weather=fine"], "unknown issue(s) ['weather']"),
+        (["--party", "Atlantis"], "unknown party 'Atlantis'"),
+        (["--x", "Atlantis"], "unknown party 'Atlantis'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    code, out, err = run("analyze", "ceasefire-2025", *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in out + err
+
+
+def test_a_partial_deal_keeps_the_nash_options() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    result = analyze(space, deal={"alignment": "moratorium"}, with_sensitivity=False)
+    nash = result.solutions["nash"].deal
+    assert nash is not None
+    assert result.reference == "given"
+    assert result.sweeteners is not None
+    assert result.sweeteners.deal == {**nash, "alignment": "moratorium"}
+
+
+def test_unknown_scenario_is_exit_2() -> None:
+    code, _, err = run("analyze", "no-such-scenario")
+    assert code == 2
+    assert "error" in err
+
+
+def test_html_report_is_self_contained(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    code, out, _ = run(
+        "analyze", "ceasefire-2025", "--html", str(target), "--x", "Ukraine", "--y", "Russia"
+    )
+    assert code == 0
+    assert f"wrote {target}" in " ".join(out.split())
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", text)  # all inline
+    assert "utility of Ukraine" in text
+    assert "Kalai-Smorodinsky" in text
+    assert "Talking points" in text
+    assert not list(tmp_path.glob("*.part"))
+    code, out, _ = run("analyze", "ceasefire-2025", "--json", "--html", str(target))
+    assert code == 0
+    assert json.loads(out)["parties"]
+
+
+def test_html_of_an_empty_zopa_and_an_estimate() -> None:
+    rng = np.random.default_rng(0)
+    values = rng.random((4, 4))
+    scenario = additive_scenario([values.tolist(), (1 - values).tolist()], reservations=[0.8, 0.8])
+    space = OutcomeSpace.from_scenario(scenario)
+    result = analyze(space, exact_limit=10, zopa_samples=1000, plot_samples=50, rng=1)
+    assert result.zopa.exact  # the empty frontier ZOPA settles it
+    text = analysis_html(result)
+    assert "No deal is acceptable to every party." in text
+    assert "50 sampled deals" in text
+    open_space = OutcomeSpace.from_scenario(
+        additive_scenario(rng.random((2, 4, 4)).tolist(), reservations=[0.3, 0.3])
+    )
+    estimated = analyze(open_space, exact_limit=10, zopa_samples=1000, rng=1)
+    assert not estimated.zopa.exact
+    assert "an estimate from 1,000 draws" in analysis_html(estimated)
+    assert estimated.sample_utilities.shape == (256, 2)  # every deal: the space is small
+
+
+def test_analyze_is_reproducible() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    one = analyze(space, sensitivity_samples=100, rng=5)
+    two = analyze(space, sensitivity_samples=100, rng=np.random.default_rng(5))
+    three = analyze(space, sensitivity_samples=100, rng=5)
+    assert one.sensitivity == three.sensitivity
+    assert one.solutions == two.solutions
+    assert one.reference == "nash"
