@@ -7,7 +7,7 @@ import math
 import pytest
 
 from detente.durability.calibration import Curve, Targets, describe, fit, load_targets, verify
-from detente.durability.parameters import default_parameters
+from detente.durability.parameters import ParameterError, default_parameters
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +90,24 @@ def test_fit_moves_towards_the_targets() -> None:
     assert values["volatility"] < 0.008
     assert steps
     assert loss == steps[-1]
+
+
+def test_fit_stops_when_no_step_improves() -> None:
+    params = default_parameters()
+    target = Curve(
+        name="short", label="short", fitted=True, points=load_targets().curves[0].points[:1]
+    )
+    steps: list[float] = []
+    value = params.parties[0].volatility
+    with pytest.raises(ParameterError, match="low < high"):
+        fit({"volatility": (value, value)})
+    values, _ = fit(
+        {"volatility": (value, value + 1e-12)},
+        params=params,
+        targets=Targets(curves=(target,), effects=()),
+        paths=100,
+        iterations=50,
+        on_step=lambda _x, loss: steps.append(loss),
+    )
+    assert value <= values["volatility"] <= value + 1e-12
+    assert len(steps) <= 1

@@ -179,3 +179,25 @@ def test_html_to_a_folder_is_refused_before_any_work(tmp_path: Path) -> None:
     code, out = run("durability", "ceasefire-2025", "--html", str(tmp_path))
     assert code == 2
     assert "is a directory" in out
+
+
+def test_progress_bar_and_a_collapsing_deal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import detente.cli.durability as command  # noqa: PLC0415
+
+    monkeypatch.setattr(command, "_LONG_RUN", 0)
+    doomed = tmp_path / "doomed.yaml"
+    doomed.write_text(
+        json.dumps(default_parameters().replace_parties(drift=0.01).model_dump(mode="json"))
+    )
+    code, out = run(
+        "durability", "ceasefire-2025", "--params", str(doomed), "--paths", "300", "--days", "40"
+    )
+    assert code == 0, out
+    assert "Median time to collapse: day" in out
+    code, out = run(
+        "durability", "ceasefire-2025", "--paths", "100", "--days", "3", "--workers", "2"
+    )
+    assert code == 0, out
+    assert "beyond day 3" in out

@@ -26,7 +26,7 @@ small = st.floats(0.0, 0.1, allow_nan=False)
     trust=values,
     seed=st.integers(0, 2**32),
 )
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 def test_no_incidents_no_drift_and_compliance_worth_more_hold_for_ever(
     *, n: int, deal: float, gap: float, strike: float, reputation: float, trust: float, seed: int
 ) -> None:
@@ -40,7 +40,7 @@ def test_no_incidents_no_drift_and_compliance_worth_more_hold_for_ever(
         trust_prior=trust,
         policy="tft",
     )
-    result = simulate(params, paths=300, days=200, rng=seed)
+    result = simulate(params, paths=100, days=200, rng=seed)
     assert result.survival == (1.0,) * 200
     assert result.median_days is None
     assert result.collapses == 0
@@ -88,7 +88,7 @@ def _crossing_day(
     detection=values,
     attribution=values,
 )
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 def test_deterministic_drift_collapses_on_the_closed_form_day(
     *,
     n: int,
@@ -117,7 +117,7 @@ def test_deterministic_drift_collapses_on_the_closed_form_day(
         reputation_cost=reputation,
         sanction=sanction,
     )
-    result = simulate(params, paths=64, days=300, rng=0)
+    result = simulate(params, paths=16, days=300, rng=0)
     survival = np.array(result.survival)
     assert (survival[: expected - 1] == 1.0).all()
     assert (survival[expected - 1 :] == 0.0).all()

@@ -139,9 +139,15 @@ def test_local_and_dask_executors_give_the_same_sweep() -> None:
         on_pool = sweep(params, grid, paths=1500, days=150, rng=8, executor=local)
     finally:
         local.close()
-    dask = DaskExecutor(workers=2)
+    dask = DaskExecutor(workers=1)
     try:
         on_dask = sweep(params, grid, paths=1500, days=150, rng=8, executor=dask)
     finally:
         dask.close()
     assert on_dask == on_pool == sweep(params, grid, paths=1500, days=150, rng=8)
+
+
+def test_sweep_reports_progress_per_point() -> None:
+    done: list[int] = []
+    sweep(default_parameters(), {"resolution": [0.0, 0.3]}, paths=50, days=10, progress=done.append)
+    assert done == [50, 50]

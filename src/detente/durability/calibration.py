@@ -202,6 +202,9 @@ def fit(
     targets = targets or load_targets()
     seed = root_seed(rng)
     names: Sequence[str] = list(free)
+    for k, (low, high) in free.items():
+        if not low < high:
+            raise ParameterError(f"bounds of {k} must have low < high, got {low}, {high}")
     first = params.parties[0]
     x = {k: float(getattr(first, k)) for k in names}
     step = {k: (free[k][1] - free[k][0]) / 4 for k in names}
@@ -211,21 +214,33 @@ def fit(
 
     best = loss_at(x)
     for _ in range(iterations):
-        improved = False
-        for k in names:
-            for sign in (1.0, -1.0):
-                trial = dict(x)
-                trial[k] = min(max(x[k] + sign * step[k], free[k][0]), free[k][1])
-                value = loss_at(trial)
-                if value < best:
-                    x, best, improved = trial, value, True
-                    if on_step is not None:
-                        on_step(x, best)
-                    break
-        if not improved:
-            step = {k: s / 2 for k, s in step.items()}
-            if max(step[k] / (free[k][1] - free[k][0]) for k in names) < 1e-3:
-                break
+        trial, value = _better_neighbour(x, best, step, free, loss_at)
+        if value < best:
+            x, best = trial, value
+            if on_step is not None:
+                on_step(x, best)
+            continue
+        step = {k: s / 2 for k, s in step.items()}
+        if max(step[k] / (free[k][1] - free[k][0]) for k in names) < 1e-3:
+            break
+    return x, best
+
+
+def _better_neighbour(
+    x: dict[str, float],
+    best: float,
+    step: dict[str, float],
+    free: Mapping[str, tuple[float, float]],
+    loss_at: Callable[[dict[str, float]], float],
+) -> tuple[dict[str, float], float]:
+    """The first neighbour along an axis with a loss below ``best`` (compass search), else ``x``."""
+    for k, size in step.items():
+        for sign in (1.0, -1.0):
+            trial = dict(x)
+            trial[k] = min(max(x[k] + sign * size, free[k][0]), free[k][1])
+            value = loss_at(trial)
+            if value < best:
+                return trial, value
     return x, best
 
 
