@@ -12,6 +12,7 @@ from detente.analysis import bargaining_solutions
 from detente.durability import default_parameters, parameters_for_deal, resolve_deal
 from detente.durability.deal import deal_utilities
 from detente.errors import DetenteError, ScenarioError
+from tests import reference
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,22 @@ def test_a_base_parameter_set_is_used_as_template(space: OutcomeSpace) -> None:
     assert params.escalation_threshold == 9
     assert {p.volatility for p in params.parties} == {0.01}
     assert params.party_names == ("Russia", "Ukraine")
+
+
+def test_phased_relief_is_delivered_over_time(space: OutcomeSpace) -> None:
+    deal = resolve_deal(space, "nash")
+    assert deal["sanctions_relief"] == "phased"
+    params = parameters_for_deal(space, deal)
+    scenario = space.scenario
+    before = {**deal, "sanctions_relief": "none"}
+    for party in params.parties:
+        # the utility still to come: u(deal) - u(same deal with no relief yet), from the reference
+        expected = reference.utility(scenario, party.name, deal) - reference.utility(
+            scenario, party.name, before
+        )
+        assert party.deferred_value == pytest.approx(expected)
+        assert party.phase_in_days == 180
+    russia, ukraine = params.parties
+    assert russia.deferred_value > 0 > ukraine.deferred_value  # Russia receives, Ukraine grants
+    at_once = parameters_for_deal(space, {**deal, "sanctions_relief": "partial"})
+    assert {p.deferred_value for p in at_once.parties} == {0.0}

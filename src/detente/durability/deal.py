@@ -18,7 +18,7 @@ import yaml
 
 from detente.analysis import bargaining_solutions
 from detente.analysis.solutions import SOLUTION_NAMES
-from detente.durability.mechanisms import apply_mechanisms, mechanisms_for_deal
+from detente.durability.mechanisms import apply_mechanisms, mechanisms_for_deal, phased_terms
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
 from detente.errors import DetenteError
 from detente.scenario.model import Role
@@ -125,16 +125,41 @@ def parameters_for_deal(
         name: float(space.reservation[i]) for name, i in zip(chosen, index, strict=True)
     }
     defaults = default_parameters(values, alternatives)
+    deferred, days = _phased(space, terms, index)
     if base is not None:
         template = base.parties[0].model_dump()
         parties_data = [
             {**template, "name": n, "deal_value": values[n], "alternative": alternatives[n]}
             for n in chosen
         ]
-        defaults = base.model_copy(update={}).replace(parties=parties_data, mechanisms=())
+        defaults = base.replace(parties=parties_data, mechanisms=())
+    if days:
+        parties_data = [
+            {**p.model_dump(), "deferred_value": d, "phase_in_days": days}
+            for p, d in zip(defaults.parties, deferred, strict=True)
+        ]
+        defaults = defaults.replace(parties=parties_data)
     names = list(mechanisms_for_deal(terms)) if deal_terms else []
     names += [m for m in mechanisms if m not in names]
     return apply_mechanisms(defaults, names)
+
+
+def _phased(
+    space: OutcomeSpace, deal: Mapping[str, str], index: list[int]
+) -> tuple[list[float], int]:
+    """Each party's value still to come from phased terms, and the longest phase-in."""
+    deferred = np.zeros(len(index))
+    days = 0
+    by_option = {t.option: t for t in phased_terms()}
+    for i, issue in enumerate(space.scenario.issues):
+        term = by_option.get(deal[issue.name])
+        names = [str(v) for v in issue.values]
+        if term is None or term.starts_from not in names:
+            continue
+        chosen, start = names.index(deal[issue.name]), names.index(term.starts_from)
+        deferred += space.tables[index, i, chosen] - space.tables[index, i, start]
+        days = max(days, term.days)
+    return [float(d) for d in deferred], days
 
 
 def _belligerents(space: OutcomeSpace) -> list[str]:

@@ -23,9 +23,11 @@ from detente.durability.parameters import ParameterError, Parameters, validate_p
 __all__ = [
     "Effect",
     "Mechanism",
+    "PhasedTerm",
     "apply_mechanisms",
     "load_mechanisms",
     "mechanisms_for_deal",
+    "phased_terms",
     "resolve_mechanism",
 ]
 
@@ -135,14 +137,35 @@ class Mechanism(_Frozen):
     effects: tuple[Effect, ...] = Field(min_length=1)
 
 
+class PhasedTerm(_Frozen):
+    """A deal option delivered over time: its value phases in from ``starts_from``'s."""
+
+    option: str
+    starts_from: str
+    days: int = Field(ge=1, le=100_000)
+    why: str
+    source: str
+
+
 class _File(_Frozen):
     mechanisms: tuple[Mechanism, ...]
+    phased_terms: tuple[PhasedTerm, ...] = ()
+
+
+@functools.cache
+def _builtin_file() -> _File:
+    text = resources.files("detente.durability").joinpath("mechanisms.yaml").read_text("utf-8")
+    return _File.model_validate(yaml.safe_load(text))
 
 
 @functools.cache
 def _builtin() -> tuple[Mechanism, ...]:
-    text = resources.files("detente.durability").joinpath("mechanisms.yaml").read_text("utf-8")
-    return _parse(yaml.safe_load(text), "mechanisms.yaml")
+    return _parse(_builtin_file().model_dump(), "mechanisms.yaml")
+
+
+def phased_terms() -> tuple[PhasedTerm, ...]:
+    """Deal options whose value is delivered over time (``phased_terms`` in the presets file)."""
+    return _builtin_file().phased_terms
 
 
 def _parse(raw: Any, source: str | Path) -> tuple[Mechanism, ...]:

@@ -50,8 +50,9 @@ class PartyParameters(_Frozen):
     name: str = Field(min_length=1, max_length=200)
     deal_value: float = Field(ge=-10.0, le=10.0)
     """Utility of the deal when fully delivered (the scenario's ``u_p(deal)``)."""
-    deferred_value: float = Field(0.0, ge=0.0, le=10.0)
-    """Part of ``deal_value`` still to be delivered at signature (e.g. phased relief)."""
+    deferred_value: float = Field(0.0, ge=-10.0, le=10.0)
+    """Part of ``deal_value`` still to be delivered at signature (e.g. phased relief; negative
+    when the party is better off early, as the side that grants the relief)."""
     phase_in_days: int = Field(0, ge=0, le=100_000)
     """Days over which ``deferred_value`` is delivered, linearly."""
     alternative: float = Field(ge=-10.0, le=10.0)

@@ -113,12 +113,11 @@ class Constants:
             escalation_threshold=params.escalation_threshold,
         )
 
-    def compliance_value(self, day: int) -> np.ndarray:
-        """``x_p(t)``: the deal's value on ``day``, with deferred terms phased in linearly."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            undelivered = np.where(
-                self.phase_in_days > 0, np.clip(1.0 - day / self.phase_in_days, 0.0, 1.0), 0.0
-            )
+    def compliance_value(self, days: int) -> np.ndarray:
+        """``x_p(t)`` for ``t = 1..days``, ``(days, n_parties)``: deferred terms phased in."""
+        t = np.arange(1, days + 1, dtype=np.float64)[:, None]
+        span = np.where(self.phase_in_days > 0, self.phase_in_days, 1.0)
+        undelivered = np.where(self.phase_in_days > 0, np.clip(1.0 - t / span, 0.0, 1.0), 0.0)
         return np.asarray(self.deal_value - self.deferred_value * undelivered)
 
 
@@ -166,7 +165,15 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
     reach = column(-30.0 * c.noise)
     noisy = [j for j in range(p) if c.noise[j] > 0]
     grim = [j for j in range(p) if c.grim[j]]
-    base = c.alternative + 2.0 * c.first_strike - c.penalty
+    # the deterministic part of every margin, one row per day (a few numbers per day)
+    t_axis = np.arange(1, days + 1, dtype=np.float64)[:, None]
+    levels = (
+        c.alternative
+        + 2.0 * c.first_strike
+        - c.penalty
+        + (c.drift - c.volatility) * t_axis
+        - c.compliance_value(days)
+    ).astype(_F)[:, :, None]
 
     for t in range(1, days + 1):
         incident = bits.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(p, n)
@@ -176,9 +183,8 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         steps += ups.reshape(p, n)
 
         # interest: margin of breaking over complying, m = W + phi (2 - tau) - pen - x
-        level = base + (c.drift - c.volatility) * t - c.compliance_value(t)
         margin = steps * two_sigma
-        margin += column(level)
+        margin += levels[t - 1]
         margin -= trust * strike
         defect = margin > reach
         defect &= alive
