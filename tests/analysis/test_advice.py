@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import bargaining_solutions, logrolling, sweeteners, talking_points
+from detente.analysis._exact import exact_tables
 from detente.errors import ScenarioError
 from detente.scenario.model import Scenario
 from tests import reference
@@ -194,7 +195,10 @@ def test_talking_points_are_the_largest_terms(scenario: Scenario, data: st.DataO
     u = reference.utility(scenario, party, deal)
     assert tp.utility == pytest.approx(u, abs=1e-9)
     terms = sorted(
-        (space.tables[space.party_index(party), i, o] for i, o in enumerate(space.unravel(k)[0])),
+        (
+            exact_tables(space)[space.party_index(party), i, o]
+            for i, o in enumerate(space.unravel(k)[0])
+        ),
         reverse=True,
     )
     expected = [t for t in terms[:2] if t > 0]

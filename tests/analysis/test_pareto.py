@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import ParetoFrontier, opposition, pareto_frontier
+from detente.analysis._exact import GRID, exact_utilities
 from detente.analysis._skyline import skyline
 from detente.analysis.pareto import feasible_count, iter_feasible
 from detente.errors import ScenarioError, UnsupportedError
@@ -51,7 +52,7 @@ def check_against_brute_force(scenario: Scenario, frontier: ParetoFrontier) -> N
     # the representative is the lowest-index deal with that utility vector
     if rows:
         feasible_idx = np.array([k for k, _, _ in rows])
-        all_u = space.utilities(feasible_idx)
+        all_u = exact_utilities(space, space.unravel(feasible_idx))
         for outcome, vec in zip(frontier.outcomes, u, strict=True):
             same = feasible_idx[(all_u == vec).all(axis=1)]
             assert same.min() == outcome
@@ -80,7 +81,6 @@ def test_four_and_five_party_frontier_matches_brute_force(scenario: Scenario) ->
 @given(scenarios(min_parties=2, max_parties=4))
 @settings(max_examples=40, deadline=None)
 def test_merge_and_enumeration_agree(scenario: Scenario) -> None:
-    assume(not precision_sized(scenario))
     space = OutcomeSpace.from_scenario(scenario)
     merged = pareto_frontier(space, method="merge")
     enumerated = pareto_frontier(space, method="enumerate")
@@ -94,7 +94,7 @@ def test_rule_based_frontier_is_the_skyline_of_every_feasible_deal(scenario: Sce
     space = OutcomeSpace.from_scenario(scenario)
     frontier = pareto_frontier(space)
     matrix = np.concatenate([np.empty((0, space.n_issues), dtype=np.int64), *iter_feasible(space)])
-    u = space.utilities_of_options(matrix)
+    u = exact_utilities(space, matrix)
     idx = space.ravel(matrix)
     expected = set()
     for k in range(len(u)):
@@ -165,7 +165,7 @@ def test_a_red_lined_option_leaves_the_frontier() -> None:
     scenario = additive_scenario([[[0.0, 1.0, 0.5]], [[0.3, 1.0, 0.6]]], red_lines={1: {0: [1]}})
     frontier = pareto_frontier(OutcomeSpace.from_scenario(scenario))
     assert frontier.outcomes.tolist() == [2]
-    assert frontier.utilities.tolist() == [[0.5, 0.6]]
+    assert frontier.utilities.tolist() == [pytest.approx([0.5, 0.6], abs=1e-13)]
 
 
 def test_opposition_is_the_distance_to_the_ideal_point() -> None:
@@ -186,6 +186,7 @@ def test_a_space_of_1e20_deals_gets_an_exact_frontier() -> None:
     frontier = pareto_frontier(space)
     assert (frontier.outcomes == -1).all()
     assert np.allclose(frontier.utilities, space.utilities_of_options(frontier.options))
+    assert np.array_equal(frontier.utilities, exact_utilities(space, frontier.options))
     # no sampled deal dominates a frontier row
     sample = space.utilities_of_options(space.sample(20_000, rng))
     for u in frontier.utilities:
@@ -222,3 +223,14 @@ def test_ceasefire_frontier_rows_are_feasible_and_sorted() -> None:
     assert (np.lexsort(u.T[::-1] * -1) == np.arange(len(u))).all()
     with pytest.raises(ValueError, match="read-only"):
         frontier.utilities[0, 0] = 0.0
+
+
+def test_exact_utilities_are_on_the_grid_and_close_to_the_space() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    options = space.unravel(np.arange(0, space.size, 7))
+    exact = exact_utilities(space, options)
+    assert np.allclose(exact, space.utilities_of_options(options), atol=space.n_issues * GRID)
+    assert (np.round(exact / GRID) * GRID == exact).all()
+    # the order of summation no longer matters
+    reverse = exact_utilities(space.__class__.from_scenario(space.scenario), options[:, ::1])
+    assert np.array_equal(exact, reverse)

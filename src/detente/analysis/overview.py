@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente._rng import RNGLike, spawn_seeds
+from detente.analysis._exact import exact_utilities, thresholds
 from detente.analysis.pareto import ParetoFrontier, opposition, pareto_frontier
 from detente.analysis.sensitivity import Sensitivity, sensitivity
 from detente.analysis.solutions import Solution, bargaining_solutions
@@ -127,6 +128,7 @@ def analyze(
         sample = space.unravel(np.arange(space.size))
     else:
         sample = space.sample(plot_samples, np.random.default_rng(sample_seed))
+    utilities = exact_utilities(space, sample)
     return Analysis(
         space=space,
         zopa=size,
@@ -139,8 +141,11 @@ def analyze(
         logrolling=tuple(logrolling(space)),
         talking_points=points,
         sensitivity=robustness,
-        sample_utilities=space.utilities_of_options(sample),
-        sample_in_zopa=space.in_zopa_options(sample),
+        sample_utilities=utilities,
+        sample_in_zopa=np.asarray(
+            (utilities >= thresholds(space)).all(axis=1)
+            & space.acceptable_options(sample).all(axis=1)
+        ),
     )
 
 

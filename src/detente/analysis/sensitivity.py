@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente._rng import RNGLike, as_generator
+from detente.analysis._exact import exact_utilities
 from detente.analysis.pareto import ParetoFrontier
 from detente.analysis.solutions import Solution, describe_deal
 from detente.scenario.model import AdditivePreferences, issue_value_table, normalized_weights
@@ -126,7 +127,7 @@ def sensitivity(
     solution_rows = np.array([s.options for s in named], dtype=np.int64).reshape(-1, space.n_issues)
     candidates = np.concatenate([solution_rows, pool])
 
-    fixed = space.utilities_of_options(candidates)  # rule-based parties keep their utilities
+    fixed = exact_utilities(space, candidates)  # rule-based parties keep their utilities
     cols = np.arange(space.n_issues)
     accepted = np.zeros((len(candidates), space.n_parties))
     everyone = np.zeros(len(candidates))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente.analysis._exact import exact_tables, exact_utilities, thresholds
 from detente.analysis.pareto import feasible_options
 from detente.scenario.model import OptionValue
 from detente.space import OutcomeSpace
@@ -154,7 +155,7 @@ def sweeteners(
         max_pairs: cap on the number of two-issue changes examined.
     """
     base = as_options(space, deal)
-    before = space.utilities_of_options(base[None, :])[0]
+    before = exact_utilities(space, base[None, :])[0]
     gains = before - space.reservation
     if parties is None:
         chosen = [p for p in range(space.n_parties) if gains[p] < margin]
@@ -164,11 +165,12 @@ def sweeteners(
         chosen = [space.party_index(name) for name in parties]
     matrix, parts = _candidates(space, base, max_pairs)
     single = parts[:, 0] < 0
-    after = space.utilities_of_options(matrix)
+    after = exact_utilities(space, matrix)
     delta = after - before
-    accepts = np.asarray(after >= space.reservation)
+    floor = thresholds(space)
+    accepts = np.asarray(after >= floor)
     acceptable = np.asarray(accepts.all(axis=1))
-    accepted_before = np.asarray(before >= space.reservation)
+    accepted_before = np.asarray(before >= floor)
     changed = matrix != base
     n_changes = changed.sum(axis=1)
     by_party: dict[str, tuple[Sweetener, ...]] = {}
@@ -178,7 +180,7 @@ def sweeteners(
         losses = np.clip(-np.delete(delta, p, axis=1), 0.0, None).sum(axis=1)
         with np.errstate(divide="ignore"):
             ratio = np.where(losses > 0, gain / np.where(losses > 0, losses, 1.0), np.inf)
-        lifts = (after[:, p] >= space.reservation[p]) & (before[p] < space.reservation[p])
+        lifts = accepts[:, p] & ~accepted_before[p]
         # a two-issue change must beat both of its halves (else the better half says it all)
         beats = (ratio > ratio[parts[:, 0]]) & (ratio > ratio[parts[:, 1]])
         beats |= lifts & ~lifts[parts[:, 0]] & ~lifts[parts[:, 1]]
@@ -268,9 +270,10 @@ class LogrollPair:
 def swing_weights(space: OutcomeSpace) -> np.ndarray:
     """``(n_parties, n_issues)`` best minus worst per-issue utility over feasible options."""
     out = np.zeros((space.n_parties, space.n_issues))
+    tables = exact_tables(space)
     for i, options in enumerate(feasible_options(space)):
         if len(options):
-            values = space.tables[:, i, options]
+            values = tables[:, i, options]
             out[:, i] = values.max(axis=1) - values.min(axis=1)
     return out
 

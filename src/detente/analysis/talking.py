@@ -13,8 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente.analysis._exact import TOLERANCE, exact_tables, exact_utilities
 from detente.analysis.sweeteners import as_options
-from detente.scenario.model import AdditivePreferences, OptionValue, normalized_weights
+from detente.scenario.model import (
+    AdditivePreferences,
+    OptionValue,
+    issue_value_table,
+    normalized_weights,
+)
 from detente.space import OutcomeSpace
 
 __all__ = ["TalkingPoint", "TalkingPoints", "talking_points"]
@@ -107,12 +113,12 @@ def talking_points(
     """The terms of ``deal`` that contribute most to ``party``'s utility, as sentences."""
     p = space.party_index(party)
     base = as_options(space, deal)
-    utility = float(space.utilities_of_options(base[None, :])[0, p])
+    utility = float(exact_utilities(space, base[None, :])[0, p])
     reservation = float(space.reservation[p])
     gap = utility - reservation
     verdict = (
         f"a gain of {gap:.2f}, so it beats no deal"
-        if gap >= 0
+        if gap >= -TOLERANCE
         else f"{-gap:.2f} short, so these points alone will not carry it"
     )
     summary = (
@@ -124,14 +130,14 @@ def talking_points(
         summary += f" {party}'s preferences are rule-based, so no single term can be credited."
         return TalkingPoints(party, utility, reservation, summary, ())
     weights = normalized_weights(prefs, list(space.issue_names))
-    terms = space.tables[p, np.arange(space.n_issues), base]
+    terms = exact_tables(space)[p, np.arange(space.n_issues), base]
     names = _proper_names(space)
     points = []
     for i in np.argsort(-terms, kind="stable")[:top]:
         if terms[i] <= 0:
             break
         issue = space.scenario.issues[i]
-        value = float(terms[i] / weights[i])
+        value = float(issue_value_table(prefs.issues[issue.name], issue)[base[i]])
         option_label = issue.labels[base[i]]
         issue_label = issue.label or issue.name
         rationale = prefs.issues[issue.name].rationale.strip()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente._rng import RNGLike, as_generator
+from detente.analysis._exact import TOLERANCE, exact_tables, exact_utilities, thresholds
 from detente.analysis.pareto import (
     ParetoFrontier,
     feasible_count,
@@ -66,11 +67,11 @@ class Zopa:
         return self.count == 0
 
 
-def _partial_sums(space: OutcomeSpace, options: np.ndarray, issues: range) -> np.ndarray:
+def _partial_sums(tables: np.ndarray, options: np.ndarray, issues: range) -> np.ndarray:
     """Per-party utility sums over ``issues`` for an option matrix of those issues."""
-    out = np.zeros((space.n_parties, len(options)))
+    out = np.zeros((tables.shape[0], len(options)))
     for col, i in enumerate(issues):  # loop over issues, not deals
-        out += space.tables[:, i, options[:, col]]
+        out += tables[:, i, options[:, col]]
     return out.T
 
 
@@ -82,14 +83,15 @@ def _count_additive(space: OutcomeSpace) -> int:
         split -= 1
     tail_issues = range(split, space.n_issues)
     head_issues = range(split)
+    tables = exact_tables(space)
     tail = np.zeros((1, space.n_parties))
     for i in tail_issues:
-        table = space.tables[:, i, opts[i]].T
+        table = tables[:, i, opts[i]].T
         tail = (tail[:, None, :] + table[None, :, :]).reshape(-1, space.n_parties)
     head_sub = [opts[i] for i in head_issues]
     head_total = math.prod(len(o) for o in head_sub)
     rows = max(1, _BLOCK // len(tail))
-    reservation = space.reservation
+    reservation = thresholds(space)
     count = 0
     for start in range(0, head_total, rows):
         rest = np.arange(start, min(start + rows, head_total), dtype=np.int64)
@@ -97,7 +99,7 @@ def _count_additive(space: OutcomeSpace) -> int:
         for col in range(len(head_sub) - 1, -1, -1):
             rest, pos = np.divmod(rest, len(head_sub[col]))
             matrix[:, col] = head_sub[col][pos]
-        head = _partial_sums(space, matrix, head_issues)
+        head = _partial_sums(tables, matrix, head_issues)
         ok = ((head[:, None, :] + tail[None, :, :]) >= reservation).all(axis=2)
         count += int(np.count_nonzero(ok))
     return count
@@ -106,8 +108,8 @@ def _count_additive(space: OutcomeSpace) -> int:
 def _count_enumerated(space: OutcomeSpace) -> int:
     count = 0
     for matrix in iter_feasible(space):
-        utilities = space.utilities_of_options(matrix)
-        count += int(np.count_nonzero((utilities >= space.reservation).all(axis=1)))
+        utilities = exact_utilities(space, matrix)
+        count += int(np.count_nonzero((utilities >= thresholds(space)).all(axis=1)))
     return count
 
 
@@ -159,11 +161,8 @@ def zopa(
         matrix = np.empty_like(positions)
         for i, o in enumerate(opts):
             matrix[:, i] = o[positions[:, i]]
-        if space.all_additive:
-            utilities = _partial_sums(space, matrix, range(space.n_issues))
-        else:
-            utilities = space.utilities_of_options(matrix)
-        hits += int(np.count_nonzero((utilities >= space.reservation).all(axis=1)))
+        utilities = exact_utilities(space, matrix)
+        hits += int(np.count_nonzero((utilities >= thresholds(space)).all(axis=1)))
     low, high = wilson_interval(hits, samples)
     return Zopa(
         hits / samples * feasible,
@@ -194,6 +193,10 @@ class Concessions:
     joint_options: tuple[int, ...] | None
 
 
+def _gap(shortfall: float) -> float:
+    return 0.0 if shortfall <= TOLERANCE else shortfall
+
+
 def concessions(space: OutcomeSpace, frontier: ParetoFrontier) -> Concessions:
     """The smallest concessions in utility that would open a ZOPA.
 
@@ -205,11 +208,12 @@ def concessions(space: OutcomeSpace, frontier: ParetoFrontier) -> Concessions:
     by_party: dict[str, float | None] = {}
     for p, name in enumerate(space.party_names):
         others = np.delete(np.arange(space.n_parties), p)
-        ok = (u[:, others] >= r[others]).all(axis=1)
-        by_party[name] = max(0.0, float(r[p] - u[ok, p].max())) if ok.any() else None
+        ok = (u[:, others] >= thresholds(space)[others]).all(axis=1)
+        by_party[name] = _gap(float(r[p] - u[ok, p].max())) if ok.any() else None
     if len(frontier) == 0:
         return Concessions(by_party, None, None, None)
-    shortfall = np.clip(r - u, 0.0, None).max(axis=1)
+    shortfall = (r - u).max(axis=1)
+    shortfall = np.where(shortfall <= TOLERANCE, 0.0, shortfall)
     best = int(np.lexsort((frontier.lex_rank(), -u.sum(axis=1), shortfall))[0])
     options = frontier.options[best]
     return Concessions(
