@@ -139,11 +139,20 @@ def test_local_and_dask_executors_give_the_same_sweep() -> None:
         on_pool = sweep(params, grid, paths=1500, days=150, rng=8, executor=local)
     finally:
         local.close()
-    dask = DaskExecutor(workers=1)
+    from dask.distributed import LocalCluster  # noqa: PLC0415 - optional extra
+
+    # a LocalCluster on free ports (the default dashboard port may be taken on a shared machine)
+    cluster = LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
     try:
-        on_dask = sweep(params, grid, paths=1500, days=150, rng=8, executor=dask)
+        dask = DaskExecutor(address=cluster.scheduler_address)
+        try:
+            on_dask = sweep(params, grid, paths=1500, days=150, rng=8, executor=dask)
+        finally:
+            dask.close()
     finally:
-        dask.close()
+        cluster.close()
     assert on_dask == on_pool == sweep(params, grid, paths=1500, days=150, rng=8)
 
 

@@ -136,13 +136,13 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
     bits = np.random.SFC64(seed)
     p = c.deal_value.shape[0]
     size = n * p
-    # counters of the hashed uniforms: ((key * days + t) * 2 * p + 2 j + purpose) * n + path
+    # counters of the hashed uniforms: ((key (days + 1) + t) 2 + purpose) p n + j n + path,
+    # where j n + path is the flat position in a (parties, n) array
     key = int(seed.generate_state(1, np.uint64)[0]) >> 40
-    paths = np.arange(n, dtype=np.uint64)
 
-    def uniforms(t: int, j: int, purpose: int, idx: np.ndarray) -> np.ndarray:
-        counter = ((key * (days + 1) + t) * 2 * p + 2 * j + purpose) * n
-        return hashed_uniforms(paths[idx] + np.uint64(counter))
+    def uniforms(t: int, purpose: int, flat: np.ndarray) -> np.ndarray:
+        counter = ((key * (days + 1) + t) * 2 + purpose) * size
+        return hashed_uniforms(flat.astype(np.uint64) + np.uint64(counter))
 
     def column(values: np.ndarray) -> np.ndarray:
         return np.asarray(values, dtype=_F)[:, None]
@@ -163,7 +163,9 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
     gain = column(c.trust_gain)
     # beyond 30 noise scales below zero, the chance of breaking is under 1e-13 a day
     reach = column(-30.0 * c.noise)
-    noisy = [j for j in range(p) if c.noise[j] > 0]
+    noisy = c.noise > 0
+    inv_noise = 1.0 / np.where(noisy, c.noise, 1.0)
+    all_noisy, any_noisy = bool(noisy.all()), bool(noisy.any())
     grim = [j for j in range(p) if c.grim[j]]
     # the deterministic part of every margin, one row per day (a few numbers per day)
     t_axis = np.arange(1, days + 1, dtype=np.float64)[:, None]
@@ -188,29 +190,32 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         margin -= trust * strike
         defect = margin > reach
         defect &= alive
-        for j in noisy:  # quantal response, evaluated only where the noise can matter
-            near = np.flatnonzero(defect[j])
-            chance = 1.0 / (1.0 + np.exp(-margin[j, near] / c.noise[j]))
-            defect[j, near] = uniforms(t, j, 0, near) < chance
+        flat_defect = defect.reshape(-1)
+        if any_noisy:  # quantal response, evaluated only where the noise can matter
+            near = np.flatnonzero(defect if all_noisy else defect & noisy[:, None])
+            rows = near // n
+            chance = 1.0 / (1.0 + np.exp(-margin.reshape(-1)[near] * inv_noise[rows]))
+            flat_defect[near] = uniforms(t, 0, near) < chance
 
         # incidents, perception and answers (sparse: only where something happened)
         count = retaliating.sum(axis=0, dtype=np.int8)
         others = count > retaliating
         seen = incident | others
         seen &= alive
+        idx = np.flatnonzero(seen)
+        rows = idx // n
+        u = uniforms(t, 1, idx)
+        held = trust.reshape(-1)[idx]
+        distrust = 1.0 - held
+        by_incident = incident.reshape(-1)[idx]
+        by_others = others.reshape(-1)[idx]
+        threshold = np.where(by_incident, distrust * c.answer_incident[rows], 0.0)
+        np.maximum(threshold, by_others * c.answer_retaliation[rows], out=threshold)
         answer = np.zeros((p, n), dtype=bool)
-        lowered = []
-        for j in range(p):
-            idx = np.flatnonzero(seen[j])
-            u = uniforms(t, j, 1, idx)
-            distrust = 1.0 - trust[j, idx]
-            by_incident = incident[j, idx]
-            by_others = others[j, idx]
-            threshold = np.where(by_incident, distrust * c.answer_incident[j], 0.0)
-            np.maximum(threshold, by_others * c.answer_retaliation[j], out=threshold)
-            answer[j, idx] = u < threshold
-            hit = idx[by_others | (by_incident & (u < distrust))]
-            lowered.append((hit, trust[j, hit] * keep[j]))
+        answer.reshape(-1)[idx] = u < threshold
+        hit = by_others | (by_incident & (u < distrust))
+        lowered = held[hit] * keep[rows[hit]]
+        hit_at = idx[hit]
         for j in grim:
             triggered[j] |= answer[j]
             answer[j] |= triggered[j]
@@ -219,8 +224,7 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         rise = 1 - trust
         rise *= gain
         trust += rise
-        for j, (hit, value) in enumerate(lowered):
-            trust[j, hit] = value
+        trust.reshape(-1)[hit_at] = lowered
 
         # escalation: consecutive days on which someone retaliates
         escalation += 1
