@@ -36,6 +36,7 @@ def test_a_guarantor_reads_the_answer() -> None:
         "What each mechanism adds",
         "Largest single gain",
         "Russia",
+        "still to come (over 180 days)",
     ):
         assert needle in out
 

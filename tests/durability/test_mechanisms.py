@@ -106,7 +106,7 @@ def test_applying_twice_changes_nothing_and_is_recorded() -> None:
     twice = apply_mechanisms(once, ["joint-commission"])
     assert once == twice
     assert once.mechanisms == ("commission",)
-    assert once.resolution == pytest.approx(0.30)
+    assert once.resolution == pytest.approx(0.15)
 
 
 @pytest.mark.parametrize(

@@ -150,7 +150,15 @@ def durability(
     if as_json:
         print_json(_plain(result, chosen, comparison))
         return
-    _render(model.title or model.name, chosen, values, result, comparison)
+    phased = {p.name: (p.deferred_value, p.phase_in_days) for p in params.parties}
+    _render(
+        model.title or model.name,
+        chosen,
+        values=values,
+        phased=phased,
+        result=result,
+        comparison=comparison,
+    )
     if html_file is not None:
         console.print(f"wrote {html_file}")
 
@@ -190,7 +198,9 @@ def _plain(
 def _render(
     title: str,
     deal: dict[str, str],
+    *,
     values: dict[str, tuple[float, float]],
+    phased: dict[str, tuple[float, int]],
     result: DurabilityResult,
     comparison: Comparison | None,
 ) -> None:
@@ -201,7 +211,7 @@ def _render(
     for issue, option in deal.items():
         terms.add_row(issue, option)
     console.print(terms)
-    _render_interests(values)
+    _render_interests(values, phased)
     on = ", ".join(result.mechanisms) or "none"
     console.print(f"Mechanisms in force: [bold]{on}[/]")
     _render_survival(result)
@@ -212,19 +222,28 @@ def _render(
     )
 
 
-def _render_interests(values: dict[str, tuple[float, float]]) -> None:
+def _render_interests(
+    values: dict[str, tuple[float, float]], phased: dict[str, tuple[float, int]]
+) -> None:
     parties = Table(title="Interests at signature (utility)")
-    for column in ("party", "deal value", "alternative", "surplus"):
+    columns = ["party", "deal value", "alternative", "surplus"]
+    days = max(d for _, d in phased.values())
+    if days:
+        columns.append(f"still to come (over {days} days)")
+    for column in columns:
         parties.add_column(column, justify="left" if column == "party" else "right")
     for name, (value, alternative) in values.items():
         surplus = value - alternative
         cell = f"{surplus:+.3f}"
-        parties.add_row(
+        row = [
             name,
             f"{value:.3f}",
             f"{alternative:.3f}",
             f"[red]{cell}[/]" if surplus < 0.05 else cell,
-        )
+        ]
+        if days:
+            row.append(f"{phased[name][0]:+.3f}")
+        parties.add_row(*row)
     console.print(parties)
 
 
