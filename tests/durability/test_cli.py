@@ -202,3 +202,42 @@ def test_progress_bar_and_a_collapsing_deal(
     )
     assert code == 0, out
     assert "beyond day 3" in out
+
+
+def test_own_mechanism_presets(tmp_path: Path) -> None:
+    presets = tmp_path / "mine.yaml"
+    presets.write_text(
+        "mechanisms:\n"
+        "  - name: drones\n    label: Drone surveillance\n    what: w\n    why: y\n    source: s\n"
+        "    deal_options: [international_mission]\n"
+        "    effects:\n      - {field: detection, op: at_least, value: 0.95}\n"
+        "  - name: amnesty\n    label: Amnesty\n    what: w\n    why: y\n    source: s\n"
+        "    effects:\n      - {field: trust_prior, op: at_least, value: 0.8}\n"
+    )
+    code, out = run(
+        "durability", "ceasefire-2025", "--mechanisms-file", str(presets), "--list-mechanisms"
+    )
+    assert code == 0
+    assert "drones" in out
+    assert "peacekeepers" not in out
+    code, out = run(
+        "durability",
+        "ceasefire-2025",
+        "--mechanisms-file",
+        str(presets),
+        "--paths",
+        "300",
+        "--days",
+        "30",
+        "--compare",
+        "--json",
+    )
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["mechanisms"] == ["drones"]  # switched on by the deal's monitoring mission
+    assert [row["mechanisms"] for row in data["comparison"][1:]] == [["amnesty"]]
+    code, out = run(
+        "durability", "ceasefire-2025", "--mechanisms-file", str(presets), "--mechanisms", "dmz"
+    )
+    assert code == 2
+    assert "unknown mechanism 'dmz'" in out

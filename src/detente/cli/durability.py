@@ -15,7 +15,7 @@ from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import Executor, make_executor
 from detente.durability import compare, parameters_for_deal, resolve_deal, simulate
 from detente.durability.deal import deal_utilities
-from detente.durability.mechanisms import load_mechanisms, resolve_mechanism
+from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
 from detente.durability.parameters import load_parameters
 from detente.durability.results import Comparison, DurabilityResult
 from detente.errors import DetenteError
@@ -68,6 +68,13 @@ def durability(
     mechanisms: Annotated[
         str, typer.Option(help="Mechanisms to add, comma-separated (see --list-mechanisms).")
     ] = "",
+    mechanisms_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mechanisms-file",
+            help="Mechanism presets (YAML, the format of the built-in file) to use instead.",
+        ),
+    ] = None,
     deal_terms: Annotated[
         bool,
         typer.Option(
@@ -98,28 +105,37 @@ def durability(
     ] = False,
 ) -> None:
     """Will the ceasefire hold? Survival, causes of collapse and what mechanisms add."""
+    presets = load_mechanisms(mechanisms_file)
     if list_mechanisms:
-        _print_mechanisms()
+        _print_mechanisms(presets)
         return
     model = load_scenario(scenario)
     space = OutcomeSpace.from_scenario(model)
     chosen = resolve_deal(space, deal)
-    extra = [resolve_mechanism(m).name for m in mechanisms.split(",") if m.strip()]
+    extra = [resolve_mechanism(m, presets).name for m in mechanisms.split(",") if m.strip()]
     base = load_parameters(params_file) if params_file is not None else None
-    params = parameters_for_deal(space, chosen, mechanisms=extra, base=base, deal_terms=deal_terms)
+    params = parameters_for_deal(
+        space, chosen, mechanisms=extra, base=base, deal_terms=deal_terms, presets=presets
+    )
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
     pool: Executor | None = None
     if executor != "local" or workers != 1:
         pool = make_executor(executor, address, workers)
     try:
-        rows = 1 + (len(load_mechanisms()) + 1 if with_compare else 0)
+        rows = 1 + (len(presets) + 1 if with_compare else 0)
         long_run = paths * days * rows > _LONG_RUN and not as_json
         with _progress(paths * rows, long_run) as progress:
             comparison: Comparison | None = None
             if with_compare:
                 comparison = compare(
-                    params, paths=paths, days=days, rng=seed, executor=pool, progress=progress
+                    params,
+                    paths=paths,
+                    days=days,
+                    rng=seed,
+                    executor=pool,
+                    progress=progress,
+                    presets=presets,
                 )
                 result = comparison.baseline.result
             else:
@@ -292,12 +308,12 @@ def _render_comparison(comparison: Comparison) -> None:
         )
 
 
-def _print_mechanisms() -> None:
+def _print_mechanisms(presets: tuple[Mechanism, ...]) -> None:
     table = Table(title="Mechanism presets")
     table.add_column("name", style="bold")
     table.add_column("what it changes")
     table.add_column("source")
-    for m in load_mechanisms():
+    for m in presets:
         names = m.name + (f"\n[dim]({', '.join(m.aliases)})[/]" if m.aliases else "")
         table.add_row(names, m.what.strip(), m.source.strip())
     console.print(table)

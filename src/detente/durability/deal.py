@@ -10,7 +10,7 @@ marked as one): mediators and guarantors act through the mechanisms.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,12 @@ import yaml
 
 from detente.analysis import bargaining_solutions
 from detente.analysis.solutions import SOLUTION_NAMES
-from detente.durability.mechanisms import apply_mechanisms, mechanisms_for_deal, phased_terms
+from detente.durability.mechanisms import (
+    Mechanism,
+    apply_mechanisms,
+    mechanisms_for_deal,
+    phased_terms,
+)
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
 from detente.errors import DetenteError
 from detente.scenario.model import Role
@@ -101,6 +106,7 @@ def parameters_for_deal(
     parties: Iterable[str] | None = None,
     base: Parameters | None = None,
     deal_terms: bool = True,
+    presets: Sequence[Mechanism] | None = None,
 ) -> Parameters:
     """The calibrated model for ``deal``: utilities and alternatives from the scenario.
 
@@ -112,6 +118,7 @@ def parameters_for_deal(
         base: parameters whose first party serves as template for every party, and whose
             shared fields are kept (default: the calibrated defaults).
         deal_terms: whether the deal's own terms switch presets on.
+        presets: mechanism presets to use instead of the built-in ones.
     """
     terms = {str(k): str(v) for k, v in deal.items()}
     row = space.options_of(terms)
@@ -139,9 +146,9 @@ def parameters_for_deal(
             for p, d in zip(defaults.parties, deferred, strict=True)
         ]
         defaults = defaults.replace(parties=parties_data)
-    names = list(mechanisms_for_deal(terms)) if deal_terms else []
+    names = list(mechanisms_for_deal(terms, presets)) if deal_terms else []
     names += [m for m in mechanisms if m not in names]
-    return apply_mechanisms(defaults, names)
+    return apply_mechanisms(defaults, names, presets)
 
 
 def _phased(

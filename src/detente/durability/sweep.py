@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from detente._rng import RNGLike
 from detente.compute import Executor
-from detente.durability.mechanisms import apply_mechanisms, load_mechanisms, resolve_mechanism
+from detente.durability.mechanisms import (
+    Mechanism,
+    apply_mechanisms,
+    load_mechanisms,
+    resolve_mechanism,
+)
 from detente.durability.parameters import ParameterError, Parameters
 from detente.durability.results import (
     Comparison,
@@ -74,6 +79,7 @@ def compare(
     rng: RNGLike = 0,
     executor: Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    presets: Sequence[Mechanism] | None = None,
 ) -> Comparison:
     """What adding each mechanism set to ``params`` changes, at ``day`` (default: the horizon).
 
@@ -86,16 +92,18 @@ def compare(
         rng: the seed shared by every row.
         executor: where rows run.
         progress: called with the paths finished after each row.
+        presets: mechanism presets to use instead of the built-in ones.
     """
+    pool = tuple(presets) if presets is not None else load_mechanisms()
     if sets is None:
-        rest = [m.name for m in load_mechanisms() if m.name not in params.mechanisms]
+        rest = [m.name for m in pool if m.name not in params.mechanisms]
         chosen = [[name] for name in rest] + ([rest] if len(rest) > 1 else [])
     else:
-        chosen = [[resolve_mechanism(n).name for n in s] for s in sets]
+        chosen = [[resolve_mechanism(n, pool).name for n in s] for s in sets]
     day = days if day is None else day
     if not 1 <= day <= days:
         raise ParameterError(f"comparison day must be in 1..{days}, got {day}", field="day")
-    variants = [params] + [apply_mechanisms(params, s) for s in chosen]
+    variants = [params] + [apply_mechanisms(params, s, pool) for s in chosen]
     results = run_many(
         variants, paths=paths, days=days, rng=rng, executor=executor, progress=progress
     )
@@ -115,7 +123,7 @@ def compare(
     baseline = row("as agreed", params.mechanisms, base)
     rows = []
     for names, result in zip(chosen, results[1:], strict=True):
-        label = "+ " + " + ".join(resolve_mechanism(n).label for n in names)
+        label = "+ " + " + ".join(resolve_mechanism(n, pool).label for n in names)
         if len(names) > 1 and sets is None:
             label = "+ every other mechanism"
         rows.append(row(label, names, result))
