@@ -137,13 +137,32 @@ def test_the_party_whose_alternative_overtakes_first_is_the_cause() -> None:
 
 
 def test_phased_terms_deliver_value_linearly() -> None:
-    # deal 0.7 of which 0.3 arrives linearly over 100 days; alternative 0.55: on day t the deal
-    # is worth 0.4 + 0.003 t, which first beats 0.55 on day 51 -> breaking wins on days 1..50.
-    params = build(quiet(1), deferred_value=0.3, phase_in_days=100, alternative=0.55)
+    # deal 0.7 of which 0.3 arrives linearly over 100 days; alternative 0.55. With no trust in
+    # the promise, the deal is worth 0.4 + 0.003 t on day t, which first beats 0.55 on day 51:
+    # breaking wins at once. Full trust counts the promise: the deal is worth 0.7 throughout.
+    for trust, alternative, holds in ((0.0, 0.55, False), (0.0, 0.39, True), (1.0, 0.69, True)):
+        params = build(
+            quiet(1),
+            deferred_value=0.3,
+            phase_in_days=100,
+            alternative=alternative,
+            trust_prior=trust,
+        )
+        result = simulate(params, paths=10, days=200, rng=0)
+        assert (result.final == 1.0) is holds
+        if not holds:
+            assert result.median_days == 1
+    # half trust: the deal is worth 0.7 - 0.15 (1 - t / 100); against 0.6 breaking wins
+    params = build(
+        quiet(1), deferred_value=0.3, phase_in_days=100, alternative=0.6, trust_prior=0.5
+    )
+    assert simulate(params, paths=10, days=200, rng=0).median_days == 1
+    # the side that grants an advance (negative deferred value) counts it with certainty
+    params = build(
+        quiet(1), deferred_value=-0.1, phase_in_days=100, alternative=0.75, trust_prior=0.0
+    )
     result = simulate(params, paths=10, days=200, rng=0)
-    assert result.median_days == 1
-    late = build(quiet(1), deferred_value=0.3, phase_in_days=100, alternative=0.39)
-    assert simulate(late, paths=10, days=200, rng=0).final == 1.0
+    assert result.median_days == 51  # 0.7 + 0.1 (1 - t / 100) first falls below 0.75 on day 51
 
 
 @given(

@@ -113,12 +113,24 @@ class Constants:
             escalation_threshold=params.escalation_threshold,
         )
 
-    def compliance_value(self, days: int) -> np.ndarray:
-        """``x_p(t)`` for ``t = 1..days``, ``(days, n_parties)``: deferred terms phased in."""
+    def undelivered(self, days: int) -> np.ndarray:
+        """Share of the deferred value not yet delivered on ``t = 1..days``, ``(days, parties)``."""
         t = np.arange(1, days + 1, dtype=np.float64)[:, None]
         span = np.where(self.phase_in_days > 0, self.phase_in_days, 1.0)
-        undelivered = np.where(self.phase_in_days > 0, np.clip(1.0 - t / span, 0.0, 1.0), 0.0)
-        return np.asarray(self.deal_value - self.deferred_value * undelivered)
+        return np.where(self.phase_in_days > 0, np.clip(1.0 - t / span, 0.0, 1.0), 0.0)
+
+    def compliance_value(self, days: int) -> np.ndarray:
+        """``x_p(t)`` at zero trust, ``(days, parties)``: promised value not yet counted."""
+        return np.asarray(self.deal_value - self.deferred_value * self.undelivered(days))
+
+    def trust_weight(self, days: int) -> np.ndarray:
+        """What trust is worth each day, ``(days, parties)``: ``phi + max(D, 0) undelivered``.
+
+        Trust protects against being struck first (``phi``) and makes promised benefits still
+        to come (``D > 0``) count; an advance a party grants (``D < 0``) is certain.
+        """
+        promised = np.maximum(self.deferred_value, 0.0) * self.undelivered(days)
+        return np.asarray(self.first_strike + promised)
 
 
 @dataclass(frozen=True)
@@ -157,7 +169,6 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
     cause_of = np.full(n, -1, dtype=np.int64)
 
     two_sigma = column(2.0 * c.volatility)
-    strike = column(c.first_strike)
     front = np.round(c.front_rate * 2.0**_BITS).astype(np.uint32)[:, None]
     keep = 1.0 - c.trust_loss
     gain = column(c.trust_gain)
@@ -176,6 +187,7 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         + (c.drift - c.volatility) * t_axis
         - c.compliance_value(days)
     ).astype(_F)[:, :, None]
+    weights = c.trust_weight(days).astype(_F)[:, :, None]
 
     for t in range(1, days + 1):
         incident = bits.random_raw((size + 1) // 2).view(np.uint32)[:size].reshape(p, n)
@@ -184,10 +196,11 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         ups = np.unpackbits(bits.random_raw((size + 63) // 64).view(np.uint8), count=size)
         steps += ups.reshape(p, n)
 
-        # interest: margin of breaking over complying, m = W + phi (2 - tau) - pen - x
+        # interest: margin of breaking over complying,
+        # m = W + 2 phi - pen - (u - D undelivered) - tau (phi + D+ undelivered)
         margin = steps * two_sigma
         margin += levels[t - 1]
-        margin -= trust * strike
+        margin -= trust * weights[t - 1]
         defect = margin > reach
         defect &= alive
         flat_defect = defect.reshape(-1)
