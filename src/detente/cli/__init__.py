@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import analyze, forecast, scenarios
+from detente.cli import analyze, durability, forecast, scenarios
 
 __all__ = ["app", "main"]
 
@@ -18,6 +18,7 @@ app = typer.Typer(
 scenarios.register(app)
 analyze.register(app)
 forecast.register(app)
+durability.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""Durability benchmarks: paths x days x parties on one core, and 10^6 paths in bounded memory.
+
+Targets (issue 2): 10^5 paths x 365 days x 2-4 parties under 5 s on one core (no executor, no
+pool); 10^6 paths through chunking with peak memory independent of the number of paths and of
+the horizon. NegMAS has no ceasefire-durability model, so there is no peer to compare with.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from detente.durability import default_parameters, simulate
+from detente.durability.parameters import Parameters
+
+REPEATS = 3
+
+
+def _params(n_parties: int) -> Parameters:
+    names = [chr(ord("A") + k) for k in range(n_parties)]
+    return default_parameters(dict.fromkeys(names, 0.70), dict.fromkeys(names, 0.60))
+
+
+def _median_seconds(run: Callable[[], object], repeats: int = REPEATS) -> tuple[float, float]:
+    """Median wall and CPU seconds (CPU time is what one core gives on a shared machine)."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        run()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _peak_mib(run: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def main() -> dict[str, float]:
+    console = Console()
+    figures: dict[str, float] = {}
+
+    table = Table(title="10^5 paths x 365 days on one core (median of 3)")
+    for column in ("parties", "wall s", "CPU s", "paths x days / s", "target"):
+        table.add_column(column, justify="right")
+    for n in (2, 3, 4):
+        params = _params(n)
+        seconds, cpu = _median_seconds(lambda p=params: simulate(p, paths=100_000, days=365, rng=1))
+        figures[f"1e5x365_{n}p_s"] = seconds
+        figures[f"1e5x365_{n}p_cpu_s"] = cpu
+        ok = "[green]< 5 s[/]" if seconds < 5 else "[red]over 5 s[/]"
+        table.add_row(str(n), f"{seconds:.2f}", f"{cpu:.2f}", f"{100_000 * 365 / seconds:,.0f}", ok)
+    console.print(table)
+
+    memory = Table(title="Peak traced memory (tracemalloc), 2 parties")
+    for column in ("paths", "days", "peak MiB"):
+        memory.add_column(column, justify="right")
+    params = _params(2)
+    for paths, days in ((50_000, 365), (50_000, 3650), (200_000, 365)):
+        peak = _peak_mib(lambda p=paths, d=days: simulate(params, paths=p, days=d, rng=2))
+        figures[f"peak_{paths}x{days}_mib"] = peak
+        memory.add_row(f"{paths:,}", f"{days:,}", f"{peak:.1f}")
+    console.print(memory)
+
+    million = Table(title="10^6 paths x 365 days, 2 parties, chunks of 50,000, one core")
+    for column in ("wall s", "CPU s", "paths / s", "peak MiB"):
+        million.add_column(column, justify="right")
+    seconds, cpu = _median_seconds(lambda: simulate(params, paths=1_000_000, days=365, rng=3), 1)
+    # memory in a second, traced run (tracing slows numpy's allocations, so it is not timed)
+    peak = _peak_mib(lambda: simulate(params, paths=1_000_000, days=365, rng=3))
+    figures["1e6x365_2p_s"] = seconds
+    figures["1e6x365_2p_cpu_s"] = cpu
+    figures["1e6_paths_per_s"] = 1_000_000 / seconds
+    figures["1e6_peak_mib"] = peak
+    million.add_row(f"{seconds:.1f}", f"{cpu:.1f}", f"{1_000_000 / seconds:,.0f}", f"{peak:.1f}")
+    console.print(million)
+    console.print(figures)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""From a scenario and a deal to the model's parameters.
+
+A party's value of complying is its utility of the deal (``OutcomeSpace``); its value of
+breaking starts at its reservation value and then drifts. The deal's own terms that are
+mechanisms (an international monitoring mission, a joint commission...) switch the matching
+presets on. The parties of the model are the scenario's belligerents (every party when none is
+marked as one): mediators and guarantors act through the mechanisms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from detente.analysis import bargaining_solutions
+from detente.analysis.solutions import SOLUTION_NAMES
+from detente.durability.mechanisms import (
+    Mechanism,
+    apply_mechanisms,
+    mechanisms_for_deal,
+    phased_terms,
+)
+from detente.durability.parameters import ParameterError, Parameters, default_parameters
+from detente.errors import DetenteError
+from detente.scenario.model import Role
+from detente.space import OutcomeSpace
+
+__all__ = ["parameters_for_deal", "resolve_deal"]
+
+_ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
+
+
+def resolve_deal(space: OutcomeSpace, spec: str | Mapping[str, object]) -> dict[str, str]:
+    """The deal ``{issue: option}`` named by ``spec``.
+
+    ``spec`` is a mapping, a solution name (``nash``, ``kalai_smorodinsky``, ``egalitarian``,
+    ``utilitarian``), ``"issue=option,..."``, a JSON object, or a YAML/JSON file holding one.
+
+    Raises:
+        DetenteError: the spec cannot be read, or the ZOPA is empty for a solution name.
+        ScenarioError: an issue or option is unknown, or an issue is missing.
+    """
+    if isinstance(spec, Mapping):
+        raw: Mapping[str, object] = spec
+    else:
+        text = spec.strip()
+        name = _ALIASES.get(text.lower(), text.lower())
+        if name in SOLUTION_NAMES:
+            solution = bargaining_solutions(space)[name]
+            if solution.deal is None:
+                raise DetenteError(
+                    f"no {name} deal: no deal is acceptable to every party (empty ZOPA)",
+                    field="--deal",
+                )
+            return dict(solution.deal)
+        raw = _parse_spec(text)
+    deal = {str(k): str(v) for k, v in raw.items()}
+    space.options_of(deal)  # validates every issue and option
+    return deal
+
+
+def _parse_spec(text: str) -> Mapping[str, object]:
+    if text.startswith("{"):
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DetenteError(f"not a JSON object: {exc}", field="--deal") from None
+        return _mapping(loaded, "--deal")
+    path = Path(text)
+    if path.suffix.lower() in {".yaml", ".yml", ".json"}:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise DetenteError(f"cannot read: {exc.strerror or exc}", source=path) from None
+        except yaml.YAMLError as exc:
+            raise DetenteError(f"not valid YAML/JSON: {exc}", source=path) from None
+        return _mapping(loaded, str(path))
+    if "=" in text:
+        pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise DetenteError("write the deal as issue=option,issue=option", field="--deal")
+        return {k.strip(): v.strip() for k, v in pairs}
+    known = ", ".join(SOLUTION_NAMES)
+    raise DetenteError(
+        f"unknown deal {text!r}: give a solution ({known}), issue=option pairs, a JSON object "
+        "or a YAML/JSON file",
+        field="--deal",
+    )
+
+
+def _mapping(loaded: object, where: str) -> Mapping[str, object]:
+    if not isinstance(loaded, dict):
+        raise DetenteError("a deal must be a mapping of issue to option", source=where)
+    return loaded
+
+
+def parameters_for_deal(
+    space: OutcomeSpace,
+    deal: Mapping[str, object],
+    *,
+    mechanisms: Iterable[str] = (),
+    parties: Iterable[str] | None = None,
+    base: Parameters | None = None,
+    deal_terms: bool = True,
+    presets: Sequence[Mechanism] | None = None,
+) -> Parameters:
+    """The calibrated model for ``deal``: utilities and alternatives from the scenario.
+
+    Args:
+        space: the scenario's outcome space.
+        deal: ``{issue: option}`` (see :func:`resolve_deal`).
+        mechanisms: presets to add to those the deal's terms switch on.
+        parties: the parties of the model (default: the belligerents).
+        base: parameters whose first party serves as template for every party, and whose
+            shared fields are kept (default: the calibrated defaults).
+        deal_terms: whether the deal's own terms switch presets on.
+        presets: mechanism presets to use instead of the built-in ones.
+    """
+    terms = {str(k): str(v) for k, v in deal.items()}
+    row = space.options_of(terms)
+    utilities = space.utilities_of_options(row[None, :])[0]
+    chosen = list(parties) if parties is not None else _belligerents(space)
+    if len(chosen) < 1:
+        raise ParameterError("the model needs at least one party", field="parties")
+    index = [space.party_index(name) for name in chosen]
+    values = {name: float(utilities[i]) for name, i in zip(chosen, index, strict=True)}
+    alternatives = {
+        name: float(space.reservation[i]) for name, i in zip(chosen, index, strict=True)
+    }
+    defaults = default_parameters(values, alternatives)
+    deferred, days = _phased(space, terms, index)
+    if base is not None:
+        template = base.parties[0].model_dump()
+        parties_data = [
+            {**template, "name": n, "deal_value": values[n], "alternative": alternatives[n]}
+            for n in chosen
+        ]
+        defaults = base.replace(parties=parties_data, mechanisms=())
+    if days:
+        parties_data = [
+            {**p.model_dump(), "deferred_value": d, "phase_in_days": days}
+            for p, d in zip(defaults.parties, deferred, strict=True)
+        ]
+        defaults = defaults.replace(parties=parties_data)
+    names = list(mechanisms_for_deal(terms, presets)) if deal_terms else []
+    names += [m for m in mechanisms if m not in names]
+    return apply_mechanisms(defaults, names, presets)
+
+
+def _phased(
+    space: OutcomeSpace, deal: Mapping[str, str], index: list[int]
+) -> tuple[list[float], int]:
+    """Each party's value still to come from phased terms, and the longest phase-in."""
+    deferred = np.zeros(len(index))
+    days = 0
+    by_option = {t.option: t for t in phased_terms()}
+    for i, issue in enumerate(space.scenario.issues):
+        term = by_option.get(deal[issue.name])
+        names = [str(v) for v in issue.values]
+        if term is None or term.starts_from not in names:
+            continue
+        chosen, start = names.index(deal[issue.name]), names.index(term.starts_from)
+        deferred += space.tables[index, i, chosen] - space.tables[index, i, start]
+        days = max(days, term.days)
+    return [float(d) for d in deferred], days
+
+
+def _belligerents(space: OutcomeSpace) -> list[str]:
+    parties = space.scenario.parties
+    fighting = [p.name for p in parties if p.role is Role.BELLIGERENT]
+    return fighting or [p.name for p in parties]
+
+
+def deal_utilities(space: OutcomeSpace, deal: Mapping[str, str]) -> dict[str, float]:
+    """Every party's utility of ``deal``."""
+    row = space.options_of(deal)
+    values = np.asarray(space.utilities_of_options(row[None, :])[0])
+    return dict(zip(space.party_names, map(float, values), strict=True))

@@ -1,0 +1,130 @@
+"""The durability report: survival curves with bands per mechanism set, causes, comparison."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+from detente.durability.results import Comparison, DurabilityResult
+from detente.report._html import figure_html, page, table_html
+
+__all__ = ["durability_report", "survival_figure"]
+
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f")
+
+
+def survival_figure(curves: Sequence[tuple[str, DurabilityResult]]) -> object:
+    """A plotly figure: P(holding at day t) with its 95% band, one line per labelled result."""
+    import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
+
+    figure = go.Figure()
+    for k, (label, result) in enumerate(curves):
+        colour = _COLOURS[k % len(_COLOURS)]
+        days = list(range(1, result.days + 1))
+        figure.add_trace(
+            go.Scatter(
+                x=days + days[::-1],
+                y=list(result.upper) + list(result.lower)[::-1],
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.18,
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                name=f"{label} (95% band)",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(x=days, y=list(result.survival), name=label, line={"color": colour})
+        )
+    figure.update_layout(
+        xaxis_title="day after signature",
+        yaxis_title="P(ceasefire holding)",
+        yaxis={"range": [0, 1.02], "tickformat": ".0%"},
+        height=480,
+        margin={"l": 60, "r": 20, "t": 30, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def durability_report(
+    result: DurabilityResult,
+    *,
+    title: str,
+    deal: Mapping[str, str] | None = None,
+    values: Mapping[str, tuple[float, float]] | None = None,
+    comparison: Comparison | None = None,
+) -> str:
+    """A self-contained HTML page for one run (and, if given, its mechanism comparison).
+
+    Args:
+        result: the run.
+        title: page title.
+        deal: the deal simulated, ``{issue: option}``.
+        values: each party's ``(deal value, alternative at signature)``.
+        comparison: a comparison whose baseline is ``result``.
+    """
+    mechanisms = ", ".join(result.mechanisms) or "none"
+    subtitle = (
+        f"{result.paths:,} simulated paths over {result.days} days, seed {result.seed}; "
+        f"mechanisms: {mechanisms}"
+    )
+    band = f"{_pct(result.lower[-1])}-{_pct(result.upper[-1])}"
+    median = f"day {result.median_days}" if result.median_days else f"beyond day {result.days}"
+    body = [
+        "<h2>Will it hold?</h2>",
+        (
+            f"<p>P(holding at day {result.days}) = <b>{_pct(result.final)}</b> "
+            f"(95% band {band}); median time to collapse: {html.escape(median)}.</p>"
+        ),
+    ]
+    if deal:
+        body.append("<h2>The deal</h2>")
+        body.append(table_html(["issue", "option"], [[k, v] for k, v in deal.items()]))
+    if values:
+        rows = [[p, v, a, v - a] for p, (v, a) in values.items()]
+        body.append(table_html(["party", "deal value", "alternative", "surplus"], rows))
+    curves = [("as agreed", result)]
+    if comparison is not None:
+        curves += [(row.label, row.result) for row in comparison.rows]
+    body.append("<h2>Survival</h2>")
+    body.append(figure_html(survival_figure(curves), "survival"))
+    body.append("<h2>Why ceasefires collapse in the model</h2>")
+    causes = sorted(result.causes.items(), key=lambda kv: -kv[1])
+    body.append(
+        table_html(
+            ["cause", "share of collapses"],
+            [[c, _pct(s)] for c, s in causes],
+            caption=f"{result.collapses:,} collapses among {result.paths:,} paths",
+        )
+    )
+    if comparison is not None:
+        day = comparison.day
+        rows = [
+            [
+                row.label,
+                _pct(row.holding),
+                f"{100 * row.change:+.1f} points",
+                "-" if row is comparison.baseline else f"{row.hazard_ratio:.2f}",
+            ]
+            for row in (comparison.baseline, *comparison.rows)
+        ]
+        body.append("<h2>What each mechanism adds</h2>")
+        body.append(
+            table_html(
+                ["mechanisms", f"holding at day {day}", "change", "hazard ratio"],
+                rows,
+                caption="Every row uses the same random numbers (common random numbers).",
+            )
+        )
+    body.append(
+        '<p class="note">Model, equations, calibration and sources: '
+        "docs/explanation/durability.md. Results are model estimates under stated assumptions, "
+        "not forecasts.</p>"
+    )
+    return page(title, body, subtitle=subtitle)
