@@ -19,7 +19,7 @@ LINEAR_DOWN = {"kind": "linear", "at_low": 1, "at_high": 0}
 def near_reservation(scenario: Scenario) -> bool:
     r = [p.reservation_value for p in scenario.parties]
     return any(
-        0 < abs(x - rp) < 1e-9
+        0 < abs(x - rp) <= 2e-9  # the acceptance tolerance (1e-9) and its edge
         for _, _, u in reference.feasible(scenario)
         for x, rp in zip(u, r, strict=True)
     )
