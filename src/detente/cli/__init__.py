@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import analyze, scenarios
+from detente.cli import analyze, negotiate, scenarios
 
 __all__ = ["app", "main"]
 
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 scenarios.register(app)
 analyze.register(app)
+negotiate.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,131 @@
+"""Per-scenario tables every session reads: utilities of every deal, sorted once per party.
+
+Strategies never scan the outcome space: a time-dependent offer is one ``searchsorted`` in the
+party's utilities sorted ascending, and a best response is an ``argmax`` over a slice of them.
+The tables are built once per :class:`~detente.space.OutcomeSpace` and reused by every session
+on it (the tournament and the CLI share them).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from detente.errors import UnsupportedError
+from detente.space import OutcomeSpace
+
+__all__ = ["SIMULATION_LIMIT", "Arena", "PartyView", "arena_of"]
+
+#: The largest space simulated with full tables (utilities of every deal in memory).
+SIMULATION_LIMIT = 20_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class PartyView:
+    """What one party knows of the space: its own utility of every deal, sorted.
+
+    Attributes:
+        party: the party's position in the scenario.
+        utility: ``(n,)`` the party's utility of every deal (flat index order).
+        order: the deals that cross none of the party's red lines, by ascending utility
+            (ties by ascending index).
+        sorted_utility: ``utility[order]``.
+        reservation: the party's reservation value.
+        allowed: ``(n,)`` True where the deal crosses none of the party's red lines.
+    """
+
+    party: int
+    utility: np.ndarray
+    order: np.ndarray
+    sorted_utility: np.ndarray
+    reservation: float
+    allowed: np.ndarray
+
+    @property
+    def best(self) -> float:
+        """The party's best utility over the deals it may propose (0 when there are none)."""
+        return float(self.sorted_utility[-1]) if self.order.size else 0.0
+
+    def acceptable(self, outcome: int) -> bool:
+        """The deal crosses none of the party's red lines and gives it its reservation value."""
+        return bool(self.allowed[outcome]) and float(self.utility[outcome]) >= self.reservation
+
+    def at_least(self, target: float) -> int:
+        """Position in :attr:`order` of the first deal worth at least ``target`` (may be n)."""
+        return int(self.sorted_utility.searchsorted(target))
+
+
+@dataclass(frozen=True, eq=False)
+class Arena:
+    """Every deal's utilities for every party, and each party's sorted view.
+
+    Build with :func:`arena_of` (cached per space).
+    """
+
+    space: OutcomeSpace
+    utilities: np.ndarray  #: ``(n, n_parties)``
+    views: tuple[PartyView, ...]
+    _options: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def size(self) -> int:
+        """Number of deals."""
+        return int(self.utilities.shape[0])
+
+    def options(self) -> np.ndarray:
+        """``(n, n_issues)`` option positions of every deal."""
+        return self._options[0]
+
+    def flat_options(self) -> np.ndarray:
+        """``(n, n_issues)`` positions ``issue * max_options + option`` (built on first use)."""
+        if len(self._options) == 1:
+            width = int(self.space.cardinalities.max())
+            offsets = np.arange(self.space.n_issues, dtype=np.int64) * width
+            flat = (self._options[0] + offsets).astype(np.int32)
+            flat.flags.writeable = False
+            self._options.append(flat)
+        return self._options[1]
+
+
+@functools.lru_cache(maxsize=16)
+def arena_of(space: OutcomeSpace) -> Arena:
+    """The simulation tables of ``space`` (built once, then cached).
+
+    Raises:
+        UnsupportedError: the space has more than :data:`SIMULATION_LIMIT` deals.
+    """
+    if space.size > SIMULATION_LIMIT:
+        raise UnsupportedError(
+            f"the space has {space.size:,} deals; simulation tables are limited to "
+            f"{SIMULATION_LIMIT:,}",
+            source=space.scenario.name,
+        )
+    indices = np.arange(space.size, dtype=np.int64)
+    options = space.unravel(indices)
+    utilities = space.utilities_of_options(options)
+    allowed = space.acceptable_options(options)
+    views = []
+    for p in range(space.n_parties):
+        column = np.ascontiguousarray(utilities[:, p])
+        ok = np.ascontiguousarray(allowed[:, p])
+        candidates = np.flatnonzero(ok)
+        order = candidates[np.argsort(column[candidates], kind="stable")]
+        sorted_utility = column[order]
+        for array in (column, ok, order, sorted_utility):
+            array.flags.writeable = False
+        views.append(
+            PartyView(
+                party=p,
+                utility=column,
+                order=order,
+                sorted_utility=sorted_utility,
+                reservation=float(space.reservation[p]),
+                allowed=ok,
+            )
+        )
+    utilities.flags.writeable = False
+    small = options.astype(np.int16) if int(space.cardinalities.max()) < 2**15 else options
+    small.flags.writeable = False
+    return Arena(space=space, utilities=utilities, views=tuple(views), _options=[small])
