@@ -167,7 +167,7 @@ def test_time_dependent_offers_follow_the_concession_curve(
     mine = [d for d in every if reference.acceptable(scenario, me, d) or _only_low(scenario, me, d)]
     values = sorted(reference.utility(scenario, me, d) for d in mine)
     best, worst = values[-1], scenario.parties[0].reservation_value
-    turns = 2 * rounds
+    turns = rounds
     for time, proposer, utilities in zip(
         trace.offer_times, trace.proposers, trace.utilities, strict=True
     ):

@@ -67,7 +67,7 @@ class Arena:
     space: OutcomeSpace
     utilities: np.ndarray  #: ``(n, n_parties)``
     views: tuple[PartyView, ...]
-    _options: list[np.ndarray] = field(default_factory=list, repr=False)
+    _options: list[np.ndarray] = field(default_factory=list, repr=False)  #: built on first use
 
     @property
     def size(self) -> int:
@@ -75,12 +75,19 @@ class Arena:
         return int(self.utilities.shape[0])
 
     def options(self) -> np.ndarray:
-        """``(n, n_issues)`` option positions of every deal."""
+        """``(n, n_issues)`` option positions of every deal (built on first use)."""
+        if not self._options:
+            options = self.space.unravel(np.arange(self.size, dtype=np.int64))
+            if int(self.space.cardinalities.max()) < 2**15:
+                options = options.astype(np.int16)
+            options.flags.writeable = False
+            self._options.append(options)
         return self._options[0]
 
     def flat_options(self) -> np.ndarray:
         """``(n, n_issues)`` positions ``issue * max_options + option`` (built on first use)."""
-        if len(self._options) == 1:
+        if len(self._options) < 2:
+            self.options()
             width = int(self.space.cardinalities.max())
             offsets = np.arange(self.space.n_issues, dtype=np.int64) * width
             flat = (self._options[0] + offsets).astype(np.int32)
@@ -102,10 +109,7 @@ def arena_of(space: OutcomeSpace) -> Arena:
             f"{SIMULATION_LIMIT:,}",
             source=space.scenario.name,
         )
-    indices = np.arange(space.size, dtype=np.int64)
-    options = space.unravel(indices)
-    utilities = space.utilities_of_options(options)
-    allowed = space.acceptable_options(options)
+    utilities, allowed = _tables(space)
     views = []
     for p in range(space.n_parties):
         column = np.ascontiguousarray(utilities[:, p])
@@ -126,6 +130,29 @@ def arena_of(space: OutcomeSpace) -> Arena:
             )
         )
     utilities.flags.writeable = False
-    small = options.astype(np.int16) if int(space.cardinalities.max()) < 2**15 else options
-    small.flags.writeable = False
-    return Arena(space=space, utilities=utilities, views=tuple(views), _options=[small])
+    return Arena(space=space, utilities=utilities, views=tuple(views))
+
+
+def _tables(space: OutcomeSpace) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities ``(n, n_parties)`` and red-line masks of every deal, in flat index order.
+
+    Additive parties: an outer sum of the per-issue tables, issue by issue (the last issue
+    varies fastest, as in the flat numbering); others through the space's own evaluation.
+    """
+    n = space.size
+    utilities = np.empty((n, space.n_parties))
+    allowed = np.empty((n, space.n_parties), dtype=bool)
+    options: np.ndarray | None = None
+    for p in range(space.n_parties):
+        total = np.zeros(1)
+        ok = np.ones(1, dtype=bool)
+        for i, c in enumerate(space.cardinalities):
+            total = (total[:, None] + space.tables[p, i, :c][None, :]).ravel()
+            ok = (ok[:, None] & space.allowed[p, i, :c][None, :]).ravel()
+        if not space.additive[p]:
+            if options is None:
+                options = space.unravel(np.arange(n, dtype=np.int64))
+            total = space.utilities_of_options(options)[:, p]
+        utilities[:, p] = total
+        allowed[:, p] = ok
+    return utilities, allowed

@@ -9,8 +9,9 @@ Single negotiating text (Raiffa 1982, ch. 14): a mediator drafts a text; each ro
 accepts it or names the one change it needs most, and the mediator revises the text; the talks
 end on unanimous acceptance or at the deadline.
 
-Relative time runs from 0 at the first turn to 1 at the last turn before the deadline (in rounds)
-or is the elapsed fraction of the deadline (in seconds). A party with discount factor ``d``
+Relative time is ``r / (rounds - 1)`` in round ``r`` (from 0; every turn of a round shares it, as
+in NegMAS and GENIUS, so it reaches 1 in the last round) with a deadline in rounds, or the
+elapsed fraction of the deadline in seconds. A party with discount factor ``d``
 values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its utility.
 """
 
@@ -70,9 +71,7 @@ def negotiate(
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n + 1)]
     arena = arena_of(space)
-    turns = None
-    if seconds is None and rounds is not None:
-        turns = rounds if protocol == "single-text" else rounds * n
+    turns = rounds if seconds is None else None
     for p, player in enumerate(players):
         player.reset(arena, p, streams[p], factors, turns)
     if protocol == "alternating":
@@ -178,12 +177,13 @@ _Log = tuple[list[int], list[float], list[int], list[int]]
 
 
 class _Clock:
-    """Relative time of a turn: by turn count, or by wall clock."""
+    """Relative time of a turn: ``r / (rounds - 1)`` in round ``r``, or by wall clock."""
 
-    def __init__(self, turns: int | None, seconds: float | None) -> None:
-        self.turns = turns
+    def __init__(self, rounds: int | None, per_round: int, seconds: float | None) -> None:
+        self.turns = None if rounds is None else rounds * per_round
+        self.per_round = per_round
         self.seconds = seconds
-        self.scale = 1.0 / (turns - 1) if turns is not None and turns > 1 else 0.0
+        self.scale = 1.0 / (rounds - 1) if rounds is not None and rounds > 1 else 0.0
         self.start = clock.perf_counter()
 
     def time(self, turn: int) -> float:
@@ -191,7 +191,7 @@ class _Clock:
         if self.turns is not None and turn >= self.turns:
             return -1.0
         if self.seconds is None:
-            return turn * self.scale if self.scale else 1.0
+            return (turn // self.per_round) * self.scale if self.scale else 1.0
         elapsed = (clock.perf_counter() - self.start) / self.seconds
         return -1.0 if elapsed >= 1.0 else elapsed
 
@@ -206,15 +206,16 @@ def _alternating(
     arena: Arena, players: list[Strategy], rounds: int | None, seconds: float | None
 ) -> tuple[_Log, str, int, int]:
     n = len(players)
-    timer = _Clock(None if rounds is None else rounds * n, seconds)
+    timer = _Clock(rounds, n, seconds)
     log: _Log = ([], [], [], [])
     size = arena.size
-    first = _checked(players[0].propose(0.0), players[0], arena.size)
+    start = timer.time(0)
+    first = _checked(players[0].propose(start), players[0], arena.size)
     if first < 0:
         return log, "walk-away", 0, 0
     offer, proposer, accepted, turn = first, 0, 0, 1
     log[0].append(0)
-    log[1].append(0.0)
+    log[1].append(start)
     log[2].append(0)
     log[3].append(first)
     while True:
@@ -252,7 +253,7 @@ def _single_text(
     seconds: float | None,
 ) -> tuple[_Log, str, int, int]:
     space = arena.space
-    timer = _Clock(rounds, seconds)
+    timer = _Clock(rounds, 1, seconds)
     log: _Log = ([], [], [], [])
     text = chair.first_text()
     r = 0

@@ -33,6 +33,7 @@ __all__ = [
     "StrategyScore",
     "TournamentResult",
     "run_tournament",
+    "same_results",
     "save_table",
 ]
 
@@ -207,6 +208,15 @@ def run_tournament(
         rounds=rounds,
         repetitions=repetitions,
     )
+
+
+def same_results(one: TournamentResult, other: TournamentResult) -> bool:
+    """Whether two tournaments gave the same sessions and tables (NaN equal to NaN)."""
+
+    def plain(result: TournamentResult) -> str:
+        return repr((result.rows, result.by_strategy, result.by_scenario))
+
+    return plain(one) == plain(other)
 
 
 def _by_strategy(rows: Sequence[SessionRow], specs: Sequence[str]) -> tuple[StrategyScore, ...]:

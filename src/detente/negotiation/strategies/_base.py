@@ -131,9 +131,9 @@ class Strategy:
     ) -> None:
         """Start a session as ``party`` of ``arena`` (forgets every earlier session).
 
-        ``turns`` is the number of turns before the deadline when it is known in advance (a
-        deadline in rounds): turn ``k`` then happens at relative time ``k / (turns - 1)``,
-        which lets a strategy plan its whole schedule in one vectorised step.
+        ``turns`` is the number of rounds when the deadline is in rounds: round ``r`` then
+        happens at relative time ``r / (turns - 1)`` (1 when ``turns`` is 1), which lets a
+        strategy plan its whole schedule in one vectorised step.
         """
         self.arena = arena
         self.view = arena.views[party]

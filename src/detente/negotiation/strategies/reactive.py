@@ -15,12 +15,15 @@ __all__ = ["FrequencyModel", "RandomBaseline", "Rubinstein", "TitForTat", "rubin
 
 @register
 class TitForTat(Strategy):
-    """Relative tit-for-tat: concede in proportion to the other side's last concession.
+    """Relative tit-for-tat: concede the same share of its room as the other side just did.
 
-    With ``u`` this party's utility of the offers received, the demand moves as
-    ``target <- target * u(previous offer) / u(last offer) - kindness * (max - min)``, clipped
-    to ``[min, max]`` (``min`` the reservation value); it starts at its best deal. ``kindness``
-    is the small unconditional concession that lets two tit-for-tat players meet.
+    With ``u`` this party's utility of the offers received, the other side's last move closed
+    the share ``c = (u(last) - u(previous)) / (max - u(previous))`` of the gap to this party's
+    best. The demand then gives up the same share of its own room,
+    ``target <- target - c (target - min)`` (or, after a retraction ``c < 0``, takes back
+    ``target - c (max - target)``), less ``kindness * (max - min)``, clipped to ``[min, max]``;
+    ``min`` is the reservation value and the first demand is the best deal. ``kindness`` is the
+    small unconditional concession that lets two tit-for-tat players meet.
     """
 
     name: ClassVar[str] = "tit-for-tat"
@@ -43,9 +46,15 @@ class TitForTat(Strategy):
         self._received.append(value)
         if len(self._received) >= 2:
             previous = self._received[-2]
-            ratio = previous / value if value > 0 else 1.0
-            step = self.params["kindness"] * (self._best - self._worst)
-            self._target = min(max(self._target * ratio - step, self._worst), self._best)
+            gap = self._best - previous
+            share = (value - previous) / gap if gap > 0 else 0.0
+            target = self._target
+            if share >= 0:
+                target -= share * (target - self._worst)
+            else:
+                target -= share * (self._best - target)
+            target -= self.params["kindness"] * (self._best - self._worst)
+            self._target = min(max(target, self._worst), self._best)
 
     def propose(self, time: float) -> int:
         """The least valuable deal worth at least the current demand."""

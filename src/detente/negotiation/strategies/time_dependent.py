@@ -54,8 +54,9 @@ class TimeDependent(Strategy):
         self._walk = not view.order.size or self._best < view.reservation
         self._plan: tuple[list[float], list[int]] | None = None
         if self.turns is not None and not self._walk:
-            steps = max(self.turns - 1, 1)
-            targets = self.target_array(np.arange(self.turns) / steps)
+            steps = self.turns - 1
+            times = np.arange(self.turns) / steps if steps else np.ones(1)
+            targets = self.target_array(times)
             positions = np.minimum(view.sorted_utility.searchsorted(targets), view.order.size - 1)
             self._plan = (targets.tolist(), view.order[positions].tolist())
             self._steps = steps
