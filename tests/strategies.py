@@ -113,6 +113,8 @@ def rule_based_scenarios(draw: st.DrawFn, *, max_issues: int = 3, max_options: i
             i["name"]: draw(st.lists(st.sampled_from(i["options"]), min_size=1, unique=True))
             for i in chosen
         }
-        constraints.append({"utility": draw(st.floats(-1.0, 5.0)), "bounds": bounds})
+        # quarter steps: a subnormal normalizer would overflow the space's division
+        utility = draw(st.integers(-4, 20)) / 4
+        constraints.append({"utility": utility, "bounds": bounds})
     data["parties"][0]["preferences"] = {"kind": "rules", "constraints": constraints}
     return Scenario.model_validate(data)

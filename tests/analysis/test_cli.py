@@ -37,7 +37,7 @@ def test_the_terminal_report_reads_as_advice() -> None:
     assert code == 0
     flat = " ".join(out.split())
     assert "62,208 possible deals" in flat
-    assert "Acceptable to every party (ZOPA): 1,135 deals" in flat
+    assert "Acceptable to every party (ZOPA): 1,136 deals" in flat
     assert "Sweeteners for the Nash deal" in flat
     assert re.search(r"Offer .+ instead of .+: \+0\.\d+ for Russia", flat)
     assert "For Ukraine this deal is worth" in flat

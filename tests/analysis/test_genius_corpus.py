@@ -14,7 +14,7 @@ import pytest
 
 from detente import OutcomeSpace
 from detente.analysis import bargaining_solutions, pareto_frontier, zopa
-from detente.analysis._exact import exact_utilities
+from detente.analysis._exact import exact_utilities, thresholds
 from detente.scenario.model import Scenario
 from tests.analysis.genius_corpus import CORPUS, folders, scenario_dict
 
@@ -47,14 +47,14 @@ def check_domain(space: OutcomeSpace) -> None:
     for row, outcome in zip(f, frontier.outcomes, strict=True):
         assert np.flatnonzero((u == row).all(axis=1))[0] == outcome
 
-    in_zopa = (u >= space.reservation).all(axis=1)
+    in_zopa = (u >= thresholds(space)).all(axis=1)
     assert zopa(space).count == int(in_zopa.sum())
     solutions = bargaining_solutions(space, frontier)
     if not in_zopa.any():
         assert all(s.outcome is None for s in solutions.values())
         return
     idx = every[in_zopa]
-    g = u[in_zopa] - space.reservation
+    g = np.maximum(u[in_zopa] - space.reservation, 0.0)
     span = g.max(axis=0)
     ratios = np.where(span > 0, g / np.where(span > 0, span, 1.0), np.inf)
     scores = {

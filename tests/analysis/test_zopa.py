@@ -8,9 +8,9 @@ from hypothesis import assume, given, settings
 
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import concessions, pareto_frontier, zopa
-from detente.analysis._exact import exact_utilities
+from detente.analysis._exact import exact_utilities, thresholds
 from detente.analysis.zopa import wilson_interval
-from detente.scenario.model import Scenario
+from detente.scenario.model import AdditivePreferences, Scenario
 from tests import reference
 from tests.analysis.test_solutions import near_reservation
 from tests.strategies import additive_scenario, rule_based_scenarios, scenarios
@@ -42,7 +42,7 @@ def test_rule_based_count_matches_the_space(scenario: Scenario) -> None:
     space = OutcomeSpace.from_scenario(scenario)
     options = space.unravel(np.arange(space.size))
     u = exact_utilities(space, options)
-    mask = (u >= space.reservation).all(axis=1) & space.acceptable_options(options).all(axis=1)
+    mask = (u >= thresholds(space)).all(axis=1) & space.acceptable_options(options).all(axis=1)
     assert zopa(space).count == int(mask.sum())
 
 
@@ -53,7 +53,7 @@ def test_the_additive_count_splits_issues_into_head_and_tail() -> None:
     space = OutcomeSpace.from_scenario(scenario)
     mask = np.concatenate(
         [
-            (exact_utilities(space, m) >= space.reservation).all(axis=1)
+            (exact_utilities(space, m) >= thresholds(space)).all(axis=1)
             & space.acceptable_options(m).all(axis=1)
             for m in _chunks(space)
         ]
@@ -140,3 +140,29 @@ def test_a_ceasefire_with_high_alternatives_reports_the_gap() -> None:
     assert gaps.joint is not None
     assert 0 < gaps.joint <= 0.15
     assert all(v is None or v > 0 for v in gaps.by_party.values())
+
+
+def test_deals_exactly_at_a_reservation_value_count() -> None:
+    # Every weight and value of ceasefire-2025 has two decimals and each party's weights sum to
+    # 1, so utilities are exact multiples of 1e-4: count the ZOPA in integers, where a deal
+    # worth exactly its reservation value is unambiguously acceptable.
+    scenario = load_scenario("ceasefire-2025")
+    space = OutcomeSpace.from_scenario(scenario)
+    options = space.unravel(np.arange(space.size))
+    ok = space.acceptable_options(options).all(axis=1)
+    ties = np.zeros(space.size, dtype=bool)
+    for party in scenario.parties:
+        prefs = party.preferences
+        assert isinstance(prefs, AdditivePreferences)
+        assert sum(round(v.weight * 100) for v in prefs.issues.values()) == 100
+        total = np.zeros(space.size, dtype=np.int64)
+        for i, issue in enumerate(scenario.issues):
+            valuation = prefs.issues[issue.name]
+            values = np.array([round((valuation.values or {})[o] * 100) for o in issue.values])
+            assert values.max() == 100
+            total += round(valuation.weight * 100) * values[options[:, i]]
+        threshold = round(party.reservation_value * 10_000)
+        ok &= total >= threshold
+        ties |= total == threshold
+    assert (ties & ok).any()  # the case this test is about does occur
+    assert zopa(space).count == int(ok.sum())

@@ -3,10 +3,11 @@
 Floating-point addition is not associative: ``(a + b) + c`` and ``a + (b + c)`` can differ in the
 last bit, so two deals with the same utility could compare as different (or one could seem to
 dominate the other) depending on the order in which their per-issue terms were added. The
-analysis therefore rounds each per-issue table entry to a multiple of ``2**-44`` (at most
-``2.8e-14`` away from the stated value). Sums of such numbers below ``2**9`` are exact in
-float64, so the issue-by-issue merge, the enumeration and every brute-force check agree bit for
-bit, and "deals with the same utility vector" has one meaning. Rule-based parties keep the
+analysis therefore rounds each per-issue table entry to a multiple of ``2**-50`` (at most
+``4.5e-16`` away from the stated value, the size of ordinary float rounding). Sums of such
+numbers below 8 are exact in float64, and a party's utility never exceeds 1 by more than a
+rounding error, so the issue-by-issue merge, the enumeration and every brute-force check agree
+bit for bit, and "deals with the same utility vector" has one meaning. Rule-based parties keep the
 outcome space's own utilities (one number per deal, no summation order involved).
 """
 
@@ -16,10 +17,20 @@ import numpy as np
 
 from detente.space import OutcomeSpace
 
-__all__ = ["GRID", "exact_tables", "exact_utilities"]
+__all__ = ["GRID", "TOLERANCE", "exact_tables", "exact_utilities", "thresholds"]
 
 #: Spacing of the grid per-issue utilities are rounded to.
-GRID = 2.0**-44
+GRID = 2.0**-50
+
+#: A deal within this distance below a reservation value still counts as acceptable: values
+#: written in decimal (0.6 = 0.22 x 0.7 + ...) are not exact in binary, and a deal worth exactly
+#: the reservation value must not be lost to the last bit.
+TOLERANCE = 1e-9
+
+
+def thresholds(space: OutcomeSpace) -> np.ndarray:
+    """``(n_parties,)`` utilities from which each party accepts: ``r_p - TOLERANCE``."""
+    return np.asarray(space.reservation - TOLERANCE)
 
 
 def exact_tables(space: OutcomeSpace) -> np.ndarray:

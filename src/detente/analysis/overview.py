@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente._rng import RNGLike, spawn_seeds
-from detente.analysis._exact import exact_utilities
+from detente.analysis._exact import exact_utilities, thresholds
 from detente.analysis.pareto import ParetoFrontier, opposition, pareto_frontier
 from detente.analysis.sensitivity import Sensitivity, sensitivity
 from detente.analysis.solutions import Solution, bargaining_solutions
@@ -143,7 +143,7 @@ def analyze(
         sensitivity=robustness,
         sample_utilities=utilities,
         sample_in_zopa=np.asarray(
-            (utilities >= space.reservation).all(axis=1)
+            (utilities >= thresholds(space)).all(axis=1)
             & space.acceptable_options(sample).all(axis=1)
         ),
     )

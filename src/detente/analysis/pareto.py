@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from detente.analysis._exact import exact_tables, exact_utilities
+from detente.analysis._exact import exact_tables, exact_utilities, thresholds
 from detente.analysis._skyline import skyline
 from detente.errors import ScenarioError, UnsupportedError
 from detente.space import OutcomeSpace
@@ -63,7 +63,7 @@ class ParetoFrontier:
 
     def in_zopa(self, space: OutcomeSpace) -> np.ndarray:
         """``(k,)`` booleans: the row is acceptable to every party (``u_p >= r_p``)."""
-        return np.asarray((self.utilities >= space.reservation).all(axis=1))
+        return np.asarray((self.utilities >= thresholds(space)).all(axis=1))
 
 
 def feasible_options(space: OutcomeSpace) -> list[np.ndarray]:
@@ -99,15 +99,10 @@ def _empty(space: OutcomeSpace) -> ParetoFrontier:
     )
 
 
-def _finish(space: OutcomeSpace, options: np.ndarray) -> ParetoFrontier:
-    """Utilities of the representative deals (exact sums), pruned once more."""
-    utilities = exact_utilities(space, options)
-    order = np.lexsort(options.T[::-1])
-    rank = np.empty(len(options), dtype=np.int64)
-    rank[order] = np.arange(len(options))
-    keep = skyline(utilities, rank)
-    options = np.ascontiguousarray(options[keep])
-    utilities = np.ascontiguousarray(utilities[keep])
+def _finish(space: OutcomeSpace, utilities: np.ndarray, options: np.ndarray) -> ParetoFrontier:
+    """Freeze the rows (already distinct, non-dominated and in skyline order)."""
+    options = np.ascontiguousarray(options)
+    utilities = np.ascontiguousarray(utilities)
     outcomes = (
         space.ravel(options) if space.indexable else np.full(len(options), -1, dtype=np.int64)
     )
@@ -133,9 +128,14 @@ def _merge(space: OutcomeSpace) -> ParetoFrontier:
         keys = (rank[:, None] * int(space.cardinalities[i]) + options_i[None, :]).reshape(-1)
         keep = skyline(candidates, keys)
         frontier = candidates[keep]
-        order = np.argsort(keys[keep], kind="stable")
-        rank = np.empty(len(keep), dtype=np.int64)
-        rank[order] = np.arange(len(keep))
+        # keys order the partial deals as outcome indices do; renumber them 0.. only when the
+        # next issue would overflow int64
+        rank = keys[keep]
+        following = int(space.cardinalities[i + 1]) if i + 1 < space.n_issues else 1
+        if len(rank) and int(rank.max()) >= 2**62 // following:
+            order = np.argsort(rank, kind="stable")
+            rank = np.empty(len(keep), dtype=np.int64)
+            rank[order] = np.arange(len(keep))
         steps.append((keep // width, options_i[keep % width]))
     matrix = np.empty((len(frontier), space.n_issues), dtype=np.int64)
     row = np.arange(len(frontier))
@@ -143,7 +143,8 @@ def _merge(space: OutcomeSpace) -> ParetoFrontier:
         parent, option = steps[i]
         matrix[:, i] = option[row]
         row = parent[row]
-    return _finish(space, matrix)
+    # the merged sums are exact (grid values), so they equal exact_utilities bit for bit
+    return _finish(space, frontier, matrix)
 
 
 def _enumerate(space: OutcomeSpace) -> ParetoFrontier:
@@ -170,7 +171,7 @@ def _enumerate(space: OutcomeSpace) -> ParetoFrontier:
         o_all = np.concatenate([best_o, matrix[keep]])
         keep = skyline(u_all, r_all)
         best_u, best_r, best_o = u_all[keep], r_all[keep], o_all[keep]
-    return _finish(space, best_o)
+    return _finish(space, best_u, best_o)
 
 
 def pareto_frontier(

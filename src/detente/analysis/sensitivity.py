@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente._rng import RNGLike, as_generator
-from detente.analysis._exact import exact_utilities
+from detente.analysis._exact import TOLERANCE, exact_utilities
 from detente.analysis.pareto import ParetoFrontier
 from detente.analysis.solutions import Solution, describe_deal
 from detente.scenario.model import AdditivePreferences, issue_value_table, normalized_weights
@@ -115,7 +115,7 @@ def sensitivity(
     else:
         drawn = _draw_weights(weights, space.additive, concentration, samples, generator)
     noise = generator.uniform(-reservation_range, reservation_range, (samples, space.n_parties))
-    reservations = np.clip(space.reservation + noise, 0.0, 1.0)
+    reservations = np.clip(space.reservation + noise, 0.0, 1.0) - TOLERANCE
 
     pool = frontier.options
     inside = frontier.in_zopa(space)

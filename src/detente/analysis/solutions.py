@@ -103,7 +103,7 @@ def bargaining_solutions(
         if len(utilities) == 0:
             out[name] = Solution(name=name, outcome=None, deal=None, utilities={}, gains={})
             continue
-        score = totals if name == "utilitarian" else _CRITERIA[name](gains)
+        score = totals if name == "utilitarian" else _CRITERIA[name](np.maximum(gains, 0.0))
         best = int(np.lexsort((rank, -totals, -score))[0])
         out[name] = Solution(
             name=name,

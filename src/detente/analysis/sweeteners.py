@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detente.analysis._exact import exact_tables, exact_utilities
+from detente.analysis._exact import exact_tables, exact_utilities, thresholds
 from detente.analysis.pareto import feasible_options
 from detente.scenario.model import OptionValue
 from detente.space import OutcomeSpace
@@ -167,9 +167,10 @@ def sweeteners(
     single = parts[:, 0] < 0
     after = exact_utilities(space, matrix)
     delta = after - before
-    accepts = np.asarray(after >= space.reservation)
+    floor = thresholds(space)
+    accepts = np.asarray(after >= floor)
     acceptable = np.asarray(accepts.all(axis=1))
-    accepted_before = np.asarray(before >= space.reservation)
+    accepted_before = np.asarray(before >= floor)
     changed = matrix != base
     n_changes = changed.sum(axis=1)
     by_party: dict[str, tuple[Sweetener, ...]] = {}
@@ -179,7 +180,7 @@ def sweeteners(
         losses = np.clip(-np.delete(delta, p, axis=1), 0.0, None).sum(axis=1)
         with np.errstate(divide="ignore"):
             ratio = np.where(losses > 0, gain / np.where(losses > 0, losses, 1.0), np.inf)
-        lifts = (after[:, p] >= space.reservation[p]) & (before[p] < space.reservation[p])
+        lifts = accepts[:, p] & ~accepted_before[p]
         # a two-issue change must beat both of its halves (else the better half says it all)
         beats = (ratio > ratio[parts[:, 0]]) & (ratio > ratio[parts[:, 1]])
         beats |= lifts & ~lifts[parts[:, 0]] & ~lifts[parts[:, 1]]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detente.analysis._exact import exact_tables, exact_utilities
+from detente.analysis._exact import TOLERANCE, exact_tables, exact_utilities
 from detente.analysis.sweeteners import as_options
 from detente.scenario.model import (
     AdditivePreferences,
@@ -118,7 +118,7 @@ def talking_points(
     gap = utility - reservation
     verdict = (
         f"a gain of {gap:.2f}, so it beats no deal"
-        if gap >= 0
+        if gap >= -TOLERANCE
         else f"{-gap:.2f} short, so these points alone will not carry it"
     )
     summary = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente._rng import RNGLike, as_generator
-from detente.analysis._exact import exact_tables, exact_utilities
+from detente.analysis._exact import TOLERANCE, exact_tables, exact_utilities, thresholds
 from detente.analysis.pareto import (
     ParetoFrontier,
     feasible_count,
@@ -91,7 +91,7 @@ def _count_additive(space: OutcomeSpace) -> int:
     head_sub = [opts[i] for i in head_issues]
     head_total = math.prod(len(o) for o in head_sub)
     rows = max(1, _BLOCK // len(tail))
-    reservation = space.reservation
+    reservation = thresholds(space)
     count = 0
     for start in range(0, head_total, rows):
         rest = np.arange(start, min(start + rows, head_total), dtype=np.int64)
@@ -109,7 +109,7 @@ def _count_enumerated(space: OutcomeSpace) -> int:
     count = 0
     for matrix in iter_feasible(space):
         utilities = exact_utilities(space, matrix)
-        count += int(np.count_nonzero((utilities >= space.reservation).all(axis=1)))
+        count += int(np.count_nonzero((utilities >= thresholds(space)).all(axis=1)))
     return count
 
 
@@ -162,7 +162,7 @@ def zopa(
         for i, o in enumerate(opts):
             matrix[:, i] = o[positions[:, i]]
         utilities = exact_utilities(space, matrix)
-        hits += int(np.count_nonzero((utilities >= space.reservation).all(axis=1)))
+        hits += int(np.count_nonzero((utilities >= thresholds(space)).all(axis=1)))
     low, high = wilson_interval(hits, samples)
     return Zopa(
         hits / samples * feasible,
@@ -193,6 +193,10 @@ class Concessions:
     joint_options: tuple[int, ...] | None
 
 
+def _gap(shortfall: float) -> float:
+    return 0.0 if shortfall <= TOLERANCE else shortfall
+
+
 def concessions(space: OutcomeSpace, frontier: ParetoFrontier) -> Concessions:
     """The smallest concessions in utility that would open a ZOPA.
 
@@ -204,11 +208,12 @@ def concessions(space: OutcomeSpace, frontier: ParetoFrontier) -> Concessions:
     by_party: dict[str, float | None] = {}
     for p, name in enumerate(space.party_names):
         others = np.delete(np.arange(space.n_parties), p)
-        ok = (u[:, others] >= r[others]).all(axis=1)
-        by_party[name] = max(0.0, float(r[p] - u[ok, p].max())) if ok.any() else None
+        ok = (u[:, others] >= thresholds(space)[others]).all(axis=1)
+        by_party[name] = _gap(float(r[p] - u[ok, p].max())) if ok.any() else None
     if len(frontier) == 0:
         return Concessions(by_party, None, None, None)
-    shortfall = np.clip(r - u, 0.0, None).max(axis=1)
+    shortfall = (r - u).max(axis=1)
+    shortfall = np.where(shortfall <= TOLERANCE, 0.0, shortfall)
     best = int(np.lexsort((frontier.lex_rank(), -u.sum(axis=1), shortfall))[0])
     options = frontier.options[best]
     return Concessions(
