@@ -35,13 +35,22 @@ class Benchmarks:
         """Distance from ``utilities`` to the Nash point (NaN without one)."""
         if self.nash is None:
             return math.nan
-        return float(np.linalg.norm(utilities - self.nash))
+        return math.sqrt(
+            math.fsum((float(a) - float(b)) ** 2 for a, b in zip(utilities, self.nash, strict=True))
+        )
 
     def pareto_distance(self, utilities: np.ndarray) -> float:
-        """Distance from ``utilities`` to the nearest frontier point (NaN without a frontier)."""
+        """Distance from ``utilities`` to the nearest frontier point (NaN without a frontier).
+
+        Squares are summed party by party (element-wise, exactly rounded), so the result does
+        not depend on the SIMD path or memory alignment of the machine that computes it.
+        """
         if self.frontier.shape[0] == 0:
             return math.nan
-        return float(np.sqrt(((self.frontier - utilities) ** 2).sum(axis=1).min()))
+        squared = np.zeros(self.frontier.shape[0])
+        for p in range(self.frontier.shape[1]):
+            squared += (self.frontier[:, p] - float(utilities[p])) ** 2
+        return math.sqrt(float(squared.min()))
 
 
 def benchmarks_of(space: OutcomeSpace) -> Benchmarks:
@@ -86,7 +95,7 @@ def session_metrics(
         agreement=trace.agreement is not None,
         rounds=trace.rounds,
         utilities=dict(zip(trace.parties, map(float, payoffs), strict=True)),
-        welfare=float(payoffs.sum()),
+        welfare=math.fsum(trace.final_utilities),
         nash_distance=benchmarks.nash_distance(payoffs),
         pareto_distance=benchmarks.pareto_distance(payoffs),
     )

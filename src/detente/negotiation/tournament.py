@@ -137,7 +137,7 @@ def _run_batch(task: tuple[str, int, list[_Cell]]) -> list[SessionRow]:
                 agreement=trace.agreement is not None,
                 rounds=trace.rounds,
                 utilities=tuple(float(u) for u in payoffs),
-                welfare=float(payoffs.sum()),
+                welfare=math.fsum(trace.final_utilities),
                 nash_distance=benchmarks.nash_distance(payoffs),
                 pareto_distance=benchmarks.pareto_distance(payoffs),
             )

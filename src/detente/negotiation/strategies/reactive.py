@@ -118,7 +118,11 @@ class FrequencyModel(TimeDependent):
             values = self._counts / np.where(peak > 0, peak, 1.0)
             weights = self._unchanged / self._unchanged.sum()
             self._weighted = (values * weights[:, None]).ravel()
-        return np.asarray(self._weighted[self._flat[candidates]].sum(axis=1))
+        rows = self._flat[candidates]
+        total = np.zeros(rows.shape[0])
+        for i in range(rows.shape[1]):  # issue by issue: the same sum on every machine
+            total += self._weighted[rows[:, i]]
+        return total
 
     def propose(self, time: float) -> int:
         """The deal in the target band that the model values most for the other side."""

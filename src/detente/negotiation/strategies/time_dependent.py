@@ -68,8 +68,14 @@ class TimeDependent(Strategy):
         return float(self._best - (self._best - self._worst) * time**self._inverse)
 
     def target_array(self, times: np.ndarray) -> np.ndarray:
-        """:meth:`target` of many times at once."""
-        return np.asarray(self._best - (self._best - self._worst) * times**self._inverse)
+        """:meth:`target` of many times at once.
+
+        Powers are taken with Python's ``math`` rather than numpy's vectorised ``power``,
+        whose last bit may depend on the CPU's SIMD path: the same plan on every worker.
+        """
+        span = self._best - self._worst
+        inverse = self._inverse
+        return np.array([self._best - span * float(t) ** inverse for t in times])
 
     def propose(self, time: float) -> int:
         """The least valuable deal worth at least the target; -1 when none beats walking away."""
