@@ -282,6 +282,10 @@ def main() -> dict[str, Any]:
             f"{row['gap']:.3f}",
         )
     console.print(table)
+    compared = [r for r in rows if r["gap"] == r["gap"]]
+    close = sum(r["gap"] <= 0.05 for r in compared)
+    console.print(f"agreements within 0.05 of NegMAS: {close} of {len(compared)} domains")
+    figures["agreements_within_0.05"] = (close, len(compared))
     result = tournament(spaces)
     figures["tournament"] = result
     console.print(
