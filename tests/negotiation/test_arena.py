@@ -8,7 +8,7 @@ from hypothesis import given, settings
 
 from detente.errors import UnsupportedError
 from detente.negotiation import negotiate
-from detente.negotiation._arena import SIMULATION_LIMIT, arena_of
+from detente.negotiation._arena import SIMULATION_LIMIT, _ascending, arena_of
 from detente.scenario.model import Scenario
 from detente.space import OutcomeSpace
 from tests.negotiation.conftest import table_scenario
@@ -67,3 +67,10 @@ def test_too_large_spaces_are_refused() -> None:
     assert space.size > SIMULATION_LIMIT
     with pytest.raises(UnsupportedError, match="limited to"):
         arena_of(space)
+
+
+def test_ascending_order_breaks_ties_by_position() -> None:
+    values = np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.9])
+    np.testing.assert_array_equal(_ascending(values), [1, 4, 3, 0, 2, 5])
+    distinct = np.random.default_rng(0).random(1000)
+    np.testing.assert_array_equal(_ascending(distinct), np.argsort(distinct, kind="stable"))

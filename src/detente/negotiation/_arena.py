@@ -114,8 +114,11 @@ def arena_of(space: OutcomeSpace) -> Arena:
     for p in range(space.n_parties):
         column = np.ascontiguousarray(utilities[:, p])
         ok = np.ascontiguousarray(allowed[:, p])
-        candidates = np.flatnonzero(ok)
-        order = candidates[np.argsort(column[candidates], kind="stable")]
+        if ok.all():
+            order = _ascending(column)
+        else:
+            candidates = np.flatnonzero(ok)
+            order = candidates[_ascending(column[candidates])]
         sorted_utility = column[order]
         for array in (column, ok, order, sorted_utility):
             array.flags.writeable = False
@@ -131,6 +134,19 @@ def arena_of(space: OutcomeSpace) -> Arena:
         )
     utilities.flags.writeable = False
     return Arena(space=space, utilities=utilities, views=tuple(views))
+
+
+def _ascending(values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` in ascending order, ties by position (deterministic).
+
+    Quicksort when the values are distinct (then the order is unique, whatever the sorting
+    path of the CPU), else a stable sort.
+    """
+    order = np.argsort(values)
+    ranked = values[order]
+    if ranked.size > 1 and not bool((ranked[1:] > ranked[:-1]).all()):
+        order = np.argsort(values, kind="stable")
+    return order
 
 
 def _tables(space: OutcomeSpace) -> tuple[np.ndarray, np.ndarray]:
