@@ -45,6 +45,15 @@ def test_jsonl_lines_are_readable(tmp_path: Path, pie_space: OutcomeSpace) -> No
     assert load_trace(save_trace(empty, tmp_path / "e.jsonl")).same_play(empty)
 
 
+def test_seed_from_a_generator_is_recorded(pie_space: OutcomeSpace) -> None:
+    one = negotiate(pie_space, ["random", "random"], rounds=10, seed=np.random.default_rng(3))
+    two = negotiate(pie_space, ["random", "random"], rounds=10, seed=np.random.default_rng(3))
+    assert one.same_play(two)
+    assert replay(one, pie_space).same_play(one)
+    fresh = negotiate(pie_space, ["random", "random"], rounds=10)
+    assert replay(fresh, pie_space).same_play(fresh)
+
+
 def test_replay_refuses_wall_clock_sessions_and_other_scenarios(
     pie_space: OutcomeSpace, table_space: OutcomeSpace
 ) -> None:

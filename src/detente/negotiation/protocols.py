@@ -43,7 +43,7 @@ def negotiate(
     seconds: float | None = None,
     discounts: Sequence[float] | float | None = None,
     mediator: str | Strategy | None = None,
-    seed: int | None = None,
+    seed: int | np.random.Generator | None = None,
 ) -> Trace:
     """Run one session and return its trace.
 
@@ -55,7 +55,8 @@ def negotiate(
         seconds: deadline in wall-clock seconds (not reproducible offer by offer).
         discounts: per-round discount factor, one per party or one for all (default 1).
         mediator: the mediator of the single-text protocol (default ``"single-text"``).
-        seed: root seed; every party's random stream is spawned from it (``None``: fresh).
+        seed: root seed; every party's random stream is spawned from it (``None``: fresh;
+            a generator: a seed drawn from it). The trace records it, for replay.
 
     Raises:
         DetenteError: wrong number of strategies, unknown protocol or strategy, bad deadline or
@@ -67,7 +68,9 @@ def negotiate(
     players = [make_strategy(s) for s in strategies]
     if any(isinstance(p, Mediator) for p in players):
         raise DetenteError("a mediator cannot sit as a party", field="strategies")
-    if seed is None:
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**63))
+    elif seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n + 1)]
     arena = arena_of(space)
