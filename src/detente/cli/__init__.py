@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import analyze, durability, forecast, scenarios
+from detente.cli import analyze, durability, forecast, negotiate, scenarios
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,7 @@ scenarios.register(app)
 analyze.register(app)
 forecast.register(app)
 durability.register(app)
+negotiate.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,261 @@
+"""Negotiation commands: ``negotiate`` (one session) and ``tournament``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from detente.cli._common import console, err_console, guarded, print_json
+from detente.compute import make_executor
+from detente.errors import DetenteError
+from detente.negotiation import PROTOCOLS, Trace, negotiate, save_trace, session_metrics
+from detente.negotiation.tournament import TournamentResult, run_tournament, save_table
+from detente.scenario import load_scenario
+from detente.scenario.model import Role, Scenario
+from detente.space import OutcomeSpace
+
+__all__ = ["register"]
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+StrategiesOpt = Annotated[
+    str,
+    typer.Option(
+        "--strategies",
+        "-s",
+        help="Comma-separated strategy specs, e.g. boulware,conceder or boulware:e=0.1.",
+    ),
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the negotiation commands to ``app``."""
+    app.command("negotiate")(negotiate_command)
+    app.command("tournament")(tournament_command)
+
+
+def _seated(scenario: Scenario, parties: str | None, n_strategies: int) -> Scenario:
+    """The scenario restricted to the negotiating parties."""
+    if parties:
+        names = [p.strip() for p in parties.split(",") if p.strip()]
+        unknown = [n for n in names if n not in scenario.party_names]
+        if unknown:
+            raise DetenteError(
+                f"unknown party {unknown[0]!r} (known: {', '.join(scenario.party_names)})",
+                field="--parties",
+            )
+        chosen = [scenario.party(n) for n in names]
+    elif n_strategies in {1, len(scenario.parties)}:
+        return scenario
+    else:
+        chosen = [p for p in scenario.parties if p.role == Role.BELLIGERENT]
+        if len(chosen) != n_strategies:
+            raise DetenteError(
+                f"{n_strategies} strategies for {len(scenario.parties)} parties "
+                f"({', '.join(scenario.party_names)}); give one per party or choose the "
+                "parties with --parties",
+                field="--strategies",
+            )
+    return scenario.model_copy(update={"parties": chosen})
+
+
+def _split(strategies: str) -> list[str]:
+    specs = [s.strip() for s in strategies.split(",") if s.strip()]
+    # parameters also use commas: "boulware:e=0.1,band=2" -> glue key=value parts back
+    out: list[str] = []
+    for spec in specs:
+        if "=" in spec and ":" not in spec and out:
+            out[-1] += "," + spec
+        else:
+            out.append(spec)
+    if not out:
+        raise DetenteError("give at least one strategy", field="--strategies")
+    return out
+
+
+@guarded
+def negotiate_command(
+    scenario: Annotated[str, typer.Argument(help="A scenario file or a built-in name.")],
+    *,
+    strategies: StrategiesOpt = "boulware,conceder",
+    protocol: Annotated[
+        str, typer.Option(help=f"Protocol: {', '.join(PROTOCOLS)}.")
+    ] = "alternating",
+    deadline: Annotated[int, typer.Option(help="Deadline in rounds.", min=1)] = 100,
+    seconds: Annotated[
+        float | None, typer.Option(help="Deadline in seconds instead of rounds.")
+    ] = None,
+    discount: Annotated[
+        str | None, typer.Option(help="Per-round discount factor(s): 0.95 or 0.9,0.8.")
+    ] = None,
+    parties: Annotated[
+        str | None, typer.Option(help="Negotiating parties, comma-separated (default: all).")
+    ] = None,
+    mediator: Annotated[str, typer.Option(help="Mediator of single-text.")] = "single-text",
+    seed: Annotated[int, typer.Option(help="Root seed (same seed, same session).")] = 0,
+    trace: Annotated[Path | None, typer.Option(help="Save the trace (.jsonl or .parquet).")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write an HTML report of the session.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate one negotiation session and print its offers and result."""
+    specs = _split(strategies)
+    model = _seated(load_scenario(scenario), parties, len(specs))
+    space = OutcomeSpace.from_scenario(model)
+    if len(specs) == 1:
+        specs = specs * space.n_parties
+    factors: list[float] | None = None
+    if discount:
+        try:
+            factors = [float(d) for d in discount.split(",")]
+        except ValueError:
+            raise DetenteError(f"not a number in {discount!r}", field="--discount") from None
+        if len(factors) == 1:
+            factors = factors * space.n_parties
+    result = negotiate(
+        space,
+        specs,
+        protocol=protocol,
+        rounds=None if seconds is not None else deadline,
+        seconds=seconds,
+        discounts=factors,
+        mediator=mediator,
+        seed=seed,
+    )
+    if trace is not None:
+        deals = [{k: str(v) for k, v in space.deal(int(o)).items()} for o in result.outcomes]
+        save_trace(result, trace, deals)
+    if html is not None:
+        from detente.report.negotiation import session_report  # noqa: PLC0415 - optional
+
+        html.write_text(session_report(result, space), encoding="utf-8")
+    if as_json:
+        print_json(result.summary())
+        return
+    _render_session(result, space)
+
+
+def _render_session(result: Trace, space: OutcomeSpace) -> None:
+    table = Table(title=f"{result.scenario}: {result.protocol} offers")
+    table.add_column("round", justify="right")
+    table.add_column("by")
+    for party in result.parties:
+        table.add_column(party, justify="right")
+    shown = list(range(len(result)))
+    if len(result) > 40:
+        shown = [*range(20), *range(len(result) - 20, len(result))]
+    previous = -1
+    for k in shown:
+        if previous >= 0 and k != previous + 1:
+            table.add_row("...", "", *([""] * len(result.parties)))
+        previous = k
+        who = int(result.proposers[k])
+        table.add_row(
+            str(int(result.offer_rounds[k])),
+            "mediator" if who < 0 else result.parties[who],
+            *(f"{u:.3f}" for u in result.utilities[k]),
+        )
+    console.print(table)
+    metrics = session_metrics(result, space)
+    console.print(
+        f"[bold]{result.result}[/] after {result.rounds} round(s); strategies: "
+        + ", ".join(f"{p}={s}" for p, s in zip(result.parties, result.strategies, strict=True))
+    )
+    if result.agreement_deal is not None:
+        deal = Table(title="Agreement")
+        deal.add_column("issue")
+        deal.add_column("option")
+        for issue, option in result.agreement_deal.items():
+            deal.add_row(issue, str(option))
+        console.print(deal)
+    console.print(
+        "payoffs: "
+        + ", ".join(f"{p} {u:.3f}" for p, u in metrics.utilities.items())
+        + f"; welfare {metrics.welfare:.3f}; distance to Nash {metrics.nash_distance:.3f}, "
+        f"to the Pareto frontier {metrics.pareto_distance:.3f}"
+    )
+
+
+@guarded
+def tournament_command(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario files or built-in names.")],
+    *,
+    strategies: StrategiesOpt = "boulware,linear,conceder,hardliner,tit-for-tat,frequency,random",
+    repetitions: Annotated[int, typer.Option(help="Sessions per cell.", min=1)] = 1,
+    deadline: Annotated[int, typer.Option(help="Deadline in rounds.", min=1)] = 100,
+    parties: Annotated[
+        str | None, typer.Option(help="Negotiating parties of every scenario (default: all).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
+    executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a LocalCluster).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Workers (default: CPU count).")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Write every session as CSV.")] = None,
+    parquet: Annotated[Path | None, typer.Option(help="Write every session as Parquet.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Play every strategy against every other, in every seat, on every scenario."""
+    if executor not in {"local", "dask"}:
+        raise DetenteError(f"unknown executor {executor!r} (use local or dask)", field="--executor")
+    specs = _split(strategies)
+    models = [_seated(load_scenario(s), parties, 2) for s in scenarios]
+    runner = make_executor(executor, address, workers)
+    try:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=as_json,
+        ) as bar:
+            task = bar.add_task("sessions", total=None)
+            result = run_tournament(
+                models,
+                specs,
+                repetitions=repetitions,
+                rounds=deadline,
+                seed=seed,
+                executor=runner,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        runner.close()
+    for path in (csv, parquet):
+        if path is not None:
+            save_table(result, path)
+    if html is not None:
+        from detente.report.negotiation import tournament_report  # noqa: PLC0415 - optional
+
+        html.write_text(tournament_report(result), encoding="utf-8")
+    if as_json:
+        print_json({"by_strategy": result.by_strategy, "by_scenario": result.by_scenario})
+        return
+    _render_tournament(result)
+
+
+def _render_tournament(result: TournamentResult) -> None:
+    headers = ("sessions", "agreement rate", "mean utility", "Nash distance", "welfare")
+    for title, key, scores in (
+        ("By strategy", "strategy", result.by_strategy),
+        ("By scenario", "scenario", result.by_scenario),
+    ):
+        table = Table(title=f"{title} ({len(result.rows)} sessions, seed {result.seed})")
+        table.add_column(key, style="bold")
+        for header in headers:
+            table.add_column(header, justify="right")
+        for score in scores:
+            table.add_row(
+                getattr(score, key),
+                str(score.sessions),
+                f"{score.agreement_rate:.1%}",
+                f"{score.mean_utility:.3f}",
+                f"{score.nash_distance:.3f}",
+                f"{score.welfare:.3f}",
+            )
+        console.print(table)

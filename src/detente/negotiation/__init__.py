@@ -1,0 +1,25 @@
+"""Negotiation simulation: protocols, strategies, sessions and traces, tournaments.
+
+See ``docs/explanation/negotiation.md``.
+"""
+
+from detente.negotiation.metrics import SessionMetrics, session_metrics
+from detente.negotiation.protocols import PROTOCOLS, negotiate, replay
+from detente.negotiation.strategies import REGISTRY, Response, Strategy, make_strategy, register
+from detente.negotiation.trace import Trace, load_trace, save_trace
+
+__all__ = [
+    "PROTOCOLS",
+    "REGISTRY",
+    "Response",
+    "SessionMetrics",
+    "Strategy",
+    "Trace",
+    "load_trace",
+    "make_strategy",
+    "negotiate",
+    "register",
+    "replay",
+    "save_trace",
+    "session_metrics",
+]

@@ -1,0 +1,282 @@
+"""Protocols: stacked alternating offers (two or more parties) and the mediated single text.
+
+Alternating offers (Rubinstein 1982; the stacked alternating offers protocol of ANAC, Aydogan
+et al. 2017): the first party proposes; in table order each next party accepts, walks away or
+rejects and counter-offers; an offer stands when every other party has accepted it in turn.
+With two parties this is the bilateral protocol. A round is one turn of every party.
+
+Single negotiating text (Raiffa 1982, ch. 14): a mediator drafts a text; each round every party
+accepts it or names the one change it needs most, and the mediator revises the text; the talks
+end on unanimous acceptance or at the deadline.
+
+Relative time is ``r / (rounds - 1)`` in round ``r`` (from 0; every turn of a round shares it, as
+in NegMAS and GENIUS, so it reaches 1 in the last round) with a deadline in rounds, or the
+elapsed fraction of the deadline in seconds. A party with discount factor ``d``
+values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its utility.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Sequence
+
+import numpy as np
+
+from detente.errors import DetenteError
+from detente.negotiation._arena import Arena, arena_of
+from detente.negotiation.strategies import Mediator, Response, Strategy, make_strategy
+from detente.negotiation.trace import Trace
+from detente.space import OutcomeSpace
+
+__all__ = ["PROTOCOLS", "negotiate", "replay"]
+
+#: Protocol names.
+PROTOCOLS = ("alternating", "single-text")
+
+
+def negotiate(
+    space: OutcomeSpace,
+    strategies: Sequence[str | Strategy],
+    *,
+    protocol: str = "alternating",
+    rounds: int | None = 100,
+    seconds: float | None = None,
+    discounts: Sequence[float] | float | None = None,
+    mediator: str | Strategy | None = None,
+    seed: int | np.random.Generator | None = None,
+) -> Trace:
+    """Run one session and return its trace.
+
+    Args:
+        space: the outcome space of the scenario.
+        strategies: one strategy (spec or instance, which is cloned) per party, in table order.
+        protocol: ``"alternating"`` or ``"single-text"``.
+        rounds: deadline in rounds (``None``: only ``seconds``).
+        seconds: deadline in wall-clock seconds (not reproducible offer by offer).
+        discounts: per-round discount factor, one per party or one for all (default 1).
+        mediator: the mediator of the single-text protocol (default ``"single-text"``).
+        seed: root seed; every party's random stream is spawned from it (``None``: fresh;
+            a generator: a seed drawn from it). The trace records it, for replay.
+
+    Raises:
+        DetenteError: wrong number of strategies, unknown protocol or strategy, bad deadline or
+            discount, or a strategy that offers a deal outside the space.
+    """
+    _check(space, protocol, len(strategies), rounds, seconds)
+    n = space.n_parties
+    factors = _discounts(discounts, n)
+    players = [make_strategy(s) for s in strategies]
+    if any(isinstance(p, Mediator) for p in players):
+        raise DetenteError("a mediator cannot sit as a party", field="strategies")
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**63))
+    elif seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n + 1)]
+    arena = arena_of(space)
+    turns = rounds if seconds is None else None
+    for p, player in enumerate(players):
+        player.reset(arena, p, streams[p], factors, turns)
+    if protocol == "alternating":
+        log, result, ended_by, last_round = _alternating(arena, players, rounds, seconds)
+        chair = None
+    else:
+        chair_strategy = make_strategy(mediator or "single-text")
+        if not isinstance(chair_strategy, Mediator):
+            raise DetenteError(f"{chair_strategy.name!r} is not a mediator", field="mediator")
+        chair_strategy.reset(arena, -1, streams[n], factors, turns)
+        log, result, ended_by, last_round = _single_text(
+            arena, players, chair_strategy, rounds, seconds
+        )
+        chair = chair_strategy.spec
+    outcomes = np.array(log[3], dtype=np.int64)
+    utilities = arena.utilities[outcomes]
+    agreement = int(outcomes[-1]) if result == "agreement" else None
+    if agreement is None:
+        final = tuple(float(r) for r in space.reservation)
+        deal = None
+    else:
+        final = tuple(float(u) * factors[p] ** last_round for p, u in enumerate(utilities[-1]))
+        deal = space.deal(agreement)
+    return Trace(
+        scenario=space.scenario.name,
+        protocol=protocol,
+        parties=space.party_names,
+        strategies=tuple(p.spec for p in players),
+        mediator=chair,
+        seed=seed,
+        deadline_rounds=rounds,
+        deadline_seconds=seconds,
+        discounts=factors,
+        offer_rounds=np.array(log[0], dtype=np.int64),
+        offer_times=np.array(log[1], dtype=np.float64),
+        proposers=np.array(log[2], dtype=np.int64),
+        outcomes=outcomes,
+        utilities=utilities,
+        result=result,
+        agreement=agreement,
+        agreement_deal=deal,
+        final_utilities=final,
+        rounds=last_round + 1,
+        ended_by=ended_by,
+    )
+
+
+def replay(trace: Trace, space: OutcomeSpace) -> Trace:
+    """Run the session of ``trace`` again from its set-up and seed (same play, same result).
+
+    Raises:
+        DetenteError: the trace had a deadline in seconds (wall-clock play cannot be replayed),
+            or ``space`` is not the trace's scenario.
+    """
+    if trace.deadline_seconds is not None:
+        raise DetenteError("a session with a deadline in seconds cannot be replayed")
+    if space.scenario.name != trace.scenario or space.party_names != trace.parties:
+        raise DetenteError(
+            f"the trace is of scenario {trace.scenario!r}, not {space.scenario.name!r}"
+        )
+    return negotiate(
+        space,
+        list(trace.strategies),
+        protocol=trace.protocol,
+        rounds=trace.deadline_rounds,
+        discounts=trace.discounts,
+        mediator=trace.mediator,
+        seed=trace.seed,
+    )
+
+
+def _check(
+    space: OutcomeSpace, protocol: str, n_strategies: int, rounds: int | None, seconds: float | None
+) -> None:
+    if protocol not in PROTOCOLS:
+        raise DetenteError(
+            f"unknown protocol {protocol!r} (use {', '.join(PROTOCOLS)})", field="protocol"
+        )
+    if n_strategies != space.n_parties:
+        raise DetenteError(
+            f"{n_strategies} strategies for {space.n_parties} parties "
+            f"({', '.join(space.party_names)})",
+            field="strategies",
+        )
+    if rounds is None and seconds is None:
+        raise DetenteError("give a deadline in rounds or in seconds", field="deadline")
+    if (rounds is not None and rounds < 1) or (seconds is not None and not seconds > 0):
+        raise DetenteError("the deadline must be at least one round / positive", field="deadline")
+
+
+def _discounts(discounts: Sequence[float] | float | None, n: int) -> tuple[float, ...]:
+    if discounts is None:
+        return (1.0,) * n
+    values = [float(discounts)] * n if isinstance(discounts, int | float) else list(discounts)
+    if len(values) != n or not all(0.0 < d <= 1.0 for d in values):
+        raise DetenteError(
+            f"discount factors must be {n} numbers in (0, 1], got {values}", field="discounts"
+        )
+    return tuple(float(d) for d in values)
+
+
+_Log = tuple[list[int], list[float], list[int], list[int]]
+
+
+class _Clock:
+    """Relative time of a turn: ``r / (rounds - 1)`` in round ``r``, or by wall clock."""
+
+    def __init__(self, rounds: int | None, per_round: int, seconds: float | None) -> None:
+        self.turns = None if rounds is None else rounds * per_round
+        self.per_round = per_round
+        self.seconds = seconds
+        self.scale = 1.0 / (rounds - 1) if rounds is not None and rounds > 1 else 0.0
+        self.start = clock.perf_counter()
+
+    def time(self, turn: int) -> float:
+        """Relative time of ``turn``, or -1 when the deadline has passed."""
+        if self.turns is not None and turn >= self.turns:
+            return -1.0
+        if self.seconds is None:
+            return (turn // self.per_round) * self.scale if self.scale else 1.0
+        elapsed = (clock.perf_counter() - self.start) / self.seconds
+        return -1.0 if elapsed >= 1.0 else elapsed
+
+
+def _checked(offer: int, player: Strategy, size: int) -> int:
+    if offer >= size:
+        raise DetenteError(f"strategy {player.spec!r} offered deal {offer} outside the space")
+    return offer
+
+
+def _alternating(
+    arena: Arena, players: list[Strategy], rounds: int | None, seconds: float | None
+) -> tuple[_Log, str, int, int]:
+    n = len(players)
+    timer = _Clock(rounds, n, seconds)
+    log: _Log = ([], [], [], [])
+    size = arena.size
+    start = timer.time(0)
+    first = _checked(players[0].propose(start), players[0], arena.size)
+    if first < 0:
+        return log, "walk-away", 0, 0
+    offer, proposer, accepted, turn = first, 0, 0, 1
+    log[0].append(0)
+    log[1].append(start)
+    log[2].append(0)
+    log[3].append(first)
+    while True:
+        now = timer.time(turn)
+        if now < 0:
+            return log, "deadline", -1, (turn - 1) // n
+        i = turn % n
+        player = players[i]
+        answer = player.respond(now, offer, proposer)
+        if answer is Response.ACCEPT:
+            accepted += 1
+            if accepted == n - 1:
+                return log, "agreement", i, turn // n
+        elif answer is Response.END:
+            return log, "walk-away", i, turn // n
+        else:
+            offer = player.propose(now)
+            if offer >= size:
+                _checked(offer, player, size)
+            if offer < 0:
+                return log, "walk-away", i, turn // n
+            proposer, accepted = i, 0
+            log[0].append(turn // n)
+            log[1].append(now)
+            log[2].append(i)
+            log[3].append(offer)
+        turn += 1
+
+
+def _single_text(
+    arena: Arena,
+    players: list[Strategy],
+    chair: Mediator,
+    rounds: int | None,
+    seconds: float | None,
+) -> tuple[_Log, str, int, int]:
+    space = arena.space
+    timer = _Clock(rounds, 1, seconds)
+    log: _Log = ([], [], [], [])
+    text = chair.first_text()
+    r = 0
+    while True:
+        now = timer.time(r)
+        if now < 0:
+            return log, "deadline", -1, r - 1
+        index = int(space.ravel(text[None, :])[0])
+        log[0].append(r)
+        log[1].append(now)
+        log[2].append(-1)
+        log[3].append(index)
+        answers = [p.respond(now, index, -1) for p in players]
+        if Response.END in answers:
+            return log, "walk-away", answers.index(Response.END), r
+        if all(a is Response.ACCEPT for a in answers):
+            return log, "agreement", -1, r
+        requests = [
+            None if a is Response.ACCEPT else p.request(text)
+            for p, a in zip(players, answers, strict=True)
+        ]
+        text = chair.revise(text, requests)
+        r += 1

@@ -1,0 +1,53 @@
+"""Negotiation strategies, each a small class registered by name.
+
+``REGISTRY`` maps names to classes; :func:`make_strategy` builds one from a spec such as
+``"boulware"`` or ``"boulware:e=0.1"``. See ``docs/how-to/write-a-strategy.md``.
+"""
+
+from detente.negotiation.strategies._base import (
+    REGISTRY,
+    Mediator,
+    Response,
+    Strategy,
+    make_strategy,
+    parse_spec,
+    register,
+)
+from detente.negotiation.strategies.mediator import SingleText
+from detente.negotiation.strategies.reactive import (
+    FrequencyModel,
+    RandomBaseline,
+    Rubinstein,
+    TitForTat,
+    rubinstein_share,
+)
+from detente.negotiation.strategies.time_dependent import (
+    Boulware,
+    Conceder,
+    HardLiner,
+    Linear,
+    TimeDependent,
+    concession_target,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Boulware",
+    "Conceder",
+    "FrequencyModel",
+    "HardLiner",
+    "Linear",
+    "Mediator",
+    "RandomBaseline",
+    "Response",
+    "Rubinstein",
+    "SingleText",
+    "Strategy",
+    "TimeDependent",
+    "TitForTat",
+    "concession_target",
+    "make_strategy",
+    "parse_spec",
+    "register",
+    "rubinstein_share",
+]

@@ -1,0 +1,248 @@
+"""The strategy interface, the registry and the parameter handling every strategy shares."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import ClassVar, TypeVar
+
+import numpy as np
+
+from detente.errors import DetenteError
+from detente.negotiation._arena import Arena, PartyView
+
+__all__ = [
+    "REGISTRY",
+    "Mediator",
+    "Response",
+    "Strategy",
+    "make_strategy",
+    "parse_spec",
+    "register",
+]
+
+
+class Response(enum.Enum):
+    """A party's answer to an offer."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"  #: reject and counter-offer
+    END = "end"  #: walk away: everyone gets its reservation value
+
+
+S = TypeVar("S", bound="type[Strategy]")
+
+#: Every registered strategy class by name.
+REGISTRY: dict[str, type[Strategy]] = {}
+
+
+def register(cls: S) -> S:
+    """Class decorator: add a strategy to :data:`REGISTRY` under its ``name``.
+
+    Raises:
+        ValueError: the name is empty or already taken.
+    """
+    if not cls.name or cls.name in REGISTRY:
+        raise ValueError(f"strategy name {cls.name!r} is empty or already registered")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+class Strategy:
+    """A negotiating party's behaviour: what it proposes and what it accepts.
+
+    Subclasses set the class attributes and implement :meth:`propose` and :meth:`accepts`;
+    they may override :meth:`setup` (after every reset), :meth:`observe` (every offer received)
+    and :meth:`walks_away`. :meth:`respond` never accepts a deal below the party's reservation
+    value or across one of its red lines, whatever :meth:`accepts` says.
+
+    Args:
+        **parameters: values of the class's :attr:`parameters` (the others keep their defaults).
+
+    Attributes:
+        name: the registry name.
+        family: the family of strategies (e.g. ``"time-dependent"``).
+        source: the publication the strategy follows.
+        parameters: default value of every parameter.
+    """
+
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    parameters: ClassVar[Mapping[str, float]] = {}
+
+    def __init__(self, **parameters: float) -> None:
+        unknown = sorted(set(parameters) - set(self.parameters))
+        if unknown:
+            known = ", ".join(self.parameters) or "none"
+            raise DetenteError(
+                f"unknown parameter(s) {', '.join(unknown)} of strategy {self.name!r} "
+                f"(known: {known})",
+                field="strategies",
+            )
+        self.params: dict[str, float] = {
+            k: float(parameters.get(k, v)) for k, v in self.parameters.items()
+        }
+        self.check_parameters()
+        self.view: PartyView
+        self.arena: Arena
+        self.rng: np.random.Generator
+        self.discounts: tuple[float, ...] = ()
+
+    def check_parameters(self) -> None:
+        """Raise :class:`DetenteError` when a parameter value is out of range."""
+
+    @property
+    def spec(self) -> str:
+        """``name`` or ``name:key=value,...`` for the non-default parameters."""
+        changed = {k: v for k, v in self.params.items() if v != float(self.parameters[k])}
+        if not changed:
+            return self.name
+        return self.name + ":" + ",".join(f"{k}={v:g}" for k, v in changed.items())
+
+    def __eq__(self, other: object) -> bool:
+        """Same class and same parameters."""
+        return (
+            isinstance(other, Strategy)
+            and type(other) is type(self)
+            and other.params == self.params
+        )
+
+    def __hash__(self) -> int:
+        """Hash of the class and parameters."""
+        return hash((type(self), tuple(sorted(self.params.items()))))
+
+    def __repr__(self) -> str:
+        """``Name(key=value, ...)``."""
+        args = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
+        return f"{type(self).__name__}({args})"
+
+    def clone(self) -> Strategy:
+        """A fresh copy with the same parameters and no memory of past sessions."""
+        return type(self)(**self.params)
+
+    def reset(
+        self,
+        arena: Arena,
+        party: int,
+        rng: np.random.Generator,
+        discounts: tuple[float, ...],
+        turns: int | None = None,
+    ) -> None:
+        """Start a session as ``party`` of ``arena`` (forgets every earlier session).
+
+        ``turns`` is the number of rounds when the deadline is in rounds: round ``r`` then
+        happens at relative time ``r / (turns - 1)`` (1 when ``turns`` is 1), which lets a
+        strategy plan its whole schedule in one vectorised step.
+        """
+        self.arena = arena
+        self.view = arena.views[party]
+        self.rng = rng
+        self.discounts = discounts
+        self.turns = turns
+        self.setup()
+
+    def setup(self) -> None:
+        """Prepare for a session (called by :meth:`reset`)."""
+
+    # -- behaviour ------------------------------------------------------------------------
+
+    def propose(self, time: float) -> int:
+        """The deal (flat index) to offer at relative ``time`` in [0, 1]; -1 to walk away."""
+        raise NotImplementedError
+
+    def accepts(self, time: float, offer: int) -> bool:
+        """Whether to accept ``offer`` at relative ``time`` (red lines are checked apart)."""
+        raise NotImplementedError
+
+    def observe(self, time: float, offer: int, proposer: int) -> None:
+        """Learn from an offer received (called before :meth:`accepts`)."""
+
+    def walks_away(self, time: float, offer: int) -> bool:
+        """Whether to end the talks instead of answering ``offer``."""
+        return False
+
+    def respond(self, time: float, offer: int, proposer: int) -> Response:
+        """Accept, reject (then counter-offer) or walk away."""
+        self.observe(time, offer, proposer)
+        if self.walks_away(time, offer):
+            return Response.END
+        view = self.view
+        if (
+            view.allowed[offer]
+            and view.utility[offer] >= view.reservation
+            and self.accepts(time, offer)
+        ):
+            return Response.ACCEPT
+        return Response.REJECT
+
+    def request(self, text: np.ndarray) -> tuple[int, int] | None:
+        """The single change ``(issue, option)`` to a text that raises this party's utility most.
+
+        Used by the single-text protocol. A text crossing a red line of the party is first
+        moved off that line. Returns ``None`` when no single change helps.
+        """
+        space = self.arena.space
+        p = self.view.party
+        issues = np.repeat(np.arange(space.n_issues), space.cardinalities)
+        options = np.concatenate([np.arange(c) for c in space.cardinalities])
+        rows = np.vstack([text[None, :], np.broadcast_to(text, (issues.size, space.n_issues))])
+        rows[np.arange(1, issues.size + 1), issues] = options
+        utility = space.utilities_of_options(rows)[:, p]
+        crossings = (~space.allowed[p, np.arange(space.n_issues), rows]).sum(axis=1)
+        better = (crossings[1:] < crossings[0]) | (
+            (crossings[1:] == crossings[0]) & (utility[1:] > utility[0] + 1e-12)
+        )
+        if not better.any():
+            return None
+        candidates = np.flatnonzero(better)
+        best = candidates[np.lexsort((-utility[1:][candidates], crossings[1:][candidates]))[0]]
+        return int(issues[best]), int(options[best])
+
+
+class Mediator(Strategy):
+    """A mediator of the single-negotiating-text protocol: drafts and revises one text."""
+
+    def first_text(self) -> np.ndarray:
+        """Option positions ``(n_issues,)`` of the first draft."""
+        raise NotImplementedError
+
+    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray:
+        """The next draft, given each party's requested change (``None``: accepts / no change)."""
+        raise NotImplementedError
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, float]]:
+    """Split ``"name"`` or ``"name:key=value,key=value"`` into name and parameters.
+
+    Raises:
+        DetenteError: a malformed parameter.
+    """
+    name, _, rest = spec.strip().partition(":")
+    params: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        key, _, value = part.partition("=")
+        try:
+            params[key.strip()] = float(value)
+        except ValueError:
+            raise DetenteError(
+                f"bad parameter {part!r} in strategy {spec!r} (use name:key=value)",
+                field="strategies",
+            ) from None
+    return name.strip(), params
+
+
+def make_strategy(spec: str | Strategy) -> Strategy:
+    """A strategy from a registry spec such as ``"boulware"`` or ``"boulware:e=0.1"``.
+
+    Raises:
+        DetenteError: unknown name or parameter.
+    """
+    if isinstance(spec, Strategy):
+        return spec.clone()
+    name, params = parse_spec(spec)
+    cls = REGISTRY.get(name)
+    if cls is None:
+        known = ", ".join(sorted(REGISTRY))
+        raise DetenteError(f"unknown strategy {name!r} (known: {known})", field="strategies")
+    return cls(**params)

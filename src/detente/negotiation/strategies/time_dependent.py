@@ -1,0 +1,136 @@
+"""Time-dependent concession: Boulware, Linear and Conceder, and the hard-liner.
+
+The target utility at relative time ``t`` in [0, 1] is (Faratin, Sierra & Jennings 1998)::
+
+    target(t) = max - (max - min) * t ** (1 / e)
+
+with ``max`` the party's best utility and ``min`` its reservation value. ``e < 1`` concedes
+late (Boulware), ``e = 1`` linearly, ``e > 1`` early (Conceder). The offer is the deal worth
+the least to the party among those worth at least the target: one ``searchsorted`` in the
+party's sorted utilities. An offer is accepted when it is worth at least the target.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from detente.errors import DetenteError
+from detente.negotiation.strategies._base import Strategy, register
+
+__all__ = ["Boulware", "Conceder", "HardLiner", "Linear", "TimeDependent", "concession_target"]
+
+
+def concession_target(time: float, best: float, worst: float, exponent: float) -> float:
+    """``best - (best - worst) * time ** (1 / exponent)`` (Faratin et al. 1998)."""
+    return float(best - (best - worst) * time ** (1.0 / exponent))
+
+
+class TimeDependent(Strategy):
+    """Concede along ``target(t) = max - (max - min) t^(1/e)``; ``e`` is the parameter."""
+
+    family: ClassVar[str] = "time-dependent"
+    source: ClassVar[str] = (
+        "Faratin, Sierra & Jennings (1998), Negotiation decision functions for autonomous "
+        "agents, Robotics and Autonomous Systems 24(3-4)"
+    )
+
+    def check_parameters(self) -> None:
+        """The exponent must be positive."""
+        if not self.params["e"] > 0:
+            raise DetenteError(f"{self.name}: e must be > 0", field="strategies")
+
+    def setup(self) -> None:
+        """Read the best utility and reservation value; plan every turn when the deadline is known.
+
+        With a deadline in rounds the targets of all turns are computed at once and their
+        offers found with one vectorised ``searchsorted``.
+        """
+        view = self.view
+        self._best = view.best
+        self._worst = min(view.reservation, self._best)
+        self._inverse = 1.0 / self.params["e"]
+        self._walk = not view.order.size or self._best < view.reservation
+        self._plan: tuple[list[float], list[int]] | None = None
+        if self.turns is not None and not self._walk:
+            steps = self.turns - 1
+            times = np.arange(self.turns) / steps if steps else np.ones(1)
+            targets = self.target_array(times)
+            positions = np.minimum(view.sorted_utility.searchsorted(targets), view.order.size - 1)
+            self._plan = (targets.tolist(), view.order[positions].tolist())
+            self._steps = steps
+
+    def target(self, time: float) -> float:
+        """The utility the party asks for at relative ``time``."""
+        if self._plan is not None:
+            return self._plan[0][int(time * self._steps + 0.5)]
+        return float(self._best - (self._best - self._worst) * time**self._inverse)
+
+    def target_array(self, times: np.ndarray) -> np.ndarray:
+        """:meth:`target` of many times at once.
+
+        Powers are taken with Python's ``math`` rather than numpy's vectorised ``power``,
+        whose last bit may depend on the CPU's SIMD path: the same plan on every worker.
+        """
+        span = self._best - self._worst
+        inverse = self._inverse
+        return np.array([self._best - span * float(t) ** inverse for t in times])
+
+    def propose(self, time: float) -> int:
+        """The least valuable deal worth at least the target; -1 when none beats walking away."""
+        if self._walk:
+            return -1
+        if self._plan is not None:
+            return self._plan[1][int(time * self._steps + 0.5)]
+        view = self.view
+        k = min(view.at_least(self.target(time)), view.order.size - 1)
+        return int(view.order[k])
+
+    def accepts(self, time: float, offer: int) -> bool:
+        """Accept an offer worth at least the current target."""
+        return float(self.view.utility[offer]) >= self.target(time)
+
+
+@register
+class Boulware(TimeDependent):
+    """Concede late: holds near its best until close to the deadline (e = 0.2)."""
+
+    name: ClassVar[str] = "boulware"
+    parameters: ClassVar[dict[str, float]] = {"e": 0.2}
+
+
+@register
+class Linear(TimeDependent):
+    """Concede at a constant rate from best to reservation value (e = 1)."""
+
+    name: ClassVar[str] = "linear"
+    parameters: ClassVar[dict[str, float]] = {"e": 1.0}
+
+
+@register
+class Conceder(TimeDependent):
+    """Concede early, then hold (e = 2)."""
+
+    name: ClassVar[str] = "conceder"
+    parameters: ClassVar[dict[str, float]] = {"e": 2.0}
+
+
+@register
+class HardLiner(Strategy):
+    """Always offers its best deal and accepts nothing less (the limit e -> 0)."""
+
+    name: ClassVar[str] = "hardliner"
+    family: ClassVar[str] = "time-dependent"
+    source: ClassVar[str] = "Faratin, Sierra & Jennings (1998), the limit e -> 0"
+
+    def propose(self, time: float) -> int:
+        """The party's best deal; -1 when even that is below its reservation value."""
+        view = self.view
+        if not view.order.size or view.best < view.reservation:
+            return -1
+        return int(view.order[-1])
+
+    def accepts(self, time: float, offer: int) -> bool:
+        """Accept only a deal as good as its best."""
+        return float(self.view.utility[offer]) >= self.view.best

@@ -1,0 +1,297 @@
+"""Tournaments: strategies x scenarios x role swaps x repetitions, on any executor.
+
+Every ordered assignment of strategies to the parties of a scenario is played (which swaps
+roles), ``repetitions`` times. Each session gets its own seed, spawned from the root seed with
+``SeedSequence.spawn`` in a fixed cell order, so the results do not depend on the executor,
+the number of workers or the order in which tasks finish.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detente._rng import spawn_seeds
+from detente.compute import Executor, LocalExecutor
+from detente.errors import DetenteError, FormatError
+from detente.negotiation.metrics import Benchmarks, benchmarks_of
+from detente.negotiation.protocols import negotiate
+from detente.negotiation.strategies import make_strategy
+from detente.scenario.model import Scenario
+from detente.space import OutcomeSpace
+
+__all__ = [
+    "ScenarioScore",
+    "SessionRow",
+    "StrategyScore",
+    "TournamentResult",
+    "run_tournament",
+    "same_results",
+    "save_table",
+]
+
+#: Sessions per task sent to an executor.
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session of a tournament.
+
+    Attributes:
+        scenario: scenario name.
+        strategies: strategy spec of each party, in table order.
+        repetition: repetition number (from 0).
+        seed: the session's seed.
+        agreement: whether the parties agreed.
+        rounds: rounds played.
+        utilities: each party's payoff.
+        welfare: sum of the payoffs.
+        nash_distance: distance of the payoffs to the Nash point (NaN with an empty ZOPA).
+        pareto_distance: distance of the payoffs to the Pareto frontier.
+    """
+
+    scenario: str
+    strategies: tuple[str, ...]
+    repetition: int
+    seed: int
+    agreement: bool
+    rounds: int
+    utilities: tuple[float, ...]
+    welfare: float
+    nash_distance: float
+    pareto_distance: float
+
+
+@dataclass(frozen=True)
+class StrategyScore:
+    """A strategy's results over every seat it took (``sessions`` counts seats)."""
+
+    strategy: str
+    sessions: int
+    agreement_rate: float
+    mean_utility: float
+    nash_distance: float
+    welfare: float
+
+
+@dataclass(frozen=True)
+class ScenarioScore:
+    """A scenario's results over its sessions (``mean_utility``: mean over parties)."""
+
+    scenario: str
+    sessions: int
+    agreement_rate: float
+    mean_utility: float
+    nash_distance: float
+    welfare: float
+
+
+@dataclass(frozen=True)
+class TournamentResult:
+    """Every session and the tables per strategy and per scenario."""
+
+    rows: tuple[SessionRow, ...]
+    by_strategy: tuple[StrategyScore, ...]
+    by_scenario: tuple[ScenarioScore, ...]
+    seed: int
+    rounds: int
+    repetitions: int
+
+
+_Cell = tuple[tuple[str, ...], int, int]
+_WORKER_CACHE: dict[str, tuple[OutcomeSpace, Benchmarks]] = {}
+
+
+def _prepared(payload: str) -> tuple[OutcomeSpace, Benchmarks]:
+    found = _WORKER_CACHE.get(payload)
+    if found is None:
+        space = OutcomeSpace.from_scenario(Scenario.model_validate_json(payload))
+        found = (space, benchmarks_of(space))
+        _WORKER_CACHE.clear()  # one scenario at a time: bounded memory per worker
+        _WORKER_CACHE[payload] = found
+    return found
+
+
+def _run_batch(task: tuple[str, int, list[_Cell]]) -> list[SessionRow]:
+    """Play a batch of sessions of one scenario (runs in a worker)."""
+    payload, rounds, cells = task
+    space, benchmarks = _prepared(payload)
+    rows = []
+    for strategies, repetition, seed in cells:
+        trace = negotiate(space, list(strategies), rounds=rounds, seed=seed)
+        payoffs = np.array(trace.final_utilities)
+        rows.append(
+            SessionRow(
+                scenario=space.scenario.name,
+                strategies=strategies,
+                repetition=repetition,
+                seed=seed,
+                agreement=trace.agreement is not None,
+                rounds=trace.rounds,
+                utilities=tuple(float(u) for u in payoffs),
+                welfare=math.fsum(trace.final_utilities),
+                nash_distance=benchmarks.nash_distance(payoffs),
+                pareto_distance=benchmarks.pareto_distance(payoffs),
+            )
+        )
+    return rows
+
+
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return math.fsum(finite) / len(finite) if finite else math.nan
+
+
+def run_tournament(
+    scenarios: Sequence[Scenario],
+    strategies: Sequence[str],
+    *,
+    repetitions: int = 1,
+    rounds: int = 100,
+    seed: int = 0,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TournamentResult:
+    """Play every strategy against every other, in every seat, on every scenario.
+
+    Args:
+        scenarios: the scenarios.
+        strategies: strategy specs (``"boulware"``, ``"boulware:e=0.1"``...).
+        repetitions: sessions per cell.
+        rounds: deadline of every session, in rounds.
+        seed: root seed of the tournament.
+        executor: where to run (default: a local executor in this process).
+        progress: called with ``(sessions done, sessions in all)`` as batches finish.
+
+    Raises:
+        DetenteError: no scenarios or strategies, an unknown strategy, ``repetitions < 1``.
+    """
+    if not scenarios or not strategies:
+        raise DetenteError("a tournament needs scenarios and strategies")
+    if repetitions < 1 or rounds < 1:
+        raise DetenteError("repetitions and rounds must be at least 1")
+    specs = [make_strategy(s).spec for s in strategies]
+    plan: list[tuple[str, list[tuple[tuple[str, ...], int]]]] = []
+    for scenario in scenarios:
+        combos = itertools.product(specs, repeat=len(scenario.parties))
+        cells = [(c, r) for c in combos for r in range(repetitions)]
+        plan.append((scenario.model_dump_json(), cells))
+    total = sum(len(cells) for _, cells in plan)
+    seeds = iter(spawn_seeds(seed, total))
+    tasks: list[tuple[str, int, list[_Cell]]] = []
+    for payload, cells in plan:
+        seeded = [(c, r, int(next(seeds).generate_state(1, np.uint64)[0] >> 1)) for c, r in cells]
+        tasks.extend((payload, rounds, seeded[k : k + BATCH]) for k in range(0, len(seeded), BATCH))
+    runner = executor or LocalExecutor(workers=1)
+    rows: list[SessionRow] = []
+    try:
+        for batch in runner.map(_run_batch, tasks):
+            rows.extend(batch)
+            if progress is not None:
+                progress(len(rows), total)
+    finally:
+        if executor is None:
+            runner.close()
+    return TournamentResult(
+        rows=tuple(rows),
+        by_strategy=_by_strategy(rows, specs),
+        by_scenario=_by_scenario(rows, [s.name for s in scenarios]),
+        seed=seed,
+        rounds=rounds,
+        repetitions=repetitions,
+    )
+
+
+def same_results(one: TournamentResult, other: TournamentResult) -> bool:
+    """Whether two tournaments gave the same sessions and tables (NaN equal to NaN)."""
+
+    def plain(result: TournamentResult) -> str:
+        return repr((result.rows, result.by_strategy, result.by_scenario))
+
+    return plain(one) == plain(other)
+
+
+def _by_strategy(rows: Sequence[SessionRow], specs: Sequence[str]) -> tuple[StrategyScore, ...]:
+    seats: dict[str, list[tuple[SessionRow, int]]] = {s: [] for s in specs}
+    for row in rows:
+        for p, spec in enumerate(row.strategies):
+            seats[spec].append((row, p))
+    return tuple(
+        StrategyScore(
+            strategy=spec,
+            sessions=len(taken),
+            agreement_rate=_mean([float(r.agreement) for r, _ in taken]),
+            mean_utility=_mean([r.utilities[p] for r, p in taken]),
+            nash_distance=_mean([r.nash_distance for r, _ in taken]),
+            welfare=_mean([r.welfare for r, _ in taken]),
+        )
+        for spec, taken in seats.items()
+    )
+
+
+def _by_scenario(rows: Sequence[SessionRow], names: Sequence[str]) -> tuple[ScenarioScore, ...]:
+    out = []
+    for name in dict.fromkeys(names):
+        mine = [r for r in rows if r.scenario == name]
+        out.append(
+            ScenarioScore(
+                scenario=name,
+                sessions=len(mine),
+                agreement_rate=_mean([float(r.agreement) for r in mine]),
+                mean_utility=_mean([_mean(r.utilities) for r in mine]),
+                nash_distance=_mean([r.nash_distance for r in mine]),
+                welfare=_mean([r.welfare for r in mine]),
+            )
+        )
+    return tuple(out)
+
+
+def _flat(row: SessionRow) -> dict[str, Any]:
+    return {
+        "scenario": row.scenario,
+        "strategies": " vs ".join(row.strategies),
+        "repetition": row.repetition,
+        "seed": row.seed,
+        "agreement": row.agreement,
+        "rounds": row.rounds,
+        "utilities": " ".join(f"{u:.6f}" for u in row.utilities),
+        "welfare": row.welfare,
+        "nash_distance": row.nash_distance,
+        "pareto_distance": row.pareto_distance,
+    }
+
+
+def save_table(result: TournamentResult, path: str | Path) -> Path:
+    """Write one line per session as CSV (``*.csv``) or Parquet (``*.parquet``).
+
+    Raises:
+        FormatError: unknown suffix.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    records = [_flat(r) for r in result.rows]
+    tmp = target.with_name(target.name + ".part")
+    if suffix == ".csv":
+        with tmp.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=list(_flat(result.rows[0])))
+            writer.writeheader()
+            writer.writerows(records)
+    elif suffix == ".parquet":
+        try:
+            import pyarrow as pa  # noqa: PLC0415 - optional 'parquet' extra
+            import pyarrow.parquet as pq  # noqa: PLC0415
+        except ImportError:  # pragma: no cover - depends on the install
+            raise DetenteError("Parquet needs the 'parquet' extra") from None
+        pq.write_table(pa.Table.from_pylist(records), tmp)
+    else:
+        raise FormatError("unknown table format (use .csv or .parquet)", source=target)
+    tmp.replace(target)
+    return target

@@ -1,0 +1,157 @@
+"""HTML reports of a negotiation session and of a tournament."""
+
+from __future__ import annotations
+
+import math
+
+from detente.negotiation import Trace, session_metrics
+from detente.negotiation.metrics import benchmarks_of
+from detente.negotiation.tournament import TournamentResult
+from detente.report._html import figure_html, page, table_html
+from detente.space import OutcomeSpace
+
+__all__ = ["session_report", "tournament_report"]
+
+
+def _number(value: float) -> float | str:
+    return value if math.isfinite(value) else "n/a"
+
+
+def session_report(trace: Trace, space: OutcomeSpace) -> str:
+    """A self-contained HTML page: offers in utility space, utilities over time, the result."""
+    import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
+
+    metrics = session_metrics(trace, space, benchmarks_of(space))
+    body = [
+        table_html(
+            ["result", "rounds", "welfare", "distance to Nash", "distance to Pareto frontier"],
+            [
+                [
+                    trace.result,
+                    trace.rounds,
+                    metrics.welfare,
+                    _number(metrics.nash_distance),
+                    _number(metrics.pareto_distance),
+                ]
+            ],
+            caption="Result",
+        ),
+        table_html(
+            ["party", "strategy", "discount", "payoff"],
+            [
+                [party, strategy, trace.discounts[p], trace.final_utilities[p]]
+                for p, (party, strategy) in enumerate(
+                    zip(trace.parties, trace.strategies, strict=True)
+                )
+            ],
+            caption="Parties",
+        ),
+    ]
+    if trace.agreement_deal is not None:
+        body.append(
+            table_html(
+                ["issue", "option"],
+                [[k, str(v)] for k, v in trace.agreement_deal.items()],
+                caption="Agreement",
+            )
+        )
+    timeline = go.Figure()
+    for p, party in enumerate(trace.parties):
+        timeline.add_trace(
+            go.Scatter(
+                x=list(range(len(trace))),
+                y=trace.utilities[:, p].tolist(),
+                mode="lines+markers",
+                name=f"utility of {party}",
+            )
+        )
+    timeline.update_layout(xaxis_title="offer", yaxis_title="utility", height=420)
+    body.append("<h2>Offers over time</h2>" + figure_html(timeline, "timeline"))
+    if len(trace.parties) >= 2 and len(trace):
+        plane = go.Figure()
+        frontier = benchmarks_of(space).frontier
+        plane.add_trace(
+            go.Scatter(
+                x=frontier[:, 0].tolist(),
+                y=frontier[:, 1].tolist(),
+                mode="markers",
+                name="Pareto frontier",
+                marker={"color": "#bcccdc"},
+            )
+        )
+        for p, party in enumerate(trace.parties):
+            mine = trace.proposers == p
+            plane.add_trace(
+                go.Scatter(
+                    x=trace.utilities[mine, 0].tolist(),
+                    y=trace.utilities[mine, 1].tolist(),
+                    mode="lines+markers",
+                    name=f"offers of {party}",
+                )
+            )
+        plane.update_layout(
+            xaxis_title=f"utility of {trace.parties[0]}",
+            yaxis_title=f"utility of {trace.parties[1]}",
+            height=520,
+        )
+        body.append("<h2>Offers in utility space</h2>" + figure_html(plane, "plane"))
+    return page(
+        f"Negotiation: {trace.scenario}",
+        body,
+        subtitle=f"{trace.protocol} protocol, seed {trace.seed}",
+    )
+
+
+def tournament_report(result: TournamentResult) -> str:
+    """A self-contained HTML page with the tables per strategy and per scenario."""
+    import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
+
+    headers = ["sessions", "agreement rate", "mean utility", "Nash distance", "welfare"]
+    body = [
+        table_html(
+            ["strategy", *headers],
+            [
+                [
+                    s.strategy,
+                    s.sessions,
+                    s.agreement_rate,
+                    s.mean_utility,
+                    _number(s.nash_distance),
+                    s.welfare,
+                ]
+                for s in result.by_strategy
+            ],
+            caption="By strategy",
+        ),
+        table_html(
+            ["scenario", *headers],
+            [
+                [
+                    s.scenario,
+                    s.sessions,
+                    s.agreement_rate,
+                    s.mean_utility,
+                    _number(s.nash_distance),
+                    s.welfare,
+                ]
+                for s in result.by_scenario
+            ],
+            caption="By scenario",
+        ),
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=[s.strategy for s in result.by_strategy],
+            y=[s.mean_utility for s in result.by_strategy],
+        )
+    )
+    figure.update_layout(yaxis_title="mean utility", height=400)
+    body.append("<h2>Mean utility per strategy</h2>" + figure_html(figure, "utility"))
+    return page(
+        "Negotiation tournament",
+        body,
+        subtitle=(
+            f"{len(result.rows)} sessions, {result.repetitions} repetition(s), "
+            f"{result.rounds} rounds, seed {result.seed}"
+        ),
+    )

@@ -1,0 +1,225 @@
+"""Protocols: Rubinstein's closed form, multilateral acceptance, the single text, deadlines."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detente.errors import DetenteError
+from detente.negotiation import Strategy, negotiate
+from detente.negotiation._arena import arena_of
+from detente.negotiation.strategies import SingleText, make_strategy
+from detente.scenario.model import Scenario
+from detente.space import OutcomeSpace
+from tests import reference
+from tests.negotiation.conftest import pie
+from tests.strategies import scenarios
+
+discount = st.floats(min_value=0.3, max_value=0.99, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(d1=discount, d2=discount)
+def test_rubinstein_split_in_the_first_round(d1: float, d2: float) -> None:
+    """Equilibrium play agrees at once on x1 = (1 - d2) / (1 - d1 d2), within one grid step."""
+    space = _PIE
+    trace = negotiate(space, ["rubinstein", "rubinstein"], discounts=(d1, d2), rounds=50)
+    assert trace.result == "agreement"
+    assert trace.rounds == 1
+    assert len(trace) == 1
+    x1 = (1 - d2) / (1 - d1 * d2)
+    assert abs(trace.final_utilities[0] - x1) <= 0.01 + 1e-9
+    assert trace.final_utilities[1] == pytest.approx(1 - trace.final_utilities[0])
+
+
+_PIE = OutcomeSpace.from_scenario(pie(100))
+
+
+def test_discounts_scale_the_payoff_by_the_agreement_round(pie_space: OutcomeSpace) -> None:
+    trace = negotiate(pie_space, ["hardliner", "conceder"], discounts=0.9, rounds=10)
+    assert trace.result == "agreement"
+    last_round = trace.rounds - 1
+    assert last_round > 0
+    assert trace.final_utilities[0] == pytest.approx(0.9**last_round)
+
+
+class Scripted(Strategy):
+    """Plays a fixed list of answers; offers the deal given by ``offer``."""
+
+    name: ClassVar[str] = "scripted"
+    family: ClassVar[str] = "test"
+    parameters: ClassVar[dict[str, float]] = {"offer": 0.0, "accept": 1.0, "end": 0.0}
+
+    def propose(self, time: float) -> int:
+        return int(self.params["offer"])
+
+    def accepts(self, time: float, offer: int) -> bool:
+        return bool(self.params["accept"])
+
+    def walks_away(self, time: float, offer: int) -> bool:
+        return bool(self.params["end"])
+
+
+def test_a_multilateral_offer_stands_only_when_everyone_accepts(
+    trio_space: OutcomeSpace,
+) -> None:
+    arena = arena_of(trio_space)
+    good = int(arena.utilities.sum(axis=1).argmax())
+    for p in range(3):
+        assert arena.views[p].acceptable(good)
+    yes = Scripted(offer=good, accept=1)
+    agreed = negotiate(trio_space, [yes, yes, yes], rounds=3)
+    assert agreed.result == "agreement"
+    assert agreed.ended_by == 2
+    assert len(agreed) == 1
+    other = int(np.flatnonzero(arena.views[2].allowed & ~arena.views[0].allowed)[0])
+    holdout = negotiate(trio_space, [yes, yes, Scripted(offer=other, accept=0)], rounds=3)
+    assert holdout.result == "deadline"
+    assert holdout.proposers.tolist() == [0, 2, 0, 2, 0, 2]
+    walker = negotiate(trio_space, [yes, Scripted(offer=good, end=1), yes], rounds=3)
+    assert walker.result == "walk-away"
+    assert walker.ended_by == 1
+
+
+def test_user_strategies_are_checked(pie_space: OutcomeSpace) -> None:
+    with pytest.raises(DetenteError, match="outside the space"):
+        negotiate(pie_space, [Scripted(offer=10**6), "linear"], rounds=3)
+    with pytest.raises(DetenteError, match="outside the space"):
+        negotiate(pie_space, ["hardliner", Scripted(offer=10**6, accept=0)], rounds=3)
+    gone = negotiate(pie_space, [Scripted(offer=-1), "linear"], rounds=3)
+    assert gone.result == "walk-away"
+    assert len(gone) == 0
+    assert gone.rounds == 1
+
+
+def test_single_text_reaches_a_deal_acceptable_to_all(table_space: OutcomeSpace) -> None:
+    trace = negotiate(table_space, ["conceder", "conceder"], protocol="single-text", rounds=40)
+    assert trace.result == "agreement"
+    deal = table_space.deal(trace.agreement or 0)
+    for party in trace.parties:
+        assert reference.acceptable(table_space.scenario, party, deal)
+    first = table_space.deal(int(trace.outcomes[0]))
+    assert first == table_space.deal(np.asarray(table_space.cardinalities // 2))
+    # each revision changes at most one issue
+    rows = table_space.unravel(trace.outcomes)
+    assert ((rows[1:] != rows[:-1]).sum(axis=1) <= 1).all()
+
+
+def test_single_text_with_hard_liners_runs_to_the_deadline(table_space: OutcomeSpace) -> None:
+    trace = negotiate(table_space, ["hardliner", "hardliner"], protocol="single-text", rounds=12)
+    assert trace.result == "deadline"
+    assert trace.rounds == 12
+    assert len(trace) == 12
+
+
+def test_single_text_walk_away(table_space: OutcomeSpace) -> None:
+    trace = negotiate(table_space, [Scripted(end=1), "linear"], protocol="single-text", rounds=5)
+    assert trace.result == "walk-away"
+    assert trace.ended_by == 0
+
+
+def test_the_mediator_applies_the_cheapest_request(table_space: OutcomeSpace) -> None:
+    """Brute force: the chosen request costs the others no more than any other request."""
+    arena = arena_of(table_space)
+    mediator = make_strategy("single-text")
+    assert isinstance(mediator, SingleText)
+    mediator.reset(arena, -1, np.random.default_rng(0), (1.0, 1.0))
+    text = mediator.first_text()
+    requests = [(1, 0), (2, 4)]
+    revised = mediator.revise(text, list(requests))
+    base = table_space.utilities_of_options(text[None, :])[0]
+    costs = []
+    for party, (issue, option) in enumerate(requests):
+        row = text.copy()
+        row[issue] = option
+        u = table_space.utilities_of_options(row[None, :])[0]
+        other = 1 - party
+        crossings = lambda r, q=other: int((~table_space.allowed[q, np.arange(3), r]).sum())  # noqa: E731
+        costs.append(
+            max(0.0, base[other] - u[other]) + 10.0 * max(0, crossings(row) - crossings(text))
+        )
+    winner = int(np.argmin(costs))
+    expected = text.copy()
+    expected[requests[winner][0]] = requests[winner][1]
+    if costs[0] != costs[1]:
+        np.testing.assert_array_equal(revised, expected)
+    np.testing.assert_array_equal(mediator.revise(text, [None, None]), text)
+
+
+def test_a_party_requests_its_most_valuable_single_change(table_space: OutcomeSpace) -> None:
+    arena = arena_of(table_space)
+    party = make_strategy("linear")
+    party.reset(arena, 0, np.random.default_rng(0), (1.0, 1.0))
+    text = np.array([0, 2, 2])  # crosses P0's red line on i0 (option o0)
+    issue, option = party.request(text) or (-1, -1)
+    assert issue == 0
+    assert option != 0
+    best = arena.views[0].order[-1]
+    top = table_space.unravel(best)[0]
+    assert party.request(top) is None
+
+
+def test_deadline_in_seconds(table_space: OutcomeSpace) -> None:
+    trace = negotiate(table_space, ["hardliner", "hardliner"], rounds=None, seconds=0.05)
+    assert trace.result == "deadline"
+    assert trace.deadline_seconds == 0.05
+    assert trace.offer_times.max() < 1.0
+    capped = negotiate(table_space, ["hardliner", "hardliner"], rounds=3, seconds=30.0)
+    assert capped.rounds == 3
+    one = negotiate(table_space, ["boulware", "conceder"], rounds=1)
+    assert one.rounds == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"protocol": "auction"}, "unknown protocol"),
+        ({"strategies": ["linear"]}, "1 strategies for 2 parties"),
+        ({"rounds": None}, "give a deadline"),
+        ({"rounds": 0}, "at least one round"),
+        ({"seconds": -1.0}, "positive"),
+        ({"discounts": (1.0, 1.5)}, "discount factors"),
+        ({"discounts": (0.9,)}, "discount factors"),
+        ({"strategies": ["single-text", "linear"]}, "mediator cannot sit"),
+        ({"protocol": "single-text", "mediator": "linear"}, "not a mediator"),
+    ],
+)
+def test_bad_set_ups_name_the_problem(
+    kwargs: dict[str, object], message: str, pie_space: OutcomeSpace
+) -> None:
+    args: dict[str, object] = {"strategies": ["linear", "linear"], **kwargs}
+    strategies = args.pop("strategies")
+    with pytest.raises(DetenteError, match=message):
+        negotiate(pie_space, strategies, **args)  # type: ignore[arg-type]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    scenario=scenarios(max_parties=3, max_issues=3, max_options=4, numeric=False),
+    seed=st.integers(0, 2**32),
+    pair=st.lists(
+        st.sampled_from(["boulware", "conceder", "frequency", "random", "tit-for-tat"]),
+        min_size=3,
+        max_size=3,
+    ),
+)
+def test_any_agreement_is_in_the_zopa_and_play_is_reproducible(
+    scenario: object, seed: int, pair: list[str]
+) -> None:
+    assert isinstance(scenario, Scenario)
+    space = OutcomeSpace.from_scenario(scenario)
+    chosen = pair[: space.n_parties]
+    for protocol in ("alternating", "single-text"):
+        one = negotiate(space, chosen, protocol=protocol, rounds=12, seed=seed)
+        assert one.same_play(negotiate(space, chosen, protocol=protocol, rounds=12, seed=seed))
+        assert one.rounds <= 12
+        if one.agreement is not None:
+            deal = space.deal(one.agreement)
+            for party in scenario.party_names:
+                assert reference.acceptable(scenario, party, deal)
+        else:
+            assert one.final_utilities == tuple(float(r) for r in space.reservation)
