@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import scenarios
+from detente.cli import monitor, scenarios
 
 __all__ = ["app", "main"]
 
@@ -16,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 scenarios.register(app)
+monitor.register(app)
 
 
 def main() -> None:
