@@ -243,25 +243,24 @@ def new_incident(
         "confidence": confidence,
         "description": description,
     }
+    try:
+        with unit(request) as (s, user):
+            incident = service.create_incident(s, user, IncidentIn.model_validate(values))
+            return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+    except (ValidationError, InputError) as exc:  # rolled back: show the form again
+        message = str(exc) if isinstance(exc, InputError) else _first_error(exc)
     with unit(request) as (s, user):
-        try:
-            body = IncidentIn.model_validate(values)
-            incident = service.create_incident(s, user, body)
-        except (ValidationError, InputError) as exc:
-            message = str(exc) if isinstance(exc, InputError) else _first_error(exc)
-            s.rollback()
-            return render(
-                request,
-                "new_incident.html",
-                user,
-                status=422,
-                agreement=_agreement(s, user, agreement_id),
-                types=list(IncidentType),
-                confidences=list(Confidence),
-                values=values,
-                error=message,
-            )
-        return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+        return render(
+            request,
+            "new_incident.html",
+            user,
+            status=422,
+            agreement=_agreement(s, user, agreement_id),
+            types=list(IncidentType),
+            confidences=list(Confidence),
+            values=values,
+            error=message,
+        )
 
 
 def _first_error(exc: ValidationError) -> str:
