@@ -8,10 +8,10 @@ import io
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from detente.monitor.models import AuditEntry, Incident
+from detente.monitor.models import AuditEntry, Incident, User
 from tests.monitor.api_support import ROLES, Api
 
 MISSION = {"admin", "monitor"}
@@ -387,6 +387,9 @@ def test_tokens_and_users(api: Api) -> None:
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == "Bearer"
     me = api.get("liaison_red", "/api/me").json()
+    with api.client.app.state.sessionmaker() as s, s.begin():  # type: ignore[attr-defined]
+        s.execute(update(User).where(User.username == "analyst").values(active=False))
+    assert api.get("analyst", "/api/me").status_code == 401
     assert me["role"] == "liaison"
     assert me["party_id"] == api.world.party_ids[0]
     assert "password" not in api.get("admin", "/api/users").text

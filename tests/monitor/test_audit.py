@@ -51,7 +51,9 @@ def test_every_write_is_audited_and_chain_verifies(
     assert r["head_hash"] == entries[-1].hash
 
 
-@pytest.mark.parametrize("column", ["payload", "actor", "action", "object_id", "at", "hash"])
+@pytest.mark.parametrize(
+    "column", ["payload", "actor", "action", "object_id", "at", "hash", "prev_hash"]
+)
 def test_tampering_with_a_past_entry_is_detected(
     api: Api, factory: sessionmaker[Session], column: str
 ) -> None:
@@ -64,6 +66,7 @@ def test_tampering_with_a_past_entry_is_detected(
         "object_id": 99,
         "at": _entries(factory)[0].at,
         "hash": "f" * 64,
+        "prev_hash": "e" * 64,
     }
     with factory() as s, s.begin():
         s.execute(

@@ -65,6 +65,24 @@ def test_init_seed_verify(db_url: str, tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_serve_needs_an_initialised_database(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["monitor", "serve", "--db", str(tmp_path / "new.db")])
+    assert r.exit_code == 2
+    assert "not initialised" in r.output
+
+
+def test_seed_demo_text_output(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    assert (
+        runner.invoke(app, ["monitor", "init", "--db", db, "--password", "password1"]).exit_code
+        == 0
+    )
+    r = runner.invoke(app, ["monitor", "seed-demo", "--db", db, "--incidents", "5"])
+    assert r.exit_code == 0, r.output
+    assert "Demo agreement 1 with 5 incidents" in r.output
+    assert "demo-liaison2" in r.output
+
+
 def test_bad_db_url() -> None:
     r = runner.invoke(app, ["monitor", "verify-audit", "--db", "mysql://x/y"])
     assert r.exit_code == 2

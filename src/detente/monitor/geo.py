@@ -70,9 +70,9 @@ def validate_geometry(geometry: Any, field: str = "geometry") -> dict[str, Any]:
 def representative_point(geometry: dict[str, Any]) -> tuple[float, float]:
     """A point to place a marker for the geometry: the mean of its outer positions."""
     c: Any = geometry["coordinates"]
-    while isinstance(c[0][0], list):  # descend to a list of positions
-        c = c[0]
-    if isinstance(c[0], int | float):
+    if geometry["type"] == "Point":
         return float(c[0]), float(c[1])
+    while isinstance(c[0][0], list):  # descend to the first list of positions
+        c = c[0]
     pts = c[:-1] if geometry["type"] in {"Polygon", "MultiPolygon"} else c
     return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))

@@ -135,10 +135,6 @@ def _agreement(session: Session, user: User, agreement_id: int | None) -> Agreem
     return found[0] if found else None
 
 
-def _opt(value: str | None) -> str | None:
-    return value or None
-
-
 @router.get("/incidents")
 def incident_list(
     request: Request,
