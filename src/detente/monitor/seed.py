@@ -111,7 +111,8 @@ def seed_demo(
     types = list(data["type_weights"])
     weights = [float(w) for w in data["type_weights"].values()]
     total = sum(weights)
-    end = dt.datetime.combine(today or dt.datetime.now(dt.UTC).date(), dt.time(), dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    end = now if today is None else dt.datetime.combine(today, dt.time(), dt.UTC)
     for _ in range(incidents):
         kind = IncidentType(types[int(gen.choice(len(types), p=[w / total for w in weights]))])
         sector = agreement.sectors[int(gen.integers(len(agreement.sectors)))]
