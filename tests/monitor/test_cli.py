@@ -18,7 +18,7 @@ from detente.monitor.models import AuditEntry, Incident, User
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["init", "serve", "seed-demo", "verify-audit"])
+@pytest.mark.parametrize("command", ["init", "serve", "seed-demo", "verify-audit", "rates"])
 def test_help(command: str) -> None:
     result = runner.invoke(app, ["monitor", command, "--help"])
     assert result.exit_code == 0

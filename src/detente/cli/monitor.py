@@ -1,4 +1,4 @@
-"""Monitoring service commands: ``detente monitor init|serve|seed-demo|verify-audit``."""
+"""Monitoring service commands: ``detente monitor init|serve|seed-demo|verify-audit|rates``."""
 
 from __future__ import annotations
 
@@ -192,3 +192,46 @@ def verify_audit(db: DbOpt = None, as_json: JsonOpt = False) -> None:
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@monitor_app.command("rates")
+@guarded
+def rates(
+    db: DbOpt = None,
+    agreement: Annotated[int, typer.Option(help="Agreement id.")] = 1,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Window: the last N days.")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate incident rate, verification and answer shares and delays (durability inputs)."""
+    import datetime as dt  # noqa: PLC0415
+
+    from rich.table import Table  # noqa: PLC0415
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from detente.monitor.db import make_engine  # noqa: PLC0415
+    from detente.monitor.enums import Role  # noqa: PLC0415
+    from detente.monitor.errors import InputError  # noqa: PLC0415
+    from detente.monitor.models import User  # noqa: PLC0415
+    from detente.monitor.rates import observed_rates  # noqa: PLC0415
+
+    engine = make_engine(_settings(db).db_url)
+    until = dt.datetime.now(dt.UTC)
+    with _disposing(engine), Session(engine) as session:
+        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        if admin is None:
+            raise InputError("no admin user: run `detente monitor init`", field="db")
+        result = observed_rates(session, admin, agreement, until - dt.timedelta(days=days), until)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Observed rates, agreement {agreement}, last {days} days")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for field in dataclasses.fields(result):
+        value = getattr(result, field.name)
+        shown = (
+            "n/a" if value is None else f"{value:.3g}" if isinstance(value, float) else str(value)
+        )
+        table.add_row(field.name.replace("_", " "), shown)
+    console.print(table)
