@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import analyze, durability, forecast, negotiate, scenarios
+from detente.cli import analyze, durability, forecast, monitor, negotiate, scenarios
 
 __all__ = ["app", "main"]
 
@@ -20,6 +20,7 @@ analyze.register(app)
 forecast.register(app)
 durability.register(app)
 negotiate.register(app)
+monitor.register(app)
 
 
 def main() -> None:

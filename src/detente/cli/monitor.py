@@ -1,0 +1,237 @@
+"""Monitoring service commands: ``detente monitor init|serve|seed-demo|verify-audit|rates``."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from detente.cli._common import console, err_console, guarded, print_json
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from detente.monitor.db import MonitorSettings
+
+__all__ = ["register"]
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database: a SQLite file path or URL (default ./detente-monitor.db, or "
+        "$DETENTE_MONITOR_DB), or postgresql://user:pass@host/db.",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+monitor_app = typer.Typer(
+    help="Ceasefire monitoring service: database, web server, demo data, audit check.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``monitor`` command group to ``app``."""
+    app.add_typer(monitor_app, name="monitor")
+
+
+@contextlib.contextmanager
+def _disposing(engine: Engine) -> Iterator[Engine]:
+    """Close the engine's connections when the command is done with it."""
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _settings(db: str | None) -> MonitorSettings:
+    # The monitor extra (SQLAlchemy, FastAPI...) is imported only when a monitor command runs.
+    from detente.monitor.db import MonitorSettings  # noqa: PLC0415
+
+    return MonitorSettings.from_env(db)
+
+
+@monitor_app.command("init")
+@guarded
+def init(
+    db: DbOpt = None,
+    admin: Annotated[str, typer.Option(help="User name of the first admin.")] = "admin",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DETENTE_MONITOR_ADMIN_PASSWORD",
+            help="Password of the first admin (else $DETENTE_MONITOR_ADMIN_PASSWORD, else asked).",
+        ),
+    ] = None,
+) -> None:
+    """Create or upgrade the database and, if it has no user yet, the first admin."""
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from detente.monitor import service  # noqa: PLC0415
+    from detente.monitor.db import current_revision, make_engine, migrate  # noqa: PLC0415
+    from detente.monitor.enums import Role  # noqa: PLC0415
+    from detente.monitor.errors import InputError  # noqa: PLC0415
+    from detente.monitor.models import User  # noqa: PLC0415
+    from detente.monitor.schemas import UserIn  # noqa: PLC0415
+
+    settings = _settings(db)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    revision = current_revision(engine)
+    with _disposing(engine), Session(engine) as session, session.begin():
+        if session.scalars(select(User.id)).first() is not None:
+            console.print(f"Database up to date (revision {revision}); users exist.")
+            return
+        if password is None:
+            password = typer.prompt(
+                "Password of the first admin", hide_input=True, confirmation_prompt=True
+            )
+        if len(password) < 8:
+            raise InputError("the admin password needs at least 8 characters", field="password")
+        service.create_user(
+            session, None, UserIn(username=admin, password=password, role=Role.ADMIN)
+        )
+    console.print(f"Database ready at {settings.db_url}; admin user [bold]{admin}[/] created.")
+
+
+@monitor_app.command("serve")
+@guarded
+def serve(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    tiles: Annotated[
+        str | None,
+        typer.Option(help="Base-map tile URL template ({z}/{x}/{y}); none draws no base map."),
+    ] = None,
+) -> None:
+    """Run the web site and API with uvicorn (the database must be initialised)."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from detente.monitor.db import MonitorSettings, current_revision, make_engine  # noqa: PLC0415
+    from detente.monitor.errors import InputError  # noqa: PLC0415
+    from detente.web import create_app  # noqa: PLC0415 - only this command needs the pages
+
+    overrides = {} if tiles is None else {"tile_url": tiles}
+    settings = MonitorSettings.from_env(db, **overrides)
+    engine = make_engine(settings.db_url)
+    with _disposing(engine):
+        revision = current_revision(engine)
+    if revision is None:
+        raise InputError("the database is not initialised: run `detente monitor init`", field="db")
+    err_console.print(f"Serving on http://{host}:{port}/ (database {settings.db_url})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@monitor_app.command("seed-demo")
+@guarded
+def seed(
+    db: DbOpt = None,
+    password: Annotated[
+        str,
+        typer.Option(envvar="DETENTE_MONITOR_DEMO_PASSWORD", help="Password of the demo users."),
+    ] = "demo-password",  # noqa: S107 - demo accounts only, documented as such
+    incidents: Annotated[int, typer.Option(min=0, max=10_000, help="Incidents to create.")] = 60,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 2026,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a demo agreement, one user per role and incidents in every state."""
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from detente.monitor.db import current_revision, make_engine  # noqa: PLC0415
+    from detente.monitor.enums import Role  # noqa: PLC0415
+    from detente.monitor.errors import InputError  # noqa: PLC0415
+    from detente.monitor.models import User  # noqa: PLC0415
+    from detente.monitor.seed import seed_demo  # noqa: PLC0415
+
+    engine = make_engine(_settings(db).db_url)
+    with _disposing(engine):
+        revision = current_revision(engine)
+    if revision is None:
+        raise InputError("the database is not initialised: run `detente monitor init`", field="db")
+    with _disposing(engine), Session(engine) as session, session.begin():
+        admin = session.scalars(
+            select(User).where(User.role == Role.ADMIN).order_by(User.id)
+        ).first()
+        if admin is None:
+            raise InputError("no admin user: run `detente monitor init`", field="db")
+        summary = seed_demo(session, admin, password=password, incidents=incidents, rng=seed_value)
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"Demo agreement {summary.agreement_id} with {summary.incidents} incidents.")
+    for name, role in summary.users.items():
+        console.print(f"  user [bold]{name}[/] ({role}), password as given")
+
+
+@monitor_app.command("verify-audit")
+@guarded
+def verify_audit(db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Check the audit log's hash chain; exit 1 if any past entry was changed or removed."""
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from detente.monitor import audit  # noqa: PLC0415
+    from detente.monitor.db import make_engine  # noqa: PLC0415
+
+    engine = make_engine(_settings(db).db_url)
+    with _disposing(engine), Session(engine) as session:
+        report = audit.verify_chain(session)
+    if as_json:
+        print_json(dataclasses.asdict(report))
+    elif report.ok:
+        console.print(f"Audit chain intact: {report.entries} entries, head {report.head_hash}")
+    else:
+        err_console.print(
+            f"[bold red]audit chain broken[/] at entry {report.first_bad_seq}: {report.problem}"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@monitor_app.command("rates")
+@guarded
+def rates(
+    db: DbOpt = None,
+    agreement: Annotated[int, typer.Option(help="Agreement id.")] = 1,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Window: the last N days.")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate incident rate, verification and answer shares and delays (durability inputs)."""
+    import datetime as dt  # noqa: PLC0415
+
+    from rich.table import Table  # noqa: PLC0415
+    from sqlalchemy import select  # noqa: PLC0415
+    from sqlalchemy.orm import Session  # noqa: PLC0415
+
+    from detente.monitor.db import make_engine  # noqa: PLC0415
+    from detente.monitor.enums import Role  # noqa: PLC0415
+    from detente.monitor.errors import InputError  # noqa: PLC0415
+    from detente.monitor.models import User  # noqa: PLC0415
+    from detente.monitor.rates import observed_rates  # noqa: PLC0415
+
+    engine = make_engine(_settings(db).db_url)
+    until = dt.datetime.now(dt.UTC)
+    with _disposing(engine), Session(engine) as session:
+        admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+        if admin is None:
+            raise InputError("no admin user: run `detente monitor init`", field="db")
+        result = observed_rates(session, admin, agreement, until - dt.timedelta(days=days), until)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(title=f"Observed rates, agreement {agreement}, last {days} days")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for field in dataclasses.fields(result):
+        value = getattr(result, field.name)
+        shown = (
+            "n/a" if value is None else f"{value:.3g}" if isinstance(value, float) else str(value)
+        )
+        table.add_row(field.name.replace("_", " "), shown)
+    console.print(table)

@@ -1,0 +1,361 @@
+"""The JSON API (FastAPI routers): every handler is one transaction over the service layer.
+
+Clients authenticate with a bearer token from ``POST /api/token``. When the web pages' session
+middleware is installed, a logged-in browser session works too; its unsafe requests must carry
+the session's CSRF token in ``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from detente.monitor import audit, exchange, reports, service
+from detente.monitor.auth import authenticate, issue_token, require_role, user_from_token
+from detente.monitor.db import MonitorSettings, make_engine
+from detente.monitor.enums import IncidentType, Role, State
+from detente.monitor.errors import AuthenticationError, MonitorError, PermissionDeniedError
+from detente.monitor.models import User
+from detente.monitor.schemas import (
+    AgreementIn,
+    AgreementOut,
+    AuditOut,
+    DailyReport,
+    IncidentIn,
+    IncidentOut,
+    LoginIn,
+    NoteIn,
+    NoteOut,
+    TokenOut,
+    TransitionIn,
+    UserIn,
+    UserOut,
+)
+
+__all__ = ["BodySizeLimit", "Credentials", "create_api", "router", "unit_of_work"]
+
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """Who a request claims to be: a bearer token or a browser session's user id."""
+
+    token: str | None = None
+    session_uid: int | None = None
+
+
+def credentials(request: Request) -> Credentials:
+    """Read the credentials of a request (no database access yet)."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return Credentials(token=header[7:].strip())
+    if "session" in request.scope and "uid" in request.session:
+        if request.method not in SAFE_METHODS:
+            expected = str(request.session.get("csrf", ""))
+            given = request.headers.get("x-csrf-token", "")
+            if not expected or not secrets.compare_digest(expected, given):
+                raise PermissionDeniedError("missing or wrong CSRF token", field="X-CSRF-Token")
+        return Credentials(session_uid=int(request.session["uid"]))
+    raise AuthenticationError(
+        "log in first: send 'Authorization: Bearer <token>'", field="Authorization"
+    )
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    return factory
+
+
+@contextmanager
+def unit_of_work(request: Request, creds: Credentials) -> Iterator[tuple[Session, User]]:
+    """One transaction with the authenticated user: committed on success, else rolled back."""
+    with _factory(request)() as session, session.begin():
+        settings: MonitorSettings = request.app.state.settings
+        if creds.token is not None:
+            user = user_from_token(session, settings.secret_key, creds.token)
+        else:
+            found = session.get(User, creds.session_uid)
+            if found is None or not found.active:
+                raise AuthenticationError("your session has ended: log in again")
+            user = found
+        yield session, user
+
+
+Creds = Annotated[Credentials, Depends(credentials)]
+router = APIRouter(prefix="/api")
+
+
+@router.post("/token", tags=["auth"], responses={401: {"description": "Wrong credentials"}})
+def token(body: LoginIn, request: Request) -> TokenOut:
+    """Exchange a username and password for a bearer token (valid 12 hours)."""
+    settings: MonitorSettings = request.app.state.settings
+    with _factory(request)() as session:
+        user = authenticate(session, body.username, body.password)
+        return TokenOut(access_token=issue_token(settings.secret_key, user))
+
+
+@router.get("/me", tags=["auth"])
+def me(request: Request, creds: Creds) -> UserOut:
+    """The authenticated user."""
+    with unit_of_work(request, creds) as (_, user):
+        return UserOut.model_validate(user)
+
+
+@router.get("/users", tags=["users"])
+def users(request: Request, creds: Creds) -> list[UserOut]:
+    """Every user (admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        return [UserOut.model_validate(u) for u in service.list_users(s, user)]
+
+
+@router.post("/users", tags=["users"], status_code=201)
+def new_user(body: UserIn, request: Request, creds: Creds) -> UserOut:
+    """Create a user (admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        return UserOut.model_validate(service.create_user(s, user, body))
+
+
+@router.get("/agreements", tags=["agreements"])
+def agreements(request: Request, creds: Creds) -> list[AgreementOut]:
+    """Every agreement."""
+    with unit_of_work(request, creds) as (s, user):
+        return [AgreementOut.model_validate(a) for a in service.list_agreements(s, user)]
+
+
+@router.post("/agreements", tags=["agreements"], status_code=201)
+def new_agreement(body: AgreementIn, request: Request, creds: Creds) -> AgreementOut:
+    """Create an agreement with its parties, clauses and sectors (admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        return AgreementOut.model_validate(service.create_agreement(s, user, body))
+
+
+@router.get("/agreements/{agreement_id}", tags=["agreements"])
+def agreement(agreement_id: IdPath, request: Request, creds: Creds) -> AgreementOut:
+    """One agreement."""
+    with unit_of_work(request, creds) as (s, user):
+        return AgreementOut.model_validate(service.get_agreement(s, user, agreement_id))
+
+
+def incident_filter(
+    *,
+    agreement_id: IdQuery = None,
+    since: Annotated[dt.datetime | None, Query(description="occurred at or after")] = None,
+    until: Annotated[dt.datetime | None, Query(description="occurred before")] = None,
+    sector_id: IdQuery = None,
+    type: IncidentType | None = None,  # noqa: A002 - the API's field name
+    state: State | None = None,
+    party_id: IdQuery = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> service.IncidentFilter:
+    """Query parameters shared by the list and the exports."""
+
+    def utc(t: dt.datetime | None) -> dt.datetime | None:
+        return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
+
+    return service.IncidentFilter(
+        agreement_id, utc(since), utc(until), sector_id, type, state, party_id, limit, offset
+    )
+
+
+Filter = Annotated[service.IncidentFilter, Depends(incident_filter)]
+
+
+@router.get("/incidents", tags=["incidents"])
+def incidents(flt: Filter, request: Request, creds: Creds) -> list[IncidentOut]:
+    """Incidents the user may see, filtered by time, sector, type, state and party."""
+    with unit_of_work(request, creds) as (s, user):
+        return [service.incident_out(i, user) for i in service.list_incidents(s, user, flt)]
+
+
+@router.post("/incidents", tags=["incidents"], status_code=201)
+def new_incident(body: IncidentIn, request: Request, creds: Creds) -> IncidentOut:
+    """Report an incident (monitors and admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        return service.incident_out(service.create_incident(s, user, body), user)
+
+
+@router.get("/incidents/{incident_id}", tags=["incidents"])
+def incident(incident_id: IdPath, request: Request, creds: Creds) -> IncidentOut:
+    """One incident with its timeline."""
+    with unit_of_work(request, creds) as (s, user):
+        return service.incident_out(service.get_incident(s, user, incident_id), user)
+
+
+@router.post("/incidents/{incident_id}/transitions", tags=["incidents"])
+def act(incident_id: IdPath, body: TransitionIn, request: Request, creds: Creds) -> IncidentOut:
+    """Move an incident through the workflow."""
+    with unit_of_work(request, creds) as (s, user):
+        return service.incident_out(service.transition(s, user, incident_id, body), user)
+
+
+@router.post("/incidents/{incident_id}/notes", tags=["incidents"], status_code=201)
+def note(incident_id: IdPath, body: NoteIn, request: Request, creds: Creds) -> NoteOut:
+    """Add an internal note (monitors and admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        n = service.add_note(s, user, incident_id, body)
+        return NoteOut(id=n.id, author=user.username, at=n.at, body=n.body)
+
+
+@router.get("/reports/daily", tags=["reports"])
+def daily(
+    agreement_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    date: dt.date,
+    request: Request,
+    creds: Creds,
+) -> DailyReport:
+    """The daily report of one agreement for one UTC day."""
+    with unit_of_work(request, creds) as (s, user):
+        return reports.daily_report(s, user, agreement_id, date)
+
+
+@router.get(
+    "/export/incidents.csv",
+    tags=["export"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def export_csv(flt: Filter, request: Request, creds: Creds) -> Response:
+    """Incidents as CSV."""
+    with unit_of_work(request, creds) as (s, user):
+        body = exchange.export_csv(s, user, flt)
+    return Response(body, media_type="text/csv; charset=utf-8")
+
+
+@router.get("/export/incidents.geojson", tags=["export"])
+def export_geojson(flt: Filter, request: Request, creds: Creds) -> dict[str, Any]:
+    """Incidents as a GeoJSON FeatureCollection."""
+    with unit_of_work(request, creds) as (s, user):
+        return exchange.export_geojson(s, user, flt)
+
+
+_CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post("/import/incidents", tags=["import"], status_code=201, openapi_extra=_CSV_BODY)
+async def import_incidents(
+    agreement_id: Annotated[int, Query(ge=1, le=MAX_ID)], request: Request, creds: Creds
+) -> list[int]:
+    """Import incidents from CSV (columns as in the export); a bad row refuses the whole file."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MonitorError("the CSV is not UTF-8", source="csv") from exc
+
+    def work() -> list[int]:
+        with unit_of_work(request, creds) as (s, user):
+            return [i.id for i in exchange.import_csv(s, user, agreement_id, text)]
+
+    from starlette.concurrency import run_in_threadpool  # noqa: PLC0415 - keeps imports light
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/audit/verify", tags=["audit"])
+def verify(request: Request, creds: Creds) -> AuditOut:
+    """Check the audit chain (admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        require_role(user, Role.ADMIN)
+        return AuditOut(**dataclasses.asdict(audit.verify_chain(s)))
+
+
+class BodySizeLimit:
+    """ASGI middleware: refuse a body over ``max_bytes`` with 413 before the app sees it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Buffer the body up to the limit, then replay it to the app."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        too_big = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
+        chunks: list[bytes] = []
+        size = 0
+        more = not too_big
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                too_big = True
+                break
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        if too_big:
+            response = JSONResponse(
+                {"detail": f"request body is larger than {self.max_bytes} bytes"}, status_code=413
+            )
+            await response(scope, receive, send)
+            return
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def error_body(exc: MonitorError) -> dict[str, Any]:
+    """The JSON body of an error response."""
+    return {"detail": exc.message, "field": exc.field, "line": exc.line}
+
+
+def install(app: FastAPI, settings: MonitorSettings) -> None:
+    """Attach the database, the error handler, the size limit and the API routes to ``app``."""
+    engine = make_engine(settings.db_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+
+    async def on_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, MonitorError)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+
+    app.add_exception_handler(MonitorError, on_error)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(router)
+
+
+def create_api(settings: MonitorSettings) -> FastAPI:
+    """A FastAPI app serving the JSON API alone (the web pages add to it in detente.web)."""
+    # No /docs or /redoc: FastAPI serves those pages from a CDN. The spec is at /openapi.json.
+    app = FastAPI(
+        title="detente monitor",
+        version="1",
+        summary="Ceasefire monitoring service",
+        docs_url=None,
+        redoc_url=None,
+    )
+    install(app, settings)
+    return app

@@ -1,0 +1,102 @@
+"""Passwords (argon2id), API tokens, and who may do and see what."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from detente.monitor.enums import Role
+from detente.monitor.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from detente.monitor.models import Incident, User
+from detente.monitor.workflow import RAISED_STATES
+
+__all__ = [
+    "authenticate",
+    "can_read_incident",
+    "can_read_notes",
+    "check_incident_readable",
+    "hash_password",
+    "issue_token",
+    "require_role",
+    "user_from_token",
+    "verify_password",
+]
+
+_hasher = PasswordHasher()
+TOKEN_MAX_AGE = 12 * 3600
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password`` (salted; parameters stored in the hash)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The active user with these credentials; one message whether the name or password is wrong."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)  # same work either way: no user enumeration
+        raise AuthenticationError("wrong username or password", field="username")
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise AuthenticationError("wrong username or password", field="username")
+    return user
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="detente-monitor-api")
+
+
+def issue_token(secret_key: str, user: User) -> str:
+    """A signed bearer token naming the user (valid for 12 hours)."""
+    return _serializer(secret_key).dumps({"uid": user.id})
+
+
+def user_from_token(session: Session, secret_key: str, token: str) -> User:
+    """The active user a token names."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE)
+    except BadSignature as exc:
+        raise AuthenticationError("invalid or expired token", field="Authorization") from exc
+    user = session.get(User, int(data["uid"]))
+    if user is None or not user.active:
+        raise AuthenticationError("invalid or expired token", field="Authorization")
+    return user
+
+
+def require_role(user: User, *roles: Role) -> None:
+    """Refuse unless the user has one of ``roles``."""
+    if user.role not in roles:
+        raise PermissionDeniedError(
+            f"a {user.role.value} may not do this (needs {', '.join(r.value for r in roles)})"
+        )
+
+
+def can_read_incident(user: User, incident: Incident) -> bool:
+    """Mission staff read everything; a liaison reads only what was raised with its party."""
+    if user.role is not Role.LIAISON:
+        return True
+    return incident.attributed_party_id == user.party_id and incident.state in RAISED_STATES
+
+
+def check_incident_readable(user: User, incident: Incident | None, incident_id: int) -> Incident:
+    """The incident, or 404 when it does not exist or the user may not know of it."""
+    if incident is None or not can_read_incident(user, incident):
+        raise NotFoundError(f"no incident {incident_id}", field="incident_id")
+    return incident
+
+
+def can_read_notes(user: User) -> bool:
+    """Internal notes are the mission's: never shown to party liaisons."""
+    return user.role is not Role.LIAISON

@@ -1,0 +1,134 @@
+"""Settings, engines and migrations: SQLite file by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from detente.monitor.errors import InputError
+
+__all__ = [
+    "DEFAULT_DB_FILE",
+    "MonitorSettings",
+    "make_engine",
+    "migrate",
+    "normalise_url",
+    "transaction",
+]
+
+DEFAULT_DB_FILE = "detente-monitor.db"
+
+
+def normalise_url(url: str) -> str:
+    """A SQLAlchemy URL: ``postgresql://`` uses psycopg 3; a bare path is a SQLite file."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        raise InputError(f"not a database URL: {url!r}", field="db") from exc
+    if backend not in {"sqlite", "postgresql"}:
+        raise InputError(f"unsupported database {backend!r}: use SQLite or PostgreSQL", field="db")
+    return url
+
+
+@dataclasses.dataclass(frozen=True)
+class MonitorSettings:
+    """What the service needs to run.
+
+    Attributes:
+        db_url: SQLAlchemy URL of the database.
+        secret_key: key that signs session cookies and API tokens.
+        tile_url: base-map tile URL template for the map page; empty draws no base map.
+        max_body_bytes: requests with a larger body are refused with 413.
+    """
+
+    db_url: str = ""
+    secret_key: str = ""
+    tile_url: str = ""
+    max_body_bytes: int = 1_000_000
+
+    @classmethod
+    def from_env(cls, db_url: str | None = None, **overrides: Any) -> MonitorSettings:
+        """Settings from ``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``; arguments win."""
+        url = db_url or os.environ.get("DETENTE_MONITOR_DB") or str(Path.cwd() / DEFAULT_DB_FILE)
+        secret = os.environ.get("DETENTE_MONITOR_SECRET") or secrets.token_urlsafe(32)
+        values: dict[str, Any] = {
+            "db_url": normalise_url(url),
+            "secret_key": secret,
+            "tile_url": os.environ.get("DETENTE_MONITOR_TILES", ""),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine; on SQLite every transaction takes the write lock up front (BEGIN IMMEDIATE).
+
+    Taking the lock at the start serialises writers, so the audit chain never forks and a
+    writer never fails half-way on a lock upgrade.
+    """
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database schema up to ``revision`` (the newest by default)."""
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None when it has never been migrated."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back everything on any error."""
+    with factory() as session, session.begin():
+        yield session

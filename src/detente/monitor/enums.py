@@ -1,0 +1,76 @@
+"""The closed vocabularies of the monitoring service (stored as their string values)."""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Action", "BreachMechanism", "Confidence", "IncidentType", "Role", "State"]
+
+
+class Role(enum.StrEnum):
+    """What a user may do (see docs/explanation/monitoring-workflow.md)."""
+
+    ADMIN = "admin"
+    MONITOR = "monitor"
+    ANALYST = "analyst"
+    LIAISON = "liaison"
+
+
+class IncidentType(enum.StrEnum):
+    """Kinds of incident a monitoring mission records."""
+
+    SHELLING = "shelling"
+    SMALL_ARMS_FIRE = "small_arms_fire"
+    DRONE_STRIKE = "drone_strike"
+    HEAVY_WEAPONS_IN_ZONE = "heavy_weapons_in_zone"
+    TROOP_MOVEMENT = "troop_movement"
+    CIVILIAN_HARM = "civilian_harm"
+    OBSTRUCTION_OF_MONITORS = "obstruction_of_monitors"
+    OTHER = "other"
+
+
+class Confidence(enum.StrEnum):
+    """How sure the mission is of a report or an attribution."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class BreachMechanism(enum.StrEnum):
+    """The body that incidents are raised with once attributed."""
+
+    JOINT_COMMISSION = "joint_commission"
+    THIRD_PARTY_MONITOR = "third_party_monitor"
+    GUARANTOR = "guarantor"
+    HOTLINE = "hotline"
+
+
+class State(enum.StrEnum):
+    """Where an incident is in its life."""
+
+    REPORTED = "reported"
+    UNDER_VERIFICATION = "under_verification"
+    VERIFIED = "verified"
+    NOT_VERIFIED = "not_verified"
+    DISPUTED = "disputed"
+    ATTRIBUTED = "attributed"
+    RAISED = "raised"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    ESCALATED = "escalated"
+
+
+class Action(enum.StrEnum):
+    """The transitions of the workflow."""
+
+    START_VERIFICATION = "start_verification"
+    VERIFY = "verify"
+    REJECT = "reject"
+    DISPUTE = "dispute"
+    REOPEN = "reopen"
+    ATTRIBUTE = "attribute"
+    RAISE = "raise"
+    ANSWER = "answer"
+    RESOLVE = "resolve"
+    ESCALATE = "escalate"

@@ -1,0 +1,187 @@
+"""CSV and GeoJSON export, and all-or-nothing CSV import of incidents."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from detente.monitor.auth import require_role
+from detente.monitor.errors import InputError
+from detente.monitor.geo import representative_point
+from detente.monitor.models import Incident, User
+from detente.monitor.schemas import IncidentIn
+from detente.monitor.service import (
+    MISSION,
+    READERS,
+    IncidentFilter,
+    create_incident,
+    get_agreement,
+    list_incidents,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "IMPORT_COLUMNS",
+    "export_csv",
+    "export_geojson",
+    "import_csv",
+    "incidents_geojson",
+]
+
+CSV_COLUMNS = [
+    "id",
+    "agreement_id",
+    "occurred_at",
+    "reported_at",
+    "type",
+    "sector",
+    "longitude",
+    "latitude",
+    "confidence",
+    "state",
+    "attributed_party",
+    "attribution_confidence",
+    "sources",
+    "description",
+]
+IMPORT_COLUMNS = [
+    "occurred_at",
+    "type",
+    "sector",
+    "longitude",
+    "latitude",
+    "confidence",
+    "sources",
+    "description",
+]
+MAX_IMPORT_ROWS = 5000
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(getattr(value, "value", value))
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def _row(i: Incident) -> list[str]:
+    return [
+        _cell(v)
+        for v in (
+            i.id,
+            i.agreement_id,
+            i.occurred_at.isoformat(),
+            i.reported_at.isoformat(),
+            i.type,
+            i.sector.name if i.sector else "",
+            i.longitude,
+            i.latitude,
+            i.confidence,
+            i.state,
+            i.attributed_party.name if i.attributed_party else "",
+            i.attribution_confidence,
+            i.sources,
+            i.description,
+        )
+    ]
+
+
+def export_csv(session: Session, actor: User, flt: IncidentFilter) -> str:
+    """The filtered incidents as CSV (analysts and mission staff)."""
+    require_role(actor, *READERS)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_row(i) for i in list_incidents(session, actor, flt))
+    return out.getvalue()
+
+
+def export_geojson(session: Session, actor: User, flt: IncidentFilter) -> dict[str, Any]:
+    """The filtered incidents as a GeoJSON FeatureCollection of points.
+
+    An incident known only by its sector is placed at the sector's representative point
+    (``located_by: "sector"``).
+    """
+    require_role(actor, *READERS)
+    return incidents_geojson(list_incidents(session, actor, flt))
+
+
+def incidents_geojson(incidents: list[Incident]) -> dict[str, Any]:
+    """Incidents (already authorised for the reader) as a GeoJSON FeatureCollection."""
+    features = []
+    for i in incidents:
+        if i.longitude is not None and i.latitude is not None:
+            lon, lat, located_by = i.longitude, i.latitude, "point"
+        else:
+            assert i.sector is not None  # an incident has a point or a sector
+            lon, lat = representative_point(i.sector.geometry)
+            located_by = "sector"
+        features.append(
+            {
+                "type": "Feature",
+                "id": i.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "id": i.id,
+                    "type": i.type.value,
+                    "state": i.state.value,
+                    "occurred_at": i.occurred_at.isoformat(),
+                    "sector": i.sector.name if i.sector else None,
+                    "located_by": located_by,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _parse(text: str, agreement_id: int, sectors: dict[str, int]) -> list[tuple[int, IncidentIn]]:
+    """Validate every row first, so that nothing is stored unless the whole file is good."""
+    reader = csv.DictReader(io.StringIO(text))
+    columns = reader.fieldnames or []
+    missing = [c for c in ("occurred_at", "type") if c not in columns]
+    if missing:
+        raise InputError(f"the CSV header lacks {', '.join(missing)}", source="csv", line=1)
+    unknown = sorted(set(columns) - set(IMPORT_COLUMNS))
+    if unknown:
+        raise InputError(f"unknown column {unknown[0]!r}", source="csv", line=1)
+    items: list[tuple[int, IncidentIn]] = []
+    for row in reader:
+        line = reader.line_num
+        if len(items) >= MAX_IMPORT_ROWS or None in row:
+            raise InputError(
+                f"more than {MAX_IMPORT_ROWS} rows, or more cells than columns",
+                source="csv",
+                line=line,
+            )
+        data: dict[str, Any] = {k: v for k, v in row.items() if v not in {None, ""}}
+        sector = data.pop("sector", None)
+        if sector is not None:
+            if sector not in sectors:
+                raise InputError(f"no sector {sector!r}", source="csv", field="sector", line=line)
+            data["sector_id"] = sectors[sector]
+        try:
+            items.append((line, IncidentIn.model_validate({"agreement_id": agreement_id, **data})))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(p) for p in err["loc"])
+            raise InputError(err["msg"], source="csv", field=field, line=line) from None
+    if not items:
+        raise InputError("the CSV has no rows", source="csv", line=1)
+    return items
+
+
+def import_csv(session: Session, actor: User, agreement_id: int, text: str) -> list[Incident]:
+    """Create one incident per CSV row; any bad row refuses the whole file (naming its line)."""
+    require_role(actor, *MISSION)
+    agreement = get_agreement(session, actor, agreement_id)
+    items = _parse(text, agreement_id, {s.name: s.id for s in agreement.sectors})
+    created = []
+    for line, item in items:
+        try:
+            created.append(create_incident(session, actor, item))
+        except InputError as exc:
+            raise InputError(exc.message, source="csv", field=exc.field, line=line) from None
+    return created

@@ -1,0 +1,353 @@
+"""The service layer: pure functions over a Session; each checks authorisation and audits writes.
+
+Callers own the transaction (``detente.monitor.db.transaction``): a function that raises leaves
+nothing behind once the caller rolls back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from detente.monitor import audit
+from detente.monitor.auth import (
+    can_read_notes,
+    check_incident_readable,
+    hash_password,
+    require_role,
+)
+from detente.monitor.enums import IncidentType, Role, State
+from detente.monitor.errors import ConflictError, InputError, NotFoundError
+from detente.monitor.models import (
+    Agreement,
+    Attachment,
+    Clause,
+    Incident,
+    IncidentEvent,
+    IncidentNote,
+    Party,
+    Sector,
+    User,
+    utcnow,
+)
+from detente.monitor.schemas import (
+    AgreementIn,
+    AttachmentIn,
+    EventOut,
+    IncidentIn,
+    IncidentOut,
+    NoteIn,
+    NoteOut,
+    TransitionIn,
+    UserIn,
+)
+from detente.monitor.workflow import RAISED_STATES, apply_action
+
+__all__ = [
+    "IncidentFilter",
+    "add_note",
+    "create_agreement",
+    "create_incident",
+    "create_user",
+    "get_agreement",
+    "get_incident",
+    "incident_out",
+    "list_agreements",
+    "list_incidents",
+    "list_users",
+    "transition",
+    "visible_incidents",
+]
+
+MISSION = (Role.ADMIN, Role.MONITOR)
+READERS = (Role.ADMIN, Role.MONITOR, Role.ANALYST)
+
+
+def _actor_name(actor: User | None) -> str | None:
+    return None if actor is None else actor.username
+
+
+def create_user(session: Session, actor: User | None, data: UserIn) -> User:
+    """Add a user (admins only; ``actor=None`` is the first admin created by ``init``)."""
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    if (data.role is Role.LIAISON) != (data.party_id is not None):
+        raise InputError("a liaison needs a party, and only a liaison has one", field="party_id")
+    if data.party_id is not None and session.get(Party, data.party_id) is None:
+        raise InputError(f"no party {data.party_id}", field="party_id")
+    if session.scalars(select(User.id).where(User.username == data.username)).first():
+        raise ConflictError(f"user {data.username!r} exists already", field="username")
+    user = User(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        party_id=data.party_id,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=_actor_name(actor),
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        payload={"username": user.username, "role": user.role.value, "party_id": user.party_id},
+    )
+    return user
+
+
+def list_users(session: Session, actor: User) -> list[User]:
+    """Every user (admins only)."""
+    require_role(actor, Role.ADMIN)
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def create_agreement(session: Session, actor: User, data: AgreementIn) -> Agreement:
+    """Add an agreement with its parties, clauses and sectors (admins only)."""
+    require_role(actor, Role.ADMIN)
+    for field, names in (
+        ("parties", data.parties),
+        ("clauses", [c.ref for c in data.clauses]),
+        ("sectors", [s.name for s in data.sectors]),
+    ):
+        if len(set(names)) != len(names):
+            raise InputError("names must be unique", field=field)
+    if session.scalars(select(Agreement.id).where(Agreement.name == data.name)).first():
+        raise ConflictError(f"agreement {data.name!r} exists already", field="name")
+    agreement = Agreement(
+        name=data.name, text=data.text, signed_on=data.signed_on, mechanism=data.mechanism
+    )
+    agreement.parties = [Party(name=n) for n in data.parties]
+    agreement.clauses = [Clause(ref=c.ref, text=c.text) for c in data.clauses]
+    agreement.sectors = [Sector(name=s.name, geometry=s.geometry) for s in data.sectors]
+    session.add(agreement)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="agreement.create",
+        object_type="agreement",
+        object_id=agreement.id,
+        payload=data.model_dump(),
+    )
+    return agreement
+
+
+def list_agreements(session: Session, actor: User) -> list[Agreement]:
+    """Every agreement (any role: the text of an agreement is not secret)."""
+    del actor
+    return list(session.scalars(select(Agreement).order_by(Agreement.id)))
+
+
+def get_agreement(session: Session, actor: User, agreement_id: int) -> Agreement:
+    """One agreement."""
+    del actor
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None:
+        raise NotFoundError(f"no agreement {agreement_id}", field="agreement_id")
+    return agreement
+
+
+def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident:
+    """Record a new incident in state ``reported`` (mission staff only)."""
+    require_role(actor, *MISSION)
+    agreement = session.get(Agreement, data.agreement_id)
+    if agreement is None:
+        raise InputError(f"no agreement {data.agreement_id}", field="agreement_id")
+    if (data.longitude is None) != (data.latitude is None):
+        raise InputError("give both longitude and latitude, or neither", field="longitude")
+    if data.sector_id is None and data.longitude is None:
+        raise InputError("an incident needs a sector or a point", field="sector_id")
+    if data.sector_id is not None and data.sector_id not in {s.id for s in agreement.sectors}:
+        raise InputError(f"no sector {data.sector_id} in this agreement", field="sector_id")
+    clauses = {c.id: c for c in agreement.clauses}
+    unknown = sorted(set(data.clause_ids) - set(clauses))
+    if unknown:
+        raise InputError(f"no clause {unknown[0]} in this agreement", field="clause_ids")
+    if len({a.sha256 for a in data.attachments}) != len(data.attachments):
+        raise InputError("an attachment is listed twice", field="attachments")
+    incident = Incident(
+        agreement=agreement,
+        occurred_at=data.occurred_at,
+        reported_at=utcnow(),
+        type=data.type,
+        sector_id=data.sector_id,
+        longitude=data.longitude,
+        latitude=data.latitude,
+        reporter=actor,
+        sources=data.sources,
+        confidence=data.confidence,
+        description=data.description,
+        state=State.REPORTED,
+    )
+    incident.clauses = [clauses[i] for i in sorted(set(data.clause_ids))]
+    incident.attachments = [
+        Attachment(sha256=a.sha256, filename=a.filename) for a in data.attachments
+    ]
+    incident.events = [
+        IncidentEvent(
+            action="report",
+            from_state=None,
+            to_state=State.REPORTED,
+            actor=actor,
+            reason="reported",
+        )
+    ]
+    session.add(incident)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="incident.create",
+        object_type="incident",
+        object_id=incident.id,
+        payload=data.model_dump(),
+    )
+    return incident
+
+
+def _load(session: Session, incident_id: int) -> Incident | None:
+    return session.get(Incident, incident_id)
+
+
+def get_incident(session: Session, actor: User, incident_id: int) -> Incident:
+    """One incident the actor may read (404 otherwise)."""
+    return check_incident_readable(actor, _load(session, incident_id), incident_id)
+
+
+def transition(session: Session, actor: User, incident_id: int, data: TransitionIn) -> Incident:
+    """Take a workflow action on an incident (the workflow decides who may do what, when)."""
+    incident = get_incident(session, actor, incident_id)
+    event = apply_action(
+        incident,
+        data.action,
+        actor,
+        data.reason,
+        party_id=data.party_id,
+        confidence=data.confidence,
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action=f"incident.{data.action.value}",
+        object_type="incident",
+        object_id=incident.id,
+        payload={"from": event.from_state, "to": event.to_state, **data.model_dump()},
+    )
+    return incident
+
+
+def add_note(session: Session, actor: User, incident_id: int, data: NoteIn) -> IncidentNote:
+    """Add an internal note (mission staff only)."""
+    require_role(actor, *MISSION)
+    incident = get_incident(session, actor, incident_id)
+    note = IncidentNote(incident_id=incident.id, author=actor, at=utcnow(), body=data.body)
+    session.add(note)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="note.create",
+        object_type="incident",
+        object_id=incident.id,
+        payload=data.model_dump(),
+    )
+    return note
+
+
+@dataclasses.dataclass(frozen=True)
+class IncidentFilter:
+    """Which incidents to list; every field left None does not filter."""
+
+    agreement_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    sector_id: int | None = None
+    type: IncidentType | None = None
+    state: State | None = None
+    party_id: int | None = None
+    limit: int = 500
+    offset: int = 0
+
+
+def visible_incidents(actor: User) -> Select[Incident]:
+    """The incidents query restricted to what ``actor`` may see."""
+    query = select(Incident)
+    if actor.role is Role.LIAISON:
+        query = query.where(
+            Incident.attributed_party_id == actor.party_id, Incident.state.in_(RAISED_STATES)
+        )
+    return query
+
+
+def list_incidents(session: Session, actor: User, flt: IncidentFilter) -> list[Incident]:
+    """The incidents the actor may see that match the filter, newest first."""
+    query = visible_incidents(actor)
+    columns = [
+        (flt.agreement_id, Incident.agreement_id.__eq__),
+        (flt.since, Incident.occurred_at.__ge__),
+        (flt.until, Incident.occurred_at.__lt__),
+        (flt.sector_id, Incident.sector_id.__eq__),
+        (flt.type, Incident.type.__eq__),
+        (flt.state, Incident.state.__eq__),
+        (flt.party_id, Incident.attributed_party_id.__eq__),
+    ]
+    for value, compare in columns:
+        if value is not None:
+            query = query.where(compare(value))
+    query = query.order_by(Incident.occurred_at.desc(), Incident.id.desc())
+    query = query.limit(flt.limit).offset(flt.offset)
+    query = query.options(
+        selectinload(Incident.events).selectinload(IncidentEvent.actor),
+        selectinload(Incident.clauses),
+        selectinload(Incident.attachments),
+        selectinload(Incident.reporter),
+    )
+    return list(session.scalars(query))
+
+
+def incident_out(incident: Incident, actor: User) -> IncidentOut:
+    """The API view of an incident for ``actor`` (internal notes only for mission staff)."""
+    notes = None
+    if can_read_notes(actor):
+        notes = [
+            NoteOut(id=n.id, author=n.author.username, at=n.at, body=n.body) for n in incident.notes
+        ]
+    return IncidentOut(
+        id=incident.id,
+        agreement_id=incident.agreement_id,
+        occurred_at=incident.occurred_at,
+        reported_at=incident.reported_at,
+        type=incident.type,
+        sector_id=incident.sector_id,
+        longitude=incident.longitude,
+        latitude=incident.latitude,
+        reporter=incident.reporter.username,
+        sources=incident.sources,
+        confidence=incident.confidence,
+        description=incident.description,
+        state=incident.state,
+        attributed_party_id=incident.attributed_party_id,
+        attribution_confidence=incident.attribution_confidence,
+        clause_ids=[c.id for c in incident.clauses],
+        attachments=[
+            AttachmentIn(sha256=a.sha256, filename=a.filename) for a in incident.attachments
+        ],
+        events=[
+            EventOut(
+                id=e.id,
+                action=e.action,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                actor=e.actor.username,
+                at=e.at,
+                reason=e.reason,
+            )
+            for e in incident.events
+        ],
+        notes=notes,
+    )

@@ -1,0 +1,369 @@
+"""Server-rendered pages: login, incident list, incident page, new incident, map, daily report.
+
+Every page calls the same service functions as the API, so authorisation is the service
+layer's. Forms carry the session's CSRF token; a form without it is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from detente.monitor import exchange, reports, service
+from detente.monitor.auth import authenticate, can_read_notes
+from detente.monitor.db import MonitorSettings
+from detente.monitor.enums import Action, Confidence, IncidentType, Role, State
+from detente.monitor.errors import (
+    AuthenticationError,
+    InputError,
+    MonitorError,
+    PermissionDeniedError,
+)
+from detente.monitor.models import Agreement, User
+from detente.monitor.schemas import IncidentIn, NoteIn, TransitionIn
+from detente.monitor.workflow import allowed_actions
+from detente.web.charts import daily_bars
+
+__all__ = ["error_page", "router"]
+
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+router = APIRouter(include_in_schema=False)
+MAX_ID = 2**31 - 1
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (created on first use)."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
+    """Refuse a form whose CSRF token is not the session's."""
+    expected = str(request.session.get("csrf", ""))
+    if not expected or not secrets.compare_digest(expected, csrf):
+        raise PermissionDeniedError(
+            "the form has expired or did not come from this site", field="csrf"
+        )
+
+
+CSRF = Depends(check_csrf)
+
+
+@contextmanager
+def unit(request: Request) -> Iterator[tuple[Session, User]]:
+    """One transaction with the logged-in user (401, i.e. a redirect to login, if none)."""
+    uid = request.session.get("uid")
+    if uid is None:
+        raise AuthenticationError("log in first")
+    with request.app.state.sessionmaker() as session, session.begin():
+        user = session.get(User, int(uid))
+        if user is None or not user.active:
+            request.session.clear()
+            raise AuthenticationError("log in first")
+        yield session, user
+
+
+def render(
+    request: Request, name: str, user: User | None, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    """A page with the common context."""
+    settings: MonitorSettings = request.app.state.settings
+    context = {"user": user, "csrf": csrf_token(request), "tile_url": settings.tile_url, **ctx}
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def error_page(request: Request, exc: MonitorError) -> HTMLResponse:
+    """A page that explains a refused request."""
+    return render(request, "error.html", None, status=exc.status, error=exc)
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The incident list is the home page."""
+    return RedirectResponse("/incidents", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    """The login form."""
+    return render(request, "login.html", None)
+
+
+@router.post("/login", dependencies=[CSRF])
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Check the password; start a fresh session (new CSRF token) on success."""
+    with request.app.state.sessionmaker() as session:
+        try:
+            user = authenticate(session, username, password)
+        except AuthenticationError as exc:
+            return render(request, "login.html", None, status=401, error=exc.message)
+        uid = user.id
+    request.session.clear()
+    request.session["uid"] = uid
+    csrf_token(request)
+    return RedirectResponse("/incidents", status_code=303)
+
+
+@router.post("/logout", dependencies=[CSRF])
+def logout(request: Request) -> RedirectResponse:
+    """End the session."""
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+def _agreement(session: Session, user: User, agreement_id: int | None) -> Agreement | None:
+    found = service.list_agreements(session, user)
+    if agreement_id is not None:
+        return service.get_agreement(session, user, agreement_id)
+    return found[0] if found else None
+
+
+@router.get("/incidents")
+def incident_list(
+    request: Request,
+    *,
+    agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    type: Annotated[str | None, Query()] = None,  # noqa: A002 - the form field's name
+    state: Annotated[str | None, Query()] = None,
+    sector_id: Annotated[str | None, Query()] = None,
+    party_id: Annotated[str | None, Query()] = None,
+    since: Annotated[str | None, Query()] = None,
+    until: Annotated[str | None, Query()] = None,
+) -> HTMLResponse:
+    """The incidents the user may see, with filters."""
+    try:
+        flt = service.IncidentFilter(
+            agreement_id=agreement_id,
+            type=IncidentType(type) if type else None,
+            state=State(state) if state else None,
+            sector_id=int(sector_id) if sector_id else None,
+            party_id=int(party_id) if party_id else None,
+            since=_day(since),
+            until=_day(until, end=True),
+        )
+    except ValueError as exc:
+        raise InputError(f"bad filter value: {exc}", field="filter") from None
+    with unit(request) as (s, user):
+        agreement = _agreement(s, user, agreement_id)
+        items = service.list_incidents(s, user, flt)
+        return render(
+            request,
+            "incidents.html",
+            user,
+            incidents=items,
+            agreement=agreement,
+            types=list(IncidentType),
+            states=list(State),
+            chosen={
+                k: v or ""
+                for k, v in {
+                    "type": type,
+                    "state": state,
+                    "sector_id": sector_id,
+                    "party_id": party_id,
+                    "since": since,
+                    "until": until,
+                }.items()
+            },
+        )
+
+
+def _day(value: str | None, *, end: bool = False) -> dt.datetime | None:
+    if not value:
+        return None
+    day = dt.date.fromisoformat(value)
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    return start + dt.timedelta(days=1) if end else start
+
+
+@router.get("/incidents/new")
+def new_incident_form(
+    request: Request, agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> HTMLResponse:
+    """The form to report an incident (mission staff)."""
+    with unit(request) as (s, user):
+        if user.role not in {Role.ADMIN, Role.MONITOR}:
+            raise PermissionDeniedError(f"a {user.role.value} may not report incidents")
+        return render(
+            request,
+            "new_incident.html",
+            user,
+            agreement=_agreement(s, user, agreement_id),
+            types=list(IncidentType),
+            confidences=list(Confidence),
+            values={},
+            error=None,
+        )
+
+
+@router.post("/incidents/new", dependencies=[CSRF])
+def new_incident(
+    request: Request,
+    *,
+    agreement_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    occurred_at: Annotated[str, Form(max_length=40)],
+    type: Annotated[str, Form(max_length=40)],  # noqa: A002 - the form field's name
+    sector_id: Annotated[str, Form(max_length=12)] = "",
+    longitude: Annotated[str, Form(max_length=40)] = "",
+    latitude: Annotated[str, Form(max_length=40)] = "",
+    sources: Annotated[str, Form(max_length=2000)] = "",
+    confidence: Annotated[str, Form(max_length=20)] = "medium",
+    description: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    """Report an incident; on bad input show the form again with the message."""
+    values = {
+        "agreement_id": agreement_id,
+        "occurred_at": occurred_at,
+        "type": type,
+        "sector_id": sector_id or None,
+        "longitude": longitude or None,
+        "latitude": latitude or None,
+        "sources": sources,
+        "confidence": confidence,
+        "description": description,
+    }
+    try:
+        with unit(request) as (s, user):
+            incident = service.create_incident(s, user, IncidentIn.model_validate(values))
+            return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+    except (ValidationError, InputError) as exc:  # rolled back: show the form again
+        message = str(exc) if isinstance(exc, InputError) else _first_error(exc)
+    with unit(request) as (s, user):
+        return render(
+            request,
+            "new_incident.html",
+            user,
+            status=422,
+            agreement=_agreement(s, user, agreement_id),
+            types=list(IncidentType),
+            confidences=list(Confidence),
+            values=values,
+            error=message,
+        )
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, incident_id: int) -> HTMLResponse:
+    """One incident: its facts, timeline, notes (mission only) and the actions the user may take."""
+    with unit(request) as (s, user):
+        incident = service.get_incident(s, user, min(incident_id, MAX_ID))
+        return render(
+            request,
+            "incident.html",
+            user,
+            incident=incident,
+            actions=allowed_actions(incident, user),
+            show_notes=can_read_notes(user),
+            can_note=user.role in {Role.ADMIN, Role.MONITOR},
+            confidences=list(Confidence),
+        )
+
+
+@router.post("/incidents/{incident_id}/act", dependencies=[CSRF])
+def act(
+    request: Request,
+    incident_id: int,
+    *,
+    action: Annotated[Action, Form()],
+    reason: Annotated[str, Form(max_length=5000)] = "",
+    party_id: Annotated[str, Form(max_length=12)] = "",
+    confidence: Annotated[str, Form(max_length=20)] = "",
+) -> RedirectResponse:
+    """Take a workflow action from the incident page."""
+    with unit(request) as (s, user):
+        try:
+            body = TransitionIn(
+                action=action,
+                reason=reason,
+                party_id=int(party_id) if party_id else None,
+                confidence=Confidence(confidence) if confidence else None,
+            )
+        except (ValidationError, ValueError):
+            raise InputError(
+                "every action needs a reason (and an attribution its party)", field="reason"
+            ) from None
+        service.transition(s, user, min(incident_id, MAX_ID), body)
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/notes", dependencies=[CSRF])
+def note(
+    request: Request, incident_id: int, body: Annotated[str, Form(min_length=1, max_length=10_000)]
+) -> RedirectResponse:
+    """Add an internal note."""
+    with unit(request) as (s, user):
+        service.add_note(s, user, min(incident_id, MAX_ID), NoteIn(body=body))
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.get("/map")
+def map_page(
+    request: Request, agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+) -> HTMLResponse:
+    """The line's sectors and the incidents the user may see, drawn with Leaflet."""
+    with unit(request) as (s, user):
+        agreement = _agreement(s, user, agreement_id)
+        data: dict[str, Any] = {
+            "sectors": [],
+            "incidents": {"type": "FeatureCollection", "features": []},
+        }
+        if agreement is not None:
+            data["sectors"] = [{"name": x.name, "geometry": x.geometry} for x in agreement.sectors]
+            items = service.list_incidents(
+                s, user, service.IncidentFilter(agreement_id=agreement.id)
+            )
+            data["incidents"] = exchange.incidents_geojson(items)
+        return render(request, "map.html", user, agreement=agreement, data=data)
+
+
+@router.get("/report")
+def report_page(
+    request: Request,
+    agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    date: dt.date | None = None,
+    days: Annotated[int, Query(ge=1, le=92)] = 14,
+) -> HTMLResponse:
+    """The daily report and a chart of incidents per day in each sector."""
+    with unit(request) as (s, user):
+        if user.role is Role.LIAISON:
+            raise PermissionDeniedError("the daily report is for mission staff")
+        agreement = _agreement(s, user, agreement_id)
+        day = date or dt.datetime.now(dt.UTC).date()
+        report = None
+        charts = []
+        if agreement is not None:
+            report = reports.daily_report(s, user, agreement.id, day)
+            dates, series = reports.daily_counts(s, user, agreement.id, day, days)
+            charts = [(name, daily_bars(name, dates, counts)) for name, counts in series.items()]
+        return render(
+            request,
+            "report.html",
+            user,
+            agreement=agreement,
+            report=report,
+            charts=charts,
+            day=day,
+            days=days,
+        )

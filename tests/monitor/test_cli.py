@@ -1,0 +1,91 @@
+"""``detente monitor``: init, seed-demo, verify-audit (serve is exercised by the server tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from detente.cli import app
+from detente.monitor.db import make_engine
+from detente.monitor.enums import State
+from detente.monitor.models import AuditEntry, Incident, User
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["init", "serve", "seed-demo", "verify-audit", "rates"])
+def test_help(command: str) -> None:
+    result = runner.invoke(app, ["monitor", command, "--help"])
+    assert result.exit_code == 0
+    assert "--db" in result.output
+
+
+def test_init_seed_verify(db_url: str, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["monitor", "seed-demo", "--db", db_url])
+    assert r.exit_code == 2
+    assert "not initialised" in r.output
+    r = runner.invoke(app, ["monitor", "init", "--db", db_url, "--password", "short"])
+    assert r.exit_code == 2
+    assert "8 characters" in r.output
+    r = runner.invoke(app, ["monitor", "init", "--db", db_url], input="s3cret-pass\ns3cret-pass\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["monitor", "init", "--db", db_url, "--password", "other-pass"])
+    assert r.exit_code == 0
+    assert "users exist" in r.output
+    r = runner.invoke(app, ["monitor", "seed-demo", "--db", db_url, "--incidents", "30", "--json"])
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.output)
+    assert summary["incidents"] == 30
+    assert set(summary["users"].values()) == {"monitor", "analyst", "liaison"}
+    r = runner.invoke(app, ["monitor", "seed-demo", "--db", db_url])
+    assert r.exit_code == 2
+    assert "exists already" in r.output
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        states = set(s.scalars(select(Incident.state)))
+        assert len(states) >= 6
+        assert State.RESOLVED in states
+        assert s.scalar(select(func.count(User.id))) == 5
+    r = runner.invoke(app, ["monitor", "verify-audit", "--db", db_url])
+    assert r.exit_code == 0
+    assert "intact" in r.output
+    with Session(engine) as s, s.begin():
+        s.execute(update(AuditEntry).where(AuditEntry.seq == 10).values(actor="mallory"))
+    r = runner.invoke(app, ["monitor", "verify-audit", "--db", db_url, "--json"])
+    assert r.exit_code == 1
+    assert json.loads(r.output)["first_bad_seq"] == 10
+    r = runner.invoke(app, ["monitor", "verify-audit", "--db", db_url])
+    assert r.exit_code == 1
+    assert "broken at entry 10" in r.output
+    engine.dispose()
+
+
+def test_serve_needs_an_initialised_database(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["monitor", "serve", "--db", str(tmp_path / "new.db")])
+    assert r.exit_code == 2
+    assert "not initialised" in r.output
+
+
+def test_seed_demo_text_output(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    assert (
+        runner.invoke(app, ["monitor", "init", "--db", db, "--password", "password1"]).exit_code
+        == 0
+    )
+    r = runner.invoke(app, ["monitor", "seed-demo", "--db", db, "--incidents", "5"])
+    assert r.exit_code == 0, r.output
+    assert "Demo agreement 1 with 5 incidents" in r.output
+    assert "demo-liaison2" in r.output
+
+
+def test_bad_db_url() -> None:
+    r = runner.invoke(app, ["monitor", "verify-audit", "--db", "mysql://x/y"])
+    assert r.exit_code == 2
+    assert "unsupported database" in r.output
+    r = runner.invoke(app, ["monitor", "init", "--db", "sqlite+nothing:://"])
+    assert r.exit_code == 2

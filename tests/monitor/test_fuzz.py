@@ -1,0 +1,69 @@
+"""Fuzz every API operation from its OpenAPI spec (schemathesis): no input makes a 5xx."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+from sqlalchemy.orm import sessionmaker
+
+from detente.monitor.db import MonitorSettings, make_engine, migrate
+from detente.web import create_app
+from tests.monitor_support import PASSWORD, make_world
+
+pytestmark = pytest.mark.slow
+TOKEN: dict[str, str] = {}
+
+
+def not_a_server_error(ctx: Any, response: Any, case: Any) -> bool:
+    """Every answer is a clear 2xx/4xx, never a 5xx."""
+    del ctx, case
+    assert response.status_code < 500, response.text
+    return True
+
+
+_DIR = Path(tempfile.mkdtemp(prefix="detente-fuzz-"))
+_URL = f"sqlite:///{_DIR / 'fuzz.db'}"
+APP = create_app(MonitorSettings(db_url=_URL, secret_key="fuzz", max_body_bytes=100_000))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _world() -> Iterator[None]:
+    engine = make_engine(_URL)
+    migrate(engine)
+    make_world(sessionmaker(engine, expire_on_commit=False))
+    engine.dispose()
+    with TestClient(APP) as client:
+        r = client.post("/api/token", json={"username": "admin", "password": PASSWORD})
+        TOKEN["admin"] = r.json()["access_token"]
+    yield
+    APP.state.engine.dispose()
+    shutil.rmtree(_DIR, ignore_errors=True)
+
+
+def success_matches_schema(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A 2xx answer has the documented shape (error bodies are checked in test_api)."""
+    if response.status_code < 300:
+        return response_schema_conformance(ctx, response, case)
+    return True
+
+
+@schema.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_api_never_fails_with_a_server_error(case: Any) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {TOKEN['admin']}"},
+        checks=[not_a_server_error, content_type_conformance, success_matches_schema],
+    )

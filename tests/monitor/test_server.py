@@ -1,0 +1,183 @@
+"""A real server process: concurrent load, and kill -9 in the middle of a write burst."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from detente.monitor.audit import verify_chain
+from detente.monitor.models import Incident
+from tests.monitor_support import PASSWORD, World, _free_port, make_world
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@contextlib.contextmanager
+def server(db_url: str, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``detente monitor serve`` in its own process."""
+    env = {**os.environ, "DETENTE_MONITOR_SECRET": "server-test-secret"}
+    cmd = [sys.executable, "-c", "from detente.cli import main; main()", "monitor", "serve"]
+    proc = subprocess.Popen(
+        [*cmd, "--db", db_url, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, "server exited"
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.2)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+        proc.wait(20)
+
+
+def _token(base: str) -> str:
+    r = httpx.post(f"{base}/api/token", json={"username": "monitor", "password": PASSWORD})
+    return str(r.json()["access_token"])
+
+
+def _body(world: World, label: str) -> dict[str, object]:
+    return {
+        "agreement_id": world.agreement_id,
+        "occurred_at": "2026-03-01T10:00:00Z",
+        "type": "small_arms_fire",
+        "sector_id": world.sector_ids[0],
+        "description": label,
+    }
+
+
+def _stored(factory: sessionmaker[Session]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    with factory() as s:
+        for iid, desc in s.execute(select(Incident.id, Incident.description)):
+            out.setdefault(desc, []).append(iid)
+    return out
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_concurrent_clients_every_ack_stored_once(
+    db_url: str, factory: sessionmaker[Session]
+) -> None:
+    world = make_world(factory)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    clients, per_client = 50, 40
+    acked: dict[str, int] = {}
+    errors: list[str] = []
+    lock = threading.Lock()
+    with server(db_url, port):
+        token = _token(base)
+
+        def run(n: int) -> None:
+            with httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as c:
+                for i in range(per_client):
+                    label = f"load-{n}-{i}"
+                    r = c.post("/api/incidents", json=_body(world, label))
+                    with lock:
+                        if r.status_code == 201:
+                            acked[label] = r.json()["id"]
+                        else:
+                            errors.append(f"{r.status_code} {r.text[:80]}")
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        elapsed = time.perf_counter() - start
+    assert errors == []
+    assert len(acked) == clients * per_client
+    stored = _stored(factory)
+    assert {k: v for k, v in stored.items() if k.startswith("load-")} == {
+        k: [v] for k, v in acked.items()
+    }
+    with factory() as s:
+        report = verify_chain(s)
+    assert report.ok
+    assert report.entries == 6 + clients * per_client
+    ARTIFACTS.mkdir(exist_ok=True)
+    rate = len(acked) / elapsed
+    (ARTIFACTS / "load.txt").write_text(
+        f"{len(acked)} incidents from {clients} clients in {elapsed:.1f} s: {rate:.0f} writes/s\n"
+    )
+
+
+def test_kill_9_during_write_burst(db_url: str, factory: sessionmaker[Session]) -> None:
+    world = make_world(factory)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    acked: dict[str, int] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+    with server(db_url, port) as proc:
+        token = _token(base)
+
+        def run(n: int) -> None:
+            with httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            ) as c:
+                for i in range(10_000):
+                    if stop.is_set():
+                        return
+                    label = f"crash-{n}-{i}"
+                    try:
+                        r = c.post("/api/incidents", json=_body(world, label))
+                    except httpx.TransportError:
+                        return
+                    if r.status_code == 201:
+                        with lock:
+                            acked[label] = r.json()["id"]
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(acked) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.kill()  # SIGKILL: no shutdown handlers run
+        proc.wait(10)
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert len(acked) >= 40
+    with server(db_url, port):  # restarts on the same database
+        r = httpx.get(
+            f"{base}/api/incidents?limit=5000", headers={"Authorization": f"Bearer {_token(base)}"}
+        )
+        assert r.status_code == 200
+        listed = {i["description"]: i["id"] for i in r.json()}
+    stored = _stored(factory)
+    for label, iid in acked.items():
+        assert stored[label] == [iid]
+        assert listed[label] == iid
+    assert all(len(v) == 1 for v in stored.values())  # nothing twice, nothing half-written
+    with factory() as s:
+        report = verify_chain(s)
+        count = len(list(s.scalars(select(Incident.id))))
+    assert report.ok
+    assert report.entries == 6 + count
