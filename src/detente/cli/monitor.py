@@ -34,6 +34,10 @@ monitor_app = typer.Typer(
 )
 
 
+#: Password of the demo users unless --password says otherwise (demo data only).
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo accounts
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``monitor`` command group to ``app``."""
     app.add_typer(monitor_app, name="monitor")
@@ -135,7 +139,7 @@ def seed(
     password: Annotated[
         str,
         typer.Option(envvar="DETENTE_MONITOR_DEMO_PASSWORD", help="Password of the demo users."),
-    ] = "demo-password",  # noqa: S107 - demo accounts only, documented as such
+    ] = DEMO_PASSWORD,
     incidents: Annotated[int, typer.Option(min=0, max=10_000, help="Incidents to create.")] = 60,
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 2026,
     as_json: JsonOpt = False,
@@ -166,8 +170,10 @@ def seed(
         print_json(summary)
         return
     console.print(f"Demo agreement {summary.agreement_id} with {summary.incidents} incidents.")
+    given = password != DEMO_PASSWORD
+    shown = "the one given with --password" if given else DEMO_PASSWORD
     for name, role in summary.users.items():
-        console.print(f"  user [bold]{name}[/] ({role}), password as given")
+        console.print(f"  user [bold]{name}[/] ({role}), password {shown}")
 
 
 @monitor_app.command("verify-audit")
