@@ -46,6 +46,14 @@ def test_help_of_every_command(path: tuple[str, ...]) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("path", [p for p in ALL_COMMANDS if p], ids=" ".join)
+def test_every_command_is_in_the_cli_reference(path: tuple[str, ...]) -> None:
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "cli.md").read_text()
+    top = f"detente {path[0]}"
+    assert top in reference
+    assert path[-1] in reference
+
+
 def test_scenarios_lists_the_builtins() -> None:
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0
