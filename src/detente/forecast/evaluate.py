@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from detente.compute import Executor, LocalExecutor
 from detente.errors import FormatError
 from detente.forecast.bdm import run_bdm
 from detente.forecast.compromise import run_compromise
-from detente.forecast.inputs import StakeholderError, Stakeholders
+from detente.forecast.inputs import StakeholderError, Stakeholders, _number
 from detente.forecast.result import Forecast
 from detente.forecast.smp import run_smp
 from detente.scenario.formats._files import read_bytes
@@ -91,17 +90,7 @@ class Evaluation:
 
 def _cell(text: str, *, source: Path | str, field: str, line: int) -> float | None:
     text = text.strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise StakeholderError(
-            f"expected a number, found {text!r}", source=source, field=field, line=line
-        ) from None
-    if not math.isfinite(value):
-        raise StakeholderError("expected a finite number", source=source, field=field, line=line)
-    return value
+    return _number(text, source=source, field=field, line=line) if text else None
 
 
 def read_deu3(path: str | Path) -> list[DecisionIssue]:

@@ -41,7 +41,7 @@ from detente.monitor.schemas import (
     UserOut,
 )
 
-__all__ = ["BodySizeLimit", "Credentials", "create_api", "router", "unit_of_work"]
+__all__ = ["BodySizeLimit", "Credentials", "create_api", "new_app", "router", "unit_of_work"]
 
 MAX_ID = 2**31 - 1
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -347,15 +347,20 @@ def install(app: FastAPI, settings: MonitorSettings) -> None:
     app.include_router(router)
 
 
-def create_api(settings: MonitorSettings) -> FastAPI:
-    """A FastAPI app serving the JSON API alone (the web pages add to it in detente.web)."""
+def new_app() -> FastAPI:
+    """An empty FastAPI app with the service's metadata and no CDN-served pages."""
     # No /docs or /redoc: FastAPI serves those pages from a CDN. The spec is at /openapi.json.
-    app = FastAPI(
+    return FastAPI(
         title="detente monitor",
         version="1",
         summary="Ceasefire monitoring service",
         docs_url=None,
         redoc_url=None,
     )
+
+
+def create_api(settings: MonitorSettings) -> FastAPI:
+    """A FastAPI app serving the JSON API alone (the web pages add to it in detente.web)."""
+    app = new_app()
     install(app, settings)
     return app

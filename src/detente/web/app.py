@@ -61,14 +61,7 @@ class SecurityHeaders:
 
 def create_app(settings: MonitorSettings) -> FastAPI:
     """The whole service: ``/api/...`` (JSON, OpenAPI at ``/openapi.json``) and the pages."""
-    # No /docs or /redoc: FastAPI serves those pages from a CDN. The spec is at /openapi.json.
-    app = FastAPI(
-        title="detente monitor",
-        version="1",
-        summary="Ceasefire monitoring service",
-        docs_url=None,
-        redoc_url=None,
-    )
+    app = api.new_app()
     api.install(app, settings)
 
     async def on_error(request: Request, exc: Exception) -> Response:
