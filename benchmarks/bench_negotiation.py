@@ -166,6 +166,38 @@ def negmas_from_space(space: OutcomeSpace) -> tuple[list[Any], list[Any]]:
     return ufuns, issues
 
 
+def same_concession(
+    space: OutcomeSpace, ufuns: list[Any], mechanism: Any
+) -> tuple[int, int, float]:
+    """How many of NegMAS's offers ask the proposer's own utility that detente's ask then.
+
+    NegMAS's relative time at step ``s`` of ``n`` is ``(s + 1) / (n + 1)``, detente's in round
+    ``r`` of ``R`` is ``r / (R - 1)``: with ``R = n + 2`` detente's round ``s + 1`` is NegMAS's
+    step ``s``. Offers are compared on the proposer's own utility only, since the two pick
+    differently among deals the proposer values equally (NegMAS cycles through them). Also
+    returns the largest difference of own utility.
+    """
+    steps = mechanism.nmi.n_steps
+    trace = negotiate(space, ["boulware:e=0.25", "conceder:e=4"], rounds=steps + 2, seed=0)
+    ids = list(mechanism.negotiator_ids)
+    ours = {
+        (int(r), int(p)): float(u[p])
+        for r, p, u in zip(trace.offer_rounds, trace.proposers, trace.utilities, strict=True)
+    }
+    same = total = 0
+    worst = 0.0
+    for step, negotiator, offer in mechanism.extended_trace:
+        p = ids.index(negotiator)
+        mine = ours.get((step + 1, p))
+        if mine is None:
+            break
+        total += 1
+        gap = abs(mine - float(ufuns[p](offer)))
+        same += gap <= 1e-9
+        worst = max(worst, gap)
+    return same, total, worst
+
+
 def agreements(spaces: list[OutcomeSpace]) -> list[dict[str, Any]]:
     rows = []
     for space in spaces:
@@ -183,6 +215,7 @@ def agreements(spaces: list[OutcomeSpace]) -> list[dict[str, Any]]:
         )
         rows.append(
             {
+                "same_concession": same_concession(space, ufuns, mechanism),
                 "domain": space.scenario.name,
                 "outcomes": space.size,
                 "detente": ours,
@@ -277,7 +310,15 @@ def main() -> dict[str, Any]:
     rows = agreements(spaces)
     figures["agreements"] = rows
     table = Table(title="Boulware vs Conceder, 100 rounds, GENIUS domains: agreement utilities")
-    for column in ("domain", "outcomes", "detente", "NegMAS", "rounds d/N", "max gap"):
+    for column in (
+        "domain",
+        "outcomes",
+        "detente",
+        "NegMAS",
+        "rounds d/N",
+        "max gap",
+        "same own-utility offers",
+    ):
         table.add_column(column, justify="right")
     for row in rows:
         fmt = lambda u: "none" if u is None else " ".join(f"{x:.3f}" for x in u)  # noqa: E731
@@ -288,6 +329,7 @@ def main() -> dict[str, Any]:
             fmt(row["negmas"]),
             f"{row['detente_rounds']}/{row['negmas_rounds']}",
             f"{row['gap']:.3f}",
+            "{}/{} (max {:.4f})".format(*row["same_concession"]),
         )
     console.print(table)
     compared = [r for r in rows if r["gap"] == r["gap"]]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from detente.errors import UnsupportedError
 from detente.negotiation import negotiate
@@ -69,8 +71,52 @@ def test_too_large_spaces_are_refused() -> None:
         arena_of(space)
 
 
+def _check_ascending(values: np.ndarray) -> None:
+    order, ranked = _ascending(values)
+    np.testing.assert_array_equal(order, np.argsort(values, kind="stable"))
+    np.testing.assert_array_equal(ranked, values[order])
+
+
 def test_ascending_order_breaks_ties_by_position() -> None:
     values = np.array([0.5, 0.1, 0.5, 0.3, 0.1, 0.9])
-    np.testing.assert_array_equal(_ascending(values), [1, 4, 3, 0, 2, 5])
-    distinct = np.random.default_rng(0).random(1000)
-    np.testing.assert_array_equal(_ascending(distinct), np.argsort(distinct, kind="stable"))
+    np.testing.assert_array_equal(_ascending(values)[0], [1, 4, 3, 0, 2, 5])
+    _check_ascending(values)
+    _check_ascending(np.random.default_rng(0).random(1000))
+
+
+def test_ascending_order_of_near_ties_signs_and_zeros() -> None:
+    """Values differing only in their last bits, negative values and signed zeros."""
+    rng = np.random.default_rng(1)
+    base = rng.random(500)
+    near = np.concatenate([base, np.nextafter(base, 2.0), np.nextafter(base, -1.0), base])
+    _check_ascending(rng.permutation(near))
+    _check_ascending(np.array([0.3, 0.1 + 0.2, 0.3, 0.1 + 0.2, -0.0, 0.0, -0.0]))
+    mixed = np.concatenate([-base, base, [0.0, -0.0], np.round(base, 1), -np.round(base, 1)])
+    _check_ascending(rng.permutation(mixed))
+    _check_ascending(rng.normal(size=3000) * 1e-310)  # subnormal values
+    _check_ascending(np.array([2.5]))
+    _check_ascending(np.array([], dtype=float))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=arrays(
+        np.float64,
+        st.integers(0, 300),
+        elements=st.floats(allow_nan=False, allow_infinity=False, width=64),
+    )
+)
+def test_ascending_order_is_the_stable_argsort(values: np.ndarray) -> None:
+    _check_ascending(values)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=arrays(
+        np.float64,
+        st.integers(0, 300),
+        elements=st.sampled_from([0.1, 0.2, 0.3, 0.1 + 0.2, -0.5, 0.0, -0.0]),
+    )
+)
+def test_ascending_order_with_many_ties(values: np.ndarray) -> None:
+    _check_ascending(values)

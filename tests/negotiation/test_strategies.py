@@ -158,7 +158,10 @@ def test_mediators_clone_and_replay(name: str, table_space: OutcomeSpace) -> Non
 def test_time_dependent_offers_follow_the_concession_curve(
     name: str, exponent: float, table_space: OutcomeSpace
 ) -> None:
-    """Each offer is the least valuable deal worth at least max - (max - min) t^(1/e)."""
+    """Each offer is the least valuable deal worth at least max - (max - min) t^(1/e).
+
+    ``min`` is the larger of the reservation value and the party's worst utility.
+    """
     rounds = 25
     trace = versus(table_space, name, "hardliner", rounds=rounds)
     scenario = table_space.scenario
@@ -166,7 +169,8 @@ def test_time_dependent_offers_follow_the_concession_curve(
     every = list(reference.deals(scenario))
     mine = [d for d in every if reference.acceptable(scenario, me, d) or _only_low(scenario, me, d)]
     values = sorted(reference.utility(scenario, me, d) for d in mine)
-    best, worst = values[-1], scenario.parties[0].reservation_value
+    best = values[-1]
+    worst = max(scenario.parties[0].reservation_value, values[0])
     turns = rounds
     for time, proposer, utilities in zip(
         trace.offer_times, trace.proposers, trace.utilities, strict=True

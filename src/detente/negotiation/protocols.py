@@ -72,7 +72,7 @@ def negotiate(
         seed = int(seed.integers(2**63))
     elif seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n + 1)]
+    streams = np.random.SeedSequence(seed).spawn(n + 1)  # made into generators on first use
     arena = arena_of(space)
     turns = rounds if seconds is None else None
     for p, player in enumerate(players):
@@ -97,7 +97,7 @@ def negotiate(
         deal = None
     else:
         final = tuple(float(u) * factors[p] ** last_round for p, u in enumerate(utilities[-1]))
-        deal = space.deal(agreement)
+        deal = space.deal(_options_of(agreement, space.cardinalities))
     return Trace(
         scenario=space.scenario.name,
         protocol=protocol,
@@ -144,6 +144,15 @@ def replay(trace: Trace, space: OutcomeSpace) -> Trace:
         mediator=trace.mediator,
         seed=trace.seed,
     )
+
+
+def _options_of(index: int, cardinalities: np.ndarray) -> np.ndarray:
+    """Option positions of one flat index (the last issue varies fastest)."""
+    row = []
+    for c in cardinalities[::-1].tolist():
+        index, k = divmod(index, c)
+        row.append(k)
+    return np.array(row[::-1], dtype=np.int64)
 
 
 def _check(

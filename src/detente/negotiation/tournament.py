@@ -125,9 +125,17 @@ def _run_batch(task: tuple[str, int, list[_Cell]]) -> list[SessionRow]:
     payload, rounds, cells = task
     space, benchmarks = _prepared(payload)
     rows = []
+    distances: dict[tuple[float, ...], tuple[float, float]] = {}  # sessions often end alike
     for strategies, repetition, seed in cells:
         trace = negotiate(space, list(strategies), rounds=rounds, seed=seed)
-        payoffs = np.array(trace.final_utilities)
+        final = trace.final_utilities
+        found = distances.get(final)
+        if found is None:
+            payoffs = np.array(final)
+            found = distances[final] = (
+                benchmarks.nash_distance(payoffs),
+                benchmarks.pareto_distance(payoffs),
+            )
         rows.append(
             SessionRow(
                 scenario=space.scenario.name,
@@ -136,10 +144,10 @@ def _run_batch(task: tuple[str, int, list[_Cell]]) -> list[SessionRow]:
                 seed=seed,
                 agreement=trace.agreement is not None,
                 rounds=trace.rounds,
-                utilities=tuple(float(u) for u in payoffs),
-                welfare=math.fsum(trace.final_utilities),
-                nash_distance=benchmarks.nash_distance(payoffs),
-                pareto_distance=benchmarks.pareto_distance(payoffs),
+                utilities=tuple(float(u) for u in final),
+                welfare=math.fsum(final),
+                nash_distance=found[0],
+                pareto_distance=found[1],
             )
         )
     return rows

@@ -86,11 +86,23 @@ class Strategy:
         self.check_parameters()
         self.view: PartyView
         self.arena: Arena
-        self.rng: np.random.Generator
+        self._rng: np.random.Generator | np.random.SeedSequence | None = None
         self.discounts: tuple[float, ...] = ()
 
     def check_parameters(self) -> None:
         """Raise :class:`DetenteError` when a parameter value is out of range."""
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The party's random stream (made on first use when given as a seed sequence)."""
+        stream = self._rng
+        if not isinstance(stream, np.random.Generator):
+            stream = self._rng = np.random.default_rng(stream)
+        return stream
+
+    @rng.setter
+    def rng(self, stream: np.random.Generator | np.random.SeedSequence) -> None:
+        self._rng = stream
 
     @property
     def spec(self) -> str:
@@ -125,11 +137,15 @@ class Strategy:
         self,
         arena: Arena,
         party: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | np.random.SeedSequence,
         discounts: tuple[float, ...],
         turns: int | None = None,
     ) -> None:
         """Start a session as ``party`` of ``arena`` (forgets every earlier session).
+
+        ``rng`` is the party's random stream, or the seed sequence to make it from when a
+        strategy first draws (most never do, and a stream costs more to make than a session
+        of a time-dependent strategy).
 
         ``turns`` is the number of rounds when the deadline is in rounds: round ``r`` then
         happens at relative time ``r / (turns - 1)`` (1 when ``turns`` is 1), which lets a

@@ -37,7 +37,7 @@ class SingleText(Mediator):
         self,
         arena: Arena,
         party: int,
-        rng: np.random.Generator,
+        rng: np.random.Generator | np.random.SeedSequence,
         discounts: tuple[float, ...],
         turns: int | None = None,
     ) -> None:

@@ -118,10 +118,10 @@ class FrequencyModel(TimeDependent):
             values = self._counts / np.where(peak > 0, peak, 1.0)
             weights = self._unchanged / self._unchanged.sum()
             self._weighted = (values * weights[:, None]).ravel()
-        rows = self._flat[candidates]
-        total = np.zeros(rows.shape[0])
-        for i in range(rows.shape[1]):  # issue by issue: the same sum on every machine
-            total += self._weighted[rows[:, i]]
+        values = self._weighted[self._flat[candidates]].T
+        total: np.ndarray = values[0] + 0.0
+        for row in values[1:]:  # issue by issue: the same sum on every machine
+            total += row
         return total
 
     def propose(self, time: float) -> int:

@@ -4,10 +4,13 @@ The target utility at relative time ``t`` in [0, 1] is (Faratin, Sierra & Jennin
 
     target(t) = max - (max - min) * t ** (1 / e)
 
-with ``max`` the party's best utility and ``min`` its reservation value. ``e < 1`` concedes
-late (Boulware), ``e = 1`` linearly, ``e > 1`` early (Conceder). The offer is the deal worth
-the least to the party among those worth at least the target: one ``searchsorted`` in the
-party's sorted utilities. An offer is accepted when it is worth at least the target.
+with ``max`` the party's best utility and ``min`` the larger of its reservation value and its
+worst utility (``Pmin`` of GENIUS and NegMAS: the curve spans the utilities the party can
+actually be offered, so a reservation value below every deal does not speed concession up).
+``e < 1`` concedes late (Boulware), ``e = 1`` linearly, ``e > 1`` early (Conceder). The offer
+is the deal worth the least to the party among those worth at least the target: one
+``searchsorted`` in the party's sorted utilities. An offer is accepted when it is worth at
+least the target.
 """
 
 from __future__ import annotations
@@ -42,14 +45,15 @@ class TimeDependent(Strategy):
             raise DetenteError(f"{self.name}: e must be > 0", field="strategies")
 
     def setup(self) -> None:
-        """Read the best utility and reservation value; plan every turn when the deadline is known.
+        """Read the best and lowest utilities; plan every turn when the deadline is known.
 
         With a deadline in rounds the targets of all turns are computed at once and their
         offers found with one vectorised ``searchsorted``.
         """
         view = self.view
         self._best = view.best
-        self._worst = min(view.reservation, self._best)
+        lowest = float(view.sorted_utility[0]) if view.order.size else 0.0
+        self._worst = min(max(view.reservation, lowest), self._best)
         self._inverse = 1.0 / self.params["e"]
         self._walk = not view.order.size or self._best < view.reservation
         self._plan: tuple[list[float], list[int]] | None = None
