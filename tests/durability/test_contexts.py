@@ -7,12 +7,13 @@ import math
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.durability import default_parameters, simulate
 from detente.durability.calibration import CalibrationReport, load_targets, verify
-from detente.durability.contexts import Dimension, apply_contexts, load_contexts
+from detente.durability.contexts import ContextEffect, Dimension, apply_contexts, load_contexts
 from detente.durability.parameters import ParameterError, validate_parameters
 from detente.durability.simulate import Constants
 
@@ -70,6 +71,18 @@ def test_contexts_change_the_documented_numbers_in_a_fixed_order() -> None:
 def test_bad_contexts_are_refused(names: list[str], message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         apply_contexts(default_parameters(), names)
+
+
+@pytest.mark.parametrize(
+    ("effect", "message"),
+    [
+        ({"field": "trust_gain", "op": "add", "value": 0.1}, "unknown parameter 'trust_gain'"),
+        ({"field": "drift", "op": "scale", "value": -1.0}, "must not be negative"),
+    ],
+)
+def test_bad_context_effects_are_refused(effect: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        ContextEffect.model_validate(effect)
 
 
 def test_contexts_apply_once() -> None:
