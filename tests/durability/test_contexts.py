@@ -229,3 +229,17 @@ def test_cli_context_option_and_list() -> None:
     assert bad.exit_code == 2
     assert "choose one" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_cli_power_shift() -> None:
+    runner = CliRunner()
+    args = ["durability", "ceasefire-2025", "--paths", "1000", "--days", "200", "--json"]
+    plain = json.loads(runner.invoke(app, args).output)
+    shifted = json.loads(runner.invoke(app, [*args, "--power-shift", "Russia=0.5@150"]).output)
+    assert shifted["survival"][-1] == 0.0 < plain["survival"][-1]
+    assert shifted["causes"]["defection: Russia"] == 1.0
+    for bad in ("Atlantis=0.1@10", "Russia=lots@10", "Russia=0.1", "Russia=-1@10"):
+        out = runner.invoke(app, [*args, "--power-shift", bad])
+        assert out.exit_code == 2, bad
+        assert "power" in out.output, out.output
+        assert "Traceback" not in out.output

@@ -17,7 +17,7 @@ from detente.durability import compare, parameters_for_deal, resolve_deal, simul
 from detente.durability.contexts import apply_contexts, load_contexts
 from detente.durability.deal import deal_utilities
 from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
-from detente.durability.parameters import load_parameters
+from detente.durability.parameters import Parameters, load_parameters, validate_parameters
 from detente.durability.results import Comparison, DurabilityResult
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
@@ -76,6 +76,13 @@ def durability(
             "'victory,definitive', 'post-1989,settlement' (see --list-contexts)."
         ),
     ] = "",
+    power_shift: Annotated[
+        str,
+        typer.Option(
+            help="A known coming drop in a party's power, 'PARTY=DROP@DAY' (comma-separated): "
+            "the commitment problem."
+        ),
+    ] = "",
     mechanisms_file: Annotated[
         Path | None,
         typer.Option(
@@ -132,6 +139,7 @@ def durability(
         space, chosen, mechanisms=extra, base=base, deal_terms=deal_terms, presets=presets
     )
     params = apply_contexts(params, [c for c in context.split(",") if c.strip()])
+    params = _with_power_shifts(params, power_shift)
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
     pool: Executor | None = None
@@ -193,6 +201,27 @@ def durability(
     )
     if html_file is not None:
         console.print(f"wrote {html_file}")
+
+
+def _with_power_shifts(params: Parameters, spec: str) -> Parameters:
+    """``params`` with ``PARTY=DROP@DAY`` power shifts set (``--power-shift``)."""
+    data = params.model_dump()
+    by_name = {p["name"]: p for p in data["parties"]}
+    for item in (x.strip() for x in spec.split(",")):
+        if not item:
+            continue
+        name, _, rest = item.partition("=")
+        drop, _, day = rest.partition("@")
+        try:
+            party = by_name[name.strip()]
+            party.update(power_shift=float(drop), power_shift_day=int(day))
+        except (KeyError, ValueError):
+            known = ", ".join(by_name)
+            raise DetenteError(
+                f"expected PARTY=DROP@DAY with PARTY one of {known}, got {item!r}",
+                field="--power-shift",
+            ) from None
+    return validate_parameters(data, source="--power-shift")
 
 
 def _plain(
