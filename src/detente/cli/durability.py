@@ -14,9 +14,10 @@ from rich.table import Table
 from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import Executor, make_executor
 from detente.durability import compare, parameters_for_deal, resolve_deal, simulate
+from detente.durability.contexts import apply_contexts, load_contexts
 from detente.durability.deal import deal_utilities
 from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
-from detente.durability.parameters import load_parameters
+from detente.durability.parameters import Parameters, load_parameters, validate_parameters
 from detente.durability.results import Comparison, DurabilityResult
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
@@ -68,6 +69,20 @@ def durability(
     mechanisms: Annotated[
         str, typer.Option(help="Mechanisms to add, comma-separated (see --list-mechanisms).")
     ] = "",
+    context: Annotated[
+        str,
+        typer.Option(
+            help="How the war ended and what was signed, comma-separated: e.g. 'truce', "
+            "'victory,definitive', 'post-1989,settlement' (see --list-contexts)."
+        ),
+    ] = "",
+    power_shift: Annotated[
+        str,
+        typer.Option(
+            help="A known coming drop in a party's power, 'PARTY=DROP@DAY' (comma-separated): "
+            "the commitment problem."
+        ),
+    ] = "",
     mechanisms_file: Annotated[
         Path | None,
         typer.Option(
@@ -103,11 +118,17 @@ def durability(
     list_mechanisms: Annotated[
         bool, typer.Option("--list-mechanisms", help="List the mechanism presets and exit.")
     ] = False,
+    list_contexts: Annotated[
+        bool, typer.Option("--list-contexts", help="List the context presets and exit.")
+    ] = False,
 ) -> None:
     """Will the ceasefire hold? Survival, causes of collapse and what mechanisms add."""
     presets = load_mechanisms(mechanisms_file)
     if list_mechanisms:
         _print_mechanisms(presets)
+        return
+    if list_contexts:
+        _print_contexts()
         return
     model = load_scenario(scenario)
     space = OutcomeSpace.from_scenario(model)
@@ -117,6 +138,8 @@ def durability(
     params = parameters_for_deal(
         space, chosen, mechanisms=extra, base=base, deal_terms=deal_terms, presets=presets
     )
+    params = apply_contexts(params, [c for c in context.split(",") if c.strip()])
+    params = _with_power_shifts(params, power_shift)
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
     pool: Executor | None = None
@@ -164,7 +187,7 @@ def durability(
         )
         atomic_write_text(html_file, text)
     if as_json:
-        print_json(_plain(result, chosen, comparison))
+        print_json(_plain(result, chosen, comparison, params.contexts))
         return
     phased = {p.name: (p.deferred_value, p.phase_in_days) for p in params.parties}
     _render(
@@ -174,13 +197,38 @@ def durability(
         phased=phased,
         result=result,
         comparison=comparison,
+        contexts=params.contexts,
     )
     if html_file is not None:
         console.print(f"wrote {html_file}")
 
 
+def _with_power_shifts(params: Parameters, spec: str) -> Parameters:
+    """``params`` with ``PARTY=DROP@DAY`` power shifts set (``--power-shift``)."""
+    data = params.model_dump()
+    by_name = {p["name"]: p for p in data["parties"]}
+    for item in (x.strip() for x in spec.split(",")):
+        if not item:
+            continue
+        name, _, rest = item.partition("=")
+        drop, _, day = rest.partition("@")
+        try:
+            party = by_name[name.strip()]
+            party.update(power_shift=float(drop), power_shift_day=int(day))
+        except (KeyError, ValueError):
+            known = ", ".join(by_name)
+            raise DetenteError(
+                f"expected PARTY=DROP@DAY with PARTY one of {known}, got {item!r}",
+                field="--power-shift",
+            ) from None
+    return validate_parameters(data, source="--power-shift")
+
+
 def _plain(
-    result: DurabilityResult, deal: dict[str, str], comparison: Comparison | None
+    result: DurabilityResult,
+    deal: dict[str, str],
+    comparison: Comparison | None,
+    contexts: tuple[str, ...] = (),
 ) -> dict[str, object]:
     out: dict[str, object] = {
         "survival": list(result.survival),
@@ -190,6 +238,7 @@ def _plain(
         "median_days_to_collapse": result.median_days_to_collapse,
         "causes": result.causes,
         "mechanisms": list(result.mechanisms),
+        "contexts": list(contexts),
         "deal": deal,
         "parties": list(result.parties),
         "paths": result.paths,
@@ -219,6 +268,7 @@ def _render(
     phased: dict[str, tuple[float, int]],
     result: DurabilityResult,
     comparison: Comparison | None,
+    contexts: tuple[str, ...] = (),
 ) -> None:
     console.rule(f"[bold]Will it hold? {title}")
     terms = Table(title="The deal", show_header=False)
@@ -230,6 +280,7 @@ def _render(
     _render_interests(values, phased)
     on = ", ".join(result.mechanisms) or "none"
     console.print(f"Mechanisms in force: [bold]{on}[/]")
+    console.print(f"Context: [bold]{', '.join(contexts) or 'all cease-fires (baseline)'}[/]")
     _render_survival(result)
     if comparison is not None:
         _render_comparison(comparison)
@@ -316,4 +367,16 @@ def _print_mechanisms(presets: tuple[Mechanism, ...]) -> None:
     for m in presets:
         names = m.name + (f"\n[dim]({', '.join(m.aliases)})[/]" if m.aliases else "")
         table.add_row(names, m.what.strip(), m.source.strip())
+    console.print(table)
+
+
+def _print_contexts() -> None:
+    table = Table(title="Context presets (at most one per dimension)")
+    table.add_column("name", style="bold")
+    table.add_column("dimension")
+    table.add_column("what it changes")
+    table.add_column("source")
+    for c in load_contexts():
+        names = c.name + (f"\n[dim]({', '.join(c.aliases)})[/]" if c.aliases else "")
+        table.add_row(names, c.dimension.value, c.what.strip(), c.source.strip())
     console.print(table)

@@ -2,10 +2,12 @@
 
 A vectorised Monte Carlo of a deal after signature: each party's interest in breaking drifts
 as power shifts, incidents and mistrust can spiral, and mechanism presets (monitors, a joint
-commission, a demilitarised zone, guarantees, snap-back, peacekeepers) change the numbers.
+commission, a demilitarised zone, guarantees, snap-back, peacekeepers) change the numbers, as
+do context presets (how the war ended, what was signed, the era).
 Equations and sources: ``docs/explanation/durability.md``.
 """
 
+from detente.durability.contexts import Context, apply_contexts, load_contexts
 from detente.durability.deal import parameters_for_deal, resolve_deal
 from detente.durability.mechanisms import Mechanism, apply_mechanisms, load_mechanisms
 from detente.durability.parameters import (
@@ -21,6 +23,7 @@ from detente.durability.sweep import compare, sweep
 
 __all__ = [
     "Comparison",
+    "Context",
     "DurabilityResult",
     "Mechanism",
     "ParameterError",
@@ -28,9 +31,11 @@ __all__ = [
     "PartyParameters",
     "Policy",
     "SweepResult",
+    "apply_contexts",
     "apply_mechanisms",
     "compare",
     "default_parameters",
+    "load_contexts",
     "load_mechanisms",
     "parameters_for_deal",
     "resolve_deal",

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from detente._rng import RNGLike
+from detente.durability.contexts import apply_contexts
 from detente.durability.mechanisms import apply_mechanisms
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
 from detente.durability.simulate import root_seed, simulate
@@ -64,17 +66,48 @@ class EffectTarget(_Frozen):
     source: str
 
 
+class MedianTarget(_Frozen):
+    """Median day of collapse among the failures."""
+
+    value: float = Field(gt=0.0)
+    tolerance: float = Field(gt=0.0)
+
+
+class ContextTarget(_Frozen):
+    """Failure shares of the baseline in a context preset (``contexts.yaml``)."""
+
+    context: str
+    source: str
+    points: tuple[CurvePoint, ...] = Field(min_length=1)
+    median_failed_day: MedianTarget | None = None
+
+
+class ContextEffectTarget(_Frozen):
+    """Hazard ratio of one context against another at ``day``: a point and a range."""
+
+    context: str
+    reference: str
+    day: int = Field(ge=1)
+    hazard_ratio: float | None = None
+    low: float = 0.0
+    high: float
+    source: str
+
+
 class Targets(_Frozen):
     """Every calibration target."""
 
     curves: tuple[Curve, ...]
     effects: tuple[EffectTarget, ...]
+    contexts: tuple[ContextTarget, ...] = ()
+    context_effects: tuple[ContextEffectTarget, ...] = ()
 
     @property
     def horizon(self) -> int:
         """Longest day any target needs."""
         days = [p.day for c in self.curves for p in c.points] + [e.day for e in self.effects]
-        return max(days)
+        days += [p.day for c in self.contexts for p in c.points]
+        return max(days + [e.day for e in self.context_effects])
 
 
 def load_targets() -> Targets:
@@ -166,8 +199,70 @@ def verify(
                 fitted=True,
             )
         )
+    checks += _context_checks(params, targets, paths, seed)
     entropy = seed.entropy if isinstance(seed.entropy, int) else None
     return CalibrationReport(paths=paths, seed=entropy, checks=tuple(checks))
+
+
+def _context_checks(
+    params: Parameters, targets: Targets, paths: int, seed: np.random.SeedSequence
+) -> list[CalibrationCheck]:
+    """Checks of the context presets: levels where figures exist, ratios where directions do."""
+    names = {c.context for c in targets.contexts}
+    names |= {n for e in targets.context_effects for n in (e.context, e.reference)}
+    days = [p.day for c in targets.contexts for p in c.points]
+    horizon = max(days + [e.day for e in targets.context_effects], default=1)
+    runs = {
+        name: simulate(apply_contexts(params, [name]), paths=paths, days=horizon, rng=seed)
+        for name in sorted(names)
+    }
+    checks = []
+    for target in targets.contexts:
+        run = runs[target.context]
+        checks += [
+            CalibrationCheck(
+                target=f"context {target.context}",
+                day=point.day,
+                expected=point.failed,
+                low=point.failed - point.tolerance,
+                high=point.failed + point.tolerance,
+                model=1.0 - run.holding_at(point.day),
+                fitted=True,
+            )
+            for point in target.points
+        ]
+        if target.median_failed_day is not None:
+            median = target.median_failed_day
+            last = max(p.day for p in target.points)
+            within = simulate(
+                apply_contexts(params, [target.context]), paths=paths, days=last, rng=seed
+            )
+            checks.append(
+                CalibrationCheck(
+                    target=f"context {target.context} median failed day",
+                    day=last,
+                    expected=median.value,
+                    low=median.value - median.tolerance,
+                    high=median.value + median.tolerance,
+                    model=within.median_days_to_collapse or math.inf,
+                    fitted=True,
+                )
+            )
+    for effect in targets.context_effects:
+        checks.append(
+            CalibrationCheck(
+                target=f"{effect.context} vs {effect.reference} hazard ratio",
+                day=effect.day,
+                expected=effect.hazard_ratio if effect.hazard_ratio is not None else math.nan,
+                low=effect.low,
+                high=effect.high,
+                model=runs[effect.context].cumulative_hazard_ratio(
+                    runs[effect.reference], effect.day
+                ),
+                fitted=True,
+            )
+        )
+    return checks
 
 
 def _loss(params: Parameters, targets: Targets, paths: int, rng: RNGLike) -> float:

@@ -80,6 +80,13 @@ class PartyParameters(_Frozen):
     """Share of the remaining distrust lost on each quiet day."""
     trust_loss: float = Field(0.0, ge=0.0, le=1.0)
     """Share of trust lost on each day a violation is perceived."""
+    power_shift: float = Field(0.0, ge=0.0, le=10.0)
+    """Known drop in the party's power on ``power_shift_day``: what both its alternative and
+    what it can hold at the table lose then (the commitment problem; 0: stable power)."""
+    power_shift_day: int = Field(0, ge=0, le=100_000)
+    """Day the power shift happens (0: none)."""
+    patience: float = Field(0.995, ge=0.0, le=1.0)
+    """Daily discount factor with which the party weighs the coming shift."""
 
     @property
     def effective_forgiveness(self) -> float:
@@ -105,6 +112,8 @@ class Parameters(_Frozen):
     """Consecutive days of retaliation after which the ceasefire has collapsed."""
     mechanisms: tuple[str, ...] = ()
     """Names of the mechanism presets applied (for the record; the numbers are above)."""
+    contexts: tuple[str, ...] = ()
+    """Names of the context presets applied (for the record; the numbers are above)."""
 
     @model_validator(mode="after")
     def _check(self) -> Self:

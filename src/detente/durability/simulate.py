@@ -74,6 +74,9 @@ class Constants:
     trust_prior: np.ndarray
     trust_gain: np.ndarray
     trust_loss: np.ndarray
+    power_shift: np.ndarray
+    power_shift_day: np.ndarray
+    patience: np.ndarray
     escalation_threshold: int
 
     @classmethod
@@ -110,6 +113,9 @@ class Constants:
             trust_prior=col("trust_prior"),
             trust_gain=col("trust_gain"),
             trust_loss=col("trust_loss"),
+            power_shift=col("power_shift"),
+            power_shift_day=col("power_shift_day"),
+            patience=col("patience"),
             escalation_threshold=params.escalation_threshold,
         )
 
@@ -122,6 +128,20 @@ class Constants:
     def compliance_value(self, days: int) -> np.ndarray:
         """``x_p(t)`` at zero trust, ``(days, parties)``: promised value not yet counted."""
         return np.asarray(self.deal_value - self.deferred_value * self.undelivered(days))
+
+    def shift_premium(self, days: int) -> np.ndarray:
+        """Gain from fighting before a known drop in power, ``(days, parties)``.
+
+        A party whose power falls by ``Delta`` on day ``T_s`` can hold ``Delta`` less at the
+        table afterwards, while a war started now is fought at today's power: on day ``t < T_s``
+        breaking gains ``Delta delta^(T_s - t)`` (Fearon 1995; Powell 2006). On and after
+        ``T_s`` both options have lost ``Delta`` and the premium is gone; with stable power
+        (``Delta = 0``) it is zero.
+        """
+        t = np.arange(1, days + 1, dtype=np.float64)[:, None]
+        ahead = self.power_shift_day - t
+        premium = self.power_shift * self.patience ** np.maximum(ahead, 0.0)
+        return np.asarray(np.where((ahead > 0) & (self.power_shift_day > 0), premium, 0.0))
 
     def trust_weight(self, days: int) -> np.ndarray:
         """What trust is worth each day, ``(days, parties)``: ``phi + max(D, 0) undelivered``.
@@ -186,6 +206,7 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         - c.penalty
         + (c.drift - c.volatility) * t_axis
         - c.compliance_value(days)
+        + c.shift_premium(days)
     ).astype(_F)[:, :, None]
     weights = c.trust_weight(days).astype(_F)[:, :, None]
 
@@ -197,7 +218,7 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         steps += ups.reshape(p, n)
 
         # interest: margin of breaking over complying,
-        # m = W + 2 phi - pen - (u - D undelivered) - tau (phi + D+ undelivered)
+        # m = W + 2 phi - pen - (u - D undelivered) + shift - tau (phi + D+ undelivered)
         margin = steps * two_sigma
         margin += levels[t - 1]
         margin -= trust * weights[t - 1]
