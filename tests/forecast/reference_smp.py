@@ -35,6 +35,11 @@ def _pce(w: list[float], values: list[list[float]]) -> list[float]:
     return [v / total for v in p]
 
 
+class NearTieError(ArithmeticError):
+    """Two options of an actor's queue are equally likely up to rounding: the order of the
+    floating-point sums, not the model, would pick one (e.g. two symmetric actors)."""
+
+
 def smp_turn(
     x: list[list[float]], s: list[list[float]], c: list[float]
 ) -> tuple[list[list[float]], list[float], list[tuple[int, int, float, float]]]:
@@ -43,6 +48,8 @@ def smp_turn(
     d = [[_dist(s[i], x[i], x[j]) for j in range(n)] for i in range(n)]
     p = _pce(c, [[1 - d[a][b] for b in range(n)] for a in range(n)])
     spread = max(p) - min(p)
+    if 0 < spread < 1e-9:  # risk = a ratio of rounding errors: nothing to compare
+        raise NearTieError(-1)
     risk = [(3 * pi - (max(p) + 2 * min(p))) / (2 * spread) if spread > 0 else 0.0 for pi in p]
     sigma = [math.fsum(row) for row in s]
 
@@ -112,7 +119,10 @@ def smp_turn(
         if len(queue) == 1:
             continue
         probs = _pce(c, [[option_value(a, opt) for opt in queue] for a in range(n)])
-        chosen = queue[max(range(len(queue)), key=lambda m: (probs[m], -m))]
+        best = max(range(len(queue)), key=lambda m: (probs[m], -m))
+        if any(m != best and abs(probs[m] - probs[best]) < 1e-9 for m in range(len(queue))):
+            raise NearTieError(k)
+        chosen = queue[best]
         if chosen is not None:
             new_x[k] = chosen[2] if chosen[0] == k else chosen[3]
     return new_x, risk, challenges

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 
 from detente.forecast import run_smp
 from detente.forecast.inputs import Stakeholders
-from tests.forecast.reference_smp import smp_turn
+from tests.forecast.reference_smp import NearTieError, smp_turn
 from tests.forecast.test_forecast_properties import stakeholders
 
 
@@ -19,7 +19,10 @@ def test_three_turns_match_the_plain_reference(data: Stakeholders) -> None:
     s = (data.salience / 100).tolist()
     c = data.capability.tolist()
     for turn in range(1, result.iterations + 1):
-        x, risk, challenges = smp_turn(x, s, c)
+        try:
+            x, risk, challenges = smp_turn(x, s, c)
+        except NearTieError:
+            assume(False)  # a tie decided by rounding, not by the model: no answer to compare
         np.testing.assert_allclose(result.risk[turn - 1], risk, atol=1e-9)
         mine = [
             (data.actors.index(ch.challenger), data.actors.index(ch.target))

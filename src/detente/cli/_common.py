@@ -31,19 +31,30 @@ R = TypeVar("R")
 
 
 def guarded(func: Callable[P, R]) -> Callable[P, R]:
-    """Run a command: repair warnings go to stderr; a ``DetenteError`` becomes one line, exit 2."""
+    """Run a command: repair warnings go to stderr; bad input becomes one line, exit 2.
+
+    Bad input is a ``DetenteError``, or an ``OSError`` on a named path (an output file whose
+    folder does not exist, a path that cannot be written).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        failure: DetenteError | None = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RepairWarning)
             try:
                 result = func(*args, **kwargs)
             except DetenteError as exc:
-                _show_warnings(caught)
-                err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-                raise typer.Exit(EXIT_BAD_INPUT) from None
+                failure = exc
+            except OSError as exc:
+                if exc.filename is None:
+                    raise
+                failure = DetenteError(exc.strerror or type(exc).__name__, source=exc.filename)
+        # shown once recording has stopped: a warning shown inside would be recorded again
         _show_warnings(caught)
+        if failure is not None:
+            err_console.print(f"[bold red]error:[/] {failure}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         return result
 
     return wrapper
@@ -53,7 +64,7 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
     for w in caught:
         if issubclass(w.category, RepairWarning):
             err_console.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
-        else:  # pragma: no cover - other warnings pass through unchanged
+        else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detente._rng import RNGLike
+from detente._rng import RNGLike, check_seed
 from detente.compute import Executor
 from detente.durability.parameters import Parameters, Policy
 from detente.durability.results import SPIRAL, DurabilityResult, defection_cause, wilson_band
@@ -287,6 +287,7 @@ def root_seed(rng: RNGLike) -> np.random.SeedSequence:
         return rng
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(rng.integers(0, 2**63, size=4).tolist())
+    check_seed(rng)
     return np.random.SeedSequence(rng)
 
 

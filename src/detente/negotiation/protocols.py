@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from detente._rng import check_seed
 from detente.errors import DetenteError
 from detente.negotiation._arena import Arena, arena_of
 from detente.negotiation.strategies import Mediator, Response, Strategy, make_strategy
@@ -68,6 +69,7 @@ def negotiate(
     players = [make_strategy(s) for s in strategies]
     if any(isinstance(p, Mediator) for p in players):
         raise DetenteError("a mediator cannot sit as a party", field="strategies")
+    check_seed(seed)
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63))
     elif seed is None:
