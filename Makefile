@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck unit bench docs-schema clean
+.PHONY: demo test system-packages lint typecheck unit bench docs-schema clean
 
 # -- environments ---------------------------------------------------------------------------
 $(BIN)/python:
@@ -28,9 +28,12 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.dev
 demo: $(VENV)/.core
 	$(BIN)/detente analyze ceasefire-2025
 
-test: $(VENV)/.dev lint typecheck unit
+test: system-packages $(VENV)/.dev lint typecheck unit
 
 # -- pieces of `make test` ------------------------------------------------------------------
+system-packages:  # Chromium and PostgreSQL from Debian, when missing (see .ci/system-packages)
+	bash .ci/system-packages
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
