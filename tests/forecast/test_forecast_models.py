@@ -25,6 +25,17 @@ def test_bdm_follows_the_published_ec_emissions_curve(ec: Stakeholders) -> None:
     assert result.outcome[0] == pytest.approx(means[-1])
 
 
+def test_bdm_on_the_mirrored_scale_follows_the_mirrored_curve(ec: Stakeholders) -> None:
+    """Which end of the 4-10 scale is 'low' must not matter: x -> 14 - x mirrors the curve."""
+    mirrored = Stakeholders(
+        "mirrored", ec.actors, ec.dimensions, ec.capability, 14 - ec.position, ec.salience
+    )
+    result = run_bdm(mirrored)
+    means = _mean_by_round(result, mirrored)
+    assert np.max(np.abs(means - (14 - np.array(PUBLISHED_MEAN)))) <= 0.1
+    np.testing.assert_allclose(result.history, 14 - run_bdm(ec).history, atol=1e-9)
+
+
 def test_pairwise_normalisation_is_a_real_alternative(ec: Stakeholders) -> None:
     """Normalising P by the pair's votes alone is documented as missing the published curve."""
     means = _mean_by_round(run_bdm(ec, pairwise=True), ec)
@@ -41,9 +52,25 @@ def test_bdm_offers_name_real_actors_and_kinds(ec: Stakeholders) -> None:
         assert c.challenger != c.target
         assert c.dimension == "emissions"
         assert 0.0 <= c.probability <= 1.0
+        assert c.probability == pytest.approx(_pairwise_p(ec, result, c), abs=1e-12)
         assert c.adopted_by_target is True
         i = ec.actors.index(c.target)
         assert result.history[c.turn, i, 0] == c.target_offer[0]  # type: ignore[index]
+
+
+def _pairwise_p(data: Stakeholders, result, c) -> float:  # type: ignore[no-untyped-def]
+    """P_j = sum_k pos(v_k(x_j, x_i)) / sum_k |v_k(x_j, x_i)|, by loops over the voters."""
+    x = result.history[c.turn - 1, :, 0]
+    span = float(np.ptp(data.position[:, 0]))
+    risk = result.risk[c.turn - 1]
+    j, i = data.actors.index(c.challenger), data.actors.index(c.target)
+    support = total = 0.0
+    for k in range(len(x)):
+        r_k = (1 - risk[k] / 3) / (1 + risk[k] / 3)
+        d_kj, d_ki = abs(x[k] - x[j]) / span, abs(x[k] - x[i]) / span
+        v = data.capability[k] * data.salience[k, 0] / 100 * (d_ki**r_k - d_kj**r_k)
+        support, total = support + max(v, 0.0), total + abs(v)
+    return support / total
 
 
 def test_bdm_round_keeps_everyone_still_when_all_agree() -> None:

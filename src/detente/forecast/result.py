@@ -20,7 +20,8 @@ class Challenge:
         target: the actor challenged, or receiving the offer.
         kind: ``"challenge"`` (SMP), ``"confrontation"``, ``"compromise"`` or
             ``"capitulation"`` (expected-utility model).
-        probability: probability that the challenger prevails, as the challenger sees it.
+        probability: probability that the challenger prevails, as the challenger sees it (BDM:
+            the pairwise P of the proposer against the receiver).
         challenger_gain: the challenger's expected gain, as the challenger sees it.
         target_gain: the target's expected gain, as the challenger sees it.
         target_view_probability: the same probability as the target sees it (SMP).
