@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,14 +92,35 @@ def test_report_caps_long_challenge_lists() -> None:
     assert f"first {MAX_CHALLENGE_ROWS} of {len(result.challenges)}" in forecast_report(result)
 
 
+#: DEU III errors (mean, median; 0-100 scale) as ``detente forecast evaluate`` prints them; the
+#: table in docs/explanation/forecast.md must show the same figures.
+DEU3_ERRORS = {
+    "smp": (25.04, 20.32),
+    "bdm": (25.89, 22.29),
+    "compromise": (23.22, 18.80),
+}
+DOCS = Path(__file__).parents[2] / "docs" / "explanation" / "forecast.md"
+
+
 @pytest.mark.slow
-def test_evaluate_prints_the_table_for_every_model() -> None:
-    result = runner.invoke(app, ["forecast", "evaluate", str(DEU3), "--json", "--workers", "2"])
+def test_evaluate_prints_the_pinned_deu3_table() -> None:
+    result = runner.invoke(app, ["forecast", "evaluate", str(DEU3)], env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
-    rows = {r["model"]: r for r in json.loads(result.output)["errors"]}
-    assert set(rows) == {"smp", "bdm", "compromise"}
-    assert all(r["issues"] == 353 for r in rows.values())
-    assert round(rows["compromise"]["mean_absolute_error"], 1) == 23.2
+    printed = {
+        m.group(1): (int(m.group(2)), float(m.group(3)), float(m.group(4)))
+        for m in re.finditer(r"│ (\w+)\s*│\s+(\d+) │\s+([\d.]+) │\s+([\d.]+) │", result.output)
+    }
+    assert set(printed) == set(DEU3_ERRORS)
+    docs = DOCS.read_text("utf-8")
+    for model, (mean, median) in DEU3_ERRORS.items():
+        issues, shown_mean, shown_median = printed[model]
+        assert issues == 353
+        assert shown_mean == pytest.approx(mean, abs=0.01)
+        assert shown_median == pytest.approx(median, abs=0.01)
+        row = re.search(rf"\| {model}\b[^|]*\| 353 \| \**([\d.]+)\** \| \**([\d.]+)\** \|", docs)
+        assert row is not None, model
+        assert (float(row.group(1)), float(row.group(2))) == (mean, median), model
+    assert "lowest mean error: compromise" in result.output
 
 
 def test_evaluate_terminal_table(tmp_path: Path) -> None:

@@ -222,3 +222,18 @@ def test_bdm_offer_choice_matches_a_brute_force_ranking(
         options = [(-gain[r, j], move[r, j], j) for j in range(cols) if mask[r, j]]
         if options:
             assert pick[r] == min(options)[2]
+
+
+@settings(max_examples=15, deadline=None)
+@given(stakeholders())
+def test_runs_without_records_give_the_same_positions(data: Stakeholders) -> None:
+    """The evaluation's lean runs skip only the records, never change a position."""
+    for run, lean in (
+        (run_smp(data, max_turns=10), run_smp(data, max_turns=10, record=False)),
+        (run_bdm(data, rounds=4), run_bdm(data, rounds=4, record=False)),
+    ):
+        np.testing.assert_array_equal(lean.history, run.history)
+        np.testing.assert_array_equal(lean.risk, run.risk)
+        assert lean.stop_ratios == run.stop_ratios
+        assert lean.challenges == ()
+        assert lean.position_probability is None

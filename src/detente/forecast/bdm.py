@@ -134,10 +134,13 @@ def bdm_round(
     return new, risk, sorted(offers)
 
 
-def run_bdm(data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False) -> Forecast:
+def run_bdm(
+    data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False, record: bool = True
+) -> Forecast:
     """Run the expected-utility model on every dimension independently for ``rounds`` rounds.
 
-    Saliences enter per dimension on 0-1 (a KTAB salience of 40 is 0.4).
+    Saliences enter per dimension on 0-1 (a KTAB salience of 40 is 0.4). With ``record=False``
+    the accepted offers are not kept (``challenges`` is empty); positions and risk are the same.
     """
     cap = np.asarray(data.capability, dtype=float)
     n, k = data.position.shape
@@ -152,6 +155,8 @@ def run_bdm(data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False)
         for t in range(rounds):
             x, risk[t, :, dim], offers = bdm_round(x, cap, s, span, pairwise)
             history[t + 1, :, dim] = x
+            if not record:
+                continue
             challenges.extend(
                 Challenge(
                     turn=t + 1,
