@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from detente.forecast import run_bdm, run_compromise
+from detente.forecast import run_bdm, run_compromise, run_smp
 from detente.forecast.bdm import bdm_round
 from detente.forecast.inputs import Stakeholders
 
@@ -111,3 +111,34 @@ def test_compromise_with_no_salience_on_a_dimension_weighs_by_capability() -> No
         Stakeholders("t", ("a", "b"), ("x", "y"), np.array([1.0, 3.0]), pos, sal)
     )
     assert result.outcome[1] == pytest.approx(17.5)
+
+
+def _with_a_duplicate() -> Stakeholders:
+    """Actors 1 and 2 are identical in every number, so any choice between them is a tie."""
+    pos = np.array([[10.0, 20.0], [80.0, 70.0], [80.0, 70.0], [40.0, 90.0], [60.0, 30.0]])
+    sal = np.array([[50.0, 30.0], [40.0, 40.0], [40.0, 40.0], [20.0, 60.0], [70.0, 10.0]])
+    cap = np.array([30.0, 20.0, 20.0, 50.0, 10.0])
+    return Stakeholders("tie", ("a", "b", "b-copy", "c", "e"), ("x", "y"), cap, pos, sal)
+
+
+def test_smp_tied_targets_go_to_the_lowest_index() -> None:
+    from detente.forecast.smp import distances, own_gains, risk_attitudes, utility  # noqa: PLC0415
+
+    data = _with_a_duplicate()
+    x, s = data.position / 100, data.salience / 100
+    sigma = s.sum(axis=1)
+    d = distances(x, s)
+    risk = risk_attitudes(data.capability, d)
+    u_est = utility(d[None], ((2 * risk[:, None] + risk[None, :]) / 3)[:, :, None])
+    table = own_gains(d, risk, u_est, sigma * data.capability, sigma)
+    assert table[0].argmax() in {1, 2}
+    assert table[0, 1] == table[0, 2]  # a's best target is a tie between the copies
+    first = next(c for c in run_smp(data, max_turns=1).challenges if c.challenger == "a")
+    assert first.target == "b"
+
+
+def test_bdm_tied_offers_go_to_the_lowest_index() -> None:
+    result = run_bdm(_with_a_duplicate(), rounds=1)
+    from_copies = [c for c in result.challenges if c.challenger in {"b", "b-copy"}]
+    assert from_copies  # the copies make offers, each one tied with the other's
+    assert {c.challenger for c in from_copies} == {"b"}
