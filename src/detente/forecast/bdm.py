@@ -187,4 +187,5 @@ def run_bdm(
         stop_reason=f"fixed number of rounds ({rounds})",
         outcome=weighted_outcome(history[-1], cap, data.salience),
         disclaimer=data.disclaimer,
+        dimension_labels=data.dimension_labels,
     )

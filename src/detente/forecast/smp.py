@@ -317,6 +317,7 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS, record: bool = Tr
         stop_reason=stop_reason,
         outcome=weighted_outcome(positions[-1], cap, data.salience),
         disclaimer=data.disclaimer,
+        dimension_labels=data.dimension_labels,
         position_probability=np.array(probs) if record else None,
     )
 
