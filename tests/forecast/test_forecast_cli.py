@@ -216,3 +216,24 @@ def test_unknown_model_is_one_line() -> None:
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines == ["error: --model: unknown model 'oracle' (choose smp, bdm, compromise)"]
+
+
+def test_compromise_summary_and_report_have_no_turns(tmp_path: Path) -> None:
+    out = tmp_path / "c.html"
+    result = runner.invoke(app, ["forecast", THREE, "-m", "compromise", "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "risk (turn 1)" not in result.output
+    assert "Turn 1" not in result.output
+    page = out.read_text("utf-8")
+    assert "risk at turn 1" not in page
+    assert "Challenges and bargains" not in page
+
+
+def test_evaluate_json_on_a_small_table(tmp_path: Path) -> None:
+    small = tmp_path / "deu.tsv"
+    small.write_text("\n".join(DEU3.read_text("utf-8").splitlines()[:12]) + "\n", "utf-8")
+    result = runner.invoke(app, ["forecast", "evaluate", str(small), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["model"]: r for r in json.loads(result.output)["errors"]}
+    assert set(rows) == {"smp", "bdm", "compromise"}
+    assert all(r["issues"] == 10 for r in rows.values())

@@ -281,6 +281,24 @@ def test_non_utf8_csv(tmp_path: Path) -> None:
         load_stakeholders(path)
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [("capability", 0.0, "positive"), ("position", 101.0, "0-100"), ("salience", -1.0, "0-100")],
+)
+def test_stakeholders_checks_ranges_of_programmatic_data(
+    column: str, value: float, words: str
+) -> None:
+    arrays = {
+        "capability": np.array([1.0, 2.0]),
+        "position": np.array([[10.0], [20.0]]),
+        "salience": np.array([[50.0], [50.0]]),
+    }
+    arrays[column].flat[1] = value
+    with pytest.raises(StakeholderError, match=words) as info:
+        Stakeholders("t", ("a", "b"), ("x",), **arrays)
+    assert info.value.field == "b"
+
+
 def test_stakeholders_checks_shapes() -> None:
     one = np.ones((2, 1))
     with pytest.raises(StakeholderError, match="two actors"):
