@@ -196,6 +196,24 @@ def test_csv_bad_number_names_actor_column_and_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "line", "field", "column"),
+    [
+        ("B,b,5,80,40", "B,b,5,180,40", 4, "B.P1", 4),
+        ("A,a,10,20,50", "A,a,10,20,-5", 3, "A.S1", 5),
+        ("B,b,5,80,40", "B,b,0,80,40", 4, "B.Power", 3),
+    ],
+)
+def test_csv_range_errors_name_line_and_column(
+    old: str, new: str, line: int, field: str, column: int
+) -> None:
+    with pytest.raises(StakeholderError) as info:
+        parse_ktab_csv(CSV_OK.replace(old, new), source="s.csv")
+    assert (info.value.line, info.value.field) == (line, field)
+    assert f"column {column}," in info.value.message
+    assert str(info.value).startswith(f"s.csv:{line}: {field}: ")
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [
         (CSV_OK.replace("S,desc,2,1", "S,desc,3,1"), "announces 3 actors"),
@@ -261,6 +279,24 @@ def test_non_utf8_csv(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(FormatError, match="UTF-8"):
         load_stakeholders(path)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [("capability", 0.0, "positive"), ("position", 101.0, "0-100"), ("salience", -1.0, "0-100")],
+)
+def test_stakeholders_checks_ranges_of_programmatic_data(
+    column: str, value: float, words: str
+) -> None:
+    arrays = {
+        "capability": np.array([1.0, 2.0]),
+        "position": np.array([[10.0], [20.0]]),
+        "salience": np.array([[50.0], [50.0]]),
+    }
+    arrays[column].flat[1] = value
+    with pytest.raises(StakeholderError, match=words) as info:
+        Stakeholders("t", ("a", "b"), ("x",), **arrays)
+    assert info.value.field == "b"
 
 
 def test_stakeholders_checks_shapes() -> None:

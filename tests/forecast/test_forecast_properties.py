@@ -163,3 +163,77 @@ def test_bdm_pairwise_probabilities_are_complementary(data: Stakeholders) -> Non
     p = _probability(d, cs, np.ones(len(x)), pairwise=True)
     different = d > 0
     np.testing.assert_allclose((p + p.T)[different], 1.0, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(stakeholders(max_actors=8, max_dims=2))
+def test_bdm_mirrored_inputs_give_mirrored_trajectories(data: Stakeholders) -> None:
+    """Which end of a scale is 0 is a labelling choice; x -> 100 - x must mirror every round."""
+    mirrored = Stakeholders(
+        data.name, data.actors, data.dimensions, data.capability, 100 - data.position, data.salience
+    )
+    a, b = run_bdm(data, rounds=6), run_bdm(mirrored, rounds=6)
+    np.testing.assert_allclose(b.history, 100 - a.history, atol=1e-6)
+    np.testing.assert_allclose(b.risk, a.risk, atol=1e-9)
+    assert [(c.challenger, c.target, c.kind) for c in b.challenges] == [
+        (c.challenger, c.target, c.kind) for c in a.challenges
+    ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(stakeholders(max_actors=8, max_dims=1))
+def test_bdm_round_is_exactly_mirror_symmetric(data: Stakeholders) -> None:
+    """Negation is exact in floating point, so mirrored rounds agree bit for bit."""
+    from detente.forecast.bdm import bdm_round  # noqa: PLC0415
+
+    x, s = data.position[:, 0], data.salience[:, 0] / 100
+    span = float(np.ptp(x))
+    y = -x
+    for _ in range(6):
+        x, risk_x, offers_x = bdm_round(x, data.capability, s, span)
+        y, risk_y, offers_y = bdm_round(y, data.capability, s, span)
+        np.testing.assert_array_equal(y, -x)
+        np.testing.assert_array_equal(risk_y, risk_x)
+        assert offers_y == offers_x
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 6), st.data())
+def test_bdm_offer_choice_matches_a_brute_force_ranking(
+    rows: int, cols: int, data: st.DataObject
+) -> None:
+    """Most gain to the proposer, then the shortest move, then the lowest index."""
+    from detente.forecast.bdm import _best_offer  # noqa: PLC0415
+
+    def grid(values: st.SearchStrategy[float]) -> np.ndarray:
+        return np.array(
+            data.draw(
+                st.lists(
+                    st.lists(values, min_size=cols, max_size=cols), min_size=rows, max_size=rows
+                )
+            )
+        )
+
+    mask = grid(st.booleans()).astype(bool)
+    gain = grid(st.sampled_from([-1.0, 0.0, 0.5, 2.0]))
+    move = grid(st.sampled_from([0.0, 1.0, 3.0]))
+    pick = _best_offer(mask, gain, move)
+    for r in range(rows):
+        options = [(-gain[r, j], move[r, j], j) for j in range(cols) if mask[r, j]]
+        if options:
+            assert pick[r] == min(options)[2]
+
+
+@settings(max_examples=15, deadline=None)
+@given(stakeholders())
+def test_runs_without_records_give_the_same_positions(data: Stakeholders) -> None:
+    """The evaluation's lean runs skip only the records, never change a position."""
+    for run, lean in (
+        (run_smp(data, max_turns=10), run_smp(data, max_turns=10, record=False)),
+        (run_bdm(data, rounds=4), run_bdm(data, rounds=4, record=False)),
+    ):
+        np.testing.assert_array_equal(lean.history, run.history)
+        np.testing.assert_array_equal(lean.risk, run.risk)
+        assert lean.stop_ratios == run.stop_ratios
+        assert lean.challenges == ()
+        assert lean.position_probability is None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from detente.forecast import load_stakeholders, run_smp
-from detente.forecast.smp import MAX_TURNS
+from detente.forecast.smp import MAX_TURNS, distances, risk_attitudes
 from tests.forecast.conftest import KTAB_INPUTS, KTAB_REFERENCE
 
 EXPECTED = json.loads((KTAB_REFERENCE / "dummyData_3Dim.expected.json").read_text("utf-8"))
@@ -19,6 +21,47 @@ _PROB = re.compile(
     r"Est by\s+(\d+) of prob ([\d.]+) that \[\s*(\d+)>\s*(\d+)\], "
     r"with expected gain to\s+(\d+) of ([-+\d.]+)"
 )
+
+
+@dataclass(frozen=True)
+class KtabLog:
+    """What KTAB's own log of the reference run prints, read from the raw text."""
+
+    risk: list[list[float]]  # "Inferred risk attitudes", one block per state 0..10
+    ratios: list[float]  # "Fractional change compared to first step", per turn
+    positions: dict[str, dict[str, list[float]]]  # "History of actor positions over time"
+    probabilities: dict[str, list[float]]  # "History of actors' winning probabilities"
+    states: int  # "There were 11 states"
+
+
+def _read_log() -> KtabLog:
+    lines = LOG.read_text("utf-8").splitlines()
+    risk, ratios = [], []
+    positions: dict[str, dict[str, list[float]]] = {}
+    probabilities: dict[str, list[float]] = {}
+    states = 0
+    for k, line in enumerate(lines):
+        if line.startswith("Inferred risk attitudes"):
+            block = [float(v) for v in itertools.takewhile(_is_number, lines[k + 1 :])]
+            risk.append(block)
+        elif m := re.match(r"Fractional change compared to first step: ([\d.]+)", line):
+            ratios.append(float(m.group(1)))
+        elif m := re.match(r"There were (\d+) states", line):
+            states = int(m.group(1))
+        elif m := re.match(r"(SActor-\d+), (Pstn\d): (.*)", line):
+            positions.setdefault(m.group(1), {})[m.group(2)] = [
+                float(v) for v in m.group(3).split()
+            ]
+        elif m := re.match(r"(SActor-\d+), prob : (.*)", line):
+            probabilities[m.group(1)] = [float(v) for v in m.group(2).split()]
+    return KtabLog(risk, ratios, positions, probabilities, states)
+
+
+def _is_number(text: str) -> bool:
+    return re.fullmatch(r"\s*[-+]?\d+\.\d+\s*", text) is not None
+
+
+RAW = _read_log()
 
 
 @pytest.fixture(scope="module", params=["dummyData_3Dim.csv", "dummyData_3Dim.xml"])
@@ -39,26 +82,39 @@ def _log_prob_lines() -> dict[tuple[int, int, int, int, int], tuple[float, float
     return lines
 
 
+def test_the_raw_log_was_read_in_full() -> None:
+    """11 states, 10 turns, 7 actors x 3 dimensions: the parser found every block."""
+    assert RAW.states == 11
+    assert len(RAW.risk) == 11
+    assert all(len(block) == 7 for block in RAW.risk)
+    assert len(RAW.ratios) == 10
+    assert len(RAW.positions) == 7
+    assert all(len(v) == 11 for dims in RAW.positions.values() for v in dims.values())
+    # the extracted JSON agrees with the raw log (it was made from it)
+    assert RAW.positions == EXPECTED["position_history_0_100"]
+    assert RAW.ratios == EXPECTED["fractional_change_per_iteration"]
+    assert RAW.risk[0] == EXPECTED["turn1_inferred_risk_attitudes"]
+
+
 def test_iterations_and_stop_ratios(run) -> None:  # type: ignore[no-untyped-def]
-    assert run.iterations == 10
+    assert run.iterations == RAW.states - 1 == 10
     assert run.stop_reason.startswith("settled")
-    np.testing.assert_allclose(
-        run.stop_ratios, EXPECTED["fractional_change_per_iteration"], atol=0.5e-4 + 1e-12
-    )
+    np.testing.assert_allclose(run.stop_ratios, RAW.ratios, atol=0.5e-4 + 1e-12)
 
 
-def test_turn1_risk_attitudes(run) -> None:  # type: ignore[no-untyped-def]
-    np.testing.assert_allclose(
-        run.risk[0], EXPECTED["turn1_inferred_risk_attitudes"], atol=0.5e-3 + 1e-12
-    )
+def test_risk_attitudes_of_every_turn(run) -> None:  # type: ignore[no-untyped-def]
+    """KTAB prints R for every state; turn t works on state t - 1; the last state is logged too."""
+    np.testing.assert_allclose(run.risk, RAW.risk[: run.iterations], atol=0.5e-3 + 1e-12)
+    data = load_stakeholders(KTAB_INPUTS / "dummyData_3Dim.csv")
+    final = risk_attitudes(data.capability, distances(run.final / 100, data.salience / 100))
+    np.testing.assert_allclose(final, RAW.risk[-1], atol=0.5e-3 + 1e-12)
 
 
 def test_every_position_every_turn_to_one_decimal(run) -> None:  # type: ignore[no-untyped-def]
-    history = EXPECTED["position_history_0_100"]
     for i, actor in enumerate(run.actors):
         for k, dim in enumerate(run.dimensions):
             printed = [float(f"{v:.1f}") for v in run.history[:, i, k]]
-            assert printed == history[actor][dim], (actor, dim)
+            assert printed == RAW.positions[actor][dim], (actor, dim)
 
 
 def test_every_prob_line_to_1e4(run) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +141,7 @@ def test_probability_of_each_position_every_turn(run) -> None:  # type: ignore[n
     for i, actor in enumerate(run.actors):
         np.testing.assert_allclose(
             run.position_probability[:, i],
-            EXPECTED["win_probability_history"][actor],
+            RAW.probabilities[actor],
             atol=0.5e-4 + 1e-12,
         )
 
@@ -135,13 +191,27 @@ def test_runs_on_every_ktab_input(name: str) -> None:
     assert result.stop_ratios[0] == pytest.approx(1.0, abs=1e-3) or result.iterations >= 2
 
 
-def test_smp_example_has_the_reference_shape() -> None:
-    """The stochastic reference run: same actors and dimensions, same output shape."""
+def test_smp_example_starts_where_the_reference_run_starts() -> None:
+    """The stochastic reference run: same actors, dimensions and turn-0 positions, same shape.
+
+    KTAB read the empty first coordinate of Alice as 52.8 (a value the file does not hold);
+    detente repairs it to the mean of the other actors' positions on that dimension.
+    """
     expected = json.loads((KTAB_REFERENCE / "smpExample.expected.json").read_text("utf-8"))
-    with pytest.warns(UserWarning, match="dCoord"):
+    reference = expected["position_history_0_100"]
+    with pytest.warns(UserWarning, match=r"Actor\[0\]\.Position\.dCoord\[0\] is empty"):
         data = load_stakeholders(KTAB_INPUTS / "smpExample.xml")
     result = run_smp(data)
-    assert list(result.actors) == list(expected["position_history_0_100"])
-    for actor in result.actors:
-        assert list(expected["position_history_0_100"][actor]) == list(result.dimensions)
+    assert list(result.actors) == list(reference)
+    compared = 0
+    for i, actor in enumerate(result.actors):
+        assert list(reference[actor]) == list(result.dimensions)
+        for k, dim in enumerate(result.dimensions):
+            if (i, k) == (0, 0):
+                continue
+            assert result.history[0, i, k] == pytest.approx(reference[actor][dim][0], abs=1e-9)
+            compared += 1
+    assert compared == 14
+    others = [reference[a]["FirstDim"][0] for a in result.actors[1:]]
+    assert result.history[0, 0, 0] == pytest.approx(np.mean(others))  # 44.15, not KTAB's 52.8
     assert len(expected["turn1_inferred_risk_attitudes"]) == len(result.risk[0])

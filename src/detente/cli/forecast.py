@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,8 +13,9 @@ from typer.core import TyperGroup
 
 from detente.cli._common import console, guarded, print_json
 from detente.compute import make_executor
+from detente.errors import DetenteError
 from detente.forecast import MODELS, evaluate, forecast_json, load_stakeholders
-from detente.forecast.result import Forecast
+from detente.forecast.result import HOLDOUT_GAP, Forecast
 from detente.report.forecast import forecast_report
 from detente.scenario.formats._files import atomic_write_text
 
@@ -38,6 +40,15 @@ forecast_app = typer.Typer(
     help="Forecast where talks settle from stakeholder data (KTAB SMP, expected utility, "
     "compromise). Usage: detente forecast FILE [--model smp|bdm|compromise] [--html F] [--json]",
 )
+
+
+class ModelName(StrEnum):
+    """The models ``--model`` accepts."""
+
+    SMP = "smp"
+    BDM = "bdm"
+    COMPROMISE = "compromise"
+
 
 ModelOpt = Annotated[
     str,
@@ -72,10 +83,11 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Run a forecasting model on stakeholder data."""
-    if model not in MODELS:
-        raise typer.BadParameter(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    if model not in set(ModelName):
+        known = ", ".join(m.value for m in ModelName)
+        raise DetenteError(f"unknown model {model!r} (choose {known})", field="--model")
     data = load_stakeholders(source)
-    result = MODELS[model](data)
+    result = MODELS[ModelName(model)](data)
     if html is not None:
         atomic_write_text(html, forecast_report(result, subtitle=data.description))
     if as_json:
@@ -118,23 +130,47 @@ def evaluate_command(
 
 
 def render_forecast(result: Forecast) -> None:
-    """Terminal summary: where it settles, who moved, who held out."""
+    """Terminal summary: where it settles, who moved, who held out, turn 1's challenges."""
     console.rule(f"[bold]{result.name}[/] — model {result.model}")
     if result.disclaimer:
         console.print(f"[italic yellow]{result.disclaimer}[/]", highlight=False)
     console.print(f"{result.iterations} turns; {result.stop_reason}", highlight=False)
-    outcome = Table(title="Where it settles (forecast, 0-100)")
-    for d in result.dimensions:
-        outcome.add_column(d, justify="right")
-    outcome.add_row(*(f"{v:.1f}" for v in result.outcome))
+    _render_outcome(result)
+    _render_moves(result)
+    _render_challenges(result)
+
+
+def _render_outcome(result: Forecast) -> None:
+    outcome = Table(title="Where it settles (0-100)")
+    outcome.add_column("dimension" + (" (what 0 and 100 mean)" if result.dimension_labels else ""))
+    outcome.add_column(f"forecast ({result.model})", justify="right")
+    outcome.add_column("median actor", justify="right")
+    outcome.add_column(f"ending more than {HOLDOUT_GAP:g} from the median")
+    for k, label in enumerate(result.dimension_labels or result.dimensions):
+        outcome.add_row(
+            label,
+            f"{result.outcome[k]:.1f}",
+            f"{result.median[k]:.1f}",
+            ", ".join(result.holdouts[k]) or "-",
+        )
+    outcome.caption = "forecast: capability x salience weighted mean of the final positions"
     console.print(outcome)
+    together = [k for k, flag in enumerate(result.one_point) if flag]
+    if together and result.iterations:
+        where = ", ".join(f"{result.dimensions[k]} at {result.final[0, k]:.1f}" for k in together)
+        scope = "every dimension: " if len(together) == len(result.dimensions) else ""
+        console.print(f"Every actor ends at the same position on {scope}{where}.", highlight=False)
+
+
+def _render_moves(result: Forecast) -> None:
     moved = np.abs(result.final - result.history[0]).sum(axis=1)
+    has_risk = bool(result.risk.shape[0])
     table = Table(title="Who moved and who held out (start → final)")
     table.add_column("actor", style="bold")
     for d in result.dimensions:
         table.add_column(d, justify="right")
     table.add_column("moved", justify="right")
-    if result.risk.shape[0]:
+    if has_risk:
         table.add_column("risk (turn 1)", justify="right")
     for i, actor in enumerate(result.actors):
         cells = [
@@ -142,25 +178,29 @@ def render_forecast(result: Forecast) -> None:
             for k in range(len(result.dimensions))
         ]
         status = "[dim]held out[/]" if moved[i] < HELD_OUT else f"{moved[i]:.1f}"
-        row = [actor, *cells, status]
-        if result.risk.shape[0]:
-            row.append(f"{result.risk[0, i]:+.3f}")
-        table.add_row(*row)
+        risk = [f"{result.risk[0, i]:+.3f}"] if has_risk else []
+        table.add_row(actor, *cells, status, *risk)
     console.print(table)
+
+
+def _render_challenges(result: Forecast) -> None:
     first = [c for c in result.challenges if c.turn == 1]
-    if first:
-        challenges = Table(title="Turn 1: who challenged whom")
-        for column in ("by", "to", "kind", "dimension", "P", "expected gain"):
-            challenges.add_column(
-                column, justify="right" if column in {"P", "expected gain"} else "left"
-            )
-        for c in first[:20]:
-            challenges.add_row(
-                c.challenger,
-                c.target,
-                c.kind,
-                c.dimension or "all",
-                f"{c.probability:.4f}",
-                f"{c.challenger_gain:+.4f}",
-            )
-        console.print(challenges)
+    if not first:
+        return
+    by_dimension = any(c.dimension is not None for c in first)
+    challenges = Table(title="Turn 1: who challenged whom")
+    columns = ["by", "to", "kind", *(["dimension"] if by_dimension else []), "P"]
+    for column in [*columns, "expected gain"]:
+        challenges.add_column(
+            column, justify="right" if column in {"P", "expected gain"} else "left"
+        )
+    for c in first[:20]:
+        challenges.add_row(
+            c.challenger,
+            c.target,
+            c.kind,
+            *([c.dimension or ""] if by_dimension else []),
+            f"{c.probability:.4f}",
+            f"{c.challenger_gain:+.4f}",
+        )
+    console.print(challenges)

@@ -9,9 +9,12 @@ The model runs one dimension at a time. Equations, sources and each implementati
   EC emissions curve needs it) or, optionally, by the votes on the pair alone (``pairwise=True``);
 * every expected utility is computed from the perspective of the actor who receives offers, with
   that actor's risk exponent, and with Q = 1;
-* an actor takes a confrontation if it has one (the nearest), else a compromise (the one with the
-  smallest weighted meeting point, as in Scholz et al.'s code), else a capitulation (the nearest);
-  all actors move at once; ties go to the lowest index.
+* an actor takes a confrontation if it has one (the nearest), else a compromise (the one whose
+  proposer expects to gain most, E(U_ji), then the shortest move), else a capitulation (the
+  nearest); every key depends on distances only, so a mirrored scale gives mirrored trajectories;
+  all actors move at once; ties go to the lowest index;
+* the probability reported with each accepted offer is the pairwise P of the published equation
+  (votes on the pair alone), whichever normalisation drives the model.
 """
 
 from __future__ import annotations
@@ -55,6 +58,17 @@ def _expected(
     return np.asarray(s_target * (p * u_s + (1 - p) * u_f) + (1 - s_target) * u_s - u_sq)
 
 
+def _best_offer(mask: np.ndarray, gain: np.ndarray, move: np.ndarray) -> np.ndarray:
+    """Per receiver (row), the offer in ``mask`` whose proposer gains most, then the shortest move.
+
+    Both keys depend on distances only, so the choice is the same on a mirrored scale; remaining
+    ties go to the lowest index. Rows without an offer return 0 (the caller ignores them).
+    """
+    best = np.where(mask, gain, -np.inf).max(axis=1, keepdims=True)
+    top = mask & (gain == best)
+    return np.asarray(np.where(top, move, np.inf).argmin(axis=1))
+
+
 def bdm_round(
     x: np.ndarray, c: np.ndarray, s: np.ndarray, span: float, pairwise: bool = False
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int, float, float, float]]]:
@@ -69,7 +83,8 @@ def bdm_round(
 
     Returns:
         ``(new positions, risk acceptance R, accepted offers)``; an offer is
-        ``(receiver, proposer, kind index, P, proposer's and receiver's expected utility)``.
+        ``(receiver, proposer, kind index, pairwise P of the proposer, proposer's and receiver's
+        expected utility)``.
     """
     n = len(x)
     d = np.abs(x[:, None] - x[None, :]) / span if span > 0 else np.zeros((n, n))
@@ -82,6 +97,7 @@ def bdm_round(
     risk = (2 * danger - danger.max() - danger.min()) / spread if spread > 0 else np.zeros(n)
     r = (1 - risk / 3) / (1 + risk / 3)
     p = _probability(d, cs, r, pairwise)
+    p_pair = p if pairwise else _probability(d, cs, r, pairwise=True)
     rr = r[:, None]
     e_ij = _expected(d, s[None, :], p, rr)  # i challenging j, from i's view
     e_ji = _expected(d, s[:, None], p.T, rr)  # j challenging i, from i's view
@@ -92,19 +108,16 @@ def bdm_round(
     capitulate = yielding & ~compromise
     with np.errstate(divide="ignore", invalid="ignore"):
         meet = x[:, None] + (x[None, :] - x[:, None]) * np.abs(e_ij / e_ji)
-        key_comp = (np.abs(e_ij) * x[:, None] + np.abs(e_ji) * x[None, :]) / (
-            np.abs(e_ij) + np.abs(e_ji)
-        )
-    gap = np.abs(x[None, :] - x[:, None])
+    toward = np.broadcast_to(x[None, :], (n, n))
     new = x.copy()
     offers: list[tuple[int, int, int, float, float, float]] = []
-    for kind, mask, key, target in (
-        (2, capitulate, gap, np.broadcast_to(x[None, :], (n, n))),
-        (1, compromise, key_comp, meet),
-        (0, confront, gap, np.broadcast_to(x[None, :], (n, n))),
+    level = np.zeros((n, n))
+    for kind, mask, target, rank in (
+        (2, capitulate, toward, level),
+        (1, compromise, np.where(compromise, meet, toward), e_ji),
+        (0, confront, toward, level),
     ):  # later kinds override earlier ones: confrontation > compromise > capitulation
-        scored = np.where(mask, key, np.inf)
-        pick = scored.argmin(axis=1)  # ties: lowest index
+        pick = _best_offer(mask, rank, np.abs(target - x[:, None]))
         has = np.asarray(mask.any(axis=1), dtype=bool)
         new = np.where(has, target[np.arange(n), pick], new)
         offers = [o for o in offers if not has[o[0]]] + [
@@ -112,7 +125,7 @@ def bdm_round(
                 i,
                 int(pick[i]),
                 kind,
-                float(p[pick[i], i]),
+                float(p_pair[pick[i], i]),
                 float(e_ji[i, pick[i]]),
                 float(e_ij[i, pick[i]]),
             )
@@ -121,10 +134,13 @@ def bdm_round(
     return new, risk, sorted(offers)
 
 
-def run_bdm(data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False) -> Forecast:
+def run_bdm(
+    data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False, record: bool = True
+) -> Forecast:
     """Run the expected-utility model on every dimension independently for ``rounds`` rounds.
 
-    Saliences enter per dimension on 0-1 (a KTAB salience of 40 is 0.4).
+    Saliences enter per dimension on 0-1 (a KTAB salience of 40 is 0.4). With ``record=False``
+    the accepted offers are not kept (``challenges`` is empty); positions and risk are the same.
     """
     cap = np.asarray(data.capability, dtype=float)
     n, k = data.position.shape
@@ -139,6 +155,8 @@ def run_bdm(data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False)
         for t in range(rounds):
             x, risk[t, :, dim], offers = bdm_round(x, cap, s, span, pairwise)
             history[t + 1, :, dim] = x
+            if not record:
+                continue
             challenges.extend(
                 Challenge(
                     turn=t + 1,
@@ -169,4 +187,5 @@ def run_bdm(data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False)
         stop_reason=f"fixed number of rounds ({rounds})",
         outcome=weighted_outcome(history[-1], cap, data.salience),
         disclaimer=data.disclaimer,
+        dimension_labels=data.dimension_labels,
     )

@@ -27,4 +27,5 @@ def run_compromise(data: Stakeholders) -> Forecast:
         stop_reason="closed form (no bargaining)",
         outcome=weighted_outcome(np.asarray(data.position, dtype=float), cap, data.salience),
         disclaimer=data.disclaimer,
+        dimension_labels=data.dimension_labels,
     )

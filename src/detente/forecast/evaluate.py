@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,12 @@ __all__ = ["MODELS", "DecisionIssue", "Evaluation", "ModelError", "evaluate", "r
 MODELS: dict[str, Callable[[Stakeholders], Forecast]] = {
     "smp": run_smp,
     "bdm": run_bdm,
+    "compromise": run_compromise,
+}
+#: The same models without the per-turn records the evaluation does not read (same positions).
+_POSITIONS_ONLY: dict[str, Callable[[Stakeholders], Forecast]] = {
+    "smp": partial(run_smp, record=False),
+    "bdm": partial(run_bdm, record=False),
     "compromise": run_compromise,
 }
 
@@ -180,7 +187,7 @@ def forecast_issue(issue: DecisionIssue, model: str) -> float:
         position=issue.position[keep][:, None],
         salience=issue.salience[keep][:, None],
     )
-    return float(MODELS[model](data).outcome[0])
+    return float(_POSITIONS_ONLY[model](data).outcome[0])
 
 
 def _task(task: tuple[DecisionIssue, str]) -> float:

@@ -172,14 +172,11 @@ def parse_ktab_csv(data: bytes | str, *, source: Path | str) -> Stakeholders:
                 f"actor row needs {3 + 2 * k} filled columns", source=source, line=line
             )
         names.append(row[0])
-        caps.append(_number(row[2], source=source, field=f"{row[0]}.{header[2]}", line=line))
+        cell = _CsvCell(row, header, source, line)
+        caps.append(cell.number(2, "capability must be a positive number", low=0, open_low=True))
         for d in range(k):
-            pos[a, d] = _number(
-                row[3 + 2 * d], source=source, field=f"{row[0]}.{header[3 + 2 * d]}", line=line
-            )
-            sal[a, d] = _number(
-                row[4 + 2 * d], source=source, field=f"{row[0]}.{header[4 + 2 * d]}", line=line
-            )
+            pos[a, d] = cell.number(3 + 2 * d, "positions must lie on 0-100", low=0, high=100)
+            sal[a, d] = cell.number(4 + 2 * d, "saliences must lie on 0-100", low=0, high=100)
     return _checked(
         source,
         lambda: Stakeholders(
@@ -192,6 +189,36 @@ def parse_ktab_csv(data: bytes | str, *, source: Path | str) -> Stakeholders:
             salience=sal,
         ),
     )
+
+
+@dataclass(frozen=True)
+class _CsvCell:
+    """Numbers of one actor row, each checked against its range with its line and column."""
+
+    row: list[str]
+    header: list[str]
+    source: Path | str
+    line: int
+
+    def number(
+        self,
+        column: int,
+        rule: str,
+        *,
+        low: float,
+        high: float = math.inf,
+        open_low: bool = False,
+    ) -> float:
+        field = f"{self.row[0]}.{self.header[column]}"
+        value = _number(self.row[column], source=self.source, field=field, line=self.line)
+        if value < low or value > high or (open_low and value == low):
+            raise StakeholderError(
+                f"{rule} (column {column + 1}, found {value:g})",
+                source=self.source,
+                field=field,
+                line=self.line,
+            )
+        return value
 
 
 def _dimension_name(header: str, d: int) -> str:

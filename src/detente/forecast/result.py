@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Challenge", "Forecast", "forecast_json"]
+__all__ = ["HOLDOUT_GAP", "JSON_DECIMALS", "ONE_POINT", "Challenge", "Forecast", "forecast_json"]
+
+#: An actor whose final position lies farther than this (0-100 scale) from the median actor's on
+#: a dimension is listed as far from where the others settle.
+HOLDOUT_GAP = 10.0
+#: Positions in the JSON output are rounded to this many decimals (0-100 scale): far finer than
+#: any model's precision (SMP's is 0.01), coarse enough to drop floating-point noise.
+JSON_DECIMALS = 10
+#: Final positions that span less than this on every dimension (0-100) count as one point.
+ONE_POINT = 0.05
 
 
 @dataclass(frozen=True)
@@ -20,7 +29,8 @@ class Challenge:
         target: the actor challenged, or receiving the offer.
         kind: ``"challenge"`` (SMP), ``"confrontation"``, ``"compromise"`` or
             ``"capitulation"`` (expected-utility model).
-        probability: probability that the challenger prevails, as the challenger sees it.
+        probability: probability that the challenger prevails, as the challenger sees it (BDM:
+            the pairwise P of the proposer against the receiver).
         challenger_gain: the challenger's expected gain, as the challenger sees it.
         target_gain: the target's expected gain, as the challenger sees it.
         target_view_probability: the same probability as the target sees it (SMP).
@@ -72,6 +82,7 @@ class Forecast:
         disclaimer: caveat carried over from the stakeholder data.
         position_probability: SMP only: probability that each actor's position prevails in each
             state, shape ``(iterations + 1, N)``; actors sharing a position share its probability.
+        dimension_labels: what 0 and 100 mean on each dimension, when the data say.
     """
 
     model: str
@@ -86,6 +97,7 @@ class Forecast:
     outcome: np.ndarray
     disclaimer: str = ""
     position_probability: np.ndarray | None = None
+    dimension_labels: tuple[str, ...] = ()
 
     @property
     def iterations(self) -> int:
@@ -97,26 +109,61 @@ class Forecast:
         """Final positions on 0-100, shape ``(N, K)``."""
         return np.asarray(self.history[-1])
 
+    @property
+    def median(self) -> np.ndarray:
+        """The median actor's final position per dimension (0-100), beside the model's outcome.
+
+        The outcome weighs every actor by capability x salience, so one strong holdout can pull it
+        away from where most actors end; the median shows where they end.
+        """
+        return np.asarray(np.median(self.final, axis=0))
+
+    @property
+    def holdouts(self) -> tuple[tuple[str, ...], ...]:
+        """Per dimension, the actors ending more than :data:`HOLDOUT_GAP` from the median."""
+        far = np.abs(self.final - self.median[None, :]) > HOLDOUT_GAP
+        return tuple(
+            tuple(a for a, f in zip(self.actors, far[:, k], strict=True) if f)
+            for k in range(len(self.dimensions))
+        )
+
+    @property
+    def one_point(self) -> tuple[bool, ...]:
+        """Per dimension, whether every actor ends at the same position (within :data:`ONE_POINT`).
+
+        The expected-utility model often collapses a dimension this way: its offers move an actor
+        all the way to another's position.
+        """
+        return tuple(bool(v < ONE_POINT) for v in np.ptp(self.final, axis=0))
+
 
 def forecast_json(result: Forecast) -> dict[str, Any]:
     """The machine-readable form of a forecast (the ``--json`` contract of the CLI)."""
-    risk1 = result.risk[0] if result.risk.shape[0] else np.zeros(len(result.actors))
+    dims = result.dimensions
+    history = np.round(result.history, JSON_DECIMALS)  # drops noise such as 80.58999999999999
+    risk1: list[float | None] = (
+        result.risk[0].tolist() if result.risk.shape[0] else [None] * len(result.actors)
+    )
     return {
         "model": result.model,
         "name": result.name,
         "iterations": result.iterations,
         "actors": list(result.actors),
         "dimensions": list(result.dimensions),
-        "risk": {a: float(risk1[i]) for i, a in enumerate(result.actors)},
+        "risk": dict(zip(result.actors, risk1, strict=True)),
         "history": {
-            a: {d: result.history[:, i, k].tolist() for k, d in enumerate(result.dimensions)}
+            a: {d: history[:, i, k].tolist() for k, d in enumerate(result.dimensions)}
             for i, a in enumerate(result.actors)
         },
         "final": {
-            a: {d: float(result.final[i, k]) for k, d in enumerate(result.dimensions)}
+            a: {d: float(history[-1, i, k]) for k, d in enumerate(result.dimensions)}
             for i, a in enumerate(result.actors)
         },
-        "outcome": {d: float(result.outcome[k]) for k, d in enumerate(result.dimensions)},
+        "outcome": dict(zip(dims, np.round(result.outcome, JSON_DECIMALS).tolist(), strict=True)),
+        "median": dict(zip(dims, np.round(result.median, JSON_DECIMALS).tolist(), strict=True)),
+        "holdouts": {d: list(result.holdouts[k]) for k, d in enumerate(dims)},
+        "one_point": dict(zip(dims, result.one_point, strict=True)),
+        "scales": dict(zip(result.dimensions, result.dimension_labels, strict=False)),
         "stop_reason": result.stop_reason,
         "stop_ratios": list(result.stop_ratios),
         "challenges": [

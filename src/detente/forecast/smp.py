@@ -233,8 +233,14 @@ def _round4(x: np.ndarray) -> np.ndarray:
     return np.asarray(np.floor(x * 1e4 + 0.5) / 1e4)
 
 
-def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
-    """Run KTAB's SMP with its default settings until it settles or ``max_turns`` is reached."""
+def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS, record: bool = True) -> Forecast:
+    """Run KTAB's SMP with its default settings until it settles or ``max_turns`` is reached.
+
+    With ``record=False`` the positions, risk attitudes and stop ratios are the same, but the
+    challenges (and their valuation from the target's view) and the state probabilities are not
+    kept: ``challenges`` is empty and ``position_probability`` None. The evaluation on many
+    issues needs only the positions, and skips about half the work.
+    """
     cap = np.asarray(data.capability, dtype=float)
     sal = np.asarray(data.salience, dtype=float) / 100.0
     x = np.asarray(data.position, dtype=float) / 100.0
@@ -251,7 +257,8 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         estimate = (2 * risk[:, None] + risk[None, :]) / 3  # r[h, i]: h's estimate of i's R
         u_est = utility(d[None, :, :], estimate[:, :, None])
         u_obj = utility(d, risk[:, None])
-        probs.append(position_probabilities(x, cap, u_obj))
+        if record:
+            probs.append(position_probabilities(x, cap, u_obj))
 
         table = own_gains(d, risk, u_est, weight, sigma)
         best = table.argmax(axis=1)  # ties: lowest index
@@ -259,9 +266,6 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         tgt = best[active]
         p_i, g_ii, g_ij = challenge_values(
             u_est, weight, sigma, challenger=active, target=tgt, observer=active
-        )
-        p_j, g_ji, g_jj = challenge_values(
-            u_est, weight, sigma, challenger=active, target=tgt, observer=tgt
         )
 
         # bargains: S2P2 interpolation from the challenger's view
@@ -274,23 +278,14 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         x_next, adopted = _resolve_queues(
             x, sal, cap, risk, u_obj, bargains=(active, tgt, new_i, new_j)
         )
-        for m, (ci, tj) in enumerate(zip(active.tolist(), tgt.tolist(), strict=True)):
-            challenges.append(
-                Challenge(
-                    turn=turn,
-                    challenger=data.actors[ci],
-                    target=data.actors[tj],
-                    kind="challenge",
-                    probability=float(p_i[m]),
-                    challenger_gain=float(g_ii[m]),
-                    target_gain=float(g_ij[m]),
-                    target_view_probability=float(p_j[m]),
-                    target_view_challenger_gain=float(g_ji[m]),
-                    target_view_target_gain=float(g_jj[m]),
-                    challenger_offer=tuple((new_i[m] * 100).tolist()),
-                    target_offer=tuple((new_j[m] * 100).tolist()),
-                    adopted_by_challenger=bool(adopted[ci] == m),
-                    adopted_by_target=bool(adopted[tj] == m),
+        if record:
+            challenges.extend(
+                _records(
+                    data.actors,
+                    turn,
+                    (u_est, weight, sigma),
+                    (active, tgt, p_i, g_ii, g_ij),
+                    (new_i, new_j, adopted),
                 )
             )
         change = float(np.linalg.norm(x_next - x, axis=1).sum())
@@ -306,8 +301,9 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
                 f"(below {STOP_RATIO})"
             )
             break
-    d = distances(x, sal)
-    probs.append(position_probabilities(x, cap, utility(d, risk_attitudes(cap, d)[:, None])))
+    if record:
+        d = distances(x, sal)
+        probs.append(position_probabilities(x, cap, utility(d, risk_attitudes(cap, d)[:, None])))
     positions = np.array(history) * 100.0
     return Forecast(
         model="smp",
@@ -321,8 +317,49 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS) -> Forecast:
         stop_reason=stop_reason,
         outcome=weighted_outcome(positions[-1], cap, data.salience),
         disclaimer=data.disclaimer,
-        position_probability=np.array(probs),
+        dimension_labels=data.dimension_labels,
+        position_probability=np.array(probs) if record else None,
     )
+
+
+def _records(
+    actors: tuple[str, ...],
+    turn: int,
+    valuation: tuple[np.ndarray, np.ndarray, np.ndarray],
+    challenges: tuple[np.ndarray, ...],
+    bargains: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> list[Challenge]:
+    """The turn's challenges, valued from both principals' views, with the bargains on 0-100.
+
+    Bargains are exact at 1e-4 on the 0-1 scale (KTAB's rounding), so they are reported with two
+    decimals on 0-100.
+    """
+    u_est, weight, sigma = valuation
+    active, tgt, p_i, g_ii, g_ij = challenges
+    new_i, new_j, adopted = bargains
+    p_j, g_ji, g_jj = challenge_values(
+        u_est, weight, sigma, challenger=active, target=tgt, observer=tgt
+    )
+    offer_i, offer_j = np.round(new_i * 100, 2), np.round(new_j * 100, 2)
+    return [
+        Challenge(
+            turn=turn,
+            challenger=actors[ci],
+            target=actors[tj],
+            kind="challenge",
+            probability=float(p_i[m]),
+            challenger_gain=float(g_ii[m]),
+            target_gain=float(g_ij[m]),
+            target_view_probability=float(p_j[m]),
+            target_view_challenger_gain=float(g_ji[m]),
+            target_view_target_gain=float(g_jj[m]),
+            challenger_offer=tuple(offer_i[m].tolist()),
+            target_offer=tuple(offer_j[m].tolist()),
+            adopted_by_challenger=bool(adopted[ci] == m),
+            adopted_by_target=bool(adopted[tj] == m),
+        )
+        for m, (ci, tj) in enumerate(zip(active.tolist(), tgt.tolist(), strict=True))
+    ]
 
 
 def weighted_outcome(final: np.ndarray, capability: np.ndarray, salience: np.ndarray) -> np.ndarray:

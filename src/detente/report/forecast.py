@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from detente.forecast.result import Challenge, Forecast
+from detente.forecast.result import HOLDOUT_GAP, Challenge, Forecast
 from detente.report._html import figure_html, page, table_html
 
 __all__ = ["MAX_CHALLENGE_ROWS", "forecast_report"]
@@ -59,36 +59,59 @@ def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
         f"{html.escape(result.stop_reason)}.</p>"
     )
     body.append("<h2>Forecast outcome</h2>")
+    labels = result.dimension_labels or ("",) * len(result.dimensions)
     body.append(
         table_html(
-            ["dimension", "forecast (0-100)"],
-            [[d, float(result.outcome[k])] for k, d in enumerate(result.dimensions)],
+            [
+                "dimension",
+                "what 0 and 100 mean",
+                f"forecast ({result.model}, 0-100)",
+                "median actor's final position",
+                f"ending more than {HOLDOUT_GAP:g} from the median",
+            ],
+            [
+                [
+                    d,
+                    labels[k],
+                    float(result.outcome[k]),
+                    float(result.median[k]),
+                    ", ".join(result.holdouts[k]) or "-",
+                ]
+                for k, d in enumerate(result.dimensions)
+            ],
+            caption="forecast: capability x salience weighted mean of the final positions",
         )
     )
+    together = [d for d, flag in zip(result.dimensions, result.one_point, strict=True) if flag]
+    if together and result.iterations:
+        body.append(
+            f"<p>Every actor ends at the same position on {html.escape(', '.join(together))}.</p>"
+        )
     body.append("<h2>Trajectories</h2>")
     body.extend(_trajectory_figure(result, k) for k in range(len(result.dimensions)))
     body.append("<h2>Start and final positions</h2>")
     headers = ["actor"] + [f"{d} start" for d in result.dimensions]
     headers += [f"{d} final" for d in result.dimensions]
-    headers.append("risk at turn 1")
-    rows = []
-    for i, actor in enumerate(result.actors):
-        risk = float(result.risk[0, i]) if result.risk.shape[0] else ""
-        rows.append(
-            [actor]
-            + [float(v) for v in result.history[0, i]]
-            + [float(v) for v in result.final[i]]
-            + [risk]
-        )
+    has_risk = bool(result.risk.shape[0])
+    if has_risk:
+        headers.append("risk at turn 1")
+    rows = [
+        [actor]
+        + [float(v) for v in result.history[0, i]]
+        + [float(v) for v in result.final[i]]
+        + ([float(result.risk[0, i])] if has_risk else [])
+        for i, actor in enumerate(result.actors)
+    ]
     body.append(table_html(headers, rows))
     if result.challenges:
         body.append("<h2>Challenges and bargains</h2>")
         shown = result.challenges[:MAX_CHALLENGE_ROWS]
+        by_dimension = any(c.dimension is not None for c in shown)
         body.append(
             table_html(
                 [
                     "turn",
-                    "dimension",
+                    *(["dimension"] if by_dimension else []),
                     "by",
                     "to",
                     "kind",
@@ -99,7 +122,7 @@ def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
                 [
                     [
                         c.turn,
-                        c.dimension or "all",
+                        *([c.dimension or ""] if by_dimension else []),
                         c.challenger,
                         c.target,
                         c.kind,
