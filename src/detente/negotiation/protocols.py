@@ -7,7 +7,7 @@ With two parties this is the bilateral protocol. A round is one turn of every pa
 
 Single negotiating text (Raiffa 1982, ch. 14): a mediator drafts a text; each round every party
 accepts it or names the one change it needs most, and the mediator revises the text; the talks
-end on unanimous acceptance or at the deadline.
+end on unanimous acceptance, at the deadline, or in an impasse when the mediator has no new text.
 
 Relative time is ``r / (rounds - 1)`` in round ``r`` (from 0; every turn of a round shares it, as
 in NegMAS and GENIUS, so it reaches 1 in the last round) with a deadline in rounds, or the
@@ -289,5 +289,8 @@ def _single_text(
             None if a is Response.ACCEPT else p.request(text)
             for p, a in zip(players, answers, strict=True)
         ]
-        text = chair.revise(text, requests)
+        revised = chair.revise(text, requests)
+        if revised is None:
+            return log, "impasse", -1, r
+        text = revised
         r += 1

@@ -223,8 +223,12 @@ class Mediator(Strategy):
         """Option positions ``(n_issues,)`` of the first draft."""
         raise NotImplementedError
 
-    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray:
-        """The next draft, given each party's requested change (``None``: accepts / no change)."""
+    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray | None:
+        """The next draft, given each party's requested change (``None``: accepts / no change).
+
+        Returns ``None`` when the mediator has no new text to offer (the talks end in an
+        impasse).
+        """
         raise NotImplementedError
 
 
