@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -171,3 +173,79 @@ def test_tournament(pie_file: Path, tmp_path: Path) -> None:
     bad = runner.invoke(app, ["tournament", str(pie_file), "--executor", "spark"])
     assert bad.exit_code == 2
     assert "unknown executor" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("negotiate", ["--trace", "{missing}/t.jsonl"], "--trace: no such folder"),
+        ("negotiate", ["--trace", "{tmp}/t.txt"], "--trace: use a .jsonl or .parquet file"),
+        ("negotiate", ["--trace", "{tmp}"], "--trace: use a .jsonl"),
+        ("negotiate", ["--trace", "{tmp}/folder.jsonl"], "--trace: is a folder"),
+        ("negotiate", ["--html", "{missing}/t.html"], "--html: no such folder"),
+        ("negotiate", ["--seconds", "0"], "seconds: the deadline in seconds must be a positive"),
+        ("negotiate", ["--seed", "-1"], "seed: a seed is a whole number >= 0, got -1"),
+        ("tournament", ["--csv", "{missing}/t.csv"], "--csv: no such folder"),
+        ("tournament", ["--csv", "{tmp}/t.parquet"], "--csv: use a .csv file"),
+        ("tournament", ["--parquet", "{missing}/t.parquet"], "--parquet: no such folder"),
+        ("tournament", ["--csv", "{tmp}/busy.csv"], "--csv: is a folder"),
+        ("tournament", ["--html", "{missing}/t.html"], "--html: no such folder"),
+        ("tournament", ["--seed", "-3"], "seed: a seed is a whole number >= 0, got -3"),
+    ],
+)
+def test_bad_options_fail_in_one_line_before_any_session(
+    command: str, args: list[str], message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "folder.jsonl").mkdir()
+    (tmp_path / "busy.by-strategy.csv").mkdir()
+    filled = [a.format(missing=tmp_path / "missing", tmp=tmp_path) for a in args]
+    out = runner.invoke(app, [command, "ceasefire-2025", "--deadline", "5", *filled])
+    assert out.exit_code == 2, out.output
+    assert message in out.output
+    assert len(out.output.strip().splitlines()) == 1, out.output
+    assert "sessions" not in out.output
+    assert "round" not in out.output
+
+
+def test_tournament_exports_the_aggregate_tables_beside_the_sessions(
+    pie_file: Path, tmp_path: Path
+) -> None:
+    out = runner.invoke(
+        app,
+        [
+            "tournament",
+            str(pie_file),
+            "ceasefire-2025",
+            "-s",
+            "boulware,conceder",
+            "--deadline",
+            "20",
+            "--workers",
+            "1",
+            "--csv",
+            str(tmp_path / "results.csv"),
+            "--parquet",
+            str(tmp_path / "results.parquet"),
+            "--json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    with (tmp_path / "results.by-strategy.csv").open() as handle:
+        strategies = list(csv.DictReader(handle))
+    with (tmp_path / "results.by-scenario.csv").open() as handle:
+        scenarios = list(csv.DictReader(handle))
+    assert [r["strategy"] for r in strategies] == ["boulware", "conceder"]
+    assert [r["scenario"] for r in scenarios] == ["pie", "ceasefire-2025"]
+    for row, expected in zip(strategies, data["by_strategy"], strict=True):
+        assert int(row["sessions"]) == expected["sessions"]
+        assert float(row["mean_utility"]) == pytest.approx(expected["mean_utility"])
+        assert float(row["agreement_rate"]) == pytest.approx(expected["agreement_rate"])
+    for row, expected in zip(scenarios, data["by_scenario"], strict=True):
+        assert float(row["welfare"]) == pytest.approx(expected["welfare"])
+    with (tmp_path / "results.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 2 * 4
+    by_scenario = pq.read_table(tmp_path / "results.by-scenario.parquet").to_pylist()
+    assert [r["scenario"] for r in by_scenario] == ["pie", "ceasefire-2025"]
+    assert pq.read_table(tmp_path / "results.by-strategy.parquet").num_rows == 2
+    assert not list(tmp_path.glob("*.part"))

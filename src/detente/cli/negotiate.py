@@ -9,11 +9,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from detente._rng import check_seed
 from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import make_executor
 from detente.errors import DetenteError
 from detente.negotiation import PROTOCOLS, Trace, negotiate, save_trace, session_metrics
-from detente.negotiation.tournament import TournamentResult, run_tournament, save_table
+from detente.negotiation.tournament import (
+    TournamentResult,
+    run_tournament,
+    save_tables,
+    table_paths,
+)
 from detente.scenario import load_scenario
 from detente.scenario.model import Role, Scenario
 from detente.space import OutcomeSpace
@@ -62,6 +68,18 @@ def _seated(scenario: Scenario, parties: str | None, n_strategies: int) -> Scena
     return scenario.model_copy(update={"parties": chosen})
 
 
+def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse an output path before any work: wrong suffix, missing folder, or a folder."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        raise DetenteError(f"use a {' or '.join(suffixes)} file", source=path, field=option)
+    if not path.parent.is_dir():
+        raise DetenteError(f"no such folder {str(path.parent)!r}", source=path, field=option)
+    if path.is_dir():
+        raise DetenteError("is a folder, not a file", source=path, field=option)
+
+
 def _split(strategies: str) -> list[str]:
     specs = [s.strip() for s in strategies.split(",") if s.strip()]
     # parameters also use commas: "boulware:e=0.1,band=2" -> glue key=value parts back
@@ -101,6 +119,9 @@ def negotiate_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate one negotiation session and print its offers and result."""
+    _writable(trace, "--trace", (".jsonl", ".parquet"))
+    _writable(html, "--html", (".html", ".htm"))
+    check_seed(seed)
     specs = _split(strategies)
     model = _seated(load_scenario(scenario), parties, len(specs))
     space = OutcomeSpace.from_scenario(model)
@@ -194,14 +215,31 @@ def tournament_command(
         str | None, typer.Option(help="Dask scheduler address (default: a LocalCluster).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Workers (default: CPU count).")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Write every session as CSV.")] = None,
-    parquet: Annotated[Path | None, typer.Option(help="Write every session as Parquet.")] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every session as CSV, and the tables per strategy and per scenario "
+            "beside it (results.csv: results.by-strategy.csv, results.by-scenario.csv)."
+        ),
+    ] = None,
+    parquet: Annotated[
+        Path | None,
+        typer.Option(help="Write the same three tables as Parquet (results.parquet...)."),
+    ] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Play every strategy against every other, in every seat, on every scenario."""
     if executor not in {"local", "dask"}:
         raise DetenteError(f"unknown executor {executor!r} (use local or dask)", field="--executor")
+    _writable(csv, "--csv", (".csv",))
+    _writable(parquet, "--parquet", (".parquet",))
+    _writable(html, "--html", (".html", ".htm"))
+    for path in (csv, parquet):
+        if path is not None:
+            for beside in table_paths(path)[1:]:
+                _writable(beside, "--csv" if path is csv else "--parquet", (path.suffix,))
+    check_seed(seed)
     specs = _split(strategies)
     models = [_seated(load_scenario(s), parties, 2) for s in scenarios]
     runner = make_executor(executor, address, workers)
@@ -228,7 +266,7 @@ def tournament_command(
         runner.close()
     for path in (csv, parquet):
         if path is not None:
-            save_table(result, path)
+            save_tables(result, path)
     if html is not None:
         from detente.report.negotiation import tournament_report  # noqa: PLC0415 - optional
 

@@ -17,6 +17,7 @@ values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its util
 
 from __future__ import annotations
 
+import math
 import time as clock
 from collections.abc import Sequence
 
@@ -172,8 +173,12 @@ def _check(
         )
     if rounds is None and seconds is None:
         raise DetenteError("give a deadline in rounds or in seconds", field="deadline")
-    if (rounds is not None and rounds < 1) or (seconds is not None and not seconds > 0):
-        raise DetenteError("the deadline must be at least one round / positive", field="deadline")
+    if rounds is not None and rounds < 1:
+        raise DetenteError(f"the deadline must be at least one round, got {rounds}", field="rounds")
+    if seconds is not None and not (0 < seconds < math.inf):
+        raise DetenteError(
+            f"the deadline in seconds must be a positive number, got {seconds:g}", field="seconds"
+        )
 
 
 def _discounts(discounts: Sequence[float] | float | None, n: int) -> tuple[float, ...]:
