@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -106,3 +107,20 @@ def versus(
 ) -> Trace:
     """Play ``player`` (first seat) against ``opponent``."""
     return negotiate(space, [player, opponent], rounds=rounds, seed=seed, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler() -> Iterator[str]:
+    """The ``tcp://`` address of a light Dask cluster (one in-process worker, one thread)."""
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        dashboard_address=None,
+    )
+    try:
+        yield str(cluster.scheduler_address)
+    finally:
+        cluster.close()

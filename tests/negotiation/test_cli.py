@@ -249,3 +249,30 @@ def test_tournament_exports_the_aggregate_tables_beside_the_sessions(
     assert [r["scenario"] for r in by_scenario] == ["pie", "ceasefire-2025"]
     assert pq.read_table(tmp_path / "results.by-strategy.parquet").num_rows == 2
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_tournament_on_an_existing_dask_scheduler(
+    pie_file: Path, dask_scheduler: str, tmp_path: Path
+) -> None:
+    args = ["tournament", str(pie_file), "ceasefire-2025", "-s", "boulware,conceder,random"]
+    args += ["--repetitions", "2", "--deadline", "30", "--seed", "4", "--json"]
+    local = runner.invoke(
+        app, [*args, "--executor", "local", "--workers", "2", "--csv", str(tmp_path / "l.csv")]
+    )
+    dask = runner.invoke(
+        app,
+        [
+            *args,
+            "--executor",
+            "dask",
+            "--address",
+            dask_scheduler,
+            "--csv",
+            str(tmp_path / "d.csv"),
+        ],
+    )
+    assert local.exit_code == 0, local.output
+    assert dask.exit_code == 0, dask.output
+    assert dask.stdout == local.stdout
+    assert (tmp_path / "d.csv").read_text() == (tmp_path / "l.csv").read_text()
+    assert json.loads(dask.stdout)["by_scenario"][0]["sessions"] == 9 * 2
