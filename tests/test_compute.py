@@ -50,7 +50,7 @@ def test_dask_local_cluster_gives_identical_results(workers: int) -> None:
         executor.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def scheduler() -> Iterator[str]:
     """An existing Dask cluster to connect to: one in-process worker, reached over TCP."""
     from dask.distributed import LocalCluster  # noqa: PLC0415 - the optional extra

@@ -109,7 +109,7 @@ def versus(
     return negotiate(space, [player, opponent], rounds=rounds, seed=seed, **kwargs)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def dask_scheduler() -> Iterator[str]:
     """The ``tcp://`` address of a light Dask cluster (one in-process worker, one thread)."""
     distributed = pytest.importorskip("dask.distributed")

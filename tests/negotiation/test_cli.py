@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.negotiation import load_trace
+from detente.negotiation import REGISTRY, load_trace
 from detente.scenario import save_scenario
 from tests.negotiation.conftest import pie
 
@@ -27,9 +27,11 @@ def pie_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_help() -> None:
     for command in ("negotiate", "tournament"):
-        out = runner.invoke(app, [command, "--help"])
+        out = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
         assert out.exit_code == 0, out.output
         assert "--strategies" in out.output
+        assert "belligerents" in out.output  # what --parties defaults to
+    assert runner.invoke(app, ["strategies", "--help"]).exit_code == 0
 
 
 def test_json_contract_is_identical_for_identical_seeds(pie_file: Path) -> None:
@@ -276,3 +278,74 @@ def test_tournament_on_an_existing_dask_scheduler(
     assert dask.stdout == local.stdout
     assert (tmp_path / "d.csv").read_text() == (tmp_path / "l.csv").read_text()
     assert json.loads(dask.stdout)["by_scenario"][0]["sessions"] == 9 * 2
+
+
+WIDE = {"COLUMNS": "300"}
+ST = ("--protocol", "single-text", "--deadline", "3")
+ONE = ("--workers", "1")
+
+
+def test_negotiate_prints_the_terms_of_each_offer_in_the_scenarios_labels() -> None:
+    out = runner.invoke(
+        app,
+        ["negotiate", "ceasefire-2025", "-s", "hardliner", "--parties", "Russia,Ukraine", *ST],
+        env=WIDE,
+    )
+    assert out.exit_code == 0, out.output
+    assert "Opening offers" in out.output
+    assert "a bilateral military hotline" in out.output  # the first text, in full
+    # each revision of the text, as the change it made
+    assert "Status of the territorial line: the line is frozen de facto, without" in out.output
+    assert "the line's status is deferred to later talks" in out.output
+    assert "no agreement: each side keeps its alternative" in out.output
+    assert "warning" not in out.output  # the parties were chosen
+
+
+def test_negotiate_shows_only_what_changed_since_the_same_partys_last_offer() -> None:
+    out = runner.invoke(
+        app,
+        ["negotiate", "ceasefire-2025", "-s", "hardliner,conceder", "--deadline", "10"],
+        env=WIDE,
+    )
+    assert out.exit_code == 0, out.output
+    assert "same as before" in out.output  # the hard-liner repeats its offer
+    assert "changes from the proposer's previous offer" in out.output
+    assert "payoffs:" in out.output or "no agreement" in out.output
+
+
+def test_parties_left_out_are_named() -> None:
+    out = runner.invoke(
+        app, ["negotiate", "ceasefire-2025", "-s", "boulware,conceder", "--json"], env=WIDE
+    )
+    assert out.exit_code == 0, out.output
+    assert "warning:" in out.stderr
+    assert "United States, European states are left out" in out.stderr
+    assert json.loads(out.stdout)["strategies"] == {"Russia": "boulware", "Ukraine": "conceder"}
+    every = runner.invoke(app, ["negotiate", "ceasefire-2025", "-s", "linear", "--json"])
+    assert "warning" not in every.stderr
+
+
+def test_strategies_lists_every_registered_strategy() -> None:
+    out = runner.invoke(app, ["strategies"], env=WIDE)
+    assert out.exit_code == 0, out.output
+    for name in REGISTRY:
+        assert name in out.output
+    assert "e=0.2" in out.output
+    assert "accept_probability=0.5" in out.output
+    data = json.loads(runner.invoke(app, ["strategies", "--json"]).stdout)
+    assert {d["name"] for d in data} == set(REGISTRY)
+    boulware = next(d for d in data if d["name"] == "boulware")
+    assert boulware["family"] == "time-dependent"
+    assert boulware["parameters"] == {"e": 0.2}
+    assert "Faratin" in boulware["source"]
+
+
+def test_tournament_tables_never_cut_a_scenario_name(pie_file: Path) -> None:
+    out = runner.invoke(
+        app,
+        ["tournament", "ceasefire-2025", "-s", "linear,boulware:e=0.1", "--deadline", "5", *ONE],
+        env={"COLUMNS": "80"},
+    )
+    assert out.exit_code == 0, out.output
+    assert "ceasefire-2025" in out.stdout
+    assert "boulware:e=0.1" in out.stdout
