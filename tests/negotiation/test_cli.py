@@ -11,9 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.negotiation import REGISTRY, load_trace
+from detente.negotiation import REGISTRY, load_trace, negotiate
 from detente.scenario import save_scenario
-from tests.negotiation.conftest import pie
+from detente.space import OutcomeSpace
+from tests.negotiation.conftest import pie, script
 
 runner = CliRunner()
 
@@ -349,3 +350,24 @@ def test_tournament_tables_never_cut_a_scenario_name(pie_file: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "ceasefire-2025" in out.stdout
     assert "boulware:e=0.1" in out.stdout
+
+
+def test_a_session_without_offers_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    from detente.cli.negotiate import _render_session  # noqa: PLC0415 - the renderer alone
+
+    space = OutcomeSpace.from_scenario(pie(20, reservation=(0.0, 0.0)))
+    trace = negotiate(space, [script(-1), "linear"], rounds=5, discounts=(0.9, 0.8))
+    assert len(trace) == 0
+    _render_session(trace, space)
+    printed = capsys.readouterr().out
+    assert "Opening offers" not in printed
+    assert "walk-away after 1 round(s)" in printed
+    assert "no agreement: each side keeps its alternative" in printed
+
+
+def test_one_discount_factor_per_party_on_the_command_line(pie_file: Path) -> None:
+    out = runner.invoke(
+        app, ["negotiate", str(pie_file), "-s", "conceder", "--discount", "0.9,0.8", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    assert sum(json.loads(out.stdout)["utilities"].values()) < 1.0
