@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,33 @@ def test_dask_local_cluster_gives_identical_results(workers: int) -> None:
         assert list(executor.map(draw, _tasks())) == _serial()
     finally:
         executor.close()
+
+
+@pytest.fixture
+def scheduler() -> Iterator[str]:
+    """An existing Dask cluster to connect to: one in-process worker, reached over TCP."""
+    from dask.distributed import LocalCluster  # noqa: PLC0415 - the optional extra
+
+    cluster = LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+    )
+    try:
+        yield str(cluster.scheduler_address)
+    finally:
+        cluster.close()
+
+
+def test_dask_executor_on_an_existing_scheduler(scheduler: str) -> None:
+    """``--address``: the tasks run on the cluster, which outlives the executor's client."""
+    assert scheduler.startswith("tcp://")
+    for _ in range(2):  # closing the first client leaves the cluster up for the second
+        executor = make_executor("dask", address=scheduler)
+        assert isinstance(executor, DaskExecutor)
+        try:
+            assert list(executor.map(draw, _tasks())) == _serial()
+            assert executor._cluster is None  # it started no cluster of its own
+        finally:
+            executor.close()
 
 
 def test_make_executor() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -102,7 +103,55 @@ def versus(
     *,
     rounds: int,
     seed: int = 0,
+    expected: list[int] | None = None,
     **kwargs: Any,
 ) -> Trace:
-    """Play ``player`` (first seat) against ``opponent``."""
-    return negotiate(space, [player, opponent], rounds=rounds, seed=seed, **kwargs)
+    """Play ``player`` (first seat) against ``opponent``.
+
+    ``expected``: the deals (flat indices) ``player`` must offer, in order (Axelrod's
+    ``versus_test``); the session is checked against it before it is returned.
+    """
+    trace = negotiate(space, [player, opponent], rounds=rounds, seed=seed, **kwargs)
+    if expected is not None:
+        assert trace.outcomes[trace.proposers == 0].tolist() == expected
+    return trace
+
+
+class Script(Strategy):
+    """A fixed opponent: offers ``offers`` in turn (then the last one again), accepts nothing."""
+
+    name: ClassVar[str] = "script"
+    family: ClassVar[str] = "test"
+    offers: ClassVar[tuple[int, ...]] = ()
+
+    def setup(self) -> None:
+        self.turn = 0
+
+    def propose(self, time: float) -> int:
+        self.turn += 1
+        return self.offers[min(self.turn, len(self.offers)) - 1]
+
+    def accepts(self, time: float, offer: int) -> bool:
+        return False
+
+
+def script(*offers: int) -> Strategy:
+    """A :class:`Script` opponent playing ``offers`` (clones play them too)."""
+    return type("Scripted", (Script,), {"offers": tuple(offers)})()
+
+
+@pytest.fixture
+def dask_scheduler() -> Iterator[str]:
+    """The ``tcp://`` address of a light Dask cluster (one in-process worker, one thread)."""
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        dashboard_address=None,
+    )
+    try:
+        yield str(cluster.scheduler_address)
+    finally:
+        cluster.close()

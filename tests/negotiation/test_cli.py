@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.negotiation import load_trace
+from detente.negotiation import REGISTRY, load_trace, negotiate
 from detente.scenario import save_scenario
-from tests.negotiation.conftest import pie
+from detente.space import OutcomeSpace
+from tests.negotiation.conftest import pie, script
 
 runner = CliRunner()
 
@@ -25,9 +28,11 @@ def pie_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_help() -> None:
     for command in ("negotiate", "tournament"):
-        out = runner.invoke(app, [command, "--help"])
+        out = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
         assert out.exit_code == 0, out.output
         assert "--strategies" in out.output
+        assert "belligerents" in out.output  # what --parties defaults to
+    assert runner.invoke(app, ["strategies", "--help"]).exit_code == 0
 
 
 def test_json_contract_is_identical_for_identical_seeds(pie_file: Path) -> None:
@@ -171,3 +176,198 @@ def test_tournament(pie_file: Path, tmp_path: Path) -> None:
     bad = runner.invoke(app, ["tournament", str(pie_file), "--executor", "spark"])
     assert bad.exit_code == 2
     assert "unknown executor" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("negotiate", ["--trace", "{missing}/t.jsonl"], "--trace: no such folder"),
+        ("negotiate", ["--trace", "{tmp}/t.txt"], "--trace: use a .jsonl or .parquet file"),
+        ("negotiate", ["--trace", "{tmp}"], "--trace: use a .jsonl"),
+        ("negotiate", ["--trace", "{tmp}/folder.jsonl"], "--trace: is a folder"),
+        ("negotiate", ["--html", "{missing}/t.html"], "--html: no such folder"),
+        ("negotiate", ["--seconds", "0"], "seconds: the deadline in seconds must be a positive"),
+        ("negotiate", ["--seed", "-1"], "seed: a seed is a whole number >= 0, got -1"),
+        ("tournament", ["--csv", "{missing}/t.csv"], "--csv: no such folder"),
+        ("tournament", ["--csv", "{tmp}/t.parquet"], "--csv: use a .csv file"),
+        ("tournament", ["--parquet", "{missing}/t.parquet"], "--parquet: no such folder"),
+        ("tournament", ["--csv", "{tmp}/busy.csv"], "--csv: is a folder"),
+        ("tournament", ["--html", "{missing}/t.html"], "--html: no such folder"),
+        ("tournament", ["--seed", "-3"], "seed: a seed is a whole number >= 0, got -3"),
+    ],
+)
+def test_bad_options_fail_in_one_line_before_any_session(
+    command: str, args: list[str], message: str, tmp_path: Path
+) -> None:
+    (tmp_path / "folder.jsonl").mkdir()
+    (tmp_path / "busy.by-strategy.csv").mkdir()
+    filled = [a.format(missing=tmp_path / "missing", tmp=tmp_path) for a in args]
+    out = runner.invoke(app, [command, "ceasefire-2025", "--deadline", "5", *filled])
+    assert out.exit_code == 2, out.output
+    assert message in out.output
+    assert len(out.output.strip().splitlines()) == 1, out.output
+    assert "sessions" not in out.output
+    assert "round" not in out.output
+
+
+def test_tournament_exports_the_aggregate_tables_beside_the_sessions(
+    pie_file: Path, tmp_path: Path
+) -> None:
+    out = runner.invoke(
+        app,
+        [
+            "tournament",
+            str(pie_file),
+            "ceasefire-2025",
+            "-s",
+            "boulware,conceder",
+            "--deadline",
+            "20",
+            "--workers",
+            "1",
+            "--csv",
+            str(tmp_path / "results.csv"),
+            "--parquet",
+            str(tmp_path / "results.parquet"),
+            "--json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    with (tmp_path / "results.by-strategy.csv").open() as handle:
+        strategies = list(csv.DictReader(handle))
+    with (tmp_path / "results.by-scenario.csv").open() as handle:
+        scenarios = list(csv.DictReader(handle))
+    assert [r["strategy"] for r in strategies] == ["boulware", "conceder"]
+    assert [r["scenario"] for r in scenarios] == ["pie", "ceasefire-2025"]
+    for row, expected in zip(strategies, data["by_strategy"], strict=True):
+        assert int(row["sessions"]) == expected["sessions"]
+        assert float(row["mean_utility"]) == pytest.approx(expected["mean_utility"])
+        assert float(row["agreement_rate"]) == pytest.approx(expected["agreement_rate"])
+    for row, expected in zip(scenarios, data["by_scenario"], strict=True):
+        assert float(row["welfare"]) == pytest.approx(expected["welfare"])
+    with (tmp_path / "results.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 2 * 4
+    by_scenario = pq.read_table(tmp_path / "results.by-scenario.parquet").to_pylist()
+    assert [r["scenario"] for r in by_scenario] == ["pie", "ceasefire-2025"]
+    assert pq.read_table(tmp_path / "results.by-strategy.parquet").num_rows == 2
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_tournament_on_an_existing_dask_scheduler(
+    pie_file: Path, dask_scheduler: str, tmp_path: Path
+) -> None:
+    args = ["tournament", str(pie_file), "ceasefire-2025", "-s", "boulware,conceder,random"]
+    args += ["--repetitions", "2", "--deadline", "30", "--seed", "4", "--json"]
+    local = runner.invoke(
+        app, [*args, "--executor", "local", "--workers", "2", "--csv", str(tmp_path / "l.csv")]
+    )
+    dask = runner.invoke(
+        app,
+        [
+            *args,
+            "--executor",
+            "dask",
+            "--address",
+            dask_scheduler,
+            "--csv",
+            str(tmp_path / "d.csv"),
+        ],
+    )
+    assert local.exit_code == 0, local.output
+    assert dask.exit_code == 0, dask.output
+    assert dask.stdout == local.stdout
+    assert (tmp_path / "d.csv").read_text() == (tmp_path / "l.csv").read_text()
+    assert json.loads(dask.stdout)["by_scenario"][0]["sessions"] == 9 * 2
+
+
+WIDE = {"COLUMNS": "300"}
+ST = ("--protocol", "single-text", "--deadline", "3")
+ONE = ("--workers", "1")
+
+
+def test_negotiate_prints_the_terms_of_each_offer_in_the_scenarios_labels() -> None:
+    out = runner.invoke(
+        app,
+        ["negotiate", "ceasefire-2025", "-s", "hardliner", "--parties", "Russia,Ukraine", *ST],
+        env=WIDE,
+    )
+    assert out.exit_code == 0, out.output
+    assert "Opening offers" in out.output
+    assert "a bilateral military hotline" in out.output  # the first text, in full
+    # each revision of the text, as the change it made
+    assert "Status of the territorial line: the line is frozen de facto, without" in out.output
+    assert "the line's status is deferred to later talks" in out.output
+    assert "no agreement: each side keeps its alternative" in out.output
+    assert "warning" not in out.output  # the parties were chosen
+
+
+def test_negotiate_shows_only_what_changed_since_the_same_partys_last_offer() -> None:
+    out = runner.invoke(
+        app,
+        ["negotiate", "ceasefire-2025", "-s", "hardliner,conceder", "--deadline", "10"],
+        env=WIDE,
+    )
+    assert out.exit_code == 0, out.output
+    assert "same as before" in out.output  # the hard-liner repeats its offer
+    assert "changes from the proposer's previous offer" in out.output
+    assert "payoffs:" in out.output or "no agreement" in out.output
+
+
+def test_parties_left_out_are_named() -> None:
+    out = runner.invoke(
+        app, ["negotiate", "ceasefire-2025", "-s", "boulware,conceder", "--json"], env=WIDE
+    )
+    assert out.exit_code == 0, out.output
+    assert "warning:" in out.stderr
+    assert "United States, European states are left out" in out.stderr
+    assert json.loads(out.stdout)["strategies"] == {"Russia": "boulware", "Ukraine": "conceder"}
+    every = runner.invoke(app, ["negotiate", "ceasefire-2025", "-s", "linear", "--json"])
+    assert "warning" not in every.stderr
+
+
+def test_strategies_lists_every_registered_strategy() -> None:
+    out = runner.invoke(app, ["strategies"], env=WIDE)
+    assert out.exit_code == 0, out.output
+    for name in REGISTRY:
+        assert name in out.output
+    assert "e=0.2" in out.output
+    assert "accept_probability=0.5" in out.output
+    data = json.loads(runner.invoke(app, ["strategies", "--json"]).stdout)
+    assert {d["name"] for d in data} == set(REGISTRY)
+    boulware = next(d for d in data if d["name"] == "boulware")
+    assert boulware["family"] == "time-dependent"
+    assert boulware["parameters"] == {"e": 0.2}
+    assert "Faratin" in boulware["source"]
+
+
+def test_tournament_tables_never_cut_a_scenario_name(pie_file: Path) -> None:
+    out = runner.invoke(
+        app,
+        ["tournament", "ceasefire-2025", "-s", "linear,boulware:e=0.1", "--deadline", "5", *ONE],
+        env={"COLUMNS": "80"},
+    )
+    assert out.exit_code == 0, out.output
+    assert "ceasefire-2025" in out.stdout
+    assert "boulware:e=0.1" in out.stdout
+
+
+def test_a_session_without_offers_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    from detente.cli.negotiate import _render_session  # noqa: PLC0415 - the renderer alone
+
+    space = OutcomeSpace.from_scenario(pie(20, reservation=(0.0, 0.0)))
+    trace = negotiate(space, [script(-1), "linear"], rounds=5, discounts=(0.9, 0.8))
+    assert len(trace) == 0
+    _render_session(trace, space)
+    printed = capsys.readouterr().out
+    assert "Opening offers" not in printed
+    assert "walk-away after 1 round(s)" in printed
+    assert "no agreement: each side keeps its alternative" in printed
+
+
+def test_one_discount_factor_per_party_on_the_command_line(pie_file: Path) -> None:
+    out = runner.invoke(
+        app, ["negotiate", str(pie_file), "-s", "conceder", "--discount", "0.9,0.8", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    assert sum(json.loads(out.stdout)["utilities"].values()) < 1.0

@@ -20,7 +20,7 @@ from detente.negotiation.strategies import (
 from detente.scenario.model import Scenario
 from detente.space import OutcomeSpace
 from tests import reference
-from tests.negotiation.conftest import MEDIATORS, NEGOTIATORS, pie, versus
+from tests.negotiation.conftest import MEDIATORS, NEGOTIATORS, pie, script, versus
 
 
 def test_names_are_unique_and_documented() -> None:
@@ -263,6 +263,75 @@ def test_frequency_model_learns_what_the_other_side_repeats(table_space: Outcome
     assert estimate[repeated] == pytest.approx(1.0)
     trace = versus(table_space, "frequency", "linear", rounds=30)
     assert trace.rounds <= 30
+
+
+def test_tit_for_tat_mirrors_the_opponents_concession() -> None:
+    """Scripted: the opponent closes a share ``c`` of the gap to A's best; A gives up ``c`` of
+    its own room, less the kindness 0.02 (by hand on the pie of 20 steps, u_A = x / 20).
+
+    Opponent offers x = 0, 2, 5, 5, 8, 0. A's demand: 1 (opening, and after the first offer,
+    which sets no reference); after x=2 the opponent closed 0.1 of the gap, so
+    1 - 0.1 - 0.02 = 0.88 (offer x=18); after x=5 it closed (0.25 - 0.1) / 0.9 = 1/6:
+    0.88 (5/6) - 0.02 = 0.713 (x=15); x=5 again is no concession: 0.693 (x=14); after x=8,
+    0.15 / 0.75 = 0.2: 0.693 (0.8) - 0.02 = 0.535 (x=11); x=0 retracts 0.4 / 0.6 = 2/3 of the
+    ground, so A takes back that share of what it gave up: 0.535 + (2/3) (1 - 0.535) - 0.02 =
+    0.825 (x=17).
+    """
+    space = OutcomeSpace.from_scenario(pie(20))
+    versus(
+        space,
+        "tit-for-tat",
+        script(0, 2, 5, 5, 8, 0),
+        rounds=7,
+        expected=[20, 20, 18, 15, 14, 11, 17],
+    )
+    # without kindness, against an opponent that never moves, it never moves either
+    versus(space, "tit-for-tat:kindness=0", script(0), rounds=5, expected=[20] * 5)
+
+
+def test_frequency_model_offers_the_in_band_deal_best_for_the_estimated_opponent(
+    table_space: OutcomeSpace,
+) -> None:
+    """Scripted: the opponent repeats one deal; from the definitions (plain Python over every
+    deal), each offer is, among the deals worth [target, target + band) to the player, the one
+    sharing most options with that deal (the model's estimate), ties to the lower own utility.
+    """
+    scenario = table_space.scenario
+    rounds, e, band = 12, 0.5, 0.05
+    deals = list(reference.deals(scenario))
+    mine = [reference.utility(scenario, "P0", d) for d in deals]
+    theirs = [reference.utility(scenario, "P1", d) for d in deals]
+    allowed = [d["i0"] != "o0" for d in deals]  # P0's red line
+    # the opponent's best deal across the player's red line: never accepted, so all rounds run
+    repeated = max((k for k in range(len(deals)) if not allowed[k]), key=lambda k: theirs[k])
+    best = max(u for u, ok in zip(mine, allowed, strict=True) if ok)
+    lowest = min(u for u, ok in zip(mine, allowed, strict=True) if ok)
+    worst = min(max(0.3, lowest), best)
+    expected = []
+    differs = False
+    for r in range(rounds):
+        target = best - (best - worst) * (r / (rounds - 1)) ** (1 / e)
+        # no deal on a band edge (rounding could not decide), the best deal at time 0 aside
+        assert all(abs(u - target - band) > 1e-9 for u in mine)
+        assert r == 0 or all(abs(u - target) > 1e-9 for u in mine)
+        ranked = sorted(
+            (k for k in range(len(deals)) if allowed[k] and mine[k] >= target),
+            key=lambda k: (mine[k], k),
+        )
+        if r == 0:  # nothing observed yet: the plain time-dependent offer
+            expected.append(ranked[0])
+            continue
+        in_band = [k for k in ranked if mine[k] < target + band] or ranked[:1]
+        assert len(in_band) < FrequencyModel.window
+
+        def matches(k: int) -> int:
+            return sum(deals[k][i] == deals[repeated][i] for i in ("i0", "i1", "i2"))
+
+        chosen = max(in_band, key=lambda k: (matches(k), -mine[k], -k))
+        differs |= chosen != ranked[0]
+        expected.append(chosen)
+    assert differs  # the model changes at least one offer
+    versus(table_space, "frequency", script(repeated), rounds=rounds, expected=expected)
 
 
 def test_random_baseline_depends_on_the_seed_only(table_space: OutcomeSpace) -> None:

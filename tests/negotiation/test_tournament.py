@@ -12,7 +12,7 @@ import pytest
 from detente.compute import DaskExecutor, LocalExecutor
 from detente.errors import DetenteError, FormatError
 from detente.negotiation import negotiate, session_metrics
-from detente.negotiation.tournament import run_tournament, same_results, save_table
+from detente.negotiation.tournament import run_tournament, same_results, save_table, save_tables
 from detente.space import OutcomeSpace
 from tests.negotiation.conftest import pie, table_scenario
 
@@ -117,6 +117,23 @@ def test_export(tmp_path: Path, result) -> None:  # type: ignore[no-untyped-def]
     assert table.num_rows == len(result.rows)
     with pytest.raises(FormatError, match="unknown table format"):
         save_table(result, tmp_path / "t.xlsx")
+    with pytest.raises(FormatError, match="unknown table format"):
+        save_tables(result, tmp_path / "t.xlsx")
+    sessions, by_strategy, by_scenario = save_tables(result, tmp_path / "all.results.csv")
+    assert (by_strategy.name, by_scenario.name) == (
+        "all.results.by-strategy.csv",
+        "all.results.by-scenario.csv",
+    )
+    with by_strategy.open() as handle:
+        strategies = list(csv.DictReader(handle))
+    assert [r["strategy"] for r in strategies] == [s.strategy for s in result.by_strategy]
+    assert [float(r["nash_distance"]) for r in strategies] == pytest.approx(
+        [s.nash_distance for s in result.by_strategy]
+    )
+    with by_scenario.open() as handle:
+        assert [r["scenario"] for r in csv.DictReader(handle)] == ["pie", "table"]
+    with sessions.open() as handle:
+        assert len(list(csv.DictReader(handle))) == len(result.rows)
 
 
 def test_bad_tournaments() -> None:

@@ -5,15 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
+from detente._rng import check_seed
 from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import make_executor
 from detente.errors import DetenteError
 from detente.negotiation import PROTOCOLS, Trace, negotiate, save_trace, session_metrics
-from detente.negotiation.tournament import TournamentResult, run_tournament, save_table
+from detente.negotiation.strategies import strategy_catalogue
+from detente.negotiation.tournament import (
+    TournamentResult,
+    run_tournament,
+    save_tables,
+    table_paths,
+)
 from detente.scenario import load_scenario
 from detente.scenario.model import Role, Scenario
 from detente.space import OutcomeSpace
@@ -35,10 +43,31 @@ def register(app: typer.Typer) -> None:
     """Add the negotiation commands to ``app``."""
     app.command("negotiate")(negotiate_command)
     app.command("tournament")(tournament_command)
+    app.command("strategies")(strategies_command)
 
 
-def _seated(scenario: Scenario, parties: str | None, n_strategies: int) -> Scenario:
-    """The scenario restricted to the negotiating parties."""
+@guarded
+def strategies_command(as_json: JsonOpt = False) -> None:
+    """List every registered strategy: family, parameters with their defaults, source."""
+    catalogue = strategy_catalogue()
+    if as_json:
+        print_json(catalogue)
+        return
+    table = Table(title="Strategies (set a parameter as name:key=value, e.g. boulware:e=0.1)")
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("family")
+    table.add_column("parameters (default)")
+    table.add_column("what it does")
+    for info in catalogue:
+        params = ", ".join(f"{k}={v:g}" for k, v in info.parameters.items()) or "none"
+        table.add_row(info.name, info.family, params, f"{info.summary}\n[dim]{info.source}[/]")
+    console.print(table)
+
+
+def _seated(
+    scenario: Scenario, parties: str | None, n_strategies: int, notes: list[str]
+) -> Scenario:
+    """The scenario restricted to the negotiating parties; ``notes`` gets the parties left out."""
     if parties:
         names = [p.strip() for p in parties.split(",") if p.strip()]
         unknown = [n for n in names if n not in scenario.party_names]
@@ -59,7 +88,31 @@ def _seated(scenario: Scenario, parties: str | None, n_strategies: int) -> Scena
                 "parties with --parties",
                 field="--strategies",
             )
+        left_out = [p.name for p in scenario.parties if p not in chosen]
+        notes.append(
+            f"{scenario.name}: {n_strategies} strategies for {len(scenario.parties)} parties, so "
+            f"the belligerents ({', '.join(p.name for p in chosen)}) negotiate and "
+            f"{', '.join(left_out)} {'is' if len(left_out) == 1 else 'are'} left out; "
+            "choose with --parties"
+        )
     return scenario.model_copy(update={"parties": chosen})
+
+
+def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse an output path before any work: wrong suffix, missing folder, or a folder."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        raise DetenteError(f"use a {' or '.join(suffixes)} file", source=path, field=option)
+    if not path.parent.is_dir():
+        raise DetenteError(f"no such folder {str(path.parent)!r}", source=path, field=option)
+    if path.is_dir():
+        raise DetenteError("is a folder, not a file", source=path, field=option)
+
+
+def _warn(notes: list[str]) -> None:
+    for note in notes:
+        err_console.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
 
 
 def _split(strategies: str) -> list[str]:
@@ -92,7 +145,11 @@ def negotiate_command(
         str | None, typer.Option(help="Per-round discount factor(s): 0.95 or 0.9,0.8.")
     ] = None,
     parties: Annotated[
-        str | None, typer.Option(help="Negotiating parties, comma-separated (default: all).")
+        str | None,
+        typer.Option(
+            help="Negotiating parties, comma-separated, in table order (default: every party "
+            "when one strategy, or one per party, is given; otherwise the belligerents)."
+        ),
     ] = None,
     mediator: Annotated[str, typer.Option(help="Mediator of single-text.")] = "single-text",
     seed: Annotated[int, typer.Option(help="Root seed (same seed, same session).")] = 0,
@@ -101,8 +158,12 @@ def negotiate_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate one negotiation session and print its offers and result."""
+    _writable(trace, "--trace", (".jsonl", ".parquet"))
+    _writable(html, "--html", (".html", ".htm"))
+    check_seed(seed)
     specs = _split(strategies)
-    model = _seated(load_scenario(scenario), parties, len(specs))
+    notes: list[str] = []
+    model = _seated(load_scenario(scenario), parties, len(specs), notes)
     space = OutcomeSpace.from_scenario(model)
     if len(specs) == 1:
         specs = specs * space.n_parties
@@ -124,6 +185,7 @@ def negotiate_command(
         mediator=mediator,
         seed=seed,
     )
+    _warn(notes)  # once the set-up has passed every check
     if trace is not None:
         deals = [{k: str(v) for k, v in space.deal(int(o)).items()} for o in result.outcomes]
         save_trace(result, trace, deals)
@@ -137,45 +199,89 @@ def negotiate_command(
     _render_session(result, space)
 
 
+def _terms(space: OutcomeSpace, row: np.ndarray, previous: np.ndarray) -> str:
+    """``Issue: option`` of every issue where ``row`` differs from ``previous`` (labels)."""
+    parts = [
+        f"{issue.label or issue.name}: {issue.labels[int(row[i])]}"
+        for i, issue in enumerate(space.scenario.issues)
+        if row[i] != previous[i]
+    ]
+    return "; ".join(parts) or "same as before"
+
+
 def _render_session(result: Trace, space: OutcomeSpace) -> None:
+    rows = space.unravel(result.outcomes) if len(result) else np.empty((0, space.n_issues))
+    names = ["mediator" if int(w) < 0 else result.parties[int(w)] for w in result.proposers]
+    if len(result):
+        console.print(_opening_table(space, rows, names))
+    console.print(_offers_table(result, space, rows, names))
+    metrics = session_metrics(result, space)
+    console.print(
+        f"[bold]{result.result}[/] after {result.rounds} round(s); strategies: "
+        + ", ".join(f"{p}={s}" for p, s in zip(result.parties, result.strategies, strict=True))
+    )
+    heading = "payoffs (no agreement: each side keeps its alternative)"
+    if result.agreement is not None:
+        deal = Table(title="Agreement")
+        deal.add_column("issue")
+        deal.add_column("option")
+        for i, issue in enumerate(space.scenario.issues):
+            deal.add_row(issue.label or issue.name, issue.labels[int(rows[-1, i])])
+        console.print(deal)
+        heading = "payoffs"
+    console.print(
+        f"{heading}: "
+        + ", ".join(f"{p} {u:.3f}" for p, u in metrics.utilities.items())
+        + f"; welfare {metrics.welfare:.3f}; distance to Nash {metrics.nash_distance:.3f}, "
+        f"to the Pareto frontier {metrics.pareto_distance:.3f}"
+    )
+
+
+def _opening_table(space: OutcomeSpace, rows: np.ndarray, names: list[str]) -> Table:
+    """Every proposer's first offer in full."""
+    openings: dict[str, int] = {}
+    for k, who in enumerate(names):
+        openings.setdefault(who, k)
+    table = Table(title="Opening offers")
+    table.add_column("issue", style="bold")
+    for who in openings:
+        table.add_column(who)
+    for i, issue in enumerate(space.scenario.issues):
+        table.add_row(
+            issue.label or issue.name, *(issue.labels[int(rows[k, i])] for k in openings.values())
+        )
+    return table
+
+
+def _offers_table(result: Trace, space: OutcomeSpace, rows: np.ndarray, names: list[str]) -> Table:
+    """Every offer (the first and last 20 of a long session): utilities and changed terms."""
     table = Table(title=f"{result.scenario}: {result.protocol} offers")
     table.add_column("round", justify="right")
     table.add_column("by")
     for party in result.parties:
         table.add_column(party, justify="right")
+    table.add_column("changes from the proposer's previous offer")
+    last_of: dict[str, int] = {}
+    changes = []
+    for k, who in enumerate(names):
+        before = last_of.get(who)
+        changes.append("opening offer" if before is None else _terms(space, rows[k], rows[before]))
+        last_of[who] = k
     shown = list(range(len(result)))
     if len(result) > 40:
         shown = [*range(20), *range(len(result) - 20, len(result))]
     previous = -1
     for k in shown:
         if previous >= 0 and k != previous + 1:
-            table.add_row("...", "", *([""] * len(result.parties)))
+            table.add_row("...", "", *([""] * len(result.parties)), "")
         previous = k
-        who = int(result.proposers[k])
         table.add_row(
             str(int(result.offer_rounds[k])),
-            "mediator" if who < 0 else result.parties[who],
+            names[k],
             *(f"{u:.3f}" for u in result.utilities[k]),
+            changes[k],
         )
-    console.print(table)
-    metrics = session_metrics(result, space)
-    console.print(
-        f"[bold]{result.result}[/] after {result.rounds} round(s); strategies: "
-        + ", ".join(f"{p}={s}" for p, s in zip(result.parties, result.strategies, strict=True))
-    )
-    if result.agreement_deal is not None:
-        deal = Table(title="Agreement")
-        deal.add_column("issue")
-        deal.add_column("option")
-        for issue, option in result.agreement_deal.items():
-            deal.add_row(issue, str(option))
-        console.print(deal)
-    console.print(
-        "payoffs: "
-        + ", ".join(f"{p} {u:.3f}" for p, u in metrics.utilities.items())
-        + f"; welfare {metrics.welfare:.3f}; distance to Nash {metrics.nash_distance:.3f}, "
-        f"to the Pareto frontier {metrics.pareto_distance:.3f}"
-    )
+    return table
 
 
 @guarded
@@ -186,7 +292,11 @@ def tournament_command(
     repetitions: Annotated[int, typer.Option(help="Sessions per cell.", min=1)] = 1,
     deadline: Annotated[int, typer.Option(help="Deadline in rounds.", min=1)] = 100,
     parties: Annotated[
-        str | None, typer.Option(help="Negotiating parties of every scenario (default: all).")
+        str | None,
+        typer.Option(
+            help="Negotiating parties of every scenario, comma-separated (default: a two-party "
+            "scenario as it is, otherwise its two belligerents)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
     executor: Annotated[str, typer.Option(help="local or dask.")] = "local",
@@ -194,17 +304,36 @@ def tournament_command(
         str | None, typer.Option(help="Dask scheduler address (default: a LocalCluster).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Workers (default: CPU count).")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Write every session as CSV.")] = None,
-    parquet: Annotated[Path | None, typer.Option(help="Write every session as Parquet.")] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every session as CSV, and the tables per strategy and per scenario "
+            "beside it (results.csv: results.by-strategy.csv, results.by-scenario.csv)."
+        ),
+    ] = None,
+    parquet: Annotated[
+        Path | None,
+        typer.Option(help="Write the same three tables as Parquet (results.parquet...)."),
+    ] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Play every strategy against every other, in every seat, on every scenario."""
     if executor not in {"local", "dask"}:
         raise DetenteError(f"unknown executor {executor!r} (use local or dask)", field="--executor")
+    _writable(csv, "--csv", (".csv",))
+    _writable(parquet, "--parquet", (".parquet",))
+    _writable(html, "--html", (".html", ".htm"))
+    for path in (csv, parquet):
+        if path is not None:
+            for beside in table_paths(path)[1:]:
+                _writable(beside, "--csv" if path is csv else "--parquet", (path.suffix,))
+    check_seed(seed)
     specs = _split(strategies)
-    models = [_seated(load_scenario(s), parties, 2) for s in scenarios]
+    notes: list[str] = []
+    models = [_seated(load_scenario(s), parties, 2, notes) for s in scenarios]
     runner = make_executor(executor, address, workers)
+    _warn(notes)
     try:
         with Progress(
             "[progress.description]{task.description}",
@@ -228,7 +357,7 @@ def tournament_command(
         runner.close()
     for path in (csv, parquet):
         if path is not None:
-            save_table(result, path)
+            save_tables(result, path)
     if html is not None:
         from detente.report.negotiation import tournament_report  # noqa: PLC0415 - optional
 
@@ -240,13 +369,15 @@ def tournament_command(
 
 
 def _render_tournament(result: TournamentResult) -> None:
-    headers = ("sessions", "agreement rate", "mean utility", "Nash distance", "welfare")
+    headers = ("sessions", "agreed", "mean utility", "Nash distance", "welfare")
     for title, key, scores in (
         ("By strategy", "strategy", result.by_strategy),
         ("By scenario", "scenario", result.by_scenario),
     ):
         table = Table(title=f"{title} ({len(result.rows)} sessions, seed {result.seed})")
-        table.add_column(key, style="bold")
+        longest = max(len(key), *(len(getattr(score, key)) for score in scores))
+        # names are never cut: they fold when the terminal is too narrow for them
+        table.add_column(key, style="bold", min_width=longest, overflow="fold")
         for header in headers:
             table.add_column(header, justify="right")
         for score in scores:

@@ -7,7 +7,7 @@ With two parties this is the bilateral protocol. A round is one turn of every pa
 
 Single negotiating text (Raiffa 1982, ch. 14): a mediator drafts a text; each round every party
 accepts it or names the one change it needs most, and the mediator revises the text; the talks
-end on unanimous acceptance or at the deadline.
+end on unanimous acceptance, at the deadline, or in an impasse when the mediator has no new text.
 
 Relative time is ``r / (rounds - 1)`` in round ``r`` (from 0; every turn of a round shares it, as
 in NegMAS and GENIUS, so it reaches 1 in the last round) with a deadline in rounds, or the
@@ -17,6 +17,7 @@ values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its util
 
 from __future__ import annotations
 
+import math
 import time as clock
 from collections.abc import Sequence
 
@@ -172,8 +173,12 @@ def _check(
         )
     if rounds is None and seconds is None:
         raise DetenteError("give a deadline in rounds or in seconds", field="deadline")
-    if (rounds is not None and rounds < 1) or (seconds is not None and not seconds > 0):
-        raise DetenteError("the deadline must be at least one round / positive", field="deadline")
+    if rounds is not None and rounds < 1:
+        raise DetenteError(f"the deadline must be at least one round, got {rounds}", field="rounds")
+    if seconds is not None and not (0 < seconds < math.inf):
+        raise DetenteError(
+            f"the deadline in seconds must be a positive number, got {seconds:g}", field="seconds"
+        )
 
 
 def _discounts(discounts: Sequence[float] | float | None, n: int) -> tuple[float, ...]:
@@ -289,5 +294,8 @@ def _single_text(
             None if a is Response.ACCEPT else p.request(text)
             for p, a in zip(players, answers, strict=True)
         ]
-        text = chair.revise(text, requests)
+        revised = chair.revise(text, requests)
+        if revised is None:
+            return log, "impasse", -1, r
+        text = revised
         r += 1

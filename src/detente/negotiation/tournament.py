@@ -9,6 +9,7 @@ the number of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -35,6 +36,8 @@ __all__ = [
     "run_tournament",
     "same_results",
     "save_table",
+    "save_tables",
+    "table_paths",
 ]
 
 #: Sessions per task sent to an executor.
@@ -277,29 +280,79 @@ def _flat(row: SessionRow) -> dict[str, Any]:
     }
 
 
+def table_paths(path: str | Path) -> tuple[Path, Path, Path]:
+    """The session table ``path`` and the aggregate tables written beside it.
+
+    ``results.csv`` gives ``results.by-strategy.csv`` and ``results.by-scenario.csv``.
+
+    Raises:
+        FormatError: the suffix is neither ``.csv`` nor ``.parquet``.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in {".csv", ".parquet"}:
+        raise FormatError("unknown table format (use .csv or .parquet)", source=target)
+    stem = target.name[: -len(suffix)]
+    return (
+        target,
+        target.with_name(f"{stem}.by-strategy{target.suffix}"),
+        target.with_name(f"{stem}.by-scenario{target.suffix}"),
+    )
+
+
 def save_table(result: TournamentResult, path: str | Path) -> Path:
     """Write one line per session as CSV (``*.csv``) or Parquet (``*.parquet``).
 
     Raises:
         FormatError: unknown suffix.
     """
-    target = Path(path)
-    suffix = target.suffix.lower()
-    records = [_flat(r) for r in result.rows]
+    target = table_paths(path)[0]
+    _write([_flat(r) for r in result.rows], target)
+    return target
+
+
+def save_tables(result: TournamentResult, path: str | Path) -> tuple[Path, Path, Path]:
+    """Write the sessions to ``path`` and the tables per strategy and per scenario beside it.
+
+    The three files (see :func:`table_paths`) are written in full first and then put in place,
+    so a failure leaves none of them half-written.
+
+    Raises:
+        FormatError: unknown suffix.
+    """
+    paths = table_paths(path)
+    tables = (
+        [_flat(r) for r in result.rows],
+        [dataclasses.asdict(s) for s in result.by_strategy],
+        [dataclasses.asdict(s) for s in result.by_scenario],
+    )
+    parts = [
+        _write(records, target, commit=False) for records, target in zip(tables, paths, strict=True)
+    ]
+    for part, target in zip(parts, paths, strict=True):
+        part.replace(target)
+    return paths
+
+
+def _write(records: list[dict[str, Any]], target: Path, *, commit: bool = True) -> Path:
+    """Write ``records`` in the format of ``target``'s suffix; return the file written.
+
+    The records go to ``target.part`` first, which replaces ``target`` when ``commit``.
+    """
     tmp = target.with_name(target.name + ".part")
-    if suffix == ".csv":
+    if target.suffix.lower() == ".csv":
         with tmp.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=list(_flat(result.rows[0])))
+            writer = csv.DictWriter(out, fieldnames=list(records[0]))
             writer.writeheader()
             writer.writerows(records)
-    elif suffix == ".parquet":
+    else:
         try:
             import pyarrow as pa  # noqa: PLC0415 - optional 'parquet' extra
             import pyarrow.parquet as pq  # noqa: PLC0415
         except ImportError:  # pragma: no cover - depends on the install
             raise DetenteError("Parquet needs the 'parquet' extra") from None
         pq.write_table(pa.Table.from_pylist(records), tmp)
-    else:
-        raise FormatError("unknown table format (use .csv or .parquet)", source=target)
+    if not commit:
+        return tmp
     tmp.replace(target)
     return target

@@ -57,7 +57,8 @@ class Trace:
         proposers: ``(k,)`` party position of each proposer (-1: the mediator).
         outcomes: ``(k,)`` flat index of each offered deal.
         utilities: ``(k, n_parties)`` each party's (undiscounted) utility of each offer.
-        result: ``"agreement"``, ``"walk-away"`` or ``"deadline"``.
+        result: ``"agreement"``, ``"walk-away"``, ``"deadline"`` or ``"impasse"`` (the
+            single-text mediator has no new text).
         agreement: flat index of the agreed deal, else ``None``.
         agreement_deal: ``{issue: option}`` of the agreed deal, else ``None``.
         final_utilities: each party's payoff: its discounted utility of the agreement, or its

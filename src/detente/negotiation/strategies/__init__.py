@@ -9,9 +9,11 @@ from detente.negotiation.strategies._base import (
     Mediator,
     Response,
     Strategy,
+    StrategyInfo,
     make_strategy,
     parse_spec,
     register,
+    strategy_catalogue,
 )
 from detente.negotiation.strategies.mediator import SingleText
 from detente.negotiation.strategies.reactive import (
@@ -43,6 +45,7 @@ __all__ = [
     "Rubinstein",
     "SingleText",
     "Strategy",
+    "StrategyInfo",
     "TimeDependent",
     "TitForTat",
     "concession_target",
@@ -50,4 +53,5 @@ __all__ = [
     "parse_spec",
     "register",
     "rubinstein_share",
+    "strategy_catalogue",
 ]

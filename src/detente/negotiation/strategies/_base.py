@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import inspect
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 import numpy as np
@@ -16,9 +18,11 @@ __all__ = [
     "Mediator",
     "Response",
     "Strategy",
+    "StrategyInfo",
     "make_strategy",
     "parse_spec",
     "register",
+    "strategy_catalogue",
 ]
 
 
@@ -223,8 +227,12 @@ class Mediator(Strategy):
         """Option positions ``(n_issues,)`` of the first draft."""
         raise NotImplementedError
 
-    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray:
-        """The next draft, given each party's requested change (``None``: accepts / no change)."""
+    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray | None:
+        """The next draft, given each party's requested change (``None``: accepts / no change).
+
+        Returns ``None`` when the mediator has no new text to offer (the talks end in an
+        impasse).
+        """
         raise NotImplementedError
 
 
@@ -262,3 +270,37 @@ def make_strategy(spec: str | Strategy) -> Strategy:
         known = ", ".join(sorted(REGISTRY))
         raise DetenteError(f"unknown strategy {name!r} (known: {known})", field="strategies")
     return cls(**params)
+
+
+@dataclass(frozen=True)
+class StrategyInfo:
+    """What the registry says of one strategy.
+
+    Attributes:
+        name: the registry name (the spec's first part).
+        family: the family of strategies.
+        parameters: each parameter's default value (set as ``name:key=value``).
+        summary: the first line of the class docstring.
+        source: the publication it follows.
+    """
+
+    name: str
+    family: str
+    parameters: dict[str, float]
+    summary: str
+    source: str
+
+
+def strategy_catalogue() -> tuple[StrategyInfo, ...]:
+    """Every registered strategy, by family then name."""
+    infos = [
+        StrategyInfo(
+            name=name,
+            family=cls.family,
+            parameters={k: float(v) for k, v in cls.parameters.items()},
+            summary=(inspect.getdoc(cls) or "").split("\n", 1)[0],
+            source=cls.source,
+        )
+        for name, cls in REGISTRY.items()
+    ]
+    return tuple(sorted(infos, key=lambda i: (i.family, i.name)))

@@ -11,19 +11,30 @@ from detente.negotiation.strategies._base import Mediator, register
 
 __all__ = ["SingleText"]
 
-#: Cost added for each red line of another party that a change would cross.
-RED_LINE_COST = 10.0
-
 
 @register
 class SingleText(Mediator):
-    """Drafts one text and revises it toward the change that costs the others least.
+    """Drafts one text and revises it toward the requested change that costs the others least.
 
     The first draft takes the middle option of every issue. Each round, every party that does
-    not accept names the single change it needs most; the mediator applies the request whose
-    cost to the other parties (the sum of their utility losses, plus a large penalty for each
-    red line crossed) is least, ties going to the larger gain of the requester, then to the
-    lower party. It reads every party's utilities (the parties' stated positions).
+    not accept names the single change it needs most. The mediator looks at every single-issue
+    change of the text (every option of every issue) and keeps the *admissible* ones: the new
+    text has never been proposed before, and the new option crosses no red line of a party
+    other than the one it is for. It then picks, in this order of preference:
+
+    1. a change on the issue a party asked about that helps that party (raises its utility, or
+       moves the text off one of its red lines), with any option of the issue, not only the
+       one asked for;
+    2. failing that, any other change that helps a requesting party (its next most needed);
+    3. failing that, a concession: a change on the issue the other parties value least (the
+       smallest sum of their utility spreads over its options), the option best for the
+       requesting party among those that cross no party's red line.
+
+    Within a tier the change costing the other parties least (the sum of their utility
+    losses) wins, ties going to the larger gain of the requester, then to the lower party, issue
+    and option. When no admissible change remains, the mediator has no new text and the talks
+    end in an impasse. The mediator reads every party's utilities (the parties' stated
+    positions), as Raiffa's broker does.
     """
 
     name: ClassVar[str] = "single-text"
@@ -46,29 +57,62 @@ class SingleText(Mediator):
         self.rng = rng
         self.discounts = discounts
         self.turns = turns
+        self._seen: set[int] = set()
+        space = arena.space
+        self._issues = np.repeat(np.arange(space.n_issues), space.cardinalities)
+        self._options = np.concatenate([np.arange(c) for c in space.cardinalities])
 
     def first_text(self) -> np.ndarray:
         """The middle option of every issue."""
         return np.asarray(self.arena.space.cardinalities // 2, dtype=np.int64)
 
-    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray:
-        """Apply the request that costs the other parties least (see the class docstring)."""
-        asked = [(q, change) for q, change in enumerate(requests) if change is not None]
-        if not asked:
-            return text
+    def revise(self, text: np.ndarray, requests: list[tuple[int, int] | None]) -> np.ndarray | None:
+        """The next text (see the class docstring); ``None`` when no admissible change remains."""
         space = self.arena.space
-        rows = np.vstack([text[None, :], np.repeat(text[None, :], len(asked), axis=0)])
-        for k, (_, (issue, option)) in enumerate(asked, start=1):
-            rows[k, issue] = option
-        utility = space.utilities_of_options(rows)
-        crossings = (~space.allowed[:, np.arange(space.n_issues), rows]).sum(axis=2).T
-        parties = np.array([q for q, _ in asked])
-        loss = np.clip(utility[0] - utility[1:], 0.0, None) + RED_LINE_COST * np.clip(
-            crossings[1:] - crossings[0], 0, None
-        )
-        own = np.zeros_like(loss, dtype=bool)
-        own[np.arange(len(asked)), parties] = True
-        cost = np.where(own, 0.0, loss).sum(axis=1)
-        gain = utility[np.arange(1, len(asked) + 1), parties] - utility[0, parties]
-        best = int(np.lexsort((parties, -gain, cost))[0])
-        return np.asarray(rows[best + 1])
+        self._seen.add(int(space.ravel(text[None, :])[0]))
+        moved = self._options != text[self._issues]
+        issues, options = self._issues[moved], self._options[moved]
+        rows = np.repeat(text[None, :], issues.size, axis=0)
+        rows[np.arange(issues.size), issues] = options
+        flat = space.ravel(rows)
+        fresh = np.array([int(i) not in self._seen for i in flat], dtype=bool)
+        if not fresh.any():
+            return None
+        base = space.utilities_of_options(text[None, :])[0]
+        utility = space.utilities_of_options(rows)  # (k, parties)
+        allowed = space.allowed[:, issues, options].T  # (k, parties): the new option is allowed
+        was_allowed = space.allowed[:, issues, text[issues]].T
+        losses = np.clip(base - utility, 0.0, None)
+        asked = [(q, change) for q, change in enumerate(requests) if change is not None]
+        requesters = [q for q, _ in asked] or list(range(space.n_parties))
+        tiers: list[list[tuple[float, float, int, int]]] = [[], [], []]
+        for q in requesters:
+            others = np.arange(space.n_parties) != q
+            admissible = fresh & allowed[:, others].all(axis=1)
+            helps = (allowed[:, q] & ~was_allowed[:, q]) | (
+                (allowed[:, q] == was_allowed[:, q]) & (utility[:, q] > base[q] + 1e-12)
+            )
+            cost = losses[:, others].sum(axis=1)
+            gain = utility[:, q] - base[q]
+            request = requests[q]
+            on_issue = issues == request[0] if request is not None else np.zeros_like(helps)
+            first = np.flatnonzero(admissible & helps & on_issue)
+            second = np.flatnonzero(admissible & helps)
+            for level, picks in ((0, first), (1, second)):
+                tiers[level].extend((float(cost[k]), -float(gain[k]), q, int(k)) for k in picks)
+            stake = self._stake(issues, utility[:, others], base[others])
+            third = np.flatnonzero(admissible & allowed[:, q])
+            tiers[2].extend((float(stake[issues[k]]), -float(gain[k]), q, int(k)) for k in third)
+        for found in tiers:
+            if found:
+                return np.asarray(rows[min(found)[3]])
+        return None
+
+    def _stake(self, issues: np.ndarray, utility: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Per issue, the sum over parties of the spread of their utility over its options."""
+        n_issues = self.arena.space.n_issues
+        stake = np.zeros(n_issues)
+        for i in range(n_issues):  # a loop over issues, not deals
+            mine = np.vstack([base[None, :], utility[issues == i]])
+            stake[i] = float((mine.max(axis=0) - mine.min(axis=0)).sum())
+        return stake
