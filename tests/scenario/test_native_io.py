@@ -31,11 +31,14 @@ def test_builtin_round_trips_through_yaml_and_json(tmp_path: Path) -> None:
         ("a: !!python/object:os.system x\n", False, "malformed YAML"),
         ("a: b\n--- \nc: d\n", False, "malformed YAML"),
         ("[1]", True, "a mapping at the top level"),
+        ("? {a: [b]}\n: 1\n", False, "malformed YAML: found unhashable key"),
+        ("a: \x00\n", False, "malformed YAML: unacceptable character"),
     ],
 )
 def test_native_parse_errors(text: str, is_json: bool, message: str) -> None:
-    with pytest.raises(FormatError, match=message):
+    with pytest.raises(FormatError, match=message) as caught:
         parse_native(text, source="x", is_json=is_json)
+    assert "\n" not in str(caught.value)
 
 
 def test_native_text_must_be_utf8(tmp_path: Path) -> None:
