@@ -6,8 +6,10 @@ import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from detente import OutcomeSpace
 from detente.errors import DetenteError, FormatError, RepairWarning, ScenarioError
 from detente.errors import UnsupportedError as Unsupported
 from detente.scenario.formats._xml import parse_xml
@@ -135,6 +137,22 @@ CASES = [
         ScenarioError,
         "min",
     ),
+    (
+        "anac2014",
+        UTIL1,
+        '<hyperRectangle utility_function="1" utility="35.0">',
+        "<hyperRectangle>",
+        Unsupported,
+        "hyperRectangle[2]: a hyper-rectangle without a utility",
+    ),
+    (
+        "anac2014",
+        UTIL1,
+        '<hyperRectangle utility_function="1" utility="35.0">',
+        '<hyperRectangle utility_function="many">',
+        ScenarioError,
+        "hyperRectangle[2].utility_function: expected a number, got 'many'",
+    ),
 ]
 
 
@@ -162,6 +180,23 @@ def test_genius_errors(  # noqa: PLR0917 - one argument per column of CASES
         load_genius(target)
     assert message in str(info.value)
     assert file in str(info.value)
+
+
+def test_a_rectangle_may_carry_its_utility_as_utility_function(tmp_path: Path) -> None:
+    """NegMAS writes ``utility_function="40"`` alone; it must not import as utility 0."""
+    target = tmp_path / "anac2014"
+    shutil.copytree(DATA / "anac2014", target)
+    for file in (UTIL1, "grid-util2.xml"):
+        text = (target / file).read_text()
+        assert text.count('utility_function="1" utility="') >= 3
+        (target / file).write_text(
+            text.replace('utility_function="1" utility="', 'utility_function="')
+        )
+    plain = OutcomeSpace.from_scenario(load_genius(DATA / "anac2014"))
+    negmas = OutcomeSpace.from_scenario(load_genius(target))
+    every = np.arange(plain.size)
+    assert plain.utilities(every).max() > 0
+    np.testing.assert_array_equal(negmas.utilities(every), plain.utilities(every))
 
 
 def test_a_utility_without_ufun(tmp_path: Path) -> None:

@@ -525,7 +525,16 @@ def _read_rectangle(
         raise UnsupportedError(
             "EXCLUDES hyper-rectangles are not supported", source=source, field=where
         )
-    utility = number(rectangle.get("utility", "0"), source, f"{where}.utility")
+    # GENIUS writes the value as "utility" (beside utility_function="1"); NegMAS writes it as
+    # "utility_function" alone. A rectangle with neither has no value to import.
+    attribute = "utility" if "utility" in rectangle.attrib else "utility_function"
+    if attribute not in rectangle.attrib:
+        raise UnsupportedError(
+            "a hyper-rectangle without a utility (neither 'utility' nor 'utility_function')",
+            source=source,
+            field=where,
+        )
+    utility = number(rectangle.get(attribute), source, f"{where}.{attribute}")
     utility *= weight * number(rectangle.get("weight", "1"), source, f"{where}.weight")
     bounds: dict[str, list[Any]] = {}
     for bound in rectangle.findall("INCLUDES"):
