@@ -129,14 +129,14 @@ def load_genius(path: Path) -> Scenario:
 
 
 def _ordered(profiles: list[Path], domain: _Domain) -> list[tuple[Path, str]]:
-    """Profiles in the order (and with the names) the domain's ``<agent>`` list gives."""
+    """Profiles in the order the domain's ``<agent>`` list gives, each with its agent name."""
     by_name = {p.name: p for p in profiles}
     out: list[tuple[Path, str]] = []
-    for name, file in domain.agents:
+    for agent, file in domain.agents:
         file_name = Path(file).name
         if file_name in by_name:
-            out.append((by_name.pop(file_name), name or Path(file).stem))
-    out.extend((p, p.stem) for p in by_name.values())
+            out.append((by_name.pop(file_name), agent))
+    out.extend((p, "") for p in by_name.values())
     return out
 
 
@@ -242,13 +242,21 @@ def _bounds(element: Element, source: Path, where: str) -> tuple[float, float]:
 # -- profiles -----------------------------------------------------------------------------
 
 
-def _read_profile(root: Element, source: Path, domain: _Domain, name: str) -> dict[str, Any]:
+def _read_profile(root: Element, source: Path, domain: _Domain, agent: str) -> dict[str, Any]:
+    """One party from its profile.
+
+    The party is named after the profile file's stem (``detente_name`` when detente wrote a
+    name a file name cannot hold); the domain's ``<agent name>`` for it, when it says more,
+    becomes the description.
+    """
     objective = root.find("objective")
     if objective is None:
         objective = root
+    name = root.get("detente_name") or source.stem
+    description = root.get("detente_description") or (agent if agent != name else "")
     party: dict[str, Any] = {
         "name": name,
-        "description": root.get("detente_description", ""),
+        "description": description,
         "reservation_value": _reservation(root, objective, source),
         "discount_factor": _discount(root, objective, source),
     }
