@@ -11,12 +11,13 @@ from detente import OutcomeSpace, load_scenario
 from detente.errors import ScenarioError
 from detente.scenario.model import Scenario
 from tests import reference
-from tests.strategies import scenarios
+from tests.strategies import EVERY_KIND, scenarios
 
 
-@given(scenarios())
-@settings(max_examples=60, deadline=None)
+@given(scenarios(**EVERY_KIND))
+@settings(max_examples=80, deadline=None)
 def test_utilities_match_the_reference(scenario: Scenario) -> None:
+    """Discrete, integer (stepped) and real issues; linear and piecewise-linear functions."""
     space = OutcomeSpace.from_scenario(scenario)
     got = space.utilities(np.arange(space.size))
     for k, deal in enumerate(reference.deals(scenario)):
@@ -26,7 +27,7 @@ def test_utilities_match_the_reference(scenario: Scenario) -> None:
             assert got[k, p] == pytest.approx(reference.utility(scenario, name, deal), abs=1e-12)
 
 
-@given(scenarios())
+@given(scenarios(**EVERY_KIND))
 @settings(max_examples=40, deadline=None)
 def test_zopa_mask_matches_the_reference(scenario: Scenario) -> None:
     space = OutcomeSpace.from_scenario(scenario)

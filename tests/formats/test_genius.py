@@ -315,7 +315,7 @@ def _same_utilities(a: Scenario, b: Scenario) -> None:
     np.testing.assert_array_equal(space_a.reservation, space_b.reservation)
 
 
-@given(scenarios())
+@given(scenarios(real=True, steps=True))
 @settings(max_examples=40, deadline=None)
 def test_native_genius_native_keeps_every_utility_exactly(scenario: Scenario) -> None:
     import tempfile  # noqa: PLC0415 - hypothesis reuses no fixtures across examples
