@@ -307,3 +307,32 @@ def test_repair_warnings_are_shown_but_do_not_fail() -> None:
     assert result.exit_code == 0
     assert "warning:" in result.output
     assert "talks-east.xml" in result.output
+
+
+@pytest.mark.parametrize("target", ["out.yaml", "out/talks.xml", "out", "out.geniusweb"])
+def test_convert_does_not_overwrite_without_force(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "talks.yaml"
+    path.write_text(GOOD)
+    out = tmp_path / target
+    assert runner.invoke(app, _convert(path, out)).exit_code == 0
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    line = _fails(_convert(path, out), "exists already; not overwritten (--force overwrites)")
+    assert str(tmp_path) in line
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    result = runner.invoke(app, [*_convert(path, out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert load_scenario(out if target != "out/talks.xml" else out.parent) is not None
+
+
+@pytest.mark.parametrize(("target", "pattern"), [("out", "*.xml"), ("out.geniusweb", "*.json")])
+def test_convert_refuses_to_mix_two_scenarios_in_one_folder(
+    tmp_path: Path, target: str, pattern: str
+) -> None:
+    first, second = tmp_path / "talks.yaml", tmp_path / "other.yaml"
+    first.write_text(GOOD)
+    second.write_text(GOOD.replace("name: talks", "name: other").replace("name: west", "name: w"))
+    out = tmp_path / target
+    assert runner.invoke(app, _convert(first, out)).exit_code == 0
+    for force in ([], ["--force"]):  # --force overwrites files; it never mixes scenarios
+        _fails([*_convert(second, out), *force], str(out), f"already holds other {pattern} files")
+    assert load_scenario(out).name == "talks"

@@ -85,10 +85,17 @@ def convert(
             help="Output: .yaml/.json (native), .xml or a folder (GENIUS), *.geniusweb."
         ),
     ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
 ) -> None:
-    """Convert a scenario between formats; the format follows each path."""
+    """Convert a scenario between formats; the format follows each path.
+
+    Existing output files are not overwritten unless ``--force`` is given, and a GENIUS or
+    GeniusWeb folder that holds another scenario's files is refused.
+    """
     model = load_scenario(source)
-    written = save_scenario(model, target)
+    written = save_scenario(model, target, overwrite=force)
     for path in written:
         console.print(f"wrote {path}")
 

@@ -33,7 +33,7 @@ from detente.scenario.formats._common import (
     warn_if_peak_below_one,
 )
 from detente.scenario.formats._files import read_bytes
-from detente.scenario.formats._genius_write import save_genius
+from detente.scenario.formats._genius_write import genius_texts, save_genius
 from detente.scenario.formats._xml import parse_xml
 from detente.scenario.formats.native import validate_scenario
 from detente.scenario.model import (
@@ -43,7 +43,7 @@ from detente.scenario.model import (
     Scenario,
 )
 
-__all__ = ["classify", "load_genius", "save_genius"]
+__all__ = ["classify", "genius_texts", "load_genius", "save_genius"]
 
 _RULE_TAGS = ("utility", "utility_function")
 

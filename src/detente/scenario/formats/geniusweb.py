@@ -43,7 +43,13 @@ from detente.scenario.model import (
     normalized_weights,
 )
 
-__all__ = ["is_geniusweb_file", "is_geniusweb_folder", "load_geniusweb", "save_geniusweb"]
+__all__ = [
+    "geniusweb_texts",
+    "is_geniusweb_file",
+    "is_geniusweb_folder",
+    "load_geniusweb",
+    "save_geniusweb",
+]
 
 _SPACE = "LinearAdditiveUtilitySpace"
 _DISCRETE = ("DiscreteValueSetUtilities", "discreteutils")
