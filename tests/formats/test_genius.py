@@ -252,7 +252,7 @@ def test_unsupported_hyper_rectangles(tmp_path: Path, construct: str, xml: str) 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('name="monitors"', 'name="observers"', "'observers' is not in the domain file"),
+        ('name="monitors"', 'name="observers"', "issue 'observers': not in the domain file"),
         ('value="joint" evaluation', 'value="mixed" evaluation', "'mixed' is not an option"),
         ('<weight index="2" value="0.3"/>', "", "no <weight> for issue 'monitors'"),
         ('<weight index="2" value="0.3"/>', '<weight index="9" value="0.3"/>', "index='9'"),

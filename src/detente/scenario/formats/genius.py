@@ -316,7 +316,7 @@ def _profile_issues(
             issue = domain.issue(name)
         except KeyError:
             raise ScenarioError(
-                f"issue {name!r} is not in the domain file {domain.source.name} "
+                f"not in the domain file {domain.source.name} "
                 "(the profile does not match its domain)",
                 source=source,
                 field=f"issue {name!r}",
