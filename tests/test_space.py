@@ -118,3 +118,38 @@ def test_unknown_deal_names_are_clear_errors() -> None:
         space.index_of({k: v for k, v in deal.items() if k != "alignment"})
     with pytest.raises(ScenarioError, match="unknown party"):
         space.party_index("Atlantis")
+
+
+def test_out_of_range_indices_and_options_are_refused() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    assert space.n_parties == 4
+    assert space.all_additive
+    with pytest.raises(IndexError, match="out of range"):
+        space.unravel([space.size])
+    with pytest.raises(IndexError, match="out of range"):
+        space.unravel([-1])
+    bad = np.zeros((1, len(space.cardinalities)), dtype=np.int64)
+    bad[0, 0] = space.cardinalities[0]
+    with pytest.raises(IndexError, match="option position out of range"):
+        space.ravel(bad)
+
+
+def test_rules_on_discrete_issues_count_the_listed_options() -> None:
+    scenario = Scenario.model_validate(
+        {
+            "name": "r",
+            "issues": [{"name": "a", "options": ["x", "y", "z"]}],
+            "parties": [
+                {
+                    "name": "p",
+                    "preferences": {
+                        "kind": "rules",
+                        "constraints": [{"utility": 2, "bounds": {"a": ["y", "z"]}}],
+                    },
+                }
+            ],
+        }
+    )
+    space = OutcomeSpace.from_scenario(scenario)
+    assert not space.all_additive
+    assert space.utilities(np.arange(3)).ravel().tolist() == [0.0, 1.0, 1.0]

@@ -199,6 +199,28 @@ def test_a_rectangle_may_carry_its_utility_as_utility_function(tmp_path: Path) -
     np.testing.assert_array_equal(negmas.utilities(every), plain.utilities(every))
 
 
+def test_a_ufun_without_rectangles(tmp_path: Path) -> None:
+    target = tmp_path / "anac2014"
+    shutil.copytree(DATA / "anac2014", target)
+    text = (target / UTIL1).read_text()
+    start, end = text.index("<hyperRectangle "), text.index("</ufun>")
+    (target / UTIL1).write_text(text[:start] + text[end:])
+    with pytest.raises(ScenarioError, match="utility: no <hyperRectangle> constraints"):
+        load_genius(target)
+
+
+def test_a_folder_named_like_xml_and_issues_without_index(tmp_path: Path) -> None:
+    """A sub-folder called ``*.xml`` is no file to read; profile issues may omit ``index``."""
+    target = tmp_path / "clean"
+    shutil.copytree(DATA / "clean", target)
+    (target / "notes.xml").mkdir()
+    east = target / EAST
+    east.write_text(
+        east.read_text().replace('<issue index="2" name="monitors"', '<issue name="monitors"')
+    )
+    assert load_genius(target) == load_genius(DATA / "clean")
+
+
 def test_a_utility_without_ufun(tmp_path: Path) -> None:
     target = tmp_path / "anac2014"
     shutil.copytree(DATA / "anac2014", target)

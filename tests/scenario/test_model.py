@@ -121,6 +121,8 @@ CASES: list[tuple[Callable[[dict[str, Any]], Any], str, str]] = [
         "unknown option 'never'",
     ),
     (lambda r: r["issues"].append(dict(r["issues"][0])), "issues", "duplicate issue name 'scope'"),
+    (lambda r: r.update(issues="scope"), "issues", "valid list"),
+    (lambda r: r["issues"][0].update(options="trial"), "issues.0", "valid list"),
 ]
 
 

@@ -323,7 +323,7 @@ def _profile_issues(
             ) from None
         if _issue_kind(element) != issue["kind"]:
             raise ScenarioError(
-                f"issue is {_issue_kind(element)} here but {issue['kind']} in the domain file "
+                f"{_issue_kind(element)} here but {issue['kind']} in the domain file "
                 f"{domain.source.name} (the profile does not match its domain)",
                 source=source,
                 field=f"issue {name!r}",

@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from detente.errors import FormatError, ScenarioError
-from detente.scenario.formats._files import atomic_write_text, dumps_json, loads_json, read_bytes
+from detente.scenario.formats._files import dumps_json, loads_json, read_bytes
 from detente.scenario.model import Scenario
 
 _MODEL_PATH = re.compile(
@@ -28,7 +28,6 @@ __all__ = [
     "json_schema",
     "load_native",
     "parse_native",
-    "save_native",
 ]
 
 #: YAML aliases may add at most this many nodes to those written in the file. A scenario rarely
@@ -95,11 +94,6 @@ def dump_native(scenario: Scenario, *, as_json: bool = False) -> str:
     if as_json:
         return dumps_json(data)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def save_native(scenario: Scenario, path: Path) -> None:
-    """Write ``scenario`` to ``path`` (JSON for ``.json``, else YAML), atomically."""
-    atomic_write_text(path, dump_native(scenario, as_json=path.suffix.lower() == ".json"))
 
 
 def json_schema() -> dict[str, Any]:
