@@ -77,6 +77,8 @@ def validate_scenario(
         loc = tuple(x for x in first["loc"] if not _is_union_tag(x))
         field = ".".join(str(x) for x in loc) or None
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "union_tag_not_found":
+            message = "no 'kind' given (it selects the type: see the scenario format reference)"
         found = _MODEL_PATH.match(message) if not loc else None
         if found:  # a cross-check error: its message starts with the path it concerns
             field, message = found.group(1), found.group(5)
