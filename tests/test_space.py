@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -153,3 +155,29 @@ def test_rules_on_discrete_issues_count_the_listed_options() -> None:
     space = OutcomeSpace.from_scenario(scenario)
     assert not space.all_additive
     assert space.utilities(np.arange(3)).ravel().tolist() == [0.0, 1.0, 1.0]
+
+
+def test_a_subnormal_normalizer_clips_without_overflow_warnings() -> None:
+    tiny = 2.2250738585e-313
+    scenario = Scenario.model_validate(
+        {
+            "name": "r",
+            "issues": [{"name": "a", "options": ["x", "y", "z"]}],
+            "parties": [
+                {
+                    "name": "p",
+                    "preferences": {
+                        "kind": "rules",
+                        "constraints": [
+                            {"utility": tiny, "bounds": {"a": ["y", "z"]}},
+                            {"utility": -1, "bounds": {"a": ["z"]}},
+                        ],
+                    },
+                }
+            ],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = OutcomeSpace.from_scenario(scenario).utilities(np.arange(3)).ravel().tolist()
+    assert got == [0.0, 1.0, 0.0]
