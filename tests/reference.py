@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from detente.scenario.model import AdditivePreferences, DiscreteIssue, Scenario
+from detente.scenario.model import AdditivePreferences, DiscreteIssue, LinearFunction, Scenario
 
 
 def deals(scenario: Scenario) -> Iterator[dict[str, Any]]:
@@ -30,19 +30,37 @@ def utility(scenario: Scenario, party_name: str, deal: dict[str, Any]) -> float:
             raw = dict((valuation.values or {}).items())
             best = max(raw.values(), default=0.0)
             value = raw.get(str(deal[issue.name]), 0.0)
+        elif valuation.function is None:  # a weight-0 numeric issue may omit its function
+            value, best = 0.0, 0.0
         else:
-            assert valuation.function is not None
             f = valuation.function
             lo, hi = issue.low, issue.high
             x = float(deal[issue.name])
-            value = (
-                f.at_low + (f.at_high - f.at_low) * ((x - lo) / (hi - lo))
-                if hi > lo
-                else max(f.at_low, f.at_high)
-            )
-            best = max(f.at_low, f.at_high)
+            if isinstance(f, LinearFunction):
+                value = (
+                    f.at_low + (f.at_high - f.at_low) * ((x - lo) / (hi - lo))
+                    if hi > lo
+                    else max(f.at_low, f.at_high)
+                )
+                best = max(f.at_low, f.at_high)
+            else:
+                points = [(float(px), float(py)) for px, py in f.points]
+                value = piecewise_value(points, x)
+                # the maximum over [lo, hi] of a piecewise-linear function: at an end or a kink
+                candidates = [lo, hi, *(px for px, _ in points if lo <= px <= hi)]
+                best = max(piecewise_value(points, c) for c in candidates)
         u += valuation.weight / total_weight * (value / best if best > 0 else 0.0)
     return u
+
+
+def piecewise_value(points: list[tuple[float, float]], x: float) -> float:
+    """Linear interpolation between ``(x, value)`` points, flat beyond the first and last."""
+    if x <= points[0][0]:
+        return points[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        if x <= x1:
+            return y0 + (y1 - y0) * ((x - x0) / (x1 - x0))
+    return points[-1][1]
 
 
 def acceptable(scenario: Scenario, party_name: str, deal: dict[str, Any]) -> bool:

@@ -16,6 +16,10 @@ values = st.floats(min_value=0.0, max_value=1.0, allow_nan=False, width=32)
 weights = st.floats(min_value=0.01, max_value=10.0, allow_nan=False)
 
 
+#: ``scenario_dicts(**EVERY_KIND)`` draws every kind of issue and value function the model has.
+EVERY_KIND: dict[str, bool] = {"real": True, "piecewise": True, "steps": True}
+
+
 @st.composite
 def scenario_dicts(
     draw: st.DrawFn,
@@ -26,25 +30,28 @@ def scenario_dicts(
     max_options: int = 5,
     red_lines: bool = True,
     numeric: bool = True,
+    real: bool = False,
+    piecewise: bool = False,
+    steps: bool = False,
 ) -> dict[str, Any]:
-    """A native-format mapping of a random small additive scenario."""
+    """A native-format mapping of a random small additive scenario.
+
+    Issues are discrete, or (with ``numeric``) integer ranges valued by a linear function.
+    ``real`` adds real ranges, ``steps`` integer ranges with a step above 1, ``piecewise``
+    piecewise-linear value functions (breakpoints inside and outside the range).
+    """
     n_issues = draw(st.integers(1, max_issues))
-    issues: list[dict[str, Any]] = []
-    for i in range(n_issues):
-        if numeric and draw(st.booleans()) and draw(st.booleans()):
-            low = draw(st.integers(-5, 5))
-            high = low + draw(st.integers(0, max_options - 1))
-            issues.append({"kind": "integer", "name": f"i{i}", "low": low, "high": high})
-        else:
-            n = draw(st.integers(1, max_options))
-            issues.append({"name": f"i{i}", "options": [f"o{k}" for k in range(n)]})
+    issues = [
+        draw(_issue(f"i{i}", max_options, numeric=numeric, real=real, steps=steps))
+        for i in range(n_issues)
+    ]
     n_parties = draw(st.integers(min_parties, max_parties))
     parties = []
     for p in range(n_parties):
         valuations: dict[str, Any] = {}
         for issue in issues:
-            if issue.get("kind") == "integer":
-                function = {"kind": "linear", "at_low": draw(values), "at_high": draw(values)}
+            if issue.get("kind") in {"integer", "real"}:
+                function = draw(_function(issue, piecewise=piecewise))
                 valuations[issue["name"]] = {"weight": draw(weights), "function": function}
             else:
                 vals = {o: draw(values) for o in issue["options"]}
@@ -60,6 +67,40 @@ def scenario_dicts(
                 party["red_lines"] = {issue["name"]: [draw(st.sampled_from(issue["options"]))]}
         parties.append(party)
     return {"name": "random", "issues": issues, "parties": parties}
+
+
+@st.composite
+def _issue(
+    draw: st.DrawFn, name: str, max_options: int, *, numeric: bool, real: bool, steps: bool
+) -> dict[str, Any]:
+    if numeric and draw(st.booleans()) and draw(st.booleans()):
+        if real and draw(st.booleans()):
+            low = draw(st.floats(-5, 5, allow_nan=False))
+            high = low + draw(st.floats(0.5, 10, allow_nan=False))  # distinct grid points
+            points = draw(st.integers(2, max(2, max_options)))
+            return {"kind": "real", "name": name, "low": low, "high": high, "points": points}
+        step = draw(st.integers(1, 3)) if steps else 1
+        low = draw(st.integers(-5, 5))
+        high = low + draw(st.integers(0, (max_options - 1) * step))
+        issue: dict[str, Any] = {"kind": "integer", "name": name, "low": low, "high": high}
+        if step > 1:
+            issue["step"] = step
+        return issue
+    n = draw(st.integers(1, max_options))
+    return {"name": name, "options": [f"o{k}" for k in range(n)]}
+
+
+@st.composite
+def _function(draw: st.DrawFn, issue: dict[str, Any], *, piecewise: bool) -> dict[str, Any]:
+    if piecewise and draw(st.booleans()):
+        low, high = float(issue["low"]), float(issue["high"])
+        xs = draw(
+            st.lists(
+                st.floats(low - 1, high + 1, allow_nan=False), min_size=1, max_size=4, unique=True
+            )
+        )
+        return {"kind": "piecewise", "points": [[x, draw(values)] for x in sorted(xs)]}
+    return {"kind": "linear", "at_low": draw(values), "at_high": draw(values)}
 
 
 @st.composite

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,12 +13,13 @@ from detente import OutcomeSpace, load_scenario
 from detente.errors import ScenarioError
 from detente.scenario.model import Scenario
 from tests import reference
-from tests.strategies import scenarios
+from tests.strategies import EVERY_KIND, scenarios
 
 
-@given(scenarios())
-@settings(max_examples=60, deadline=None)
+@given(scenarios(**EVERY_KIND))
+@settings(max_examples=80, deadline=None)
 def test_utilities_match_the_reference(scenario: Scenario) -> None:
+    """Discrete, integer (stepped) and real issues; linear and piecewise-linear functions."""
     space = OutcomeSpace.from_scenario(scenario)
     got = space.utilities(np.arange(space.size))
     for k, deal in enumerate(reference.deals(scenario)):
@@ -26,7 +29,7 @@ def test_utilities_match_the_reference(scenario: Scenario) -> None:
             assert got[k, p] == pytest.approx(reference.utility(scenario, name, deal), abs=1e-12)
 
 
-@given(scenarios())
+@given(scenarios(**EVERY_KIND))
 @settings(max_examples=40, deadline=None)
 def test_zopa_mask_matches_the_reference(scenario: Scenario) -> None:
     space = OutcomeSpace.from_scenario(scenario)
@@ -117,3 +120,64 @@ def test_unknown_deal_names_are_clear_errors() -> None:
         space.index_of({k: v for k, v in deal.items() if k != "alignment"})
     with pytest.raises(ScenarioError, match="unknown party"):
         space.party_index("Atlantis")
+
+
+def test_out_of_range_indices_and_options_are_refused() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    assert space.n_parties == 4
+    assert space.all_additive
+    with pytest.raises(IndexError, match="out of range"):
+        space.unravel([space.size])
+    with pytest.raises(IndexError, match="out of range"):
+        space.unravel([-1])
+    bad = np.zeros((1, len(space.cardinalities)), dtype=np.int64)
+    bad[0, 0] = space.cardinalities[0]
+    with pytest.raises(IndexError, match="option position out of range"):
+        space.ravel(bad)
+
+
+def test_rules_on_discrete_issues_count_the_listed_options() -> None:
+    scenario = Scenario.model_validate(
+        {
+            "name": "r",
+            "issues": [{"name": "a", "options": ["x", "y", "z"]}],
+            "parties": [
+                {
+                    "name": "p",
+                    "preferences": {
+                        "kind": "rules",
+                        "constraints": [{"utility": 2, "bounds": {"a": ["y", "z"]}}],
+                    },
+                }
+            ],
+        }
+    )
+    space = OutcomeSpace.from_scenario(scenario)
+    assert not space.all_additive
+    assert space.utilities(np.arange(3)).ravel().tolist() == [0.0, 1.0, 1.0]
+
+
+def test_a_subnormal_normalizer_clips_without_overflow_warnings() -> None:
+    tiny = 2.2250738585e-313
+    scenario = Scenario.model_validate(
+        {
+            "name": "r",
+            "issues": [{"name": "a", "options": ["x", "y", "z"]}],
+            "parties": [
+                {
+                    "name": "p",
+                    "preferences": {
+                        "kind": "rules",
+                        "constraints": [
+                            {"utility": tiny, "bounds": {"a": ["y", "z"]}},
+                            {"utility": -1, "bounds": {"a": ["z"]}},
+                        ],
+                    },
+                }
+            ],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = OutcomeSpace.from_scenario(scenario).utilities(np.arange(3)).ravel().tolist()
+    assert got == [0.0, 1.0, 0.0]

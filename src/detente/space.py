@@ -225,7 +225,8 @@ class OutcomeSpace:
             inside = rules.inside[:, cols, matrix]  # (n_constraints, n, n_issues)
             hit = inside.all(axis=2)  # (n_constraints, n)
             raw = rules.utility @ hit
-            out[:, p] = np.clip(raw / rules.normalizer, 0.0, 1.0)
+            with np.errstate(over="ignore"):  # a tiny normalizer: +-inf, clipped to 1 or 0
+                out[:, p] = np.clip(raw / rules.normalizer, 0.0, 1.0)
         return np.ascontiguousarray(out)
 
     def utilities(self, indices: np.ndarray | Sequence[int] | int) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.scenario.formats._files import MAX_FILE_BYTES
-from detente.scenario.formats.native import dump_native
+from detente.scenario.formats.native import MAX_DEPTH, dump_native
 from detente.scenario.io import load_scenario
 
 runner = CliRunner()
@@ -131,7 +133,8 @@ def test_profile_not_matching_its_domain(tmp_path: Path) -> None:
     shutil.copytree(DATA / "genius" / "clean", folder)
     profile = folder / "talks-west.xml"
     profile.write_text(profile.read_text().replace('name="monitors"', 'name="observers"'))
-    _fails(["show", str(folder)], str(profile), "issue 'observers'", "does not match its domain")
+    line = _fails(["show", str(folder)], str(profile), "issue 'observers'", "does not match")
+    assert line.count("observers") == 1  # the field is named once, not repeated in the message
 
 
 def test_entity_expansion_bomb(tmp_path: Path) -> None:
@@ -152,7 +155,109 @@ def test_a_100_mb_file_is_refused_before_reading(tmp_path: Path, suffix: str) ->
     with big.open("wb") as handle:  # sparse: no 100 MB actually written
         handle.truncate(100 * 1024 * 1024)
     assert big.stat().st_size > MAX_FILE_BYTES
-    _fails(["validate", str(big)], str(big), "104.9 MB, over the 21 MB limit")
+    _fails(["validate", str(big)], str(big), "100.0 MiB, over the 20 MiB limit")
+
+
+def _fails_fast(tmp_path: Path, name: str, text: str, *needles: str) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    start = time.perf_counter()
+    _fails(["validate", str(path)], str(path), *needles)
+    assert time.perf_counter() - start < 10  # unbounded, a 378-byte alias bomb took 40 s
+
+
+def _alias_bomb(levels: int) -> str:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [7, 9, 12])
+def test_yaml_alias_bomb(tmp_path: Path, levels: int) -> None:
+    _fails_fast(tmp_path, "bomb.yaml", _alias_bomb(levels), "extra values", "alias bomb")
+
+
+def test_yaml_alias_bomb_hidden_in_a_key(tmp_path: Path) -> None:
+    _fails_fast(tmp_path, "bomb.yaml", _alias_bomb(9) + "? *l8\n: 1\n", "alias bomb")
+
+
+def test_recursive_yaml_alias(tmp_path: Path) -> None:
+    _fails_fast(tmp_path, "self.yaml", "a: &a [*a]\n", "self.yaml:1:", "recursive")
+
+
+def test_deeply_nested_yaml_flow(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    _fails_fast(tmp_path, "deep.yaml", f"name: {deep}\n", "deep.yaml:1:", "nested too deeply")
+
+
+def test_deeply_nested_yaml_block(tmp_path: Path) -> None:
+    block = "".join(" " * k + "a:\n" for k in range(2 * MAX_DEPTH))
+    _fails_fast(tmp_path, "block.yaml", block, f"block.yaml:{MAX_DEPTH}:", "nested too deeply")
+
+
+def test_deeply_nested_json(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    _fails_fast(tmp_path, "deep.json", f'{{"name": {deep}}}', "deep.json", "nested too deeply")
+
+
+def test_anchors_and_merge_keys_within_bounds_are_fine(tmp_path: Path) -> None:
+    shared = GOOD.replace(
+        "monitors: {weight: 1, values: {none: 0, joint: 1}}",
+        "monitors: &favour-joint {weight: 1, values: {none: 0, joint: 1}}",
+    ).replace(
+        "scope: {weight: 1, values: {trial: 0, extended: 1}}",
+        "scope: {<<: *favour-joint, values: {trial: 0, extended: 1}}",
+    )
+    path = tmp_path / "talks.yaml"
+    path.write_text(shared)
+    west = load_scenario(path).party("west").preferences
+    assert west.issues["scope"].weight == 1  # type: ignore[union-attr]
+    assert west.issues["scope"].values == {"trial": 0, "extended": 1}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needles"),
+    [
+        (
+            "values: {trial: 1, extended: 0}",
+            "values: {trial: 1, extended: 0, extended: 1}",
+            (":12:", "duplicate key 'extended' (first given on line 12)"),
+        ),
+        (
+            "        monitors: {weight: 1, values: {none: 0, joint: 1}}\n",
+            (
+                "        monitors: {weight: 1, values: {none: 0, joint: 1}}\n"
+                "        scope: {weight: 5, values: {trial: 0, extended: 1}}\n"
+            ),
+            (":14:", "duplicate key 'scope' (first given on line 12)"),
+        ),
+        ("name: talks", "name: talks\nname: other", (":2:", "duplicate key 'name'")),
+        (
+            "values: {trial: 1, extended: 0}",
+            "values: {1: 1, '1': 0, trial: 1, extended: 0}",
+            ("duplicate option name '1'",),
+        ),
+    ],
+)
+def test_duplicate_keys_in_yaml(tmp_path: Path, old: str, new: str, needles: tuple[str]) -> None:
+    path = _yaml(tmp_path, old, new)
+    _fails(["validate", str(path)], str(path), *needles)
+
+
+def test_duplicate_keys_in_json(tmp_path: Path) -> None:
+    text = json.dumps(yaml.safe_load(GOOD), indent=1)
+    assert text.count('"extended": 0') == 1
+    path = tmp_path / "talks.json"
+    path.write_text(text.replace('"extended": 0', '"extended": 0, "extended": 1'))
+    _fails(["validate", str(path)], str(path), "malformed JSON: duplicate key 'extended'")
+
+
+def test_duplicate_keys_in_geniusweb_json(tmp_path: Path) -> None:
+    folder = tmp_path / "jobs"
+    shutil.copytree(DATA / "geniusweb" / "jobs", folder)
+    domain = folder / "jobs.json"
+    domain.write_text(domain.read_text().replace('"issuesValues"', '"name": "x", "issuesValues"'))
+    _fails(["validate", str(folder)], str(domain), "duplicate key 'name'")
 
 
 def test_unknown_scenario_and_format(tmp_path: Path) -> None:
@@ -203,3 +308,32 @@ def test_repair_warnings_are_shown_but_do_not_fail() -> None:
     assert result.exit_code == 0
     assert "warning:" in result.output
     assert "talks-east.xml" in result.output
+
+
+@pytest.mark.parametrize("target", ["out.yaml", "out/talks.xml", "out", "out.geniusweb"])
+def test_convert_does_not_overwrite_without_force(tmp_path: Path, target: str) -> None:
+    path = tmp_path / "talks.yaml"
+    path.write_text(GOOD)
+    out = tmp_path / target
+    assert runner.invoke(app, _convert(path, out)).exit_code == 0
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    line = _fails(_convert(path, out), "exists already; not overwritten (--force overwrites)")
+    assert str(tmp_path) in line
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    result = runner.invoke(app, [*_convert(path, out), "--force"])
+    assert result.exit_code == 0, result.output
+    assert load_scenario(out if target != "out/talks.xml" else out.parent) is not None
+
+
+@pytest.mark.parametrize(("target", "pattern"), [("out", "*.xml"), ("out.geniusweb", "*.json")])
+def test_convert_refuses_to_mix_two_scenarios_in_one_folder(
+    tmp_path: Path, target: str, pattern: str
+) -> None:
+    first, second = tmp_path / "talks.yaml", tmp_path / "other.yaml"
+    first.write_text(GOOD)
+    second.write_text(GOOD.replace("name: talks", "name: other").replace("name: west", "name: w"))
+    out = tmp_path / target
+    assert runner.invoke(app, _convert(first, out)).exit_code == 0
+    for force in ([], ["--force"]):  # --force overwrites files; it never mixes scenarios
+        _fails([*_convert(second, out), *force], str(out), f"already holds other {pattern} files")
+    assert load_scenario(out).name == "talks"

@@ -73,6 +73,57 @@ def test_show_prints_readable_tables_and_json() -> None:
     assert len(data["parties"]) == len(load_scenario("ceasefire-2025").parties)
 
 
+def test_show_at_80_columns_wraps_instead_of_cropping() -> None:
+    result = runner.invoke(app, ["show", "ceasefire-2025"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output  # rich marks a cropped cell with an ellipsis
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+def test_show_gives_red_lines_by_label() -> None:
+    result = runner.invoke(app, ["show", "ceasefire-2025"], env={"COLUMNS": "400"})
+    assert "red line: Russian forces withdraw to the February 2022 line" in result.output
+    assert "red line: withdrawal" not in result.output
+
+
+def test_show_sums_up_long_option_lists(tmp_path: Path) -> None:
+    options = [f"option {k}" for k in range(15)] + ["[bold]literal[/bold]"]
+    raw = {
+        "name": "long",
+        "issues": [
+            {
+                "name": "many",
+                "options": [{"name": f"o{k}", "label": t} for k, t in enumerate(options)],
+            },
+            {"kind": "integer", "name": "count", "low": 0, "high": 100},
+        ],
+        "parties": [
+            {
+                "name": "a",
+                "red_lines": {"many": ["o15"]},
+                "preferences": {
+                    "issues": {
+                        "many": {"weight": 1, "values": {f"o{k}": k for k in range(16)}},
+                        "count": {
+                            "weight": 1,
+                            "function": {"kind": "linear", "at_high": 1, "at_low": 0},
+                        },
+                    }
+                },
+            }
+        ],
+    }
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(raw))
+    result = runner.invoke(app, ["show", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "option 11" in result.output
+    assert "option 12" not in result.output
+    assert "… 4 more" in result.output
+    assert "… 89 more" in result.output  # 101 integer values, 12 shown
+    assert "red line: [bold]literal[/bold]" in result.output  # labels are text, not markup
+
+
 def test_show_a_rule_based_genius_domain() -> None:
     result = runner.invoke(app, ["show", str(DATA / "genius" / "anac2014")])
     assert result.exit_code == 0

@@ -49,22 +49,15 @@ def _options(space: OutcomeSpace) -> np.ndarray:
 
 
 def _profile_files(folder: Path) -> dict[str, Path]:
-    """Party name -> profile file: GENIUS's ``<agent>`` names, else the file stem."""
+    """Party name -> profile file: the name is the file's stem (the analysis JSON contract)."""
     files: dict[str, Path] = {}
-    agents: dict[str, str] = {}
     for file in folder.glob("*.xml"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RepairWarning)
             root = parse_xml(file.read_bytes(), file)
         if classify(root) == "profile":
-            files[file.name] = file
-        elif classify(root) == "domain":
-            agents = {
-                Path(a.get("utility_space", "")).name: a.get("name", "")
-                for a in root.findall("agent")
-                if a.get("utility_space")
-            }
-    return {agents.get(name) or file.stem: file for name, file in files.items()}
+            files[file.stem] = file
+    return files
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: str(p.relative_to(CORPUS)))

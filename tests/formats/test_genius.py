@@ -60,6 +60,37 @@ def test_clean_folder_matches_genius_rules() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("folder", "stems", "agents"),
+    [
+        (
+            "AMPOvsCity",
+            ["ampo_vs_city_ampo_space", "ampo_vs_city_city_space"],
+            ["AMPO", "City"],
+        ),
+        ("inheritancedomain", ["inheritance_Janet", "inheritance_Marty"], ["Janet", "Marty"]),
+    ],
+)
+def test_parties_are_named_by_profile_stem_and_agent_names_become_descriptions(
+    folder: str, stems: list[str], agents: list[str]
+) -> None:
+    scenario, _ = _load_quietly(DATA.parent / "corpus" / "genius" / "other" / folder)
+    assert scenario.party_names == stems
+    assert [p.description for p in scenario.parties] == agents
+
+
+def test_a_name_no_file_can_hold_survives_the_round_trip(tmp_path: Path) -> None:
+    scenario, _ = _load_quietly(DATA / "clean")
+    raw = scenario.model_dump()
+    raw["parties"][0]["name"] = "East / Ost?"
+    renamed = Scenario.model_validate(raw)
+    written = save_genius(renamed, tmp_path)
+    assert sorted(p.name for p in written) == ["East_Ost.xml", "talks-west.xml", "talks.xml"]
+    assert load_genius(tmp_path).party_names == ["East / Ost?", "talks-west"]
+    assert 'detente_name="East / Ost?"' in (tmp_path / "East_Ost.xml").read_text()
+    assert "detente_name" not in (tmp_path / "talks-west.xml").read_text()
+
+
 def test_a_clipped_line_becomes_piecewise() -> None:
     scenario, _ = _load_quietly(DATA / "clean")
     prefs = scenario.party("talks-west").preferences
@@ -221,7 +252,7 @@ def test_unsupported_hyper_rectangles(tmp_path: Path, construct: str, xml: str) 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('name="monitors"', 'name="observers"', "'observers' is not in the domain file"),
+        ('name="monitors"', 'name="observers"', "issue 'observers': not in the domain file"),
         ('value="joint" evaluation', 'value="mixed" evaluation', "'mixed' is not an option"),
         ('<weight index="2" value="0.3"/>', "", "no <weight> for issue 'monitors'"),
         ('<weight index="2" value="0.3"/>', '<weight index="9" value="0.3"/>', "index='9'"),
@@ -284,7 +315,7 @@ def _same_utilities(a: Scenario, b: Scenario) -> None:
     np.testing.assert_array_equal(space_a.reservation, space_b.reservation)
 
 
-@given(scenarios())
+@given(scenarios(real=True, steps=True))
 @settings(max_examples=40, deadline=None)
 def test_native_genius_native_keeps_every_utility_exactly(scenario: Scenario) -> None:
     import tempfile  # noqa: PLC0415 - hypothesis reuses no fixtures across examples

@@ -6,8 +6,10 @@ import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from detente import OutcomeSpace
 from detente.errors import DetenteError, FormatError, RepairWarning, ScenarioError
 from detente.errors import UnsupportedError as Unsupported
 from detente.scenario.formats._xml import parse_xml
@@ -135,6 +137,22 @@ CASES = [
         ScenarioError,
         "min",
     ),
+    (
+        "anac2014",
+        UTIL1,
+        '<hyperRectangle utility_function="1" utility="35.0">',
+        "<hyperRectangle>",
+        Unsupported,
+        "hyperRectangle[2]: a hyper-rectangle without a utility",
+    ),
+    (
+        "anac2014",
+        UTIL1,
+        '<hyperRectangle utility_function="1" utility="35.0">',
+        '<hyperRectangle utility_function="many">',
+        ScenarioError,
+        "hyperRectangle[2].utility_function: expected a number, got 'many'",
+    ),
 ]
 
 
@@ -162,6 +180,45 @@ def test_genius_errors(  # noqa: PLR0917 - one argument per column of CASES
         load_genius(target)
     assert message in str(info.value)
     assert file in str(info.value)
+
+
+def test_a_rectangle_may_carry_its_utility_as_utility_function(tmp_path: Path) -> None:
+    """NegMAS writes ``utility_function="40"`` alone; it must not import as utility 0."""
+    target = tmp_path / "anac2014"
+    shutil.copytree(DATA / "anac2014", target)
+    for file in (UTIL1, "grid-util2.xml"):
+        text = (target / file).read_text()
+        assert text.count('utility_function="1" utility="') >= 3
+        (target / file).write_text(
+            text.replace('utility_function="1" utility="', 'utility_function="')
+        )
+    plain = OutcomeSpace.from_scenario(load_genius(DATA / "anac2014"))
+    negmas = OutcomeSpace.from_scenario(load_genius(target))
+    every = np.arange(plain.size)
+    assert plain.utilities(every).max() > 0
+    np.testing.assert_array_equal(negmas.utilities(every), plain.utilities(every))
+
+
+def test_a_ufun_without_rectangles(tmp_path: Path) -> None:
+    target = tmp_path / "anac2014"
+    shutil.copytree(DATA / "anac2014", target)
+    text = (target / UTIL1).read_text()
+    start, end = text.index("<hyperRectangle "), text.index("</ufun>")
+    (target / UTIL1).write_text(text[:start] + text[end:])
+    with pytest.raises(ScenarioError, match="utility: no <hyperRectangle> constraints"):
+        load_genius(target)
+
+
+def test_a_folder_named_like_xml_and_issues_without_index(tmp_path: Path) -> None:
+    """A sub-folder called ``*.xml`` is no file to read; profile issues may omit ``index``."""
+    target = tmp_path / "clean"
+    shutil.copytree(DATA / "clean", target)
+    (target / "notes.xml").mkdir()
+    east = target / EAST
+    east.write_text(
+        east.read_text().replace('<issue index="2" name="monitors"', '<issue name="monitors"')
+    )
+    assert load_genius(target) == load_genius(DATA / "clean")
 
 
 def test_a_utility_without_ufun(tmp_path: Path) -> None:

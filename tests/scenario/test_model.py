@@ -121,6 +121,13 @@ CASES: list[tuple[Callable[[dict[str, Any]], Any], str, str]] = [
         "unknown option 'never'",
     ),
     (lambda r: r["issues"].append(dict(r["issues"][0])), "issues", "duplicate issue name 'scope'"),
+    (lambda r: r.update(issues="scope"), "issues", "valid list"),
+    (
+        lambda r: _issues(r)["troops"].update(function={"at_low": 0, "at_high": 1}),
+        "parties.0.preferences.issues.troops.function",
+        "no 'kind' given",
+    ),
+    (lambda r: r["issues"][0].update(options="trial"), "issues.0", "valid list"),
 ]
 
 

@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 
 from detente import OutcomeSpace
 from detente.errors import FormatError, ScenarioError
 from detente.scenario.formats._files import atomic_write_text, read_bytes
 from detente.scenario.formats.native import dump_native, load_native, parse_native
 from detente.scenario.io import builtin_names, load_scenario, save_scenario
+from detente.scenario.model import Scenario
+from tests.strategies import EVERY_KIND, scenarios
 
 
 def test_builtin_round_trips_through_yaml_and_json(tmp_path: Path) -> None:
@@ -31,11 +34,14 @@ def test_builtin_round_trips_through_yaml_and_json(tmp_path: Path) -> None:
         ("a: !!python/object:os.system x\n", False, "malformed YAML"),
         ("a: b\n--- \nc: d\n", False, "malformed YAML"),
         ("[1]", True, "a mapping at the top level"),
+        ("? {a: [b]}\n: 1\n", False, "malformed YAML: found unhashable key"),
+        ("a: \x00\n", False, "malformed YAML: unacceptable character"),
     ],
 )
 def test_native_parse_errors(text: str, is_json: bool, message: str) -> None:
-    with pytest.raises(FormatError, match=message):
+    with pytest.raises(FormatError, match=message) as caught:
         parse_native(text, source="x", is_json=is_json)
+    assert "\n" not in str(caught.value)
 
 
 def test_native_text_must_be_utf8(tmp_path: Path) -> None:
@@ -75,3 +81,11 @@ def test_a_scenario_json_is_native_unless_it_is_geniusweb(tmp_path: Path) -> Non
     scenario = load_scenario("ceasefire-2025")
     save_scenario(scenario, tmp_path / "c.json")
     assert OutcomeSpace.from_scenario(load_scenario(str(tmp_path / "c.json"))).size > 0
+
+
+@given(scenarios(**EVERY_KIND))
+@settings(max_examples=40, deadline=None)
+def test_native_yaml_and_json_round_trip_every_kind_of_issue(scenario: Scenario) -> None:
+    for as_json in (False, True):
+        text = dump_native(scenario, as_json=as_json)
+        assert parse_native(text, source="x", is_json=as_json) == scenario

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from detente.cli._common import console, guarded, print_json
@@ -85,10 +86,17 @@ def convert(
             help="Output: .yaml/.json (native), .xml or a folder (GENIUS), *.geniusweb."
         ),
     ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite existing output files.")
+    ] = False,
 ) -> None:
-    """Convert a scenario between formats; the format follows each path."""
+    """Convert a scenario between formats; the format follows each path.
+
+    Existing output files are not overwritten unless ``--force`` is given, and a GENIUS or
+    GeniusWeb folder that holds another scenario's files is refused.
+    """
     model = load_scenario(source)
-    written = save_scenario(model, target)
+    written = save_scenario(model, target, overwrite=force)
     for path in written:
         console.print(f"wrote {path}")
 
@@ -99,24 +107,30 @@ def schema() -> None:
     console.print_json(json.dumps(json_schema()))
 
 
+#: Options listed per issue by ``show``; the rest are summed up as "... N more".
+SHOWN_OPTIONS = 12
+
+
 def render_scenario(model: Scenario) -> None:
-    """Print a scenario as readable tables."""
+    """Print a scenario as readable tables (long labels wrap; none is cropped)."""
     title = model.title or model.name
-    console.rule(f"[bold]{title}")
+    console.rule(f"[bold]{escape(title)}")
     if model.description:
-        console.print(model.description.strip(), highlight=False)
+        console.print(model.description.strip(), highlight=False, markup=False)
     if model.disclaimer:
-        console.print(f"[italic yellow]{model.disclaimer.strip()}[/]", highlight=False)
+        console.print(
+            model.disclaimer.strip(), style="italic yellow", highlight=False, markup=False
+        )
     parties = Table(title="Parties")
     for column in ("party", "role", "alternative (reservation)", "description"):
-        parties.add_column(column)
+        parties.add_column(column, overflow="fold")
     for party in model.parties:
         note = party.reservation_rationale or ""
         parties.add_row(
-            f"[bold]{party.name}",
+            f"[bold]{escape(party.name)}",
             party.role.value,
-            f"{party.reservation_value:.2f}" + (f"  [dim]{note}[/]" if note else ""),
-            party.description,
+            f"{party.reservation_value:.2f}" + (f"  [dim]{escape(note)}[/]" if note else ""),
+            escape(party.description),
         )
     console.print(parties)
 
@@ -127,19 +141,22 @@ def render_scenario(model: Scenario) -> None:
 
 def _issues_table(model: Scenario, space: OutcomeSpace) -> Table:
     issues = Table(title=f"Issues ({space.size:,} possible deals)")
-    issues.add_column("issue", style="bold")
-    issues.add_column("options")
+    issues.add_column("issue", style="bold", overflow="fold")
+    issues.add_column("options", overflow="fold")
     for issue in model.issues:
-        issues.add_row(issue.label or issue.name, " | ".join(issue.labels[:12]))
+        labels = issue.labels
+        lines = [escape(label) for label in labels[:SHOWN_OPTIONS]]
+        if len(labels) > SHOWN_OPTIONS:
+            lines.append(f"[dim]… {len(labels) - SHOWN_OPTIONS:,} more[/]")
+        issues.add_row(escape(issue.label or issue.name), "\n".join(lines))
     return issues
 
 
 def _weights_table(model: Scenario, space: OutcomeSpace) -> Table:
-
     weights = Table(title="How much each issue matters (weight) and each party's best option")
-    weights.add_column("issue", style="bold")
+    weights.add_column("issue", style="bold", overflow="fold")
     for party in model.parties:
-        weights.add_column(party.name, justify="right")
+        weights.add_column(escape(party.name), overflow="fold")
     for i, issue in enumerate(model.issues):
         cells = []
         for p, party in enumerate(model.parties):
@@ -150,10 +167,11 @@ def _weights_table(model: Scenario, space: OutcomeSpace) -> Table:
             total = space.tables[p, i].max()
             values = issue_value_table(prefs.issues[issue.name], issue)
             best = issue.labels[int(values.argmax())]
+            cell = f"[bold]{total:.2f}[/] {escape(best)}"
             red = party.red_lines.get(issue.name)
-            cell = f"{total:.2f}  {best}"
             if red:
-                cell += f"\n[red]red line: {', '.join(map(str, red))}[/]"
+                shown = [issue.labels[issue.option_index(option)] for option in red]
+                cell += f"\n[red]red line: {escape('; '.join(shown))}[/]"
             cells.append(cell)
-        weights.add_row(issue.label or issue.name, *cells)
+        weights.add_row(escape(issue.label or issue.name), *cells)
     return weights

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from detente.errors import FormatError
 from detente.scenario.formats import genius, geniusweb
-from detente.scenario.formats.native import load_native, save_native
+from detente.scenario.formats._files import atomic_write_text
+from detente.scenario.formats.native import dump_native, load_native
 from detente.scenario.model import Scenario
 
 __all__ = ["builtin_names", "builtin_path", "load_scenario", "save_scenario"]
@@ -66,24 +67,57 @@ def load_scenario(spec: str | Path) -> Scenario:
     )
 
 
-def save_scenario(scenario: Scenario, spec: str | Path) -> list[Path]:
+def save_scenario(scenario: Scenario, spec: str | Path, *, overwrite: bool = True) -> list[Path]:
     """Save ``scenario``; the format follows the path. Returns the files written.
 
     ``*.yaml``/``*.yml``/``*.json``: native; ``*.xml``: GENIUS XML, this file being the domain
     and one profile per party beside it; a path without suffix or naming an existing folder:
     GENIUS XML in that folder; a folder path ending in ``.geniusweb``: GeniusWeb JSON.
+
+    Every file is computed and every check made before anything is written.
+
+    Raises:
+        FormatError: an output file exists and ``overwrite`` is false; or the GENIUS/GeniusWeb
+            folder already holds other files of its format (read back, they would mix with this
+            scenario's); or the output format is unknown.
+        UnsupportedError: the format cannot express the scenario.
     """
     path = Path(spec)
+    texts, folder, pattern = _output_texts(scenario, path)
+    if folder is not None and folder.is_dir():
+        others = sorted(p.name for p in folder.glob(pattern) if p not in texts)
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            raise FormatError(
+                f"already holds other {pattern} files ({shown}); a folder holds one scenario, "
+                "so reading it back would mix them: write to a new folder",
+                source=folder,
+            )
+    if not overwrite:
+        for target in texts:
+            if target.exists():
+                raise FormatError(
+                    "exists already; not overwritten (--force overwrites)", source=target
+                )
+    for target, text in texts.items():
+        atomic_write_text(target, text)
+    return list(texts)
+
+
+def _output_texts(scenario: Scenario, path: Path) -> tuple[dict[Path, str], Path | None, str]:
+    """Path -> text of every file to write, the scenario folder (if any) and its file pattern."""
     suffix = path.suffix.lower()
     if suffix in _NATIVE:
-        save_native(scenario, path)
-        return [path]
+        return {path: dump_native(scenario, as_json=suffix == ".json")}, None, ""
     if suffix == ".geniusweb":
-        return geniusweb.save_geniusweb(scenario, path)
+        texts = geniusweb.geniusweb_texts(scenario)
+        return {path / name: text for name, text in texts.items()}, path, "*.json"
     if suffix == ".xml":
-        return genius.save_genius(scenario, path.parent, domain_file=path.name)
+        texts = genius.genius_texts(scenario, domain_file=path.name)
+        return {path.parent / name: text for name, text in texts.items()}, path.parent, "*.xml"
     if suffix == "" or path.is_dir():
-        return genius.save_genius(scenario, path)
+        texts = genius.genius_texts(scenario)
+        return {path / name: text for name, text in texts.items()}, path, "*.xml"
     raise FormatError(
         "unknown output format (use .yaml, .json, .xml, a folder, or *.geniusweb)", source=path
     )

@@ -245,7 +245,10 @@ class IssueValuation(_Model):
     @classmethod
     def _keys_as_str(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
+            out = {str(k): v for k, v in value.items()}
+            if len(out) < len(value):  # 1 and "1" name the same option
+                _check_unique([str(k) for k in value], "option")
+            return out
         return value
 
 

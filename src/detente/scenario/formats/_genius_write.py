@@ -4,7 +4,9 @@ Every number is written with ``repr`` so it reads back bit for bit. GENIUS ignor
 does not know, so detente adds a few ``detente_*`` attributes (labels, the discretisation of
 numeric issues, red lines, the exact value function beside GENIUS's clipped line) that make
 native -> GENIUS -> native lossless. The domain's ``<agent>`` list records each party's name and
-profile file, which keeps names and order.
+profile file, which keeps their order. A party is read back under its profile file's stem; a
+profile whose stem is not the party's name (one with characters unsafe in a file name) records
+the name as ``detente_name``.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def genius_texts(scenario: Scenario, domain_file: str | None = None) -> dict[str
     profile_files = [f"{s}.xml" for s in stems]
     texts = {domain_file: _xml(_domain(scenario, profile_files))}
     for party, file in zip(scenario.parties, profile_files, strict=True):
-        texts[file] = _xml(_profile(scenario, party))
+        texts[file] = _xml(_profile(scenario, party, file.removesuffix(".xml")))
     return texts
 
 
@@ -129,8 +131,10 @@ def _domain(scenario: Scenario, profile_files: list[str]) -> Element:
     return root
 
 
-def _profile(scenario: Scenario, party: Party) -> Element:
+def _profile(scenario: Scenario, party: Party, stem: str) -> Element:
     root = Element("utility_space", detente_role=party.role.value)
+    if stem != party.name:
+        root.set("detente_name", party.name)
     if party.description:
         root.set("detente_description", party.description)
     objective = _objective(root, scenario)

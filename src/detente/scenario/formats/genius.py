@@ -33,7 +33,7 @@ from detente.scenario.formats._common import (
     warn_if_peak_below_one,
 )
 from detente.scenario.formats._files import read_bytes
-from detente.scenario.formats._genius_write import save_genius
+from detente.scenario.formats._genius_write import genius_texts, save_genius
 from detente.scenario.formats._xml import parse_xml
 from detente.scenario.formats.native import validate_scenario
 from detente.scenario.model import (
@@ -43,7 +43,7 @@ from detente.scenario.model import (
     Scenario,
 )
 
-__all__ = ["classify", "load_genius", "save_genius"]
+__all__ = ["classify", "genius_texts", "load_genius", "save_genius"]
 
 _RULE_TAGS = ("utility", "utility_function")
 
@@ -129,14 +129,14 @@ def load_genius(path: Path) -> Scenario:
 
 
 def _ordered(profiles: list[Path], domain: _Domain) -> list[tuple[Path, str]]:
-    """Profiles in the order (and with the names) the domain's ``<agent>`` list gives."""
+    """Profiles in the order the domain's ``<agent>`` list gives, each with its agent name."""
     by_name = {p.name: p for p in profiles}
     out: list[tuple[Path, str]] = []
-    for name, file in domain.agents:
+    for agent, file in domain.agents:
         file_name = Path(file).name
         if file_name in by_name:
-            out.append((by_name.pop(file_name), name or Path(file).stem))
-    out.extend((p, p.stem) for p in by_name.values())
+            out.append((by_name.pop(file_name), agent))
+    out.extend((p, "") for p in by_name.values())
     return out
 
 
@@ -242,13 +242,21 @@ def _bounds(element: Element, source: Path, where: str) -> tuple[float, float]:
 # -- profiles -----------------------------------------------------------------------------
 
 
-def _read_profile(root: Element, source: Path, domain: _Domain, name: str) -> dict[str, Any]:
+def _read_profile(root: Element, source: Path, domain: _Domain, agent: str) -> dict[str, Any]:
+    """One party from its profile.
+
+    The party is named after the profile file's stem (``detente_name`` when detente wrote a
+    name a file name cannot hold); the domain's ``<agent name>`` for it, when it says more,
+    becomes the description.
+    """
     objective = root.find("objective")
     if objective is None:
         objective = root
+    name = root.get("detente_name") or source.stem
+    description = root.get("detente_description") or (agent if agent != name else "")
     party: dict[str, Any] = {
         "name": name,
-        "description": root.get("detente_description", ""),
+        "description": description,
         "reservation_value": _reservation(root, objective, source),
         "discount_factor": _discount(root, objective, source),
     }
@@ -308,14 +316,14 @@ def _profile_issues(
             issue = domain.issue(name)
         except KeyError:
             raise ScenarioError(
-                f"issue {name!r} is not in the domain file {domain.source.name} "
+                f"not in the domain file {domain.source.name} "
                 "(the profile does not match its domain)",
                 source=source,
                 field=f"issue {name!r}",
             ) from None
         if _issue_kind(element) != issue["kind"]:
             raise ScenarioError(
-                f"issue is {_issue_kind(element)} here but {issue['kind']} in the domain file "
+                f"{_issue_kind(element)} here but {issue['kind']} in the domain file "
                 f"{domain.source.name} (the profile does not match its domain)",
                 source=source,
                 field=f"issue {name!r}",
@@ -525,7 +533,16 @@ def _read_rectangle(
         raise UnsupportedError(
             "EXCLUDES hyper-rectangles are not supported", source=source, field=where
         )
-    utility = number(rectangle.get("utility", "0"), source, f"{where}.utility")
+    # GENIUS writes the value as "utility" (beside utility_function="1"); NegMAS writes it as
+    # "utility_function" alone. A rectangle with neither has no value to import.
+    attribute = "utility" if "utility" in rectangle.attrib else "utility_function"
+    if attribute not in rectangle.attrib:
+        raise UnsupportedError(
+            "a hyper-rectangle without a utility (neither 'utility' nor 'utility_function')",
+            source=source,
+            field=where,
+        )
+    utility = number(rectangle.get(attribute), source, f"{where}.{attribute}")
     utility *= weight * number(rectangle.get("weight", "1"), source, f"{where}.weight")
     bounds: dict[str, list[Any]] = {}
     for bound in rectangle.findall("INCLUDES"):

@@ -30,7 +30,7 @@ from detente.scenario.formats._common import (
     warn_if_not_normalised,
     warn_if_peak_below_one,
 )
-from detente.scenario.formats._files import atomic_write_text, read_bytes
+from detente.scenario.formats._files import atomic_write_text, loads_json, read_bytes
 from detente.scenario.formats.native import validate_scenario
 from detente.scenario.model import (
     AdditivePreferences,
@@ -43,7 +43,13 @@ from detente.scenario.model import (
     normalized_weights,
 )
 
-__all__ = ["is_geniusweb_file", "is_geniusweb_folder", "load_geniusweb", "save_geniusweb"]
+__all__ = [
+    "geniusweb_texts",
+    "is_geniusweb_file",
+    "is_geniusweb_folder",
+    "load_geniusweb",
+    "save_geniusweb",
+]
 
 _SPACE = "LinearAdditiveUtilitySpace"
 _DISCRETE = ("DiscreteValueSetUtilities", "discreteutils")
@@ -55,10 +61,7 @@ def _read_json(path: Path) -> Any:
         text = read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", source=path) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"malformed JSON: {exc.msg}", source=path, line=exc.lineno) from None
+    return loads_json(text, path)
 
 
 def _kind(data: Any) -> str:

@@ -6,7 +6,6 @@ by :func:`json_schema`. YAML goes through PyYAML's safe loader only.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,31 @@ import yaml
 from pydantic import ValidationError
 
 from detente.errors import FormatError, ScenarioError
-from detente.scenario.formats._files import atomic_write_text, read_bytes
+from detente.scenario.formats._files import dumps_json, loads_json, read_bytes
 from detente.scenario.model import Scenario
 
 _MODEL_PATH = re.compile(
     r"^((issues|parties)(?:\[(\d+)\] \([^)]*\))?((?:\.[^:]+)?)): (.*)$", re.DOTALL
 )
 
-__all__ = ["dump_native", "json_schema", "load_native", "parse_native", "save_native"]
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "dump_native",
+    "json_schema",
+    "load_native",
+    "parse_native",
+]
+
+#: YAML aliases may add at most this many nodes to those written in the file. A scenario rarely
+#: needs an alias at all; the bound refuses "billion laughs" alias bombs before they expand.
+MAX_ALIAS_NODES = 100_000
+
+#: Deepest nesting of YAML collections accepted (a scenario needs fewer than ten levels; the
+#: bound keeps PyYAML's recursive composer and its quadratic scanner away from hostile files).
+MAX_DEPTH = 50
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def load_native(path: Path) -> Scenario:
@@ -31,15 +47,14 @@ def load_native(path: Path) -> Scenario:
 
 
 def parse_native(data: bytes | str, *, source: str | Path, is_json: bool = False) -> Scenario:
-    """Parse native scenario text; errors name ``source``, the field and the line."""
+    """Parse native scenario text; errors name ``source``, the field and the line.
+
+    Duplicate keys in a mapping, recursive or exploding YAML aliases and nesting too deep to
+    parse are refused with a :class:`FormatError`.
+    """
     text = _decode(data, source)
     if is_json:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise FormatError(
-                f"malformed JSON: {exc.msg}", source=source, line=exc.lineno
-            ) from None
+        raw = loads_json(text, source)
         lines: dict[tuple[str | int, ...], int] = {}
     else:
         raw, lines = _load_yaml(text, source)
@@ -62,6 +77,8 @@ def validate_scenario(
         loc = tuple(x for x in first["loc"] if not _is_union_tag(x))
         field = ".".join(str(x) for x in loc) or None
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "union_tag_not_found":
+            message = "no 'kind' given (it selects the type: see the scenario format reference)"
         found = _MODEL_PATH.match(message) if not loc else None
         if found:  # a cross-check error: its message starts with the path it concerns
             field, message = found.group(1), found.group(5)
@@ -77,13 +94,8 @@ def dump_native(scenario: Scenario, *, as_json: bool = False) -> str:
     data = scenario.model_dump(mode="json", exclude_defaults=True)
     _keep_kinds(data, scenario.model_dump(mode="json"))
     if as_json:
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return dumps_json(data)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def save_native(scenario: Scenario, path: Path) -> None:
-    """Write ``scenario`` to ``path`` (JSON for ``.json``, else YAML), atomically."""
-    atomic_write_text(path, dump_native(scenario, as_json=path.suffix.lower() == ".json"))
 
 
 def json_schema() -> dict[str, Any]:
@@ -103,35 +115,129 @@ def _decode(data: bytes | str, source: str | Path) -> str:
         raise FormatError(f"not UTF-8 text (byte {exc.start})", source=source) from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing keys given twice in one mapping and deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        """Compose one node, refusing nesting deeper than :data:`MAX_DEPTH`."""
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"nested too deeply (over {MAX_DEPTH} levels)",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Construct a mapping; a duplicate key is an error naming both lines."""
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:  # keys merged in by "<<: *base" may be overridden
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                earlier = first.get(key)
+            except TypeError:  # an unhashable key: PyYAML's own check names it
+                continue
+            if earlier is not None:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {earlier})",
+                    key_node.start_mark,
+                )
+            first[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def _load_yaml(text: str, source: str | Path) -> tuple[Any, dict[tuple[str | int, ...], int]]:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise FormatError("empty file", source=source)
-        lines: dict[tuple[str | int, ...], int] = {}
-        _record_lines(node, (), lines)
-        return loader.construct_document(node), lines
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise FormatError("empty file", source=source)
+            lines = _index_nodes(node, source)
+            return loader.construct_document(node), lines
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed YAML"
         raise FormatError(f"malformed YAML: {problem}", source=source, line=line) from None
-    except yaml.YAMLError as exc:
-        raise FormatError(f"malformed YAML: {exc}", source=source) from None
-    finally:
-        loader.dispose()
+    except yaml.YAMLError as exc:  # the reader refuses control characters before parsing
+        first_line = str(exc).splitlines()[0]
+        raise FormatError(f"malformed YAML: {first_line}", source=source) from None
 
 
-def _record_lines(node: yaml.Node, path: tuple[str | int, ...], out: dict[Any, int]) -> None:
-    out[path] = node.start_mark.line + 1
+def _index_nodes(root: yaml.Node, source: str | Path) -> dict[tuple[str | int, ...], int]:
+    """Line of every field path, refusing recursive aliases and alias bombs.
+
+    A node reached again through an alias is counted (its expanded size is remembered) but not
+    walked again, so the walk is linear in the file's size whatever its aliases.
+    """
+    lines: dict[tuple[str | int, ...], int] = {}
+    expanded: dict[int, int] = {}  # id(node) -> number of nodes once its aliases are expanded
+    open_nodes: set[int] = set()
+
+    def walk(node: yaml.Node, path: tuple[str | int, ...] | None) -> int:
+        line = node.start_mark.line + 1
+        if path is not None:
+            lines.setdefault(path, line)
+        if id(node) in expanded:
+            return expanded[id(node)]
+        if id(node) in open_nodes:
+            raise FormatError(
+                "a YAML alias refers to a node that contains it (a recursive structure)",
+                source=source,
+                line=line,
+            )
+        open_nodes.add(id(node))
+        total = 1
+        for child_path, child in _children(node, path):
+            total += walk(child, child_path)
+            # a subtree's excess over the distinct nodes seen so far bounds the file's excess
+            if total - len(expanded) - len(open_nodes) > MAX_ALIAS_NODES:
+                raise FormatError(
+                    f"YAML aliases expand to more than {MAX_ALIAS_NODES:,} extra values "
+                    "(an alias bomb?)",
+                    source=source,
+                    line=line,
+                )
+        open_nodes.discard(id(node))
+        expanded[id(node)] = total
+        return total
+
+    walk(root, ())
+    return lines
+
+
+def _children(
+    node: yaml.Node, path: tuple[str | int, ...] | None
+) -> list[tuple[tuple[str | int, ...] | None, yaml.Node]]:
+    """Child nodes with their field paths (``None``: not a field, such as a mapping's key)."""
     if isinstance(node, yaml.MappingNode):
+        out: list[tuple[tuple[str | int, ...] | None, yaml.Node]] = []
         for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                _record_lines(value, (*path, key.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _record_lines(item, (*path, i), out)
+            field = None
+            if path is not None and isinstance(key, yaml.ScalarNode):
+                field = (*path, key.value)
+            out += [(None, key), (field, value)]
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            ((*path, i) if path is not None else None, item) for i, item in enumerate(node.value)
+        ]
+    return []
 
 
 def _nearest_line(lines: dict[tuple[str | int, ...], int], loc: tuple[Any, ...]) -> int | None:
