@@ -40,6 +40,7 @@ class Analysis:
         sensitivity: robustness of the solutions, if computed.
         sample_utilities: utilities ``(n, n_parties)`` of a sample of deals (for plots).
         sample_in_zopa: ``(n,)`` whether each sampled deal is in the ZOPA.
+        sample_options: ``(n, n_issues)`` option positions of the sampled deals.
     """
 
     space: OutcomeSpace
@@ -55,6 +56,7 @@ class Analysis:
     sensitivity: Sensitivity | None
     sample_utilities: np.ndarray
     sample_in_zopa: np.ndarray
+    sample_options: np.ndarray
 
     @property
     def parties(self) -> tuple[str, ...]:
@@ -170,6 +172,7 @@ def analyze(
         talking_points=points,
         sensitivity=robustness,
         sample_utilities=utilities,
+        sample_options=sample,
         sample_in_zopa=np.asarray(
             (utilities >= thresholds(space)).all(axis=1)
             & space.acceptable_options(sample).all(axis=1)
