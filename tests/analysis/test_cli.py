@@ -281,3 +281,35 @@ def test_a_deal_is_described_against_the_nash_deal() -> None:
     tight = additive_scenario([[[0.0, 1.0]], [[1.0, 0.0]]], reservations=[0.8, 0.8])
     empty = analyze(OutcomeSpace.from_scenario(tight), with_sensitivity=False)
     assert empty.describe({"i0": "o1"}) == "i0: o1"
+
+
+def _leaves(doc: object, path: tuple[str | int, ...] = ()) -> list[tuple[tuple, object]]:
+    """(path, value) of every leaf of a JSON document, skipping the example's "..." parts."""
+    if isinstance(doc, dict):
+        return [
+            leaf
+            for k, v in doc.items()
+            if k != "..." and v != "..."
+            for leaf in _leaves(v, (*path, k))
+        ]
+    if isinstance(doc, list):
+        return [leaf for k, v in enumerate(doc) for leaf in _leaves(v, (*path, k))]
+    return [(path, doc)]
+
+
+def test_the_json_reference_example_matches_a_real_run() -> None:
+    page = Path(__file__).resolve().parents[2] / "docs" / "reference" / "analyze-json.md"
+    example = json.loads(page.read_text(encoding="utf-8").split("```json")[1].split("```")[0])
+    code, out, _ = run("analyze", "ceasefire-2025", "--json", "--no-sensitivity")
+    assert code == 0
+    real = json.loads(out)
+    leaves = _leaves(example)
+    assert len(leaves) >= 15
+    for path, value in leaves:
+        got: object = real
+        for key in path:
+            got = got[key]  # type: ignore[index]
+        if isinstance(value, float):
+            assert got == pytest.approx(value, abs=5e-4), path
+        else:
+            assert got == value, path
