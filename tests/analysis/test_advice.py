@@ -363,3 +363,54 @@ def test_rule_based_parties_get_a_summary_only(scenario: Scenario) -> None:
     tp = talking_points(space, [0] * space.n_issues, space.party_names[0])
     assert tp.points == ()
     assert f"{space.party_names[0]}'s preferences are rule-based" in tp.summary
+
+
+def test_clause_labels_are_proposed_as_clauses() -> None:
+    scenario = Scenario.model_validate(
+        {
+            "name": "arms",
+            "issues": [
+                {
+                    "name": "arms",
+                    "options": [
+                        {"name": "go_on", "label": "supplies continue"},
+                        {"name": "pause", "label": "a pause in supplies"},
+                        {"name": "stop", "label": "supplies are halted"},
+                    ],
+                }
+            ],
+            "parties": [
+                {
+                    "name": "Russia",
+                    "preferences": {
+                        "issues": {
+                            "arms": {"weight": 1, "values": {"go_on": 0, "pause": 0.5, "stop": 1}}
+                        }
+                    },
+                },
+                {
+                    "name": "Ukraine",
+                    "preferences": {
+                        "issues": {
+                            "arms": {"weight": 1, "values": {"go_on": 1, "pause": 0.5, "stop": 0}}
+                        }
+                    },
+                },
+            ],
+        }
+    )
+    space = OutcomeSpace.from_scenario(scenario)
+    from_clause = {
+        s.changes[0].after: s.sentence
+        for s in sweeteners(space, [0], ["Russia"]).by_party["Russia"]
+    }
+    assert from_clause["stop"].startswith(
+        "For Russia, agree that supplies are halted rather than that supplies continue: Russia"
+    )
+    assert from_clause["pause"].startswith(
+        "Offer Russia a pause in supplies instead of agreeing that supplies continue: Russia"
+    )
+    (from_noun,) = sweeteners(space, [1], ["Russia"]).by_party["Russia"]
+    assert from_noun.sentence.startswith(
+        "For Russia, agree that supplies are halted instead of a pause in supplies: Russia gains"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from detente import OutcomeSpace, load_scenario, save_scenario
 from detente.analysis import analyze, bargaining_solutions, pareto_frontier, zopa
 from detente.cli import app
+from detente.cli.analyze import render
 from detente.errors import ScenarioError
 from detente.report.analysis import analysis_html
 from tests.strategies import additive_scenario
@@ -313,3 +315,55 @@ def test_the_json_reference_example_matches_a_real_run() -> None:
             assert got == pytest.approx(value, abs=5e-4), path
         else:
             assert got == value, path
+
+
+def test_sweeteners_that_lose_another_party_are_listed_apart(tmp_path: Path) -> None:
+    scenario = additive_scenario(
+        [[[1.0, 0.8], [1.0, 0.96]], [[0.0, 1.0], [0.0, 1.0]]],
+        weights=[[1.0, 1.0], [10.0, 1.0]],
+        reservations=[0.95, 0.3],
+    )
+    path = tmp_path / "two.yaml"
+    save_scenario(scenario, path)
+    code, out, _ = run("analyze", str(path), "--deal", "i0=o0,i1=o0", "--party", "p1")
+    assert code == 0
+    flat = " ".join(out.split())
+    keeps = flat.index("- Offer p1 o1 instead of o0 on i1")
+    apart = flat.index("These would lose another party:")
+    loses = flat.index("- Offer p1 o1 instead of o0 on i0")
+    assert keeps < apart < loses
+    assert "p0 would then say no." in flat
+
+
+def test_a_party_no_change_can_bring_to_yes(tmp_path: Path) -> None:
+    scenario = additive_scenario(
+        [[[0.0, 0.5, 1.0]], [[1.0, 0.5, 0.0]]], reservations=[0.9, 0.0], red_lines={1: {0: [2]}}
+    )
+    path = tmp_path / "stuck.yaml"
+    save_scenario(scenario, path)
+    code, out, _ = run("analyze", str(path), "--deal", "i0=o1", "--party", "p0")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "p0 rejects this deal: 0.50 against 0.90 for its alternative." in flat
+    assert "none: every change of one or two issues costs it utility." in flat
+    assert "No change of one or two issues brings p0 to a yes." in flat
+
+
+def test_the_terminal_report_without_a_robust_deal(capsys: pytest.CaptureFixture[str]) -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    result = analyze(space, sensitivity_samples=50, rng=0)
+    assert result.sensitivity is not None
+    robust = dataclasses.replace(result.sensitivity, robust_deal=None)
+    render(dataclasses.replace(result, sensitivity=robust))
+    out = " ".join(capsys.readouterr().out.split())
+    assert "stays acceptable to every party in" in out
+    assert "most robust" not in out
+
+
+def test_the_terminal_report_labels_an_estimate(capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = additive_scenario(np.random.default_rng(0).random((2, 4, 4)).tolist())
+    result = analyze(OutcomeSpace.from_scenario(scenario), exact_limit=10, zopa_samples=1000, rng=1)
+    render(result)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "95% interval" in out
+    assert "(estimate from 1,000 draws)" in out

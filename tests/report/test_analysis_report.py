@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -94,3 +95,27 @@ def test_the_then_column_names_who_would_say_no() -> None:
     assert "<td>i1: o0 → o1</td><td>0.09</td><td>p0 0.02</td><td>4.55</td>" in text
     assert "<td>still no</td><td>p1 still rejects</td>" in text
     assert "<td>✓ lifts to yes</td><td>p0 would say no</td>" in text
+
+
+def test_a_report_without_advice_or_a_robust_deal(ceasefire: Analysis) -> None:
+    robust = ceasefire.sensitivity
+    assert robust is not None
+    bare = dataclasses.replace(
+        ceasefire,
+        sweeteners=None,
+        talking_points=(),
+        sensitivity=dataclasses.replace(robust, robust_deal=None),
+    )
+    text = analysis_html(bare)
+    assert "Sweeteners" not in text
+    assert "Talking points" not in text
+    assert "most robust" not in text
+    assert "Sensitivity" in text
+
+
+def test_a_report_where_red_lines_rule_out_every_deal() -> None:
+    scenario = additive_scenario([[[1.0, 0.0]], [[0.0, 1.0]]], red_lines={0: {0: [1]}, 1: {0: [0]}})
+    result = analyze(OutcomeSpace.from_scenario(scenario), with_sensitivity=False)
+    text = analysis_html(result)
+    assert "No deal is acceptable to every party." in text
+    assert "every party, equally" not in text
