@@ -341,6 +341,9 @@ def test_ceasefire_talking_points_read_as_sentences() -> None:
     assert russia.summary.startswith("For Russia this deal is worth 0.67 against 0.60")
     assert any("on Ukraine's alignment" in p.sentence for p in russia.points)
     assert any("for Russia on sanctions relief, an issue" in p.sentence for p in russia.points)
+    assert any(
+        "for Russia on the status of the territorial line," in p.sentence for p in russia.points
+    )
     us = talking_points(space, nash.deal, "United States")
     assert us.summary.startswith("For the United States this deal is worth")
     assert us.points[0].sentence.startswith(

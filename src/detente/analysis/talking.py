@@ -100,11 +100,18 @@ def _quality(value: float, its: str) -> str:
 
 
 def _issue_phrase(label: str, party: str, names: set[str]) -> str:
-    """The issue as said to ``party``: no "for Russia" when speaking of Russia, "its" for "X's"."""
+    """The issue as said to ``party``: no "for Russia" when speaking of Russia, "its" for "X's".
+
+    A lower-cased label of the form "status of ..." takes the article.
+    """
     for owner in (f"{party}'s ", f"{party}\u2019s "):
         if label.startswith(owner):
             return f"{pronoun(party)} {label.removeprefix(owner)}"
-    return lower_first(label.removesuffix(f" for {party}"), names)
+    phrase = lower_first(label.removesuffix(f" for {party}"), names)
+    words = phrase.split()
+    if phrase[:1].islower() and len(words) > 2 and words[1] == "of":
+        return f"the {phrase}"  # "on the status of the line", not "on status of the line"
+    return phrase
 
 
 def talking_points(
