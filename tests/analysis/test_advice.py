@@ -228,7 +228,9 @@ def test_ceasefire_sweeteners_read_as_a_mediator_would_say_them() -> None:
         "territorial_line": "deferred",
         "humanitarian": "prisoner_exchange",
     }
-    given = sweeteners(space, deal, ["Russia", "European states"])
+    given = sweeteners(space, deal, ["Russia", "European states", "United States"])
+    assert all(": the United States gains " in s.sentence for s in given.by_party["United States"])
+    assert given.headlines["United States"].startswith("The United States accepts this deal")
     yes = given.to_yes["Russia"]
     assert yes is not None
     assert (

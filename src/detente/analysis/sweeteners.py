@@ -328,9 +328,7 @@ def sweetener_sentence(space: OutcomeSpace, s: Sweetener) -> str:
         status = f"still {figure(r - u)} short of {its} alternative"
     else:
         status = f"now {figure(u - r)} above {its} alternative"
-    gain = (
-        f"{party_name(name, start=True)} {verb(name, 'gains', 'gain')} {figure(s.gain)} ({status})"
-    )
+    gain = f"{party_name(name)} {verb(name, 'gains', 'gain')} {figure(s.gain)} ({status})"
     if s.costs:
         payers = [
             f"{party_name(q)} {_amount(c)}"
