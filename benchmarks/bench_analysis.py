@@ -8,8 +8,11 @@
 * frontier + Nash vs NegMAS ``pareto_frontier`` + ``nash_points`` at 10^4, 10^5 and 10^6.
 
 Times are medians of repeated runs (wall clock, so expect noise on a shared machine); memory is
-the peak traced by ``tracemalloc`` (numpy and Python allocations). ``python -m benchmarks
-analysis`` runs it; ``main()`` returns the figures.
+the peak traced by ``tracemalloc`` (numpy and Python allocations). Each row with a target of
+issue 5 says PASS or FAIL against it. Where both detente and NegMAS compute a frontier, their
+sizes must agree (random real-valued scenarios have no tied utility vectors, so NegMAS's
+outcomes and detente's distinct vectors count the same); a disagreement fails the run after
+the table is printed. ``python -m benchmarks analysis`` runs it; ``main()`` returns the figures.
 """
 
 from __future__ import annotations
@@ -151,9 +154,19 @@ def full_analysis(space: OutcomeSpace) -> Any:
     )
 
 
+def verdict(ok: bool) -> str:
+    """PASS or FAIL, coloured for the table."""
+    return "[green]PASS[/]" if ok else "[bold red]FAIL[/]"
+
+
 def main() -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    rows: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, str, str]] = []
+    mismatches: list[str] = []
+
+    def same_size(case: str, ours: int, theirs: int) -> None:
+        if ours != theirs:
+            mismatches.append(f"{case}: detente {ours} frontier vectors, NegMAS {theirs}")
 
     # -- 1. MOBANOS on random 2-party scenarios ------------------------------------------
     for issues, options, label in ((10, 10, "1e10"), (20, 10, "1e20")):
@@ -163,6 +176,7 @@ def main() -> dict[str, Any]:
         ours, frontier = timed(lambda space=space: pareto_frontier(space), 21)
         theirs, front = timed(lambda ufuns=ufuns: mobanos(ufuns), 21)
         figures[f"frontier_{label}"] = {"detente_s": ours, "mobanos_s": theirs}
+        same_size(f"frontier {label} (MOBANOS)", len(frontier), len(front))
         rows.append(
             (
                 f"2 parties, random, {label} outcomes: exact frontier",
@@ -170,6 +184,7 @@ def main() -> dict[str, Any]:
                 f"MOBANOS {theirs * 1e3:.2f} ms ({len(front)} outcomes)",
                 f"{theirs / ours:.1f}x",
                 "at least 1x",
+                verdict(theirs >= ours),
             )
         )
         if label == "1e10":
@@ -183,6 +198,7 @@ def main() -> dict[str, Any]:
                     "",
                     "",
                     "under 1 s and 1 GiB",
+                    verdict(elapsed < 1.0 and memory < 1024),
                 )
             )
 
@@ -192,13 +208,15 @@ def main() -> dict[str, Any]:
         space = detente_space(values, weights)
         ours, frontier = timed(lambda space=space: pareto_frontier(space), 5)
         entry: dict[str, float] = {"detente_s": ours, "frontier": float(len(frontier))}
-        theirs_text, ratio_text = "not run (quadratic)", ""
+        theirs_text, ratio_text, target, passed = "not run (quadratic)", "", "O(n log n)", "—"
         if label == "1e4":
             ufuns, _ = negmas_ufuns(values, weights)
             theirs, front = timed(lambda ufuns=ufuns: mobanos(ufuns), 1)
             entry["mobanos_s"] = theirs
+            same_size(f"zero-sum {label} (MOBANOS)", len(frontier), len(front))
             theirs_text = f"MOBANOS {theirs:.2f} s ({len(front)} outcomes)"
             ratio_text = f"{theirs / ours:.0f}x"
+            target, passed = "at least 100x", verdict(theirs >= 100 * ours)
         figures[f"zero_sum_{label}"] = entry
         rows.append(
             (
@@ -206,7 +224,8 @@ def main() -> dict[str, Any]:
                 f"{ours * 1e3:.1f} ms ({len(frontier):,} vectors)",
                 theirs_text,
                 ratio_text,
-                "at least 100x at 1e4",
+                target,
+                passed,
             )
         )
 
@@ -222,6 +241,7 @@ def main() -> dict[str, Any]:
             "",
             "",
             "under 10 s",
+            verdict(elapsed < 10.0),
         )
     )
 
@@ -241,6 +261,7 @@ def main() -> dict[str, Any]:
             if label != "1e6"
             else float("nan")
         )
+        same_size(f"frontier + Nash {label} (pareto_frontier)", size, their_size)
         figures[f"negmas_{label}"] = {
             "detente_s": ours,
             "negmas_s": theirs,
@@ -254,16 +275,20 @@ def main() -> dict[str, Any]:
                 f"NegMAS {theirs:.3f} s ({their_size} points)"
                 + (f", {theirs_mib:.0f} MiB" if not math.isnan(theirs_mib) else ""),
                 f"{theirs / ours:.0f}x",
-                "at least 100x at 1e6",
+                "at least 100x" if label == "1e6" else "",
+                verdict(theirs >= 100 * ours) if label == "1e6" else "—",
             )
         )
 
     table = Table(title="detente.analysis vs NegMAS 0.16.0 (medians, one run, same scenarios)")
-    for column in ("case", "detente", "peer", "ratio", "target"):
+    for column in ("case", "detente", "peer", "ratio", "target", "result"):
         table.add_column(column)
     for row in rows:
         table.add_row(*row)
     console.print(table)
+    figures["frontier_size_mismatches"] = mismatches
+    if mismatches:
+        raise AssertionError("frontier sizes disagree: " + "; ".join(mismatches))
     return figures
 
 

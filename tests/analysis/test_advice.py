@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import bargaining_solutions, logrolling, sweeteners, talking_points
 from detente.analysis._exact import exact_tables
+from detente.analysis.wording import figure
 from detente.errors import ScenarioError
 from detente.scenario.model import Scenario
 from tests import reference
@@ -22,7 +23,11 @@ from tests.strategies import additive_scenario, rule_based_scenarios, scenarios
 
 
 def reference_sweeteners(scenario: Scenario, base: dict, party: str) -> list[tuple[float, float]]:
-    """(ratio, gain) of every admissible one- or two-issue change, best first."""
+    """(ratio, gain) of every admissible one- or two-issue change, best first.
+
+    Best first: changes that keep every other party that accepted the deal on board, then those
+    that lose one; by ratio, then gain, within each group.
+    """
     names = scenario.party_names
     p = names.index(party)
     before = [reference.utility(scenario, q, base) for q in names]
@@ -30,14 +35,17 @@ def reference_sweeteners(scenario: Scenario, base: dict, party: str) -> list[tup
 
     r = scenario.parties[p].reservation_value
 
-    def score(deal: dict) -> tuple[float, float, bool]:
+    floors = [q.reservation_value - 1e-9 for q in scenario.parties]
+
+    def score(deal: dict) -> tuple[float, float, bool, bool]:
         after = [reference.utility(scenario, q, deal) for q in names]
         gain = after[p] - before[p]
         cost = sum(max(0.0, before[q] - after[q]) for q in range(len(names)) if q != p)
         lifts = before[p] < r <= after[p]
-        return (gain / cost if cost > 0 else math.inf), gain, lifts
+        loses = any(before[q] >= floors[q] > after[q] for q in range(len(names)) if q != p)
+        return (gain / cost if cost > 0 else math.inf), gain, lifts, loses
 
-    singles: dict[tuple[str, str], tuple[float, float, bool]] = {}
+    singles: dict[tuple[str, str], tuple[float, float, bool, bool]] = {}
     found = []
     for issue in issues:
         for option in issue.values:
@@ -55,13 +63,13 @@ def reference_sweeteners(scenario: Scenario, base: dict, party: str) -> list[tup
                 or reference.crosses_red_line(scenario, deal)
             ):
                 continue
-            ratio, gain, lifts = score(deal)
+            ratio, gain, lifts, loses = score(deal)
             halves = singles[a.name, str(oa)], singles[b.name, str(ob)]
             better = ratio > max(h[0] for h in halves)
             if better or (lifts and not any(h[2] for h in halves)):
-                found.append((ratio, gain, lifts))
-    useful = [(ratio, g) for ratio, g, _ in found if g > 1e-9]
-    return sorted(useful, key=lambda t: (-t[0], -t[1]))
+                found.append((ratio, gain, lifts, loses))
+    useful = [(loses, ratio, g) for ratio, g, _, loses in found if g > 1e-9]
+    return [(ratio, g) for _, ratio, g in sorted(useful, key=lambda t: (t[0], -t[1], -t[2]))]
 
 
 @given(scenarios(min_parties=2, max_parties=3, red_lines=True), st.data())
@@ -94,6 +102,14 @@ def test_sweeteners_are_the_best_ratios(scenario: Scenario, data: st.DataObject)
         assert list(s.utilities.values()) == pytest.approx(after, abs=1e-9)
         assert 1 <= len(s.changes) <= 2
         assert not reference.crosses_red_line(scenario, changed)
+        # who pays what, one party at a time
+        payers = {q: b - a for q, b, a in zip(names, result.utilities.values(), after, strict=True)}
+        expected_costs = {q: c for q, c in payers.items() if q != party and c > 1e-12}
+        costs = {q: c for q, c in s.costs.items() if c > 1e-12}
+        assert costs == pytest.approx(expected_costs, abs=1e-9)
+        assert sum(s.costs.values()) == pytest.approx(s.cost, abs=1e-9)
+        assert s.sentence.startswith((f"Offer {party} ", f"For {party}, agree that "))
+        assert f": {party} gains {figure(s.gain)} (" in s.sentence
         assert s.acceptable_to_all == reference.in_zopa(scenario, tuple(after)) or any(
             abs(x - p.reservation_value) < 1e-9
             for x, p in zip(after, scenario.parties, strict=True)
@@ -128,6 +144,105 @@ def test_a_sweetener_can_bring_a_party_to_yes() -> None:
     # the other single change lifts p1 too, but p0 then rejects
     other = next(s for s in result.by_party["p1"] if s.changes[0].issue == "i0")
     assert other.loses == ("p0",)
+
+
+def test_changes_that_keep_everyone_on_board_come_first() -> None:
+    # for p1, moving i0 is the better deal per unit (10/11 / 0.1 against 1/11 / 0.02), but p0
+    # would then say no
+    scenario = additive_scenario(
+        [[[1.0, 0.8], [1.0, 0.96]], [[0.0, 1.0], [0.0, 1.0]]],
+        weights=[[1.0, 1.0], [10.0, 1.0]],
+        reservations=[0.95, 0.3],
+    )
+    space = OutcomeSpace.from_scenario(scenario)
+    result = sweeteners(space, {"i0": "o0", "i1": "o0"}, ["p1"])
+    keeps, loses = result.by_party["p1"]
+    assert [c.issue for c in keeps.changes] == ["i1"]
+    assert keeps.ratio == pytest.approx(1 / 11 / 0.02)
+    assert keeps.loses == ()
+    assert keeps.costs == pytest.approx({"p0": 0.02})
+    assert [c.issue for c in loses.changes] == ["i0"]
+    assert loses.ratio == pytest.approx(10 / 11 / 0.1)
+    assert loses.loses == ("p0",)
+    assert loses.lifts
+    assert result.reasons == {"p1": "rejects"}
+    assert result.headlines["p1"] == (
+        "p1 rejects this deal: 0.00 against 0.30 for its alternative. Ways to bring it to a "
+        "yes, cheapest first:"
+    )
+    assert keeps.sentence == (
+        "Offer p1 o1 instead of o0 on i1: p1 gains 0.09 (still 0.21 short of its alternative); "
+        "p0 gives up 0.02."
+    )
+    assert loses.sentence == (
+        "Offer p1 o1 instead of o0 on i0: p1 gains 0.91 (now above its alternative); p0 gives up "
+        "0.10. p0 would then say no."
+    )
+    assert result.to_yes["p1"] == loses
+
+
+def test_why_a_party_gets_sweeteners() -> None:
+    # p0 accepts with a gain of 0.02 (under the 0.05 margin): targeted as close, not as a no
+    scenario = additive_scenario([[[1.0, 0.0]], [[0.0, 1.0]]], reservations=[0.98, 0.0])
+    space = OutcomeSpace.from_scenario(scenario)
+    close = sweeteners(space, [0])
+    assert close.reasons == {"p0": "close", "p1": "close"}
+    assert close.headlines["p0"] == (
+        "p0 accepts this deal, but only just: 1.00 against 0.98 for its alternative (a margin "
+        "under 0.05). Ways to give it more, cheapest first:"
+    )
+    asked = sweeteners(space, [0], ["p0"], margin=0.01)
+    assert asked.reasons == {"p0": "asked"}
+    assert asked.headlines["p0"].startswith("p0 accepts this deal: 1.00 against 0.98")
+    least = sweeteners(space, [0], margin=0.01)
+    assert least.reasons == {"p1": "close"}  # at its reservation value: a yes, only just
+
+
+def test_ceasefire_sweeteners_read_as_a_mediator_would_say_them() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    nash = bargaining_solutions(space)["nash"]
+    assert nash.deal is not None
+    result = sweeteners(space, nash.deal)
+    assert result.reasons == {"Russia": "smallest_gain"}
+    assert result.headlines["Russia"] == (
+        "Every party accepts this deal; Russia gains least from it: 0.67 against 0.60 for its "
+        "alternative. Ways to give it more, cheapest first:"
+    )
+    first = result.by_party["Russia"][0]
+    assert first.sentence == (
+        "Offer Russia political assurances from the US and Europe instead of a European "
+        "reassurance force behind the line: Russia gains 0.06 (now 0.13 above its "
+        "alternative); European states give up 0.13, Ukraine 0.10. Every party still accepts."
+    )
+    assert list(first.costs) == ["European states", "Ukraine"]  # largest first
+    assert any("the United States gives up" in s.sentence for s in result.by_party["Russia"])
+    # a label that is a clause reads as one, and a label with a comma is closed by one
+    deal = {
+        "ceasefire_scope": "full_30",
+        "sanctions_relief": "none",
+        "alignment": "moratorium",
+        "oversight": "hotline",
+        "breach_mechanism": "none",
+        "security_guarantees": "assurances",
+        "arms_supplies": "defensive_only",
+        "territorial_line": "deferred",
+        "humanitarian": "prisoner_exchange",
+    }
+    given = sweeteners(space, deal, ["Russia", "European states", "United States"])
+    assert all(": the United States gains " in s.sentence for s in given.by_party["United States"])
+    assert given.headlines["United States"].startswith("The United States accepts this deal")
+    yes = given.to_yes["Russia"]
+    assert yes is not None
+    assert (
+        "agree that the line is frozen de facto, without recognition, rather than that the "
+        "line's status is deferred to later talks"
+    ) in yes.sentence
+    assert "phased relief tied to compliance, with snap-back, instead of no sanctions relief" in (
+        yes.sentence
+    )
+    assert given.headlines["European states"].startswith("European states accept this deal")
+    assert "give them more" in given.headlines["European states"]
+    assert all("European states gain " in s.sentence for s in given.by_party["European states"])
 
 
 def test_a_change_that_costs_nobody_ranks_first() -> None:
@@ -204,7 +319,7 @@ def test_talking_points_are_the_largest_terms(scenario: Scenario, data: st.DataO
     expected = [t for t in terms[:2] if t > 0]
     assert [p.contribution for p in tp.points] == pytest.approx(expected)
     assert sum(p.contribution for p in tp.points) <= u + 1e-9
-    assert tp.summary.startswith(f"For {party} this deal is worth")
+    assert tp.summary.startswith(f"For {party} this deal is worth {figure(u)} against")
     for point in tp.points:
         assert point.sentence.endswith(".")
         assert 0 < point.value <= 1 + 1e-12
@@ -220,8 +335,28 @@ def test_ceasefire_talking_points_read_as_sentences() -> None:
     assert first.issue == "security_guarantees"
     assert first.sentence.startswith("A European reassurance force behind the line: ")
     assert "Budapest Memorandum" in first.sentence
+    assert first.sentence.startswith(
+        "A European reassurance force behind the line: a strong result for Ukraine on security "
+        "guarantees, an issue that carries 20% of its priorities."
+    )  # not "for Ukraine on security guarantees for Ukraine"
     russia = talking_points(space, nash.deal, "Russia")
+    assert russia.summary.startswith("For Russia this deal is worth 0.67 against 0.60")
     assert any("on Ukraine's alignment" in p.sentence for p in russia.points)
+    assert any("for Russia on sanctions relief, an issue" in p.sentence for p in russia.points)
+    assert any(
+        "for Russia on the status of the territorial line," in p.sentence for p in russia.points
+    )
+    us = talking_points(space, nash.deal, "United States")
+    assert us.summary.startswith("For the United States this deal is worth")
+    assert us.points[0].sentence.startswith(
+        "Full ceasefire, extendable by mutual consent: its best outcome for the United States on"
+    )
+    europe = talking_points(space, nash.deal, "European states")
+    assert "0.45 for their alternative" in europe.summary
+    assert europe.points[0].sentence.startswith(
+        "A European reassurance force behind the line: their best outcome for European states "
+        "on security guarantees for Ukraine, an issue that carries 22% of their priorities."
+    )
     short = talking_points(space, [0] * space.n_issues, "Ukraine")
     assert "short, so these points alone will not carry it" in short.summary
 
@@ -232,4 +367,55 @@ def test_rule_based_parties_get_a_summary_only(scenario: Scenario) -> None:
     space = OutcomeSpace.from_scenario(scenario)
     tp = talking_points(space, [0] * space.n_issues, space.party_names[0])
     assert tp.points == ()
-    assert "rule-based" in tp.summary
+    assert f"{space.party_names[0]}'s preferences are rule-based" in tp.summary
+
+
+def test_clause_labels_are_proposed_as_clauses() -> None:
+    scenario = Scenario.model_validate(
+        {
+            "name": "arms",
+            "issues": [
+                {
+                    "name": "arms",
+                    "options": [
+                        {"name": "go_on", "label": "supplies continue"},
+                        {"name": "pause", "label": "a pause in supplies"},
+                        {"name": "stop", "label": "supplies are halted"},
+                    ],
+                }
+            ],
+            "parties": [
+                {
+                    "name": "Russia",
+                    "preferences": {
+                        "issues": {
+                            "arms": {"weight": 1, "values": {"go_on": 0, "pause": 0.5, "stop": 1}}
+                        }
+                    },
+                },
+                {
+                    "name": "Ukraine",
+                    "preferences": {
+                        "issues": {
+                            "arms": {"weight": 1, "values": {"go_on": 1, "pause": 0.5, "stop": 0}}
+                        }
+                    },
+                },
+            ],
+        }
+    )
+    space = OutcomeSpace.from_scenario(scenario)
+    from_clause = {
+        s.changes[0].after: s.sentence
+        for s in sweeteners(space, [0], ["Russia"]).by_party["Russia"]
+    }
+    assert from_clause["stop"].startswith(
+        "For Russia, agree that supplies are halted rather than that supplies continue: Russia"
+    )
+    assert from_clause["pause"].startswith(
+        "Offer Russia a pause in supplies instead of agreeing that supplies continue: Russia"
+    )
+    (from_noun,) = sweeteners(space, [1], ["Russia"]).by_party["Russia"]
+    assert from_noun.sentence.startswith(
+        "For Russia, agree that supplies are halted instead of a pause in supplies: Russia gains"
+    )

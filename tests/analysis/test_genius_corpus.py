@@ -1,8 +1,11 @@
 """Frontier, ZOPA and solutions on every GENIUS domain of the corpus (tests/data/corpus/genius).
 
-Each domain small enough to enumerate (deals x frontier rows x parties under 5 x 10^7) is
-checked against the whole space: no deal dominates a frontier row, every deal is matched or
-dominated by one, and the ZOPA count and solutions equal a search over every acceptable deal.
+On every domain, the ZOPA count and the four solutions (outcome index after the tie-breaks)
+equal a chunked enumeration of every deal (``tests/analysis/brute.py``, O(deals x parties), no
+frontier involved), while detente computes them from the frontier. The frontier itself is
+checked pairwise against the whole space (no deal dominates a frontier row, every deal is
+matched or dominated by one) when deals x frontier rows x parties is under 5 x 10^7, and against
+the enumerating skyline up to 2 x 10^9; only that quadratic check has a size budget.
 """
 
 from __future__ import annotations
@@ -15,15 +18,17 @@ import pytest
 
 from detente import OutcomeSpace
 from detente.analysis import bargaining_solutions, pareto_frontier, zopa
-from detente.analysis._exact import exact_utilities, thresholds
+from detente.analysis._exact import exact_utilities
+from detente.analysis.pareto import ParetoFrontier
 from detente.errors import DetenteError
 from detente.scenario.formats.genius import load_genius
 from detente.scenario.model import Scenario
+from tests.analysis.brute import brute_force
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "genius"
 FOLDERS = sorted({p.parent for p in CORPUS.rglob("*.xml")})
 
-#: Domains whose check (deals x frontier rows x parties comparisons) exceeds this are skipped.
+#: Up to this many comparisons (deals x frontier rows x parties), the frontier is checked pairwise.
 BUDGET = 5 * 10**7
 #: Above BUDGET and up to this, the merge is checked against the enumerating skyline.
 SKYLINE_BUDGET = 2 * 10**9
@@ -45,12 +50,12 @@ def _chunks(n: int, size: int = 1 << 15) -> list[slice]:
     return [slice(s, min(s + size, n)) for s in range(0, n, size)]
 
 
-def check_domain(space: OutcomeSpace) -> None:
+def check_frontier(space: OutcomeSpace, frontier: ParetoFrontier) -> None:
+    """Pairwise: the frontier rows are exactly the non-dominated vectors, lowest index first."""
     every = np.arange(space.size)
     options = space.unravel(every)
     u = exact_utilities(space, options)
     assert np.allclose(u, space.utilities_of_options(options), atol=1e-12)
-    frontier = pareto_frontier(space)
     f = frontier.utilities
     assert len(f) > 0
     assert np.array_equal(u[frontier.outcomes], f)
@@ -65,26 +70,17 @@ def check_domain(space: OutcomeSpace) -> None:
     for row, outcome in zip(f, frontier.outcomes, strict=True):
         assert np.flatnonzero((u == row).all(axis=1))[0] == outcome
 
-    in_zopa = (u >= thresholds(space)).all(axis=1)
-    assert zopa(space).count == int(in_zopa.sum())
+
+def check_zopa_and_solutions(space: OutcomeSpace, frontier: ParetoFrontier) -> None:
+    """ZOPA count and solution indices from the frontier equal those of the enumeration."""
+    expected = brute_force(space)
+    assert zopa(space, frontier=frontier).count == expected.zopa_count
     solutions = bargaining_solutions(space, frontier)
-    if not in_zopa.any():
-        assert all(s.outcome is None for s in solutions.values())
-        return
-    idx = every[in_zopa]
-    g = np.maximum(u[in_zopa] - space.reservation, 0.0)
-    span = g.max(axis=0)
-    ratios = np.where(span > 0, g / np.where(span > 0, span, 1.0), np.inf)
-    scores = {
-        "nash": g.prod(axis=1),
-        "kalai_smorodinsky": ratios.min(axis=1),
-        "egalitarian": g.min(axis=1),
-        "utilitarian": u[in_zopa].sum(axis=1),
-    }
-    totals = u[in_zopa].sum(axis=1)
-    for name, score in scores.items():
-        best = int(np.lexsort((idx, -totals, -score))[0])
-        assert solutions[name].outcome == idx[best], name
+    assert {name: s.outcome for name, s in solutions.items()} == expected.solutions
+    for solution in solutions.values():
+        if solution.outcome is not None:
+            u = exact_utilities(space, space.unravel(solution.outcome))[0]
+            assert list(solution.utilities.values()) == u.tolist()
 
 
 @pytest.mark.slow
@@ -94,15 +90,14 @@ def test_corpus_domain(folder: Path) -> None:
     assert scenario is not None
     space = OutcomeSpace.from_scenario(scenario)
     frontier = pareto_frontier(space)
+    check_zopa_and_solutions(space, frontier)
     cost = space.size * len(frontier) * space.n_parties
     if cost <= BUDGET:
-        check_domain(space)
+        check_frontier(space, frontier)
     elif cost <= SKYLINE_BUDGET:  # too big for the pairwise check: the enumerating skyline instead
         enumerated = pareto_frontier(space, method="enumerate")
         assert np.array_equal(enumerated.utilities, frontier.utilities)
         assert np.array_equal(enumerated.outcomes, frontier.outcomes)
-    else:
-        pytest.skip(f"{space.size} deals x {len(frontier)} frontier rows: too slow to cross-check")
 
 
 def test_the_corpus_is_there() -> None:

@@ -9,6 +9,7 @@ from detente import OutcomeSpace, load_scenario
 from detente.analysis import Solution, bargaining_solutions, pareto_frontier
 from detente.scenario.model import Scenario
 from tests import reference
+from tests.analysis.brute import brute_force
 from tests.analysis.test_pareto import precision_sized
 from tests.strategies import additive_scenario, scenarios
 
@@ -32,6 +33,8 @@ def check_solutions(scenario: Scenario) -> None:
     solutions = bargaining_solutions(space)
     best = reference.best_scores(scenario)
     assert set(solutions) == {"nash", "kalai_smorodinsky", "egalitarian", "utilitarian"}
+    # the very deal, tie-breaks included, that enumerating every deal picks
+    assert {name: s.outcome for name, s in solutions.items()} == brute_force(space).solutions
     if best is None:
         assert all(s.outcome is None and s.deal is None for s in solutions.values())
         return
@@ -118,6 +121,22 @@ def test_the_kalai_smorodinsky_deal_follows_the_ideal_point() -> None:
     solutions = bargaining_solutions(OutcomeSpace.from_scenario(scenario))
     assert solutions["kalai_smorodinsky"].deal == {"i0": "o6"}
     assert solutions["egalitarian"].deal == {"i0": "o4"}
+
+
+def test_the_kalai_smorodinsky_ideal_is_taken_within_the_zopa() -> None:
+    # u0 = k/10, u1 = 1 - k/30, r = (0, 0.8): the ZOPA is k <= 6, where p0's ideal is 0.6 (its
+    # ideal over every deal is 1.0). Within the ZOPA: k/10 / 0.6 = (0.2 - k/30) / 0.2 at k = 3.
+    # With the ideal over every deal the balance would fall at k/10 = 1 - k/6, k = 3.75 -> 4.
+    scenario = additive_scenario(
+        [[[k / 10 for k in range(11)]], [[1 - k / 30 for k in range(11)]]],
+        reservations=[0.0, 0.8],
+    )
+    space = OutcomeSpace.from_scenario(scenario)
+    solutions = bargaining_solutions(space)
+    assert solutions["kalai_smorodinsky"].deal == {"i0": "o3"}
+    assert solutions["egalitarian"].deal == {"i0": "o2"}
+    assert brute_force(space).solutions["kalai_smorodinsky"] == 3
+    assert brute_force(space).ideal.tolist() == pytest.approx([0.6, 1.0])
 
 
 def test_a_party_without_room_is_left_out_of_the_ks_ratio() -> None:

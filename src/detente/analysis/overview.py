@@ -15,6 +15,7 @@ from detente.analysis.solutions import Solution, bargaining_solutions
 from detente.analysis.sweeteners import LogrollPair, Sweeteners, logrolling, sweeteners
 from detente.analysis.talking import TalkingPoints, talking_points
 from detente.analysis.zopa import EXACT_LIMIT, Concessions, Zopa, concessions, zopa
+from detente.errors import ScenarioError
 from detente.scenario.model import OptionValue
 from detente.space import OutcomeSpace
 
@@ -39,6 +40,7 @@ class Analysis:
         sensitivity: robustness of the solutions, if computed.
         sample_utilities: utilities ``(n, n_parties)`` of a sample of deals (for plots).
         sample_in_zopa: ``(n,)`` whether each sampled deal is in the ZOPA.
+        sample_options: ``(n, n_issues)`` option positions of the sampled deals.
     """
 
     space: OutcomeSpace
@@ -54,11 +56,29 @@ class Analysis:
     sensitivity: Sensitivity | None
     sample_utilities: np.ndarray
     sample_in_zopa: np.ndarray
+    sample_options: np.ndarray
 
     @property
     def parties(self) -> tuple[str, ...]:
         """Party names, in scenario order."""
         return self.space.party_names
+
+    def describe(self, deal: Mapping[str, str]) -> str:
+        """A deal in a few words: how it differs from the Nash deal (every term if none).
+
+        For example ``"the Nash deal, except Humanitarian measures: an exchange of prisoners
+        of war"``.
+        """
+        nash = self.solutions["nash"].deal
+        terms = []
+        for issue in self.space.scenario.issues:
+            option = str(deal[issue.name])
+            if nash is None or nash[issue.name] != option:
+                label = issue.labels[[str(v) for v in issue.values].index(option)]
+                terms.append(f"{issue.label or issue.name}: {label}")
+        if nash is None:
+            return "; ".join(terms)
+        return f"the Nash deal, except {'; '.join(terms)}" if terms else "the Nash deal itself"
 
 
 def analyze(
@@ -92,7 +112,17 @@ def analyze(
         sensitivity_samples: Monte Carlo draws for the sensitivity analysis.
         plot_samples: how many deals to sample for plots (every deal when the space is smaller).
         rng: seed; the ZOPA estimate and the sensitivity analysis get independent child streams.
+
+    Raises:
+        ScenarioError: the scenario has fewer than two parties (there is nothing to bargain).
     """
+    if space.n_parties < 2:
+        raise ScenarioError(
+            f"a deal-space analysis needs at least two parties; {space.scenario.name!r} has "
+            f"{space.n_parties} ({', '.join(space.party_names)}). A GENIUS domain needs its "
+            "domain file and at least two profile files",
+            source=space.scenario.name,
+        )
     zopa_seed, sensitivity_seed, sample_seed = spawn_seeds(_seed_of(rng), 3)
     frontier = pareto_frontier(space)
     solutions = bargaining_solutions(space, frontier)
@@ -142,6 +172,7 @@ def analyze(
         talking_points=points,
         sensitivity=robustness,
         sample_utilities=utilities,
+        sample_options=sample,
         sample_in_zopa=np.asarray(
             (utilities >= thresholds(space)).all(axis=1)
             & space.acceptable_options(sample).all(axis=1)

@@ -1,10 +1,13 @@
 """Sweeteners and log-rolling: what cheap change turns a "no" into a "yes"?
 
-A *sweetener* for a party changes one or two issues of a reference deal. It is ranked by the
-utility it gives that party per unit of utility it costs the others (the sum of the others'
-losses; a change that costs nobody anything ranks first), and marked when it lifts the party to
-its reservation value and when the changed deal is acceptable to everyone. Changes to an option
-some party has red-lined are never proposed.
+A *sweetener* for a party changes one or two issues of a reference deal. Changes that keep every
+other party on board come first; changes that would make another party say no come after them,
+whatever their price. Within each group a change is ranked by the utility it gives that party
+per unit of utility it costs the others (the sum of the others' losses; a change that costs
+nobody anything ranks first). Each is marked when it lifts the party to its reservation value
+and when the changed deal is acceptable to everyone, says what each other party gives up, and
+reads as one sentence a mediator can use. Changes to an option some party has red-lined are
+never proposed.
 
 *Log-rolling* (Pruitt 1981; Raiffa 1982, ch. 10): two parties trade issues they value
 differently. The table lists, for each pair of parties, the issues one cares about far more
@@ -16,12 +19,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from detente.analysis._exact import exact_tables, exact_utilities, thresholds
+from detente.analysis._exact import TOLERANCE, exact_tables, exact_utilities, thresholds
 from detente.analysis.pareto import feasible_options
+from detente.analysis.wording import figure, is_clause, party_name, pronoun, verb
 from detente.scenario.model import OptionValue
 from detente.space import OutcomeSpace
 
@@ -60,6 +64,8 @@ class Sweetener:
         lifts: the party rejected the reference deal and accepts the changed one.
         acceptable_to_all: the changed deal is in the ZOPA.
         loses: parties that accepted the reference deal and reject the changed one.
+        costs: what each other party that loses utility gives up, largest first.
+        sentence: the change in plain words, with who gains, who pays and who would say no.
     """
 
     party: str
@@ -71,6 +77,8 @@ class Sweetener:
     lifts: bool
     acceptable_to_all: bool
     loses: tuple[str, ...] = ()
+    costs: dict[str, float] = field(default_factory=dict)
+    sentence: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,12 +92,18 @@ class Sweeteners:
         to_yes: for each party considered that rejects the deal, the best-ranked change that
             brings it to a yes (preferring changes every other party still accepts); ``None``
             when no one- or two-issue change does, or when the party already accepts.
+        reasons: why each party is considered: ``"rejects"`` (below its reservation value),
+            ``"close"`` (accepts with a gain under the margin), ``"smallest_gain"`` (everyone
+            accepts comfortably; this party gains least) or ``"asked"`` (named by the caller).
+        headlines: for each party considered, one sentence on where it stands and why.
     """
 
     deal: dict[str, str]
     utilities: dict[str, float]
     by_party: dict[str, tuple[Sweetener, ...]]
     to_yes: dict[str, Sweetener | None]
+    reasons: dict[str, str] = field(default_factory=dict)
+    headlines: dict[str, str] = field(default_factory=dict)
 
 
 def as_options(space: OutcomeSpace, deal: Mapping[str, OptionValue] | Sequence[int]) -> np.ndarray:
@@ -159,10 +173,13 @@ def sweeteners(
     gains = before - space.reservation
     if parties is None:
         chosen = [p for p in range(space.n_parties) if gains[p] < margin]
+        reasons = {p: "rejects" if gains[p] < -TOLERANCE else "close" for p in chosen}
         if not chosen:
             chosen = [int(np.argmin(gains))]
+            reasons = {chosen[0]: "smallest_gain"}
     else:
         chosen = [space.party_index(name) for name in parties]
+        reasons = {p: "rejects" if gains[p] < -TOLERANCE else "asked" for p in chosen}
     matrix, parts = _candidates(space, base, max_pairs)
     single = parts[:, 0] < 0
     after = exact_utilities(space, matrix)
@@ -185,7 +202,9 @@ def sweeteners(
         beats = (ratio > ratio[parts[:, 0]]) & (ratio > ratio[parts[:, 1]])
         beats |= lifts & ~lifts[parts[:, 0]] & ~lifts[parts[:, 1]]
         useful = (gain > 1e-12) & (single | beats)
-        order = np.lexsort((n_changes, -gain, -ratio))
+        # changes that lose another party go after those that keep everyone on board
+        loses_someone = np.delete(accepted_before[None, :] & ~accepts, p, axis=1).any(axis=1)
+        order = np.lexsort((n_changes, -gain, -ratio, loses_someone))
         order = order[useful[order]][:top]
 
         def make(
@@ -197,7 +216,10 @@ def sweeteners(
             ratio: np.ndarray = ratio,
             lifts: np.ndarray = lifts,
         ) -> Sweetener:
-            return Sweetener(
+            loss = np.clip(before - after[k], 0.0, None)
+            loss[p] = 0.0
+            payers = [q for q in np.argsort(-loss, kind="stable") if loss[q] > 0]
+            made = Sweetener(
                 party=space.party_names[p],
                 changes=_changes(space, base, matrix[k], changed[k]),
                 gain=float(gain[k]),
@@ -209,7 +231,9 @@ def sweeteners(
                 loses=tuple(
                     space.party_names[q] for q in np.flatnonzero(accepted_before & ~accepts[k])
                 ),
+                costs={space.party_names[q]: float(loss[q]) for q in payers},
             )
+            return replace(made, sentence=sweetener_sentence(space, made))
 
         by_party[space.party_names[p]] = tuple(make(int(k)) for k in order)
         # the cheapest change that brings the party to a yes, everyone else staying on board
@@ -222,7 +246,111 @@ def sweeteners(
         utilities=dict(zip(space.party_names, map(float, before), strict=True)),
         by_party=by_party,
         to_yes=to_yes,
+        reasons={space.party_names[p]: reasons[p] for p in chosen},
+        headlines={
+            space.party_names[p]: _headline(space, p, float(before[p]), reasons[p], margin)
+            for p in chosen
+        },
     )
+
+
+def _headline(space: OutcomeSpace, p: int, utility: float, reason: str, margin: float) -> str:
+    """Where the party stands on the reference deal, and why it gets sweeteners."""
+    name = space.party_names[p]
+    who = party_name(name, start=True)
+    its = pronoun(name)
+    r = float(space.reservation[p])
+    stand = f"{figure(utility)} against {figure(r)} for {its} alternative"
+    if reason == "rejects":
+        return (
+            f"{who} {verb(name, 'rejects', 'reject')} this deal: {stand}. "
+            f"Ways to bring {'them' if its == 'their' else 'it'} to a yes, cheapest first:"
+        )
+    opening = {
+        "close": f"{who} {verb(name, 'accepts', 'accept')} this deal, but only just: {stand} "
+        f"(a margin under {figure(margin)}).",
+        "smallest_gain": f"Every party accepts this deal; {party_name(name)} "
+        f"{verb(name, 'gains', 'gain')} least from it: {stand}.",
+        "asked": f"{who} {verb(name, 'accepts', 'accept')} this deal: {stand}.",
+    }[reason]
+    return f"{opening} Ways to give {'them' if its == 'their' else 'it'} more, cheapest first:"
+
+
+def _option_label(space: OutcomeSpace, issue_name: str, option: str) -> str:
+    issue = space.scenario.issue(issue_name)
+    return issue.labels[[str(v) for v in issue.values].index(option)]
+
+
+def _phrase(label: str) -> str:
+    """A label that has a comma of its own gets one after it too, so "instead of" reads clearly."""
+    return f"{label}," if "," in label else label
+
+
+def _shared(space: OutcomeSpace, issue_name: str, label: str) -> bool:
+    """Whether another issue has an option with the same label."""
+    return any(label in issue.labels for issue in space.scenario.issues if issue.name != issue_name)
+
+
+def _moves(space: OutcomeSpace, s: Sweetener) -> str:
+    """The changes: "offer P X instead of Y", or "agree that X rather than that Y" for clauses."""
+    whom = party_name(s.party)
+    parts = []
+    for n, c in enumerate(s.changes):
+        after = _option_label(space, c.issue, c.after)
+        before = _option_label(space, c.issue, c.before)
+        where = ""
+        if _shared(space, c.issue, after) or _shared(space, c.issue, before):
+            issue = space.scenario.issue(c.issue)
+            where = f" on {issue.label or issue.name}"  # "50 kW" alone does not say where
+        if is_clause(after):
+            than = "rather than that" if is_clause(before) else "instead of"
+            parts.append(f"agree that {_phrase(after)} {than} {before}{where}")
+        else:
+            instead = "instead of agreeing that" if is_clause(before) else "instead of"
+            parts.append(
+                f"offer {whom if n == 0 else ''} {_phrase(after)} {instead} {before}{where}"
+            )
+    text = ", and ".join(" ".join(part.split()) for part in parts)
+    if text.startswith("agree"):
+        return f"For {whom}, {text}"
+    return text[:1].upper() + text[1:]
+
+
+def sweetener_sentence(space: OutcomeSpace, s: Sweetener) -> str:
+    """The sweetener in plain words, e.g. "Offer Russia X instead of Y: Russia gains 0.07 ..."."""
+    name = s.party
+    r = float(space.reservation[space.party_index(name)])
+    u = s.utilities[name]
+    its = pronoun(name)
+    if s.lifts:
+        status = f"now above {its} alternative"
+    elif u < r - TOLERANCE:
+        status = f"still {figure(r - u)} short of {its} alternative"
+    else:
+        status = f"now {figure(u - r)} above {its} alternative"
+    gain = f"{party_name(name)} {verb(name, 'gains', 'gain')} {figure(s.gain)} ({status})"
+    if s.costs:
+        payers = [
+            f"{party_name(q)} {_amount(c)}"
+            if k
+            else f"{party_name(q)} {verb(q, 'gives', 'give')} up {_amount(c)}"
+            for k, (q, c) in enumerate(s.costs.items())
+        ]
+        price = "; " + ", ".join(payers)
+    else:
+        price = "; it costs nobody anything"
+    verdict = ""
+    if s.loses:
+        who = " and ".join(party_name(q, start=k == 0) for k, q in enumerate(s.loses))
+        verdict = f" {who} would then say no."
+    elif s.acceptable_to_all:
+        verdict = " Every party still accepts."
+    return f"{_moves(space, s)}: {gain}{price}.{verdict}"
+
+
+def _amount(x: float) -> str:
+    shown = figure(x)
+    return "under 0.01" if float(shown) == 0 else shown
 
 
 def _changes(

@@ -15,6 +15,14 @@ import numpy as np
 
 from detente.analysis._exact import TOLERANCE, exact_tables, exact_utilities
 from detente.analysis.sweeteners import as_options
+from detente.analysis.wording import (
+    figure,
+    lower_first,
+    party_name,
+    possessive,
+    pronoun,
+    upper_first,
+)
 from detente.scenario.model import (
     AdditivePreferences,
     OptionValue,
@@ -66,14 +74,6 @@ class TalkingPoints:
     points: tuple[TalkingPoint, ...]
 
 
-def _lower_first(text: str, names: set[str]) -> str:
-    """Lower-case the first letter of a label unless its first word is a name."""
-    word = text.split(" ", 1)[0].removesuffix("'s").removesuffix("\u2019s")
-    if len(text) > 1 and text[0].isupper() and text[1].islower() and word not in names:
-        return text[0].lower() + text[1:]
-    return text
-
-
 def _proper_names(space: OutcomeSpace) -> set[str]:
     """Words that are names: in party names, or capitalised inside the scenario's sentences."""
     names = {w for p in space.party_names for w in p.split()}
@@ -89,18 +89,29 @@ def _proper_names(space: OutcomeSpace) -> set[str]:
     return names
 
 
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _quality(value: float) -> str:
+def _quality(value: float, its: str) -> str:
     if value >= 1.0 - 1e-9:
-        return "its best outcome"
+        return f"{its} best outcome"
     if value >= 0.7:
         return "a strong result"
     if value >= 0.4:
         return "a partial win"
     return "a modest gain"
+
+
+def _issue_phrase(label: str, party: str, names: set[str]) -> str:
+    """The issue as said to ``party``: no "for Russia" when speaking of Russia, "its" for "X's".
+
+    A lower-cased label of the form "status of ..." takes the article.
+    """
+    for owner in (f"{party}'s ", f"{party}\u2019s "):
+        if label.startswith(owner):
+            return f"{pronoun(party)} {label.removeprefix(owner)}"
+    phrase = lower_first(label.removesuffix(f" for {party}"), names)
+    words = phrase.split()
+    if phrase[:1].islower() and len(words) > 2 and words[1] == "of":
+        return f"the {phrase}"  # "on the status of the line", not "on status of the line"
+    return phrase
 
 
 def talking_points(
@@ -116,18 +127,22 @@ def talking_points(
     utility = float(exact_utilities(space, base[None, :])[0, p])
     reservation = float(space.reservation[p])
     gap = utility - reservation
+    its = pronoun(party)
     verdict = (
-        f"a gain of {gap:.2f}, so it beats no deal"
+        f"a gain of {figure(gap)}, so it beats no deal"
         if gap >= -TOLERANCE
-        else f"{-gap:.2f} short, so these points alone will not carry it"
+        else f"{figure(-gap)} short, so these points alone will not carry it"
     )
     summary = (
-        f"For {party} this deal is worth {utility:.2f} against {reservation:.2f} "
-        f"for its alternative: {verdict}."
+        f"For {party_name(party)} this deal is worth {figure(utility)} against "
+        f"{figure(reservation)} for {its} alternative: {verdict}."
     )
     prefs = space.scenario.parties[p].preferences
     if not isinstance(prefs, AdditivePreferences):
-        summary += f" {party}'s preferences are rule-based, so no single term can be credited."
+        summary += (
+            f" {possessive(party_name(party, start=True))} preferences are rule-based, so no "
+            "single term can be credited."
+        )
         return TalkingPoints(party, utility, reservation, summary, ())
     weights = normalized_weights(prefs, list(space.issue_names))
     terms = exact_tables(space)[p, np.arange(space.n_issues), base]
@@ -142,12 +157,12 @@ def talking_points(
         issue_label = issue.label or issue.name
         rationale = prefs.issues[issue.name].rationale.strip()
         sentence = (
-            f"{_upper_first(option_label)}: {_quality(value)} for {party} on "
-            f"{_lower_first(issue_label, names)}, an issue that carries {weights[i]:.0%} of its "
-            "priorities."
+            f"{upper_first(option_label)}: {_quality(value, its)} for {party_name(party)} on "
+            f"{_issue_phrase(issue_label, party, names)}, an issue that carries "
+            f"{weights[i]:.0%} of {its} priorities."
         )
         if rationale:
-            sentence += f" {_upper_first(rationale)}"
+            sentence += f" {upper_first(rationale)}"
         points.append(
             TalkingPoint(
                 issue=issue.name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,8 +9,9 @@ import typer
 from rich.table import Table
 
 from detente.analysis import Analysis, analyze
+from detente.analysis.wording import figure, party_name, pronoun
 from detente.cli._common import console, guarded, print_json
-from detente.errors import ScenarioError
+from detente.errors import DetenteError, ScenarioError
 from detente.scenario import load_scenario
 from detente.space import OutcomeSpace
 
@@ -23,6 +23,8 @@ _TITLES = {
     "egalitarian": "Egalitarian",
     "utilitarian": "Utilitarian",
 }
+
+_WIDE = 100
 
 
 def register(app: typer.Typer) -> None:
@@ -81,11 +83,17 @@ def analyze_command(
     ] = 2000,
 ) -> None:
     """Analyse a scenario: ZOPA, Pareto frontier, fair deals, sweeteners and talking points."""
+    if html is not None and not html.parent.is_dir():  # fail before the work, not after it
+        raise DetenteError(
+            f"the folder {str(html.parent)!r} of the HTML report does not exist", field="--html"
+        )
     model = load_scenario(scenario)
     space = OutcomeSpace.from_scenario(model)
     for name in (x, y, *(party or [])):
         if name is not None:
             space.party_index(name)
+    if x is not None and x == y:
+        raise ScenarioError(f"--x and --y both name {x!r}; choose two different parties")
     result = analyze(
         space,
         deal=_parse_deal(deal) if deal else None,
@@ -109,6 +117,20 @@ def analyze_command(
     render(result)
     if html is not None:
         console.print(f"wrote {html}")
+
+
+def _title(name: str) -> str:
+    """A solution's name; on a narrow terminal "Kalai-Smorodinsky" breaks after its hyphen."""
+    return _TITLES[name] if console.width >= _WIDE else _TITLES[name].replace("-", "-\n")
+
+
+def _table(title: str, *columns: str, numeric: int = 0) -> Table:
+    """A table whose cells wrap or fold on narrow terminals instead of being cropped."""
+    table = Table(title=title)
+    for k, column in enumerate(columns):
+        right = k >= len(columns) - numeric
+        table.add_column(column, overflow="fold", justify="right" if right else "left")
+    return table
 
 
 def _utilities(space: OutcomeSpace, row: Any) -> dict[str, float]:
@@ -171,12 +193,10 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
     if model.disclaimer:
         console.print(f"[italic yellow]{model.disclaimer.strip()}[/]", highlight=False)
 
-    parties = Table(title="Parties and their alternatives to a deal")
-    for column in ("party", "role", "reservation value", "why"):
-        parties.add_column(column)
+    parties = _table("Parties and their alternatives to a deal", "party", "role", "value", "why")
     for p in model.parties:
         parties.add_row(
-            f"[bold]{p.name}", p.role.value, f"{p.reservation_value:.2f}", p.reservation_rationale
+            f"[bold]{p.name}", p.role.value, figure(p.reservation_value), p.reservation_rationale
         )
     console.print(parties)
 
@@ -194,68 +214,68 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
         f"Acceptable to every party (ZOPA): {size}.",
         highlight=False,
     )
+    count = len(result.frontier)
     console.print(
-        f"Pareto frontier: {len(result.frontier):,} distinct efficient deals; opposition "
-        f"{result.opposition:.3f} (distance from the ideal point, 0 = no conflict).",
+        f"Pareto frontier: {count:,} distinct efficient deal{'' if count == 1 else 's'}; "
+        f"opposition {figure(result.opposition, 3)} (distance from the ideal point, 0 = no "
+        "conflict).",
         highlight=False,
     )
 
     if all(s.deal is None for s in result.solutions.values()):
         _render_concessions(result)
     else:
-        table = Table(title="Bargaining solutions (utility, gain over the alternative)")
-        table.add_column("solution", style="bold")
-        for name in space.party_names:
-            table.add_column(name, justify="right")
+        table = _table(
+            "Bargaining solutions (utility, gain over the alternative)",
+            "solution",
+            *space.party_names,
+            numeric=space.n_parties,
+        )
         for name, solution in result.solutions.items():
             table.add_row(
-                _TITLES[name],
+                f"[bold]{_title(name)}",
                 *(
-                    f"{solution.utilities[p]:.2f} ({solution.gains[p]:+.2f})"
+                    f"{figure(solution.utilities[p])} ({figure(solution.gains[p], sign=True)})"
                     for p in space.party_names
                 ),
             )
         console.print(table)
-        deals = Table(title="The deals")
-        deals.add_column("issue", style="bold")
-        for name in result.solutions:
-            deals.add_column(_TITLES[name])
+        deals = _table("The deals", "issue", *(_title(name) for name in result.solutions))
         for i, issue in enumerate(model.issues):
             cells = []
             for solution in result.solutions.values():
                 options = solution.options
                 cells.append(issue.labels[options[i]] if options else "")
-            deals.add_row(issue.label or issue.name, *cells)
+            deals.add_row(f"[bold]{issue.label or issue.name}", *cells)
         console.print(deals)
 
     advice = result.sweeteners
     if advice is not None:
         which = {"nash": "the Nash deal", "closest": "the closest deal", "given": "the given deal"}
         console.rule(f"Sweeteners for {which[result.reference]}")
-        for party_name, found in advice.by_party.items():
-            u = advice.utilities[party_name]
-            r = space.reservation[space.party_index(party_name)]
-            console.print(
-                f"[bold]{party_name}[/] gets {u:.2f} (alternative {r:.2f}). "
-                "Cheapest ways to give it more:",
-                highlight=False,
-            )
+        for who, found in advice.by_party.items():
+            console.print(advice.headlines[who], highlight=False)
             if not found:
-                console.print("  nothing: every change of one or two issues costs it utility.")
+                console.print(
+                    "  none: every change of one or two issues costs "
+                    f"{'them' if pronoun(who) == 'their' else 'it'} utility.",
+                    highlight=False,
+                )
+            grouped = False
             for s in found:
-                console.print(f"  - {_sweetener_sentence(result, s)}", highlight=False)
-            if u < r:
-                best = advice.to_yes[party_name]
+                if s.loses and not grouped and s is not found[0]:
+                    console.print("  [italic]These would lose another party:[/]")
+                grouped = grouped or bool(s.loses)
+                console.print(f"  - {s.sentence}", highlight=False)
+            if advice.reasons.get(who) == "rejects":
+                best = advice.to_yes[who]
                 if best is None:
                     console.print(
-                        f"  No change of one or two issues brings {party_name} to a yes.",
+                        f"  No change of one or two issues brings {party_name(who)} to a yes.",
                         highlight=False,
                     )
                 elif best not in found:
-                    console.print(
-                        f"  Cheapest way to a yes: {_sweetener_sentence(result, best)}",
-                        highlight=False,
-                    )
+                    console.print(f"  Cheapest way to a yes: {best.sentence}", highlight=False)
     if result.talking_points:
         console.rule("Talking points: what is in it for each party")
         for tp in result.talking_points:
@@ -264,9 +284,12 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
                 console.print(f"  - {point.sentence}", highlight=False)
     trades = [pair for pair in result.logrolling if pair.tradeable]
     if trades:
-        table = Table(title="Log-rolling: issues one side values far more than the other")
-        for column in ("parties", "first cares more about", "second cares more about"):
-            table.add_column(column)
+        table = _table(
+            "Log-rolling: issues one side values far more than the other",
+            "parties",
+            "first cares more about",
+            "second cares more about",
+        )
         for pair in trades:
             table.add_row(
                 f"{pair.first} / {pair.second}",
@@ -292,7 +315,7 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
         if robust.robust_deal is not None:
             console.print(
                 f"  - the most robust of {robust.candidates:,} frontier deals holds in "
-                f"{robust.robust_probability:.0%}",
+                f"{robust.robust_probability:.0%}: {result.describe(robust.robust_deal)}.",
                 highlight=False,
             )
 
@@ -302,35 +325,6 @@ def _issue_label(result: Analysis, name: str) -> str:
     return issue.label or issue.name
 
 
-def _option_label(result: Analysis, issue_name: str, option: str) -> str:
-    issue = result.space.scenario.issue(issue_name)
-    return issue.labels[[str(v) for v in issue.values].index(option)]
-
-
-def _sweetener_sentence(result: Analysis, s: Any) -> str:
-    moves = " and ".join(
-        f"{_option_label(result, c.issue, c.after)} instead of "
-        f"{_option_label(result, c.issue, c.before)}"
-        for c in s.changes
-    )
-    price = (
-        "costs nobody anything"
-        if math.isinf(s.ratio)
-        else f"costs the others {s.cost:.3f} in all ({s.ratio:.2f} gained per unit given)"
-    )
-    marks = []
-    if s.lifts:
-        marks.append(f"this brings {s.party} to a yes")
-    elif s.utilities[s.party] < result.space.reservation[result.space.party_index(s.party)]:
-        marks.append(f"{s.party} would still say no")
-    if s.loses:
-        marks.append(f"but {' and '.join(s.loses)} would then say no")
-    elif s.acceptable_to_all:
-        marks.append("every party still accepts")
-    tail = "".join(f"; {m}" for m in marks)
-    return f"Offer {moves}: +{s.gain:.3f} for {s.party}, {price}{tail}."
-
-
 def _render_concessions(result: Analysis) -> None:
     gaps = result.concessions
     console.print(
@@ -338,16 +332,20 @@ def _render_concessions(result: Analysis) -> None:
     )
     for name, need in gaps.by_party.items():
         if need is None:
-            console.print(f"  - {name}: no concession by {name} alone opens a zone of agreement.")
+            console.print(
+                f"  - {party_name(name, start=True)}: no concession by {party_name(name)} alone "
+                "opens a zone of agreement.",
+                highlight=False,
+            )
         else:
             console.print(
-                f"  - {name} would have to accept {need:.3f} less than its alternative "
-                "(the others holding firm).",
+                f"  - {party_name(name, start=True)} would have to accept {figure(need, 3)} less "
+                f"than {pronoun(name)} alternative (the others holding firm).",
                 highlight=False,
             )
     if gaps.joint is not None:
         console.print(
-            f"  - If every party gave up the same amount, {gaps.joint:.3f} each would do.",
+            f"  - If every party gave up the same amount, {figure(gaps.joint, 3)} each would do.",
             highlight=False,
         )
     else:

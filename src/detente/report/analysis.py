@@ -5,7 +5,11 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
+
 from detente.analysis import Analysis
+from detente.analysis.sweeteners import Sweetener
+from detente.analysis.wording import figure, party_name
 from detente.report._html import figure_html, page, table_html
 
 __all__ = ["analysis_html", "utility_plane"]
@@ -16,11 +20,12 @@ _TITLES = {
     "egalitarian": "Egalitarian",
     "utilitarian": "Utilitarian",
 }
-_TEXT_AT = {
-    "nash": "top left",
-    "kalai_smorodinsky": "top right",
-    "egalitarian": "bottom right",
-    "utilitarian": "bottom left",
+#: Where each solution's label sits, in pixels from its point, so that labels never overlap.
+_LABEL_AT = {
+    "nash": (-70, -45),
+    "kalai_smorodinsky": (70, -45),
+    "egalitarian": (70, 45),
+    "utilitarian": (-70, 45),
 }
 _SYMBOLS = {
     "nash": "star",
@@ -46,47 +51,69 @@ def utility_plane(result: Analysis, x: str | None = None, y: str | None = None) 
     fig = go.Figure()
     n = len(sample)
     label = "every deal" if n >= space.size else f"{n:,} sampled deals"
-    fig.add_trace(
-        go.Scattergl(
-            x=sample[~inside, px],
-            y=sample[~inside, py],
-            mode="markers",
-            name=f"{label}: outside the ZOPA",
-            marker={"size": 4, "color": "#9aa5b1", "opacity": 0.5},
+    short = _short_labels(result, result.sample_options, sample)
+    hover = "%{text}<extra></extra>"
+    for where, name, marker in (
+        (~inside, "outside the ZOPA", {"size": 4, "color": "#9aa5b1", "opacity": 0.5}),
+        (inside, "in the ZOPA", {"size": 5, "color": "#3ebd93", "opacity": 0.7}),
+    ):
+        fig.add_trace(
+            go.Scattergl(
+                x=sample[where, px],
+                y=sample[where, py],
+                text=[t for t, w in zip(short, where, strict=True) if w],
+                hovertemplate=hover,
+                mode="markers",
+                name=f"{label}: {name}",
+                marker=marker,
+            )
         )
-    )
-    fig.add_trace(
-        go.Scattergl(
-            x=sample[inside, px],
-            y=sample[inside, py],
-            mode="markers",
-            name=f"{label}: in the ZOPA",
-            marker={"size": 5, "color": "#3ebd93", "opacity": 0.7},
-        )
-    )
     frontier = result.frontier.utilities
     fig.add_trace(
         go.Scattergl(
             x=frontier[:, px],
             y=frontier[:, py],
+            text=_short_labels(result, result.frontier.options, frontier),
+            hovertemplate=hover,
             mode="markers",
             name=f"Pareto frontier ({len(frontier):,} deals)",
             marker={"size": 6, "color": "#1f4e79"},
         )
     )
+    placed: dict[tuple[float, float], list[str]] = {}
     for name, solution in result.solutions.items():
-        if solution.deal is None:
+        if solution.deal is None or solution.options is None:
             continue
+        point = (solution.utilities[names[px]], solution.utilities[names[py]])
+        placed.setdefault(point, []).append(name)
         fig.add_trace(
             go.Scatter(
-                x=[solution.utilities[names[px]]],
-                y=[solution.utilities[names[py]]],
-                mode="markers+text",
-                text=[_TITLES[name]],
-                textposition=_TEXT_AT[name],
+                x=[point[0]],
+                y=[point[1]],
+                text=[
+                    _TITLES[name]
+                    + "<br>"
+                    + _short_labels(result, solution.options, list(solution.utilities.values()))[0]
+                ],
+                hovertemplate=hover,
+                mode="markers",
                 name=_TITLES[name],
                 marker={"size": 14, "symbol": _SYMBOLS[name], "color": "#c65d21"},
             )
+        )
+    for (x_at, y_at), together in placed.items():  # one label per point, each its own offset
+        ax, ay = _LABEL_AT[together[0]]
+        fig.add_annotation(
+            x=x_at,
+            y=y_at,
+            ax=ax,
+            ay=ay,
+            text=" = ".join(_TITLES[n] for n in together),
+            showarrow=True,
+            arrowhead=0,
+            arrowcolor="#c65d21",
+            font={"color": "#8d2b0b"},
+            bgcolor="rgba(255,255,255,0.8)",
         )
     fig.add_vline(
         x=float(space.reservation[px]),
@@ -110,6 +137,21 @@ def utility_plane(result: Analysis, x: str | None = None, y: str | None = None) 
         margin={"l": 60, "r": 20, "t": 30, "b": 40},
     )
     return fig
+
+
+def _short_labels(result: Analysis, options: object, utilities: object) -> list[str]:
+    """Hover text of each deal: every party's utility, then its option names on one line."""
+    space = result.space
+    matrix = np.asarray(options, dtype=np.int64).reshape(-1, space.n_issues)
+    utilities = np.asarray(utilities, dtype=float).reshape(-1, space.n_parties)
+    names = [[str(v) for v in issue.values] for issue in space.scenario.issues]
+    out = []
+    for row, u in zip(matrix, utilities, strict=True):  # the plotted deals, not the space
+        scores = ", ".join(f"{p} {figure(x)}" for p, x in zip(space.party_names, u, strict=True))
+        terms = [names[i][k] for i, k in enumerate(row)]
+        lines = (" · ".join(terms[j : j + 4]) for j in range(0, len(terms), 4))
+        out.append("<br>".join(map(html.escape, [scores, *lines])))
+    return out
 
 
 def _h2(text: str) -> str:
@@ -195,20 +237,61 @@ def analysis_html(result: Analysis, *, x: str | None = None, y: str | None = Non
     )
 
 
+def _issue_label(result: Analysis, name: str) -> str:
+    issue = result.space.scenario.issue(name)
+    return issue.label or issue.name
+
+
+def _option_label(result: Analysis, issue_name: str, option: str) -> str:
+    issue = result.space.scenario.issue(issue_name)
+    return issue.labels[[str(v) for v in issue.values].index(option)]
+
+
+def _sweetener_row(result: Analysis, party: str, s: Sweetener) -> list[object]:
+    moves = "; ".join(
+        f"{_issue_label(result, c.issue)}: {_option_label(result, c.issue, c.before)} → "
+        f"{_option_label(result, c.issue, c.after)}"
+        for c in s.changes
+    )
+    ratio = "free" if math.isinf(s.ratio) else figure(s.ratio)
+    costs = ", ".join(f"{party_name(q)} {figure(c)}" for q, c in s.costs.items()) or "nobody"
+    r = result.space.reservation[result.space.party_index(party)]
+    if s.lifts:
+        yes = "✓ lifts to yes"
+    elif s.utilities[party] < r:
+        yes = "still no"
+    else:
+        yes = ""
+    if s.loses:
+        then = " and ".join(party_name(q, start=k == 0) for k, q in enumerate(s.loses))
+        then += " would say no"
+    elif s.acceptable_to_all:
+        then = "every party accepts"
+    else:
+        then = f"{party_name(party, start=True)} still rejects"
+    return [party, moves, figure(s.gain), costs, ratio, yes, then]
+
+
 def _advice(result: Analysis) -> list[str]:
     body = []
     advice = result.sweeteners
     if advice is not None:
-        body.append(_h2(f"Sweeteners ({result.reference} deal)"))
-        rows = []
+        which = {"nash": "the Nash deal", "closest": "the closest deal", "given": "the given deal"}
+        body.append(_h2(f"Sweeteners for {which[result.reference]}"))
+        rows: list[list[object]] = []
         for party, found in advice.by_party.items():
-            for s in found:
-                moves = "; ".join(f"{c.issue}: {c.before} -> {c.after}" for c in s.changes)
-                ratio = "free" if math.isinf(s.ratio) else f"{s.ratio:.2f}"
-                verdict = "everyone accepts" if s.acceptable_to_all else "someone rejects"
-                rows.append([party, moves, s.gain, s.cost, ratio, verdict])
+            body.append(_p(advice.headlines[party]))
+            items = "".join(f"<li>{html.escape(s.sentence)}</li>" for s in found)
+            body.append(f"<ul>{items}</ul>")
+            best = advice.to_yes.get(party)
+            if best is not None and best not in found:
+                body.append(_p(f"Cheapest way to a yes: {best.sentence}"))
+            rows.extend(_sweetener_row(result, party, s) for s in found)
         body.append(
-            table_html(["for", "change", "gain", "cost to others", "gain per cost", "then"], rows)
+            table_html(
+                ["for", "change", "gain", "who gives up what", "gain per cost", "yes?", "then"],
+                rows,
+            )
         )
     if result.talking_points:
         body.append(_h2("Talking points"))
@@ -225,8 +308,8 @@ def _advice(result: Analysis) -> list[str]:
                 [
                     [
                         f"{pair.first} / {pair.second}",
-                        ", ".join(s.issue for s in pair.first_cares_more),
-                        ", ".join(s.issue for s in pair.second_cares_more),
+                        ", ".join(_issue_label(result, s.issue) for s in pair.first_cares_more),
+                        ", ".join(_issue_label(result, s.issue) for s in pair.second_cares_more),
                     ]
                     for pair in trades
                 ],
@@ -243,8 +326,15 @@ def _advice(result: Analysis) -> list[str]:
             )
         )
         rows = [[_TITLES[n], p] for n, p in robust.solutions.items()]
-        rows.append(
-            [f"most robust of {robust.candidates:,} frontier deals", robust.robust_probability]
-        )
+        if robust.robust_deal is not None:
+            rows.append(
+                [
+                    (
+                        f"most robust of {robust.candidates:,} frontier deals: "
+                        f"{result.describe(robust.robust_deal)}"
+                    ),
+                    robust.robust_probability,
+                ]
+            )
         body.append(table_html(["deal", "probability every party still accepts"], rows))
     return body

@@ -1,0 +1,82 @@
+"""ZOPA and bargaining solutions by enumerating every deal, straight from the definitions.
+
+The deals are walked in chunks of outcome indices, so memory stays flat and the cost is
+O(size x parties) whatever the frontier: nothing here uses the Pareto frontier, which is what
+detente's own answers are computed from. Ties are broken as ``DESIGN.md`` says: the larger sum
+of utilities, then the lower outcome index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from detente.analysis._exact import exact_utilities, thresholds
+from detente.space import OutcomeSpace
+
+__all__ = ["BruteForce", "brute_force"]
+
+NAMES = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
+
+
+@dataclass(frozen=True)
+class BruteForce:
+    """What enumeration says: ZOPA size, each party's ideal in the ZOPA, the solution indices."""
+
+    zopa_count: int
+    ideal: np.ndarray
+    solutions: dict[str, int | None]
+
+
+def _blocks(space: OutcomeSpace, chunk: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(indices, utilities) of the ZOPA deals, chunk by chunk, in outcome-index order."""
+    floor = thresholds(space)
+    red_lines = any(party.red_lines for party in space.scenario.parties)
+    for index in space.chunks(chunk):
+        options = space.unravel(index)
+        u = exact_utilities(space, options)
+        ok = (u >= floor).all(axis=1)
+        if red_lines:
+            ok &= space.acceptable_options(options).all(axis=1)
+        yield index[ok], u[ok]
+
+
+def _scores(name: str, u: np.ndarray, r: np.ndarray, span: np.ndarray) -> np.ndarray:
+    g = np.maximum(u - r, 0.0)
+    if name == "nash":
+        return np.asarray(np.prod(g, axis=1))
+    if name == "kalai_smorodinsky":
+        ratios = np.where(span > 0, g / np.where(span > 0, span, 1.0), np.inf)
+        return np.asarray(ratios.min(axis=1))
+    if name == "egalitarian":
+        return np.asarray(g.min(axis=1))
+    return np.asarray(u.sum(axis=1))
+
+
+def brute_force(space: OutcomeSpace, chunk: int = 1 << 18) -> BruteForce:
+    """Count the ZOPA and find the four solutions by looking at every deal."""
+    r = space.reservation
+    count = 0
+    ideal = np.full(space.n_parties, -np.inf)
+    for _, u in _blocks(space, chunk):  # pass 1: size of the ZOPA and the ideal point in it
+        count += len(u)
+        if len(u):
+            ideal = np.maximum(ideal, u.max(axis=0))
+    if count == 0:
+        return BruteForce(0, ideal, dict.fromkeys(NAMES))
+    span = np.maximum(ideal - r, 0.0)
+    best: dict[str, tuple[float, float, int]] = {}
+    for index, u in _blocks(space, chunk):  # pass 2: the best deal of each criterion
+        if not len(u):
+            continue
+        totals = u.sum(axis=1)
+        for name in NAMES:
+            score = _scores(name, u, r, span)
+            top = score == score.max()
+            k = int(np.flatnonzero(top & (totals == totals[top].max()))[0])  # index order
+            candidate = (float(score[k]), float(totals[k]), -int(index[k]))
+            if name not in best or candidate > best[name]:
+                best[name] = candidate
+    return BruteForce(count, ideal, {name: -best[name][2] for name in NAMES})
