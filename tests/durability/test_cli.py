@@ -241,3 +241,21 @@ def test_own_mechanism_presets(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "unknown mechanism 'dmz'" in out
+
+
+def test_policy_option_changes_the_answer() -> None:
+    args = ("durability", "ceasefire-2025", "--paths", "3000", "--days", "365", "--json")
+    code, out = run(*args)
+    assert code == 0, out
+    code, tft = run(*args, "--policy", "tft")
+    assert code == 0, tft
+    code, wsls = run(*args, "--policy", "WSLS")
+    assert code == 0, wsls
+    final = {k: json.loads(v)["survival"][-1] for k, v in (("gtft", out), ("tft", tft))}
+    final["wsls"] = json.loads(wsls)["survival"][-1]
+    assert final["tft"] < final["gtft"]
+    assert final["tft"] < final["wsls"]
+    code, bad = run("durability", "ceasefire-2025", "--policy", "pavlov")
+    assert code == 2
+    assert "unknown policy 'pavlov'" in bad
+    assert "wsls" in bad

@@ -17,7 +17,12 @@ from detente.durability import compare, parameters_for_deal, resolve_deal, simul
 from detente.durability.contexts import apply_contexts, load_contexts
 from detente.durability.deal import deal_utilities
 from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
-from detente.durability.parameters import Parameters, load_parameters, validate_parameters
+from detente.durability.parameters import (
+    Parameters,
+    Policy,
+    load_parameters,
+    validate_parameters,
+)
 from detente.durability.results import Comparison, DurabilityResult
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
@@ -83,6 +88,13 @@ def durability(
             "the commitment problem."
         ),
     ] = "",
+    policy: Annotated[
+        str,
+        typer.Option(
+            help="How every party answers what it perceives: tft, gtft, wsls (win-stay "
+            "lose-shift) or grim (default: the calibrated generous tit-for-tat)."
+        ),
+    ] = "",
     mechanisms_file: Annotated[
         Path | None,
         typer.Option(
@@ -140,6 +152,7 @@ def durability(
     )
     params = apply_contexts(params, [c for c in context.split(",") if c.strip()])
     params = _with_power_shifts(params, power_shift)
+    params = _with_policy(params, policy)
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
     pool: Executor | None = None
@@ -201,6 +214,18 @@ def durability(
     )
     if html_file is not None:
         console.print(f"wrote {html_file}")
+
+
+def _with_policy(params: Parameters, name: str) -> Parameters:
+    """``params`` with every party answering by the policy ``name`` (``--policy``; "": as is)."""
+    if not name.strip():
+        return params
+    try:
+        chosen = Policy(name.strip().lower())
+    except ValueError:
+        known = ", ".join(p.value for p in Policy)
+        raise DetenteError(f"unknown policy {name!r} (known: {known})", field="--policy") from None
+    return params.replace_parties(policy=chosen)
 
 
 def _with_power_shifts(params: Parameters, spec: str) -> Parameters:

@@ -25,7 +25,7 @@ from detente.durability.parameters import Parameters, Policy
 from detente.durability.results import SPIRAL, DurabilityResult, defection_cause, wilson_band
 from detente.errors import DetenteError
 
-__all__ = ["CHUNK_SIZE", "MAX_DAYS", "MAX_PATHS", "root_seed", "simulate"]
+__all__ = ["CHUNK_SIZE", "MAX_DAYS", "MAX_PATHS", "credibility", "root_seed", "simulate"]
 
 #: Paths per chunk: part of the definition of a seeded result (keep it fixed).
 CHUNK_SIZE = 50_000
@@ -54,6 +54,25 @@ def hashed_uniforms(key: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
+def credibility(
+    violation: np.ndarray | float,
+    attribution: np.ndarray | float,
+    false_reports: np.ndarray | float,
+) -> np.ndarray:
+    """Probability that a report is a real violation: ``a v / (a v + f (1 - v))``.
+
+    ``v`` is the believed chance of a violation, ``a`` the chance that a real one is reported
+    and pinned on its author, ``f`` the chance of a report when nothing happened (Bayes' rule).
+    Without false reports (``f = 0``) every report is credible (1), whatever ``a`` and ``v``.
+    """
+    v = np.asarray(violation, dtype=np.float64)
+    real = np.asarray(attribution, dtype=np.float64) * v
+    false = np.asarray(false_reports, dtype=np.float64) * (1.0 - v)
+    total = real + false
+    out = np.divide(real, total, out=np.ones_like(total), where=total > 0)
+    return np.asarray(np.where(false > 0, out, 1.0))
+
+
 @dataclass(frozen=True)
 class Constants:
     """Per-party numbers the daily loop reads (arrays of shape ``(n_parties,)``)."""
@@ -71,6 +90,9 @@ class Constants:
     answer_retaliation: np.ndarray
     answer_incident: np.ndarray
     grim: np.ndarray
+    wsls: np.ndarray
+    false_reports: np.ndarray
+    report_hit: float
     trust_prior: np.ndarray
     trust_gain: np.ndarray
     trust_loss: np.ndarray
@@ -94,8 +116,10 @@ class Constants:
         quiet_elsewhere = np.array(
             [np.prod(np.delete(1.0 - local, j)) for j in range(len(parties))]
         )
-        spurious = params.false_report_rate * (1.0 - params.detection * (1 - params.misattribution))
-        front = 1.0 - quiet_elsewhere * (1.0 - spurious)
+        cleared = 1.0 - params.detection * (1 - params.misattribution)
+        spurious = params.false_report_rate * cleared
+        false_reports = col("false_reports") * cleared
+        front = 1.0 - quiet_elsewhere * (1.0 - spurious) * (1.0 - false_reports)
         return cls(
             deal_value=col("deal_value"),
             deferred_value=col("deferred_value"),
@@ -110,6 +134,9 @@ class Constants:
             answer_retaliation=(1.0 - forgive) * unresolved,
             answer_incident=1.0 - forgive,
             grim=np.array([p.policy is Policy.GRIM for p in parties]),
+            wsls=np.array([p.policy is Policy.WSLS for p in parties]),
+            false_reports=false_reports,
+            report_hit=known,
             trust_prior=col("trust_prior"),
             trust_gain=col("trust_gain"),
             trust_loss=col("trust_loss"),
@@ -190,7 +217,7 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
 
     two_sigma = column(2.0 * c.volatility)
     front = np.round(c.front_rate * 2.0**_BITS).astype(np.uint32)[:, None]
-    keep = 1.0 - c.trust_loss
+    loss = c.trust_loss
     gain = column(c.trust_gain)
     # beyond 30 noise scales below zero, the chance of breaking is under 1e-13 a day
     reach = column(-30.0 * c.noise)
@@ -198,6 +225,8 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
     inv_noise = 1.0 / np.where(noisy, c.noise, 1.0)
     all_noisy, any_noisy = bool(noisy.all()), bool(noisy.any())
     grim = [j for j in range(p) if c.grim[j]]
+    wsls = [j for j in range(p) if c.wsls[j]]
+    doubted = bool((c.false_reports > 0).any())
     # the deterministic part of every margin, one row per day (a few numbers per day)
     t_axis = np.arange(1, days + 1, dtype=np.float64)[:, None]
     levels = (
@@ -243,16 +272,25 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         distrust = 1.0 - held
         by_incident = incident.reshape(-1)[idx]
         by_others = others.reshape(-1)[idx]
-        threshold = np.where(by_incident, distrust * c.answer_incident[rows], 0.0)
+        # a report's credibility under the party's belief (1 without false reports)
+        credible = (
+            credibility(distrust, c.report_hit, c.false_reports[rows])
+            if doubted
+            else np.ones(idx.size)
+        )
+        threshold = np.where(by_incident, distrust * credible * c.answer_incident[rows], 0.0)
         np.maximum(threshold, by_others * c.answer_retaliation[rows], out=threshold)
         answer = np.zeros((p, n), dtype=bool)
         answer.reshape(-1)[idx] = u < threshold
         hit = by_others | (by_incident & (u < distrust))
-        lowered = held[hit] * keep[rows[hit]]
+        weight = np.where(by_others[hit], 1.0, credible[hit])
+        lowered = held[hit] * (1.0 - loss[rows[hit]] * weight)
         hit_at = idx[hit]
         for j in grim:
             triggered[j] |= answer[j]
             answer[j] |= triggered[j]
+        for j in wsls:  # win-stay lose-shift: shift after a mixed day, stay after a matched one
+            answer[j] ^= retaliating[j]
 
         # trust: tau <- tau (1 - loss) after a perceived violation, else tau + gain (1 - tau)
         rise = 1 - trust
