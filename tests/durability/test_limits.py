@@ -244,7 +244,7 @@ def test_decision_noise_is_a_logistic_daily_chance() -> None:
     reputation=small,
 )
 @settings(max_examples=60, deadline=None)
-def test_deliberate_break_is_the_per_day_repeated_game_condition(  # noqa: PLR0913 - one draw per term of the condition
+def test_deliberate_break_is_the_per_day_repeated_game_condition(
     *,
     deal: float,
     war: float,

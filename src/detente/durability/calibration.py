@@ -94,6 +94,21 @@ class ContextEffectTarget(_Frozen):
     source: str
 
 
+class LevelPoint(CurvePoint):
+    """A failure share that may be shown without being required (``fitted: false``)."""
+
+    fitted: bool = True
+
+
+class MechanismContextTarget(_Frozen):
+    """Failure shares with a mechanism applied in a context preset."""
+
+    mechanism: str
+    context: str
+    source: str
+    points: tuple[LevelPoint, ...] = Field(min_length=1)
+
+
 class Targets(_Frozen):
     """Every calibration target."""
 
@@ -101,12 +116,14 @@ class Targets(_Frozen):
     effects: tuple[EffectTarget, ...]
     contexts: tuple[ContextTarget, ...] = ()
     context_effects: tuple[ContextEffectTarget, ...] = ()
+    mechanism_contexts: tuple[MechanismContextTarget, ...] = ()
 
     @property
     def horizon(self) -> int:
         """Longest day any target needs."""
         days = [p.day for c in self.curves for p in c.points] + [e.day for e in self.effects]
         days += [p.day for c in self.contexts for p in c.points]
+        days += [p.day for c in self.mechanism_contexts for p in c.points]
         return max(days + [e.day for e in self.context_effects])
 
 
@@ -200,6 +217,26 @@ def verify(
             )
         )
     checks += _context_checks(params, targets, paths, seed)
+    for target in targets.mechanism_contexts:
+        last = max(p.day for p in target.points)
+        run = simulate(
+            apply_mechanisms(apply_contexts(params, [target.context]), [target.mechanism]),
+            paths=paths,
+            days=last,
+            rng=seed,
+        )
+        checks += [
+            CalibrationCheck(
+                target=f"{target.mechanism} in {target.context}",
+                day=point.day,
+                expected=point.failed,
+                low=point.failed - point.tolerance,
+                high=point.failed + point.tolerance,
+                model=1.0 - run.holding_at(point.day),
+                fitted=point.fitted,
+            )
+            for point in target.points
+        ]
     entropy = seed.entropy if isinstance(seed.entropy, int) else None
     return CalibrationReport(paths=paths, seed=entropy, checks=tuple(checks))
 
