@@ -259,3 +259,15 @@ def test_policy_option_changes_the_answer() -> None:
     assert code == 2
     assert "unknown policy 'pavlov'" in bad
     assert "wsls" in bad
+
+
+def test_output_states_the_baseline_scope() -> None:
+    base = ("durability", "ceasefire-2025", "--paths", "300", "--days", "30")
+    code, out = run(*base)
+    assert code == 0, out
+    assert "Calibrated to civil-war cease-fires" in out
+    assert "--context interstate" in out
+    code, out = run(*base, "--context", "interstate")
+    assert code == 0, out
+    assert "moved to a war between states" in out
+    assert "Context: interstate" in out

@@ -305,12 +305,26 @@ def _render(
     _render_interests(values, phased)
     on = ", ".join(result.mechanisms) or "none"
     console.print(f"Mechanisms in force: [bold]{on}[/]")
-    console.print(f"Context: [bold]{', '.join(contexts) or 'all cease-fires (baseline)'}[/]")
+    console.print(f"Context: [bold]{', '.join(contexts) or 'none'}[/]")
+    console.print(_scope(contexts))
     _render_survival(result)
     if comparison is not None:
         _render_comparison(comparison)
     console.print(
         "[dim]Model estimates under stated assumptions; see docs/explanation/durability.md.[/]"
+    )
+
+
+def _scope(contexts: tuple[str, ...]) -> str:
+    """What the baseline was calibrated to, given the contexts applied."""
+    if "interstate" in contexts:
+        return (
+            "Calibrated to civil-war cease-fires (Fortna), moved to a war between states by "
+            "the interstate context (almost half renewed, read at 10 years)."
+        )
+    return (
+        "[yellow]Calibrated to civil-war cease-fires (Fortna); for a war between states add "
+        "--context interstate.[/]"
     )
 
 

@@ -245,13 +245,19 @@ def _context_checks(
     params: Parameters, targets: Targets, paths: int, seed: np.random.SeedSequence
 ) -> list[CalibrationCheck]:
     """Checks of the context presets: levels where figures exist, ratios where directions do."""
-    names = {c.context for c in targets.contexts}
-    names |= {n for e in targets.context_effects for n in (e.context, e.reference)}
-    days = [p.day for c in targets.contexts for p in c.points]
-    horizon = max(days + [e.day for e in targets.context_effects], default=1)
+    # contexts compared with one another share one horizon (same random numbers); a context
+    # with levels only runs to its own last day
+    paired = {n for e in targets.context_effects for n in (e.context, e.reference)}
+    own = {c.context: max(p.day for p in c.points) for c in targets.contexts}
+    shared = max(
+        [e.day for e in targets.context_effects] + [d for n, d in own.items() if n in paired],
+        default=1,
+    )
+    horizons = {name: own[name] for name in own if name not in paired}
+    horizons |= dict.fromkeys(paired, shared)
     runs = {
-        name: simulate(apply_contexts(params, [name]), paths=paths, days=horizon, rng=seed)
-        for name in sorted(names)
+        name: simulate(apply_contexts(params, [name]), paths=paths, days=days, rng=seed)
+        for name, days in sorted(horizons.items())
     }
     checks = []
     for target in targets.contexts:
