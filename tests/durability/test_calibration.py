@@ -138,3 +138,15 @@ def test_peacekeepers_in_the_post_1989_context(report) -> None:  # type: ignore[
     assert 0.25 < fifth.model < fifth.expected
     post = next(c for c in report.checks if c.target == "context post-1989" and c.day == 1826)
     assert fifth.model < post.model
+
+
+def test_effect_basis_names_the_source_of_each_size() -> None:
+    from detente.durability.calibration import effect_basis  # noqa: PLC0415
+
+    assert effect_basis(["peacekeepers"]) == (
+        "calibrated to published figures (HR 0.45 at 1 y, HR 0.56 at 5 y)"
+    )
+    assert effect_basis(["commission"]) == "calibrated to published figures (HR 0.63 at 1 y)"
+    assert effect_basis(["monitoring"]) == "direction published, size judgement"
+    assert effect_basis(["dmz", "hotline"]).startswith("combination")
+    assert effect_basis(["dmz"], builtin=False) == "your presets"

@@ -28,6 +28,7 @@ __all__ = [
     "CalibrationCheck",
     "CalibrationReport",
     "Targets",
+    "effect_basis",
     "fit",
     "load_targets",
     "verify",
@@ -380,6 +381,28 @@ def _better_neighbour(
             if value < best:
                 return trial, value
     return x, best
+
+
+def effect_basis(names: Sequence[str], *, builtin: bool = True) -> str:
+    """Where the size of a mechanism set's effect comes from, for a guarantor to read.
+
+    A single built-in preset whose hazard ratio is a calibration target with a point value is
+    calibrated to that figure; one with a range only has its direction from the literature and
+    its size from judgement; a combination is the model's product, not a published figure.
+    """
+    if not builtin:
+        return "your presets"
+    if len(names) != 1:
+        return "combination: model, not a published figure"
+    points = sorted(
+        (e.day, e.hazard_ratio)
+        for e in load_targets().effects
+        if e.mechanism == names[0] and e.hazard_ratio is not None
+    )
+    if points:
+        figures = ", ".join(f"HR {hr:.2f} at {day / 365.25:.0f} y" for day, hr in points)
+        return f"calibrated to published figures ({figures})"
+    return "direction published, size judgement"
 
 
 def describe(report: CalibrationReport) -> list[dict[str, Any]]:

@@ -289,8 +289,12 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         for j in grim:
             triggered[j] |= answer[j]
             answer[j] |= triggered[j]
-        for j in wsls:  # win-stay lose-shift: shift after a mixed day, stay after a matched one
-            answer[j] ^= retaliating[j]
+        if wsls:  # win-stay lose-shift: a party that retaliated stops once it is answered
+            seen_hostile = np.zeros((p, n), dtype=bool)
+            believed = np.where(by_incident, distrust * credible, 0.0)
+            seen_hostile.reshape(-1)[idx] = u < np.maximum(believed, by_others)
+            for j in wsls:
+                answer[j] = np.where(retaliating[j], ~seen_hostile[j], answer[j])
 
         # trust: tau <- tau (1 - loss) after a perceived violation, else tau + gain (1 - tau)
         rise = 1 - trust
