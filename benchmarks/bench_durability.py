@@ -14,6 +14,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 
 from rich.console import Console
 from rich.table import Table
@@ -98,7 +99,7 @@ def main() -> dict[str, float]:
         table.add_column(column, justify="right")
     for n in (2, 3, 4):
         params = _params(n)
-        seconds, cpu = _median_seconds(lambda p=params: simulate(p, paths=100_000, days=365, rng=1))
+        seconds, cpu = _median_seconds(partial(simulate, params, paths=100_000, days=365, rng=1))
         figures[f"1e5x365_{n}p_s"] = seconds
         figures[f"1e5x365_{n}p_cpu_s"] = cpu
         ok = "[green]< 5 s[/]" if cpu < TIME_TARGET_S else "[red]over 5 s[/]"
@@ -110,7 +111,7 @@ def main() -> dict[str, float]:
         memory.add_column(column, justify="right")
     params = _params(2)
     for paths, days in ((50_000, 365), (50_000, 3650), (200_000, 365)):
-        peak = _peak_mib(lambda p=paths, d=days: simulate(params, paths=p, days=d, rng=2))
+        peak = _peak_mib(partial(simulate, params, paths=paths, days=days, rng=2))
         figures[f"peak_{paths}x{days}_mib"] = peak
         memory.add_row(f"{paths:,}", f"{days:,}", f"{peak:.1f}")
     console.print(memory)
