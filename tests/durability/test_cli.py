@@ -350,3 +350,11 @@ def test_comparison_says_where_each_effect_size_comes_from() -> None:
     code, out = run(*args)
     assert "effect size" in out
     assert "simulation error" in out
+
+
+def test_errors_of_a_long_run_are_one_line() -> None:
+    # a run long enough for a progress bar is refused before the bar opens
+    code, out = run("durability", "ceasefire-2025", "--paths", "200000000")
+    assert code == 2
+    assert out.startswith("error: paths: paths must be in 1..100,000,000")
+    assert out.count("\n") == 1

@@ -25,6 +25,7 @@ from detente.durability.parameters import (
     validate_parameters,
 )
 from detente.durability.results import Comparison, DurabilityResult
+from detente.durability.simulate import check_size
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
 from detente.scenario.formats._files import atomic_write_text
@@ -156,6 +157,7 @@ def durability(
     params = _with_policy(params, policy)
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
+    check_size(paths, days)  # before a progress bar opens: an error is then one line
     if workers < 1:
         raise DetenteError(f"must be at least 1, got {workers}", field="--workers")
     pool: Executor | None = None

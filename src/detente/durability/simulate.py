@@ -25,7 +25,15 @@ from detente.durability.parameters import Parameters, Policy
 from detente.durability.results import SPIRAL, DurabilityResult, defection_cause, wilson_band
 from detente.errors import DetenteError
 
-__all__ = ["CHUNK_SIZE", "MAX_DAYS", "MAX_PATHS", "credibility", "root_seed", "simulate"]
+__all__ = [
+    "CHUNK_SIZE",
+    "MAX_DAYS",
+    "MAX_PATHS",
+    "check_size",
+    "credibility",
+    "root_seed",
+    "simulate",
+]
 
 #: Paths per chunk: part of the definition of a seeded result (keep it fixed).
 CHUNK_SIZE = 50_000
@@ -333,14 +341,19 @@ def root_seed(rng: RNGLike) -> np.random.SeedSequence:
     return np.random.SeedSequence(rng)
 
 
-def chunk_tasks(
-    params: Parameters, paths: int, days: int, rng: RNGLike, chunk_size: int = CHUNK_SIZE
-) -> tuple[np.random.SeedSequence, list[tuple[Constants, int, int, np.random.SeedSequence]]]:
-    """The independent tasks of a run: one per chunk of paths, each with its own child seed."""
+def check_size(paths: int, days: int) -> None:
+    """Refuse a run outside ``1..MAX_PATHS`` paths or ``1..MAX_DAYS`` days, naming the field."""
     if not 1 <= paths <= MAX_PATHS:
         raise DetenteError(f"paths must be in 1..{MAX_PATHS:,}, got {paths}", field="paths")
     if not 1 <= days <= MAX_DAYS:
         raise DetenteError(f"days must be in 1..{MAX_DAYS:,}, got {days}", field="days")
+
+
+def chunk_tasks(
+    params: Parameters, paths: int, days: int, rng: RNGLike, chunk_size: int = CHUNK_SIZE
+) -> tuple[np.random.SeedSequence, list[tuple[Constants, int, int, np.random.SeedSequence]]]:
+    """The independent tasks of a run: one per chunk of paths, each with its own child seed."""
+    check_size(paths, days)
     if chunk_size < 1:
         raise DetenteError(f"chunk size must be positive, got {chunk_size}", field="chunk_size")
     root = root_seed(rng)
