@@ -446,7 +446,9 @@ def _render_survival(result: DurabilityResult) -> None:
 def _render_comparison(comparison: Comparison) -> None:
     table = Table(title=f"What each mechanism adds (day {comparison.day}, same random numbers)")
     for column in ("mechanisms", "holding", "change", "hazard ratio", "effect size"):
-        table.add_column(column, justify="right" if column in {"holding", "change"} else "left")
+        table.add_column(
+            column, justify="left" if column in {"mechanisms", "effect size"} else "right"
+        )
     base = comparison.baseline
     table.add_row(base.label, _pct(base.holding), "", "", "")
     for row in sorted(comparison.rows, key=lambda r: -r.change):
