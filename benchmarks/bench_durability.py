@@ -2,7 +2,10 @@
 
 Targets (issue 2): 10^5 paths x 365 days x 2-4 parties under 5 s on one core (no executor, no
 pool); 10^6 paths through chunking with peak memory independent of the number of paths and of
-the horizon. NegMAS has no ceasefire-durability model, so there is no peer to compare with.
+the horizon; paths per second reported. Each target is printed with PASS or FAIL at the end
+(time on one core is judged on CPU seconds, which a busy shared machine does not inflate;
+memory "independent" means within ``MEMORY_SLACK_MIB`` of the smallest run's peak). NegMAS has
+no ceasefire-durability model, so there is no peer to compare with.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +23,9 @@ from detente.durability import default_parameters, simulate
 from detente.durability.parameters import Parameters
 
 REPEATS = 3
+TIME_TARGET_S = 5.0
+#: Peak memory may differ by this much between runs and still count as "independent"
+MEMORY_SLACK_MIB = 1.0
 
 
 def _params(n_parties: int) -> Parameters:
@@ -47,6 +54,42 @@ def _peak_mib(run: Callable[[], object]) -> float:
     return peak / 2**20
 
 
+def verdicts(figures: dict[str, float]) -> list[tuple[str, str, bool]]:
+    """Each target with what was measured and whether it is met."""
+    rows = [
+        (
+            f"10^5 paths x 365 days x {n} parties under {TIME_TARGET_S:.0f} s on one core",
+            f"{figures[f'1e5x365_{n}p_cpu_s']:.2f} s CPU ({figures[f'1e5x365_{n}p_s']:.2f} s wall)",
+            figures[f"1e5x365_{n}p_cpu_s"] < TIME_TARGET_S,
+        )
+        for n in (2, 3, 4)
+    ]
+    short, long = figures["peak_50000x365_mib"], figures["peak_50000x3650_mib"]
+    rows.append(
+        (
+            "memory independent of the number of days (365 vs 3,650)",
+            f"{short:.1f} vs {long:.1f} MiB",
+            abs(long - short) < MEMORY_SLACK_MIB,
+        )
+    )
+    million = figures["1e6_peak_mib"]
+    rows.append(
+        (
+            "10^6 paths in bounded memory (vs 50,000 paths)",
+            f"{million:.1f} vs {short:.1f} MiB",
+            million - short < MEMORY_SLACK_MIB,
+        )
+    )
+    rows.append(
+        (
+            "paths per second reported (10^6 paths x 365 days)",
+            f"{figures['1e6_paths_per_s']:,.0f} paths/s",
+            figures["1e6_paths_per_s"] > 0,
+        )
+    )
+    return rows
+
+
 def main() -> dict[str, float]:
     console = Console()
     figures: dict[str, float] = {}
@@ -56,10 +99,10 @@ def main() -> dict[str, float]:
         table.add_column(column, justify="right")
     for n in (2, 3, 4):
         params = _params(n)
-        seconds, cpu = _median_seconds(lambda p=params: simulate(p, paths=100_000, days=365, rng=1))
+        seconds, cpu = _median_seconds(partial(simulate, params, paths=100_000, days=365, rng=1))
         figures[f"1e5x365_{n}p_s"] = seconds
         figures[f"1e5x365_{n}p_cpu_s"] = cpu
-        ok = "[green]< 5 s[/]" if seconds < 5 else "[red]over 5 s[/]"
+        ok = "[green]< 5 s[/]" if cpu < TIME_TARGET_S else "[red]over 5 s[/]"
         table.add_row(str(n), f"{seconds:.2f}", f"{cpu:.2f}", f"{100_000 * 365 / seconds:,.0f}", ok)
     console.print(table)
 
@@ -68,7 +111,7 @@ def main() -> dict[str, float]:
         memory.add_column(column, justify="right")
     params = _params(2)
     for paths, days in ((50_000, 365), (50_000, 3650), (200_000, 365)):
-        peak = _peak_mib(lambda p=paths, d=days: simulate(params, paths=p, days=d, rng=2))
+        peak = _peak_mib(partial(simulate, params, paths=paths, days=days, rng=2))
         figures[f"peak_{paths}x{days}_mib"] = peak
         memory.add_row(f"{paths:,}", f"{days:,}", f"{peak:.1f}")
     console.print(memory)
@@ -85,6 +128,16 @@ def main() -> dict[str, float]:
     figures["1e6_peak_mib"] = peak
     million.add_row(f"{seconds:.1f}", f"{cpu:.1f}", f"{1_000_000 / seconds:,.0f}", f"{peak:.1f}")
     console.print(million)
+
+    summary = Table(title="Targets")
+    for column in ("target", "measured", "verdict"):
+        summary.add_column(column)
+    passed = 0
+    for target, measured, met in verdicts(figures):
+        passed += met
+        summary.add_row(target, measured, "[green]PASS[/]" if met else "[red]FAIL[/]")
+    console.print(summary)
+    figures["targets_passed"] = passed
     console.print(figures)
     return figures
 

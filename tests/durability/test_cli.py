@@ -139,24 +139,27 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
 
 def test_params_file_and_list(tmp_path: Path) -> None:
     file = tmp_path / "params.yaml"
-    file.write_text(
-        json.dumps(default_parameters().replace(escalation_threshold=2).model_dump(mode="json"))
+    # every retaliation is a collapse: a file that is read must lower survival
+    harsh = (
+        default_parameters()
+        .replace(escalation_threshold=1)
+        .replace_parties(incident_rate=0.05, trust_prior=0.0)
     )
-    code, out = run(
-        "durability",
-        "ceasefire-2025",
-        "--params",
-        str(file),
-        "--paths",
-        "200",
-        "--days",
-        "30",
-        "--json",
-    )
+    file.write_text(json.dumps(harsh.model_dump(mode="json")))
+    args = ("durability", "ceasefire-2025", "--paths", "2000", "--days", "90", "--json")
+    code, out = run(*args, "--params", str(file))
     assert code == 0, out
+    code, default = run(*args)
+    assert code == 0, default
+    with_file, without = json.loads(out), json.loads(default)
+    assert with_file["survival"][-1] < without["survival"][-1] - 0.2
+    assert with_file["causes"]["escalation spiral"] > 0.5
     code, out = run("durability", "ceasefire-2025", "--list-mechanisms")
     assert code == 0
-    assert "Peacekeepers" not in out or "peacekeepers" in out
+    for name in ("monitoring", "commission", "hotline", "dmz", "guarantees", "snapback"):
+        assert name in out
+    assert "peacekeepers" in out
+    assert "Fortna" in out  # sources are listed
 
 
 @pytest.mark.parametrize(
@@ -241,3 +244,117 @@ def test_own_mechanism_presets(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "unknown mechanism 'dmz'" in out
+
+
+def test_policy_option_changes_the_answer() -> None:
+    args = ("durability", "ceasefire-2025", "--paths", "3000", "--days", "365", "--json")
+    code, out = run(*args)
+    assert code == 0, out
+    code, tft = run(*args, "--policy", "tft")
+    assert code == 0, tft
+    code, wsls = run(*args, "--policy", "WSLS")
+    assert code == 0, wsls
+    final = {k: json.loads(v)["survival"][-1] for k, v in (("gtft", out), ("tft", tft))}
+    final["wsls"] = json.loads(wsls)["survival"][-1]
+    assert final["tft"] < final["gtft"]
+    assert final["tft"] < final["wsls"]
+    code, bad = run("durability", "ceasefire-2025", "--policy", "pavlov")
+    assert code == 2
+    assert "unknown policy 'pavlov'" in bad
+    assert "wsls" in bad
+
+
+def test_output_states_the_baseline_scope() -> None:
+    base = ("durability", "ceasefire-2025", "--paths", "300", "--days", "30")
+    code, out = run(*base)
+    assert code == 0, out
+    assert "Calibrated to civil-war cease-fires" in out
+    assert "--context interstate" in out
+    code, out = run(*base, "--context", "interstate")
+    assert code == 0, out
+    assert "moved to a war between states" in out
+    assert "Context: interstate" in out
+
+
+def test_memory_does_not_grow_with_the_horizon() -> None:
+    # streaming over days: only a few numbers per day are kept (the deterministic rows and
+    # the histogram), never a path's history; 20,000 paths x 3,285 more days of float32
+    # history would be 250 MiB
+    import tracemalloc  # noqa: PLC0415 - only this test needs it
+
+    from detente.durability import simulate  # noqa: PLC0415
+
+    params = default_parameters()
+    simulate(params, paths=100, days=10, rng=1)  # warm caches outside the measurement
+    peaks = []
+    for days in (365, 3650):
+        tracemalloc.start()
+        try:
+            simulate(params, paths=20_000, days=days, rng=1)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] - peaks[0] < 512 * 1024
+    assert peaks[1] < 16 * 2**20
+
+
+def test_a_partial_deal_takes_the_rest_from_nash_and_says_so() -> None:
+    deal = '{"territorial_line": "withdrawal"}'
+    base = ("durability", "ceasefire-2025", "--deal", deal, "--paths", "500", "--days", "30")
+    code, out = run(*base, "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["deal"]["territorial_line"] == "withdrawal"
+    assert data["deal"]["oversight"] == "international_mission"  # the Nash deal's
+    assert "territorial_line" not in data["filled_from_nash"]
+    assert len(data["filled_from_nash"]) == 8
+    code, out = run(*base)
+    assert code == 0, out
+    assert "Issues not given in --deal are the Nash deal's" in out
+
+
+def test_a_deal_outside_the_zopa_is_flagged() -> None:
+    # Russia's utility 0.511 against its alternative 0.6
+    deal = '{"territorial_line": "withdrawal"}'
+    base = ("durability", "ceasefire-2025", "--deal", deal, "--paths", "500", "--days", "30")
+    code, out = run(*base)
+    assert code == 0, out
+    assert "Russia prefers its alternative on day 1" in out
+    assert "the deal collapses at once (100.0% of paths on day 1)" in out
+    assert "Ukraine prefers" not in out
+    code, out = run(*base, "--json")
+    warnings = json.loads(out)["warnings"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Russia prefers its alternative")
+    code, out = run("durability", "ceasefire-2025", "--paths", "300", "--days", "30", "--json")
+    assert json.loads(out)["warnings"] == []
+
+
+def test_workers_must_be_positive() -> None:
+    code, out = run("durability", "ceasefire-2025", "--workers", "0", "--paths", "10")
+    assert code == 2
+    assert out.startswith("error: --workers: must be at least 1, got 0")
+
+
+def test_comparison_says_where_each_effect_size_comes_from() -> None:
+    args = ("durability", "ceasefire-2025", "--paths", "500", "--days", "60", "--compare")
+    code, out = run(*args, "--json")
+    assert code == 0, out
+    rows = json.loads(out)["comparison"]
+    basis = {tuple(r["mechanisms"]): r["effect_size"] for r in rows}
+    assert basis[("peacekeepers",)].startswith("calibrated to published figures")
+    assert basis[("dmz",)] == "direction published, size judgement"
+    every = next(r for r in rows if r["label"] == "+ every other mechanism")
+    assert every["effect_size"].startswith("combination")
+    assert rows[0]["effect_size"] == ""  # the deal as agreed
+    code, out = run(*args)
+    assert "effect size" in out
+    assert "simulation error" in out
+
+
+def test_errors_of_a_long_run_are_one_line() -> None:
+    # a run long enough for a progress bar is refused before the bar opens
+    code, out = run("durability", "ceasefire-2025", "--paths", "200000000")
+    assert code == 2
+    assert out.startswith("error: paths: paths must be in 1..100,000,000")
+    assert out.count("\n") == 1

@@ -10,7 +10,7 @@ import pytest
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import bargaining_solutions
 from detente.durability import default_parameters, parameters_for_deal, resolve_deal
-from detente.durability.deal import deal_utilities
+from detente.durability.deal import complete_deal, deal_utilities
 from detente.errors import DetenteError, ScenarioError
 from tests import reference
 
@@ -50,7 +50,7 @@ def test_every_way_of_writing_a_deal_gives_the_same_deal(
         ("[1, 2]", DetenteError, "unknown deal"),
         ('["a"]', DetenteError, "unknown deal"),
         ("oversight", DetenteError, "unknown deal"),
-        ("oversight=none", ScenarioError, "no option given"),
+        ("weather=sunny", DetenteError, "unknown issue 'weather'"),
         ("missing.yaml", DetenteError, "cannot read"),
     ],
 )
@@ -82,6 +82,8 @@ def test_empty_zopa_has_no_solution() -> None:
     space = OutcomeSpace.from_scenario(type(scenario).model_validate(data))
     with pytest.raises(DetenteError, match="empty ZOPA"):
         resolve_deal(space, "nash")
+    with pytest.raises(DetenteError, match=r"no nash deal to take .*oversight.* from"):
+        resolve_deal(space, "ceasefire_scope=full_30")
 
 
 def test_parameters_come_from_the_scenario(space: OutcomeSpace) -> None:
@@ -128,3 +130,13 @@ def test_phased_relief_is_delivered_over_time(space: OutcomeSpace) -> None:
     assert russia.deferred_value > 0 > ukraine.deferred_value  # Russia receives, Ukraine grants
     at_once = parameters_for_deal(space, {**deal, "sanctions_relief": "partial"})
     assert {p.deferred_value for p in at_once.parties} == {0.0}
+
+
+def test_a_partial_deal_is_completed_from_the_nash_deal(space: OutcomeSpace) -> None:
+    nash = resolve_deal(space, "nash")
+    deal, filled = complete_deal(space, "oversight=none")
+    assert deal == {**nash, "oversight": "none"}
+    assert "oversight" not in filled
+    assert set(filled) == set(nash) - {"oversight"}
+    assert complete_deal(space, nash) == (nash, ())
+    assert complete_deal(space, "nash") == (nash, ())

@@ -230,3 +230,47 @@ def test_decision_noise_is_a_logistic_daily_chance() -> None:
     for day in (1, 2, 3):
         expected = (1 - daily) ** day
         assert abs(result.holding_at(day) - expected) < 4.5 * math.sqrt(expected / 50_000)
+
+
+@given(
+    deal=st.floats(0.2, 1.0),
+    war=st.floats(0.0, 1.0),
+    delta=st.floats(0.9, 0.999),
+    strike=small,
+    trust=values,
+    detection=values,
+    attribution=values,
+    sanction=small,
+    reputation=small,
+)
+@settings(max_examples=60, deadline=None)
+def test_deliberate_break_is_the_per_day_repeated_game_condition(
+    *,
+    deal: float,
+    war: float,
+    delta: float,
+    strike: float,
+    trust: float,
+    detection: float,
+    attribution: float,
+    sanction: float,
+    reputation: float,
+) -> None:
+    # the notes' values of peace and war; a deliberate break is war (r = 1, not discounted by
+    # d a), its one-day gain is the first strike phi (2 - tau): see the mapping table
+    v_peace, v_war = deal / (1 - delta), war / (1 - delta)
+    gain = (1 - delta) * (v_war - v_peace) + strike * (2 - trust)
+    price = detection * attribution * (sanction + reputation)
+    assume(abs(gain - price) > 1e-4)  # the kernel compares in float32
+    params = build(
+        quiet(1, detection=detection, attribution=attribution),
+        deal_value=deal,
+        alternative=war,
+        first_strike=strike,
+        trust_prior=trust,
+        sanction=sanction,
+        reputation_cost=reputation,
+        patience=delta,
+    )
+    result = simulate(params, paths=20, days=1, rng=0)
+    assert result.final == (0.0 if gain > price else 1.0)

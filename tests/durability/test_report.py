@@ -28,3 +28,29 @@ def test_full_report_has_deal_values_and_comparison() -> None:
     )
     for needle in ("The deal", "surplus", "What each mechanism adds", "Demilitarised zone"):
         assert needle in text
+
+
+def test_report_shows_contexts_phased_terms_power_shifts_and_notes() -> None:
+    result = simulate(default_parameters(), paths=200, days=30, rng=1)
+    text = durability_report(
+        result,
+        title="t",
+        values={"A": (0.7, 0.6), "B": (0.7, 0.6)},
+        contexts=("interstate", "truce"),
+        phased={"A": (0.05, 180), "B": (-0.05, 180)},
+        power_shifts={"A": (0.15, 180)},
+        notes=["Issues not given in --deal are the Nash deal's: x."],
+    )
+    for needle in (
+        "Context: interstate, truce",
+        "still to come (over 180 days)",
+        "Known power shifts",
+        "Nash deal&#x27;s: x.",
+        "simulation-error band",
+        "Monte Carlo error only",
+    ):
+        assert needle in text
+    plain = durability_report(result, title="t", values={"A": (0.7, 0.6)})
+    assert "still to come" not in plain
+    assert "Known power shifts" not in plain
+    assert "Context: none" in plain

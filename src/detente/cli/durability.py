@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +14,18 @@ from rich.table import Table
 
 from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import Executor, make_executor
-from detente.durability import compare, parameters_for_deal, resolve_deal, simulate
+from detente.durability import compare, parameters_for_deal, simulate
 from detente.durability.contexts import apply_contexts, load_contexts
-from detente.durability.deal import deal_utilities
+from detente.durability.deal import complete_deal, deal_utilities
 from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
-from detente.durability.parameters import Parameters, load_parameters, validate_parameters
+from detente.durability.parameters import (
+    Parameters,
+    Policy,
+    load_parameters,
+    validate_parameters,
+)
 from detente.durability.results import Comparison, DurabilityResult
+from detente.durability.simulate import check_size
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
 from detente.scenario.formats._files import atomic_write_text
@@ -83,6 +90,13 @@ def durability(
             "the commitment problem."
         ),
     ] = "",
+    policy: Annotated[
+        str,
+        typer.Option(
+            help="How every party answers what it perceives: tft, gtft, wsls (win-stay "
+            "lose-shift) or grim (default: the calibrated generous tit-for-tat)."
+        ),
+    ] = "",
     mechanisms_file: Annotated[
         Path | None,
         typer.Option(
@@ -132,7 +146,7 @@ def durability(
         return
     model = load_scenario(scenario)
     space = OutcomeSpace.from_scenario(model)
-    chosen = resolve_deal(space, deal)
+    chosen, filled = complete_deal(space, deal)
     extra = [resolve_mechanism(m, presets).name for m in mechanisms.split(",") if m.strip()]
     base = load_parameters(params_file) if params_file is not None else None
     params = parameters_for_deal(
@@ -140,8 +154,12 @@ def durability(
     )
     params = apply_contexts(params, [c for c in context.split(",") if c.strip()])
     params = _with_power_shifts(params, power_shift)
+    params = _with_policy(params, policy)
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
+    check_size(paths, days)  # before a progress bar opens: an error is then one line
+    if workers < 1:
+        raise DetenteError(f"must be at least 1, got {workers}", field="--workers")
     pool: Executor | None = None
     if executor != "local" or workers != 1:
         pool = make_executor(executor, address, workers)
@@ -168,39 +186,100 @@ def durability(
     finally:
         if pool is not None:
             pool.close()
+    _emit(
+        _Run(model.title or model.name, deal, chosen, filled, params, result, comparison),
+        space,
+        as_json=as_json,
+        html_file=html_file,
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one command computed, for the renderers."""
+
+    title: str
+    spec: str
+    deal: dict[str, str]
+    filled: tuple[str, ...]
+    params: Parameters
+    result: DurabilityResult
+    comparison: Comparison | None
+
+
+def _emit(run: _Run, space: OutcomeSpace, *, as_json: bool, html_file: Path | None) -> None:
+    """Write the HTML report if asked, then print JSON or the terminal tables."""
+    params, result, comparison, chosen = run.params, run.result, run.comparison, run.deal
     utilities = deal_utilities(space, chosen)
     values = {
         p.name: (utilities[p.name], space.reservation[space.party_index(p.name)])
         for p in params.parties
     }
+    alerts = _zopa_alerts(values, result)
+    phased = {p.name: (p.deferred_value, p.phase_in_days) for p in params.parties}
+    shifts = {p.name: (p.power_shift, p.power_shift_day) for p in params.parties if p.power_shift}
     if html_file is not None:
         from detente.report.durability import durability_report  # noqa: PLC0415 - needs plotly
 
-        which = deal if deal.isidentifier() else "chosen"
-        title = f"Durability of the {which} deal: {model.title or model.name}"
+        which = run.spec if run.spec.isidentifier() else "chosen"
         text = durability_report(
             result,
-            title=title,
+            title=f"Durability of the {which} deal: {run.title}",
             deal=chosen,
             values={k: (float(a), float(b)) for k, (a, b) in values.items()},
             comparison=comparison,
+            contexts=params.contexts,
+            phased=phased,
+            power_shifts=shifts,
+            notes=[_scope(params.contexts, markup=False), *_filled_note(run.filled), *alerts],
         )
         atomic_write_text(html_file, text)
     if as_json:
-        print_json(_plain(result, chosen, comparison, params.contexts))
+        out = _plain(result, chosen, comparison, params.contexts)
+        out |= {"filled_from_nash": list(run.filled), "warnings": alerts}
+        print_json(out)
         return
-    phased = {p.name: (p.deferred_value, p.phase_in_days) for p in params.parties}
     _render(
-        model.title or model.name,
+        run.title,
         chosen,
         values=values,
         phased=phased,
         result=result,
         comparison=comparison,
         contexts=params.contexts,
+        notes=(*_filled_note(run.filled), *alerts),
     )
     if html_file is not None:
         console.print(f"wrote {html_file}")
+
+
+def _filled_note(filled: tuple[str, ...]) -> list[str]:
+    if not filled:
+        return []
+    return [f"Issues not given in --deal are the Nash deal's: {', '.join(filled)}."]
+
+
+def _zopa_alerts(values: dict[str, tuple[float, float]], result: DurabilityResult) -> list[str]:
+    """A warning for each party that prefers its alternative to the deal at signature."""
+    first_day = 1.0 - result.survival[0]
+    return [
+        f"{name} prefers its alternative on day 1 ({alternative:.3f} > {value:.3f}, outside "
+        f"its ZOPA): the deal collapses at once ({_pct(first_day)} of paths on day 1)."
+        for name, (value, alternative) in values.items()
+        if value < alternative
+    ]
+
+
+def _with_policy(params: Parameters, name: str) -> Parameters:
+    """``params`` with every party answering by the policy ``name`` (``--policy``; "": as is)."""
+    if not name.strip():
+        return params
+    try:
+        chosen = Policy(name.strip().lower())
+    except ValueError:
+        known = ", ".join(p.value for p in Policy)
+        raise DetenteError(f"unknown policy {name!r} (known: {known})", field="--policy") from None
+    return params.replace_parties(policy=chosen)
 
 
 def _with_power_shifts(params: Parameters, spec: str) -> Parameters:
@@ -253,6 +332,7 @@ def _plain(
                 "holding": row.holding,
                 "change": row.change,
                 "hazard_ratio": row.hazard_ratio,
+                "effect_size": row.basis,
                 "median_days": row.result.median_days,
             }
             for row in (comparison.baseline, *comparison.rows)
@@ -269,6 +349,7 @@ def _render(
     result: DurabilityResult,
     comparison: Comparison | None,
     contexts: tuple[str, ...] = (),
+    notes: tuple[str, ...] = (),
 ) -> None:
     console.rule(f"[bold]Will it hold? {title}")
     terms = Table(title="The deal", show_header=False)
@@ -277,16 +358,34 @@ def _render(
     for issue, option in deal.items():
         terms.add_row(issue, option)
     console.print(terms)
+    for note in notes:
+        text = f"[bold red]{note}[/]" if "ZOPA" in note else note
+        console.print(text, highlight=False, soft_wrap=True)
     _render_interests(values, phased)
     on = ", ".join(result.mechanisms) or "none"
     console.print(f"Mechanisms in force: [bold]{on}[/]")
-    console.print(f"Context: [bold]{', '.join(contexts) or 'all cease-fires (baseline)'}[/]")
+    console.print(f"Context: [bold]{', '.join(contexts) or 'none'}[/]")
+    console.print(_scope(contexts))
     _render_survival(result)
     if comparison is not None:
         _render_comparison(comparison)
     console.print(
         "[dim]Model estimates under stated assumptions; see docs/explanation/durability.md.[/]"
     )
+
+
+def _scope(contexts: tuple[str, ...], *, markup: bool = True) -> str:
+    """What the baseline was calibrated to, given the contexts applied."""
+    if "interstate" in contexts:
+        return (
+            "Calibrated to civil-war cease-fires (Fortna), moved to a war between states by "
+            "the interstate context (almost half renewed, read at 10 years)."
+        )
+    text = (
+        "Calibrated to civil-war cease-fires (Fortna); for a war between states add "
+        "--context interstate."
+    )
+    return f"[yellow]{text}[/]" if markup else text
 
 
 def _render_interests(
@@ -316,7 +415,7 @@ def _render_interests(
 
 def _render_survival(result: DurabilityResult) -> None:
     survival = Table(title=f"P(ceasefire holding), {result.paths:,} paths, seed {result.seed}")
-    for column in ("day", "holding", "95% band"):
+    for column in ("day", "holding", "95% simulation error"):
         survival.add_column(column, justify="right")
     marks = {d for d in (30, 90, 180, 365, 730, 1826, 3652) if d < result.days} | {result.days}
     for day in sorted(marks):
@@ -324,6 +423,10 @@ def _render_survival(result: DurabilityResult) -> None:
         band = f"{_pct(result.lower[i])}-{_pct(result.upper[i])}"
         survival.add_row(str(day), _pct(result.survival[i]), band)
     console.print(survival)
+    console.print(
+        "[dim]The band is Monte Carlo error only (how many paths were drawn); the model's "
+        "parameters are uncertain too: compare designs, all else fixed.[/]"
+    )
     if result.median_days is None:
         console.print(f"Median time to collapse: beyond day {result.days} (more than half hold).")
     else:
@@ -342,13 +445,16 @@ def _render_survival(result: DurabilityResult) -> None:
 
 def _render_comparison(comparison: Comparison) -> None:
     table = Table(title=f"What each mechanism adds (day {comparison.day}, same random numbers)")
-    for column in ("mechanisms", "holding", "change", "hazard ratio"):
-        table.add_column(column, justify="left" if column == "mechanisms" else "right")
+    for column in ("mechanisms", "holding", "change", "hazard ratio", "effect size"):
+        table.add_column(
+            column, justify="left" if column in {"mechanisms", "effect size"} else "right"
+        )
     base = comparison.baseline
-    table.add_row(base.label, _pct(base.holding), "", "")
+    table.add_row(base.label, _pct(base.holding), "", "", "")
     for row in sorted(comparison.rows, key=lambda r: -r.change):
         change = f"{100 * row.change:+.1f} pts"
-        table.add_row(row.label, _pct(row.holding), change, f"{row.hazard_ratio:.2f}")
+        hr = f"{row.hazard_ratio:.2f}"
+        table.add_row(row.label, _pct(row.holding), change, hr, row.basis)
     console.print(table)
     single = [r for r in comparison.rows if len(r.mechanisms) == 1]
     if single:

@@ -28,6 +28,7 @@ __all__ = [
     "CalibrationCheck",
     "CalibrationReport",
     "Targets",
+    "effect_basis",
     "fit",
     "load_targets",
     "verify",
@@ -94,6 +95,21 @@ class ContextEffectTarget(_Frozen):
     source: str
 
 
+class LevelPoint(CurvePoint):
+    """A failure share that may be shown without being required (``fitted: false``)."""
+
+    fitted: bool = True
+
+
+class MechanismContextTarget(_Frozen):
+    """Failure shares with a mechanism applied in a context preset."""
+
+    mechanism: str
+    context: str
+    source: str
+    points: tuple[LevelPoint, ...] = Field(min_length=1)
+
+
 class Targets(_Frozen):
     """Every calibration target."""
 
@@ -101,12 +117,14 @@ class Targets(_Frozen):
     effects: tuple[EffectTarget, ...]
     contexts: tuple[ContextTarget, ...] = ()
     context_effects: tuple[ContextEffectTarget, ...] = ()
+    mechanism_contexts: tuple[MechanismContextTarget, ...] = ()
 
     @property
     def horizon(self) -> int:
         """Longest day any target needs."""
         days = [p.day for c in self.curves for p in c.points] + [e.day for e in self.effects]
         days += [p.day for c in self.contexts for p in c.points]
+        days += [p.day for c in self.mechanism_contexts for p in c.points]
         return max(days + [e.day for e in self.context_effects])
 
 
@@ -200,6 +218,26 @@ def verify(
             )
         )
     checks += _context_checks(params, targets, paths, seed)
+    for target in targets.mechanism_contexts:
+        last = max(p.day for p in target.points)
+        run = simulate(
+            apply_mechanisms(apply_contexts(params, [target.context]), [target.mechanism]),
+            paths=paths,
+            days=last,
+            rng=seed,
+        )
+        checks += [
+            CalibrationCheck(
+                target=f"{target.mechanism} in {target.context}",
+                day=point.day,
+                expected=point.failed,
+                low=point.failed - point.tolerance,
+                high=point.failed + point.tolerance,
+                model=1.0 - run.holding_at(point.day),
+                fitted=point.fitted,
+            )
+            for point in target.points
+        ]
     entropy = seed.entropy if isinstance(seed.entropy, int) else None
     return CalibrationReport(paths=paths, seed=entropy, checks=tuple(checks))
 
@@ -208,13 +246,19 @@ def _context_checks(
     params: Parameters, targets: Targets, paths: int, seed: np.random.SeedSequence
 ) -> list[CalibrationCheck]:
     """Checks of the context presets: levels where figures exist, ratios where directions do."""
-    names = {c.context for c in targets.contexts}
-    names |= {n for e in targets.context_effects for n in (e.context, e.reference)}
-    days = [p.day for c in targets.contexts for p in c.points]
-    horizon = max(days + [e.day for e in targets.context_effects], default=1)
+    # contexts compared with one another share one horizon (same random numbers); a context
+    # with levels only runs to its own last day
+    paired = {n for e in targets.context_effects for n in (e.context, e.reference)}
+    own = {c.context: max(p.day for p in c.points) for c in targets.contexts}
+    shared = max(
+        [e.day for e in targets.context_effects] + [d for n, d in own.items() if n in paired],
+        default=1,
+    )
+    horizons = {name: own[name] for name in own if name not in paired}
+    horizons |= dict.fromkeys(paired, shared)
     runs = {
-        name: simulate(apply_contexts(params, [name]), paths=paths, days=horizon, rng=seed)
-        for name in sorted(names)
+        name: simulate(apply_contexts(params, [name]), paths=paths, days=days, rng=seed)
+        for name, days in sorted(horizons.items())
     }
     checks = []
     for target in targets.contexts:
@@ -337,6 +381,28 @@ def _better_neighbour(
             if value < best:
                 return trial, value
     return x, best
+
+
+def effect_basis(names: Sequence[str], *, builtin: bool = True) -> str:
+    """Where the size of a mechanism set's effect comes from, for a guarantor to read.
+
+    A single built-in preset whose hazard ratio is a calibration target with a point value is
+    calibrated to that figure; one with a range only has its direction from the literature and
+    its size from judgement; a combination is the model's product, not a published figure.
+    """
+    if not builtin:
+        return "your presets"
+    if len(names) != 1:
+        return "combination: model, not a published figure"
+    points = sorted(
+        (e.day, e.hazard_ratio)
+        for e in load_targets().effects
+        if e.mechanism == names[0] and e.hazard_ratio is not None
+    )
+    if points:
+        figures = ", ".join(f"HR {hr:.2f} at {day / 365.25:.0f} y" for day, hr in points)
+        return f"calibrated to published figures ({figures})"
+    return "direction published, size judgement"
 
 
 def describe(report: CalibrationReport) -> list[dict[str, Any]]:

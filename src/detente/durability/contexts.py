@@ -1,10 +1,11 @@
-"""Context presets: how the war ended, what kind of agreement was signed, and the era.
+"""Context presets: the kind of war, the era, how the war ended and what was signed.
 
 The presets live in ``contexts.yaml`` beside this module, each with what it changes, why, its
 source and, where the sources give figures, calibration targets in ``calibration.yaml``. Unlike
 a mechanism, a context is not a design choice and may make the ceasefire less safe (a bare truce
 is riskier than the average cease-fire), so its effects are not checked for direction. At most
-one preset per dimension applies; dimensions apply in a fixed order (era, ending, agreement).
+one preset per dimension applies; dimensions apply in a fixed order (war, era, ending,
+agreement). Without a ``war`` preset the baseline is Fortna's civil-war cease-fires.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = ["Context", "Dimension", "apply_contexts", "load_contexts", "resolve_c
 class Dimension(StrEnum):
     """What a context preset describes (applied in this order)."""
 
+    WAR = "war"
     ERA = "era"
     ENDING = "ending"
     AGREEMENT = "agreement"
@@ -111,7 +113,7 @@ def resolve_context(name: str) -> Context:
 
 
 def apply_contexts(params: Parameters, names: Iterable[str]) -> Parameters:
-    """``params`` in the named contexts (at most one per dimension, applied era first)."""
+    """``params`` in the named contexts (at most one per dimension, applied war, era first)."""
     chosen: dict[Dimension, Context] = {}
     for name in names:
         context = resolve_context(name)

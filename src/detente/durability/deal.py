@@ -29,20 +29,30 @@ from detente.errors import DetenteError
 from detente.scenario.model import Role
 from detente.space import OutcomeSpace
 
-__all__ = ["parameters_for_deal", "resolve_deal"]
+__all__ = ["complete_deal", "parameters_for_deal", "resolve_deal"]
 
 _ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
 
 
 def resolve_deal(space: OutcomeSpace, spec: str | Mapping[str, object]) -> dict[str, str]:
-    """The deal ``{issue: option}`` named by ``spec``.
+    """The deal ``{issue: option}`` named by ``spec`` (see :func:`complete_deal`)."""
+    return complete_deal(space, spec)[0]
+
+
+def complete_deal(
+    space: OutcomeSpace, spec: str | Mapping[str, object]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The deal named by ``spec``, and the issues it left out (taken from the Nash deal).
 
     ``spec`` is a mapping, a solution name (``nash``, ``kalai_smorodinsky``, ``egalitarian``,
     ``utilitarian``), ``"issue=option,..."``, a JSON object, or a YAML/JSON file holding one.
+    A mapping may give only some issues: the others are the Nash deal's.
 
     Raises:
-        DetenteError: the spec cannot be read, or the ZOPA is empty for a solution name.
-        ScenarioError: an issue or option is unknown, or an issue is missing.
+        DetenteError: the spec cannot be read, or the ZOPA is empty for a solution name (or
+            for filling in the issues left out).
+        DetenteError: an issue is unknown.
+        ScenarioError: an option is unknown.
     """
     if isinstance(spec, Mapping):
         raw: Mapping[str, object] = spec
@@ -50,17 +60,32 @@ def resolve_deal(space: OutcomeSpace, spec: str | Mapping[str, object]) -> dict[
         text = spec.strip()
         name = _ALIASES.get(text.lower(), text.lower())
         if name in SOLUTION_NAMES:
-            solution = bargaining_solutions(space)[name]
-            if solution.deal is None:
-                raise DetenteError(
-                    f"no {name} deal: no deal is acceptable to every party (empty ZOPA)",
-                    field="--deal",
-                )
-            return dict(solution.deal)
+            return dict(_solution(space, name)), ()
         raw = _parse_spec(text)
     deal = {str(k): str(v) for k, v in raw.items()}
+    issues = [i.name for i in space.scenario.issues]
+    unknown = [k for k in deal if k not in issues]
+    if unknown:
+        raise DetenteError(
+            f"unknown issue {unknown[0]!r} (issues: {', '.join(issues)})", field="--deal"
+        )
+    missing = tuple(i.name for i in space.scenario.issues if i.name not in deal)
+    if missing:
+        nash = _solution(space, "nash", f"to take {', '.join(missing)} from")
+        deal = {i.name: deal.get(i.name, str(nash[i.name])) for i in space.scenario.issues}
     space.options_of(deal)  # validates every issue and option
-    return deal
+    return deal, missing
+
+
+def _solution(space: OutcomeSpace, name: str, purpose: str = "") -> Mapping[str, str]:
+    deal = bargaining_solutions(space)[name].deal
+    if deal is None:
+        why = f" {purpose}" if purpose else ""
+        raise DetenteError(
+            f"no {name} deal{why}: no deal is acceptable to every party (empty ZOPA)",
+            field="--deal",
+        )
+    return {str(k): str(v) for k, v in deal.items()}
 
 
 def _parse_spec(text: str) -> Mapping[str, object]:

@@ -44,6 +44,7 @@ SAFER_WHEN_HIGHER: dict[str, bool] = {
     "forgiveness": True,
     "misattribution": False,
     "false_report_rate": False,
+    "false_reports": False,
     "incident_rate": False,
     "first_strike": False,
     "volatility": False,
@@ -62,7 +63,7 @@ SHARED_FIELDS = frozenset(
 )
 _PROBABILITIES = frozenset(
     {"detection", "attribution", "misattribution", "false_report_rate", "resolution"}
-    | {"incident_rate", "trust_prior", "trust_gain", "forgiveness", "trust_loss"}
+    | {"incident_rate", "false_reports", "trust_prior", "trust_gain", "forgiveness", "trust_loss"}
 )
 
 

@@ -36,6 +36,7 @@ class Policy(StrEnum):
     """How a party answers a violation it perceives (Axelrod 1984; Nowak & Sigmund 1992)."""
 
     TFT = "tft"  #: tit-for-tat: retaliate once for each perceived violation
+    WSLS = "wsls"  #: win-stay lose-shift (Pavlov): retaliate again only after a mixed day
     GTFT = "gtft"  #: generous tit-for-tat: retaliate with probability 1 - forgiveness
     GRIM = "grim"  #: grim trigger: after one perceived violation, retaliate every day
 
@@ -71,6 +72,9 @@ class PartyParameters(_Frozen):
     """Scale of the logistic noise in the daily decision to break (0: exact comparison)."""
     incident_rate: float = Field(0.0, ge=0.0, le=1.0)
     """Daily probability of a local violation by the party's units, not ordered from the top."""
+    false_reports: float = Field(0.0, ge=0.0, le=1.0)
+    """Daily probability that a report of a violation that did not happen reaches the party (its
+    own intelligence, media, spoilers' claims); lowers the credibility of every report."""
     policy: Policy = Policy.GTFT
     forgiveness: float = Field(1.0 / 3.0, ge=0.0, le=1.0)
     """Probability of not answering a perceived violation (generous tit-for-tat only)."""

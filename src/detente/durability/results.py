@@ -95,6 +95,8 @@ class ComparisonRow:
     """``holding`` minus the baseline's."""
     hazard_ratio: float
     """Cumulative-hazard ratio against the baseline at the comparison day."""
+    basis: str = ""
+    """Where the size of the effect comes from: a published figure, or judgement."""
 
 
 @dataclass(frozen=True)

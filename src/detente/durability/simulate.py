@@ -25,7 +25,15 @@ from detente.durability.parameters import Parameters, Policy
 from detente.durability.results import SPIRAL, DurabilityResult, defection_cause, wilson_band
 from detente.errors import DetenteError
 
-__all__ = ["CHUNK_SIZE", "MAX_DAYS", "MAX_PATHS", "root_seed", "simulate"]
+__all__ = [
+    "CHUNK_SIZE",
+    "MAX_DAYS",
+    "MAX_PATHS",
+    "check_size",
+    "credibility",
+    "root_seed",
+    "simulate",
+]
 
 #: Paths per chunk: part of the definition of a seeded result (keep it fixed).
 CHUNK_SIZE = 50_000
@@ -54,6 +62,25 @@ def hashed_uniforms(key: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
+def credibility(
+    violation: np.ndarray | float,
+    attribution: np.ndarray | float,
+    false_reports: np.ndarray | float,
+) -> np.ndarray:
+    """Probability that a report is a real violation: ``a v / (a v + f (1 - v))``.
+
+    ``v`` is the believed chance of a violation, ``a`` the chance that a real one is reported
+    and pinned on its author, ``f`` the chance of a report when nothing happened (Bayes' rule).
+    Without false reports (``f = 0``) every report is credible (1), whatever ``a`` and ``v``.
+    """
+    v = np.asarray(violation, dtype=np.float64)
+    real = np.asarray(attribution, dtype=np.float64) * v
+    false = np.asarray(false_reports, dtype=np.float64) * (1.0 - v)
+    total = real + false
+    out = np.divide(real, total, out=np.ones_like(total), where=total > 0)
+    return np.asarray(np.where(false > 0, out, 1.0))
+
+
 @dataclass(frozen=True)
 class Constants:
     """Per-party numbers the daily loop reads (arrays of shape ``(n_parties,)``)."""
@@ -71,6 +98,9 @@ class Constants:
     answer_retaliation: np.ndarray
     answer_incident: np.ndarray
     grim: np.ndarray
+    wsls: np.ndarray
+    false_reports: np.ndarray
+    report_hit: float
     trust_prior: np.ndarray
     trust_gain: np.ndarray
     trust_loss: np.ndarray
@@ -94,8 +124,10 @@ class Constants:
         quiet_elsewhere = np.array(
             [np.prod(np.delete(1.0 - local, j)) for j in range(len(parties))]
         )
-        spurious = params.false_report_rate * (1.0 - params.detection * (1 - params.misattribution))
-        front = 1.0 - quiet_elsewhere * (1.0 - spurious)
+        cleared = 1.0 - params.detection * (1 - params.misattribution)
+        spurious = params.false_report_rate * cleared
+        false_reports = col("false_reports") * cleared
+        front = 1.0 - quiet_elsewhere * (1.0 - spurious) * (1.0 - false_reports)
         return cls(
             deal_value=col("deal_value"),
             deferred_value=col("deferred_value"),
@@ -110,6 +142,9 @@ class Constants:
             answer_retaliation=(1.0 - forgive) * unresolved,
             answer_incident=1.0 - forgive,
             grim=np.array([p.policy is Policy.GRIM for p in parties]),
+            wsls=np.array([p.policy is Policy.WSLS for p in parties]),
+            false_reports=false_reports,
+            report_hit=known,
             trust_prior=col("trust_prior"),
             trust_gain=col("trust_gain"),
             trust_loss=col("trust_loss"),
@@ -190,7 +225,7 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
 
     two_sigma = column(2.0 * c.volatility)
     front = np.round(c.front_rate * 2.0**_BITS).astype(np.uint32)[:, None]
-    keep = 1.0 - c.trust_loss
+    loss = c.trust_loss
     gain = column(c.trust_gain)
     # beyond 30 noise scales below zero, the chance of breaking is under 1e-13 a day
     reach = column(-30.0 * c.noise)
@@ -198,6 +233,8 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
     inv_noise = 1.0 / np.where(noisy, c.noise, 1.0)
     all_noisy, any_noisy = bool(noisy.all()), bool(noisy.any())
     grim = [j for j in range(p) if c.grim[j]]
+    wsls = [j for j in range(p) if c.wsls[j]]
+    doubted = bool((c.false_reports > 0).any())
     # the deterministic part of every margin, one row per day (a few numbers per day)
     t_axis = np.arange(1, days + 1, dtype=np.float64)[:, None]
     levels = (
@@ -243,16 +280,29 @@ def _run_chunk(task: tuple[Constants, int, int, np.random.SeedSequence]) -> Tall
         distrust = 1.0 - held
         by_incident = incident.reshape(-1)[idx]
         by_others = others.reshape(-1)[idx]
-        threshold = np.where(by_incident, distrust * c.answer_incident[rows], 0.0)
+        # a report's credibility under the party's belief (1 without false reports)
+        credible = (
+            credibility(distrust, c.report_hit, c.false_reports[rows])
+            if doubted
+            else np.ones(idx.size)
+        )
+        threshold = np.where(by_incident, distrust * credible * c.answer_incident[rows], 0.0)
         np.maximum(threshold, by_others * c.answer_retaliation[rows], out=threshold)
         answer = np.zeros((p, n), dtype=bool)
         answer.reshape(-1)[idx] = u < threshold
         hit = by_others | (by_incident & (u < distrust))
-        lowered = held[hit] * keep[rows[hit]]
+        weight = np.where(by_others[hit], 1.0, credible[hit])
+        lowered = held[hit] * (1.0 - loss[rows[hit]] * weight)
         hit_at = idx[hit]
         for j in grim:
             triggered[j] |= answer[j]
             answer[j] |= triggered[j]
+        if wsls:  # win-stay lose-shift: a party that retaliated stops once it is answered
+            seen_hostile = np.zeros((p, n), dtype=bool)
+            believed = np.where(by_incident, distrust * credible, 0.0)
+            seen_hostile.reshape(-1)[idx] = u < np.maximum(believed, by_others)
+            for j in wsls:
+                answer[j] = np.where(retaliating[j], ~seen_hostile[j], answer[j])
 
         # trust: tau <- tau (1 - loss) after a perceived violation, else tau + gain (1 - tau)
         rise = 1 - trust
@@ -291,14 +341,19 @@ def root_seed(rng: RNGLike) -> np.random.SeedSequence:
     return np.random.SeedSequence(rng)
 
 
-def chunk_tasks(
-    params: Parameters, paths: int, days: int, rng: RNGLike, chunk_size: int = CHUNK_SIZE
-) -> tuple[np.random.SeedSequence, list[tuple[Constants, int, int, np.random.SeedSequence]]]:
-    """The independent tasks of a run: one per chunk of paths, each with its own child seed."""
+def check_size(paths: int, days: int) -> None:
+    """Refuse a run outside ``1..MAX_PATHS`` paths or ``1..MAX_DAYS`` days, naming the field."""
     if not 1 <= paths <= MAX_PATHS:
         raise DetenteError(f"paths must be in 1..{MAX_PATHS:,}, got {paths}", field="paths")
     if not 1 <= days <= MAX_DAYS:
         raise DetenteError(f"days must be in 1..{MAX_DAYS:,}, got {days}", field="days")
+
+
+def chunk_tasks(
+    params: Parameters, paths: int, days: int, rng: RNGLike, chunk_size: int = CHUNK_SIZE
+) -> tuple[np.random.SeedSequence, list[tuple[Constants, int, int, np.random.SeedSequence]]]:
+    """The independent tasks of a run: one per chunk of paths, each with its own child seed."""
+    check_size(paths, days)
     if chunk_size < 1:
         raise DetenteError(f"chunk size must be positive, got {chunk_size}", field="chunk_size")
     root = root_seed(rng)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from detente._rng import RNGLike
 from detente.compute import Executor
+from detente.durability.calibration import effect_basis
 from detente.durability.mechanisms import (
     Mechanism,
     apply_mechanisms,
@@ -95,6 +96,7 @@ def compare(
         presets: mechanism presets to use instead of the built-in ones.
     """
     pool = tuple(presets) if presets is not None else load_mechanisms()
+    builtin = pool == load_mechanisms()
     if sets is None:
         rest = [m.name for m in pool if m.name not in params.mechanisms]
         chosen = [[name] for name in rest] + ([rest] if len(rest) > 1 else [])
@@ -109,7 +111,9 @@ def compare(
     )
     base = results[0]
 
-    def row(label: str, names: Sequence[str], result: DurabilityResult) -> ComparisonRow:
+    def row(
+        label: str, names: Sequence[str], result: DurabilityResult, basis: str = ""
+    ) -> ComparisonRow:
         holding = result.holding_at(day)
         return ComparisonRow(
             label=label,
@@ -118,6 +122,7 @@ def compare(
             holding=holding,
             change=holding - base.holding_at(day),
             hazard_ratio=result.cumulative_hazard_ratio(base, day),
+            basis=basis,
         )
 
     baseline = row("as agreed", params.mechanisms, base)
@@ -126,7 +131,7 @@ def compare(
         label = "+ " + " + ".join(resolve_mechanism(n, pool).label for n in names)
         if len(names) > 1 and sets is None:
             label = "+ every other mechanism"
-        rows.append(row(label, names, result))
+        rows.append(row(label, names, result, effect_basis(names, builtin=builtin)))
     return Comparison(day=day, baseline=baseline, rows=tuple(rows))
 
 

@@ -31,7 +31,7 @@ def survival_figure(curves: Sequence[tuple[str, DurabilityResult]]) -> object:
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=f"{label} (95% band)",
+                name=f"{label} (95% simulation error)",
             )
         )
         figure.add_trace(
@@ -59,6 +59,10 @@ def durability_report(
     deal: Mapping[str, str] | None = None,
     values: Mapping[str, tuple[float, float]] | None = None,
     comparison: Comparison | None = None,
+    contexts: Sequence[str] = (),
+    phased: Mapping[str, tuple[float, int]] | None = None,
+    power_shifts: Mapping[str, tuple[float, int]] | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
     """A self-contained HTML page for one run (and, if given, its mechanism comparison).
 
@@ -68,6 +72,10 @@ def durability_report(
         deal: the deal simulated, ``{issue: option}``.
         values: each party's ``(deal value, alternative at signature)``.
         comparison: a comparison whose baseline is ``result``.
+        contexts: the context presets applied.
+        phased: each party's ``(value still to come, phase-in days)`` of phased terms.
+        power_shifts: each party's known ``(drop in power, day)`` (the commitment problem).
+        notes: lines to show under the headline (scope, filled-in issues, ZOPA warnings).
     """
     mechanisms = ", ".join(result.mechanisms) or "none"
     subtitle = (
@@ -80,15 +88,32 @@ def durability_report(
         "<h2>Will it hold?</h2>",
         (
             f"<p>P(holding at day {result.days}) = <b>{_pct(result.final)}</b> "
-            f"(95% band {band}); median time to collapse: {html.escape(median)}.</p>"
+            f"(95% simulation-error band {band}: Monte Carlo error only, not the "
+            f"uncertainty of the model's parameters); median time to collapse: "
+            f"{html.escape(median)}.</p>"
         ),
+        f"<p>Context: {html.escape(', '.join(contexts) or 'none')}.</p>",
+        *(f"<p><b>{html.escape(note)}</b></p>" for note in notes),
     ]
     if deal:
         body.append("<h2>The deal</h2>")
         body.append(table_html(["issue", "option"], [[k, v] for k, v in deal.items()]))
     if values:
-        rows = [[p, v, a, v - a] for p, (v, a) in values.items()]
-        body.append(table_html(["party", "deal value", "alternative", "surplus"], rows))
+        days = max((d for _, d in (phased or {}).values()), default=0)
+        header = ["party", "deal value", "alternative", "surplus"]
+        if days:
+            header.append(f"still to come (over {days} days)")
+        rows = []
+        for p, (v, a) in values.items():
+            row: list[object] = [p, v, a, v - a]
+            if days:
+                row.append((phased or {}).get(p, (0.0, 0))[0])
+            rows.append(row)
+        body.append(table_html(header, rows))
+    if power_shifts:
+        body.append("<h2>Known power shifts (the commitment problem)</h2>")
+        shift_rows = [[p, drop, day] for p, (drop, day) in power_shifts.items()]
+        body.append(table_html(["party", "drop in power", "on day"], shift_rows))
     curves = [("as agreed", result)]
     if comparison is not None:
         curves += [(row.label, row.result) for row in comparison.rows]
@@ -111,13 +136,14 @@ def durability_report(
                 _pct(row.holding),
                 f"{100 * row.change:+.1f} points",
                 "-" if row is comparison.baseline else f"{row.hazard_ratio:.2f}",
+                row.basis,
             ]
             for row in (comparison.baseline, *comparison.rows)
         ]
         body.append("<h2>What each mechanism adds</h2>")
         body.append(
             table_html(
-                ["mechanisms", f"holding at day {day}", "change", "hazard ratio"],
+                ["mechanisms", f"holding at day {day}", "change", "hazard ratio", "effect size"],
                 rows,
                 caption="Every row uses the same random numbers (common random numbers).",
             )
