@@ -332,6 +332,9 @@ def test_daily_report_counts(api: Api, factory: sessionmaker[Session]) -> None:
     _retime(factory, ids[2], ["2026-03-01T13:00Z"])
     api.drive(ids[3], 1, "attribute")  # Blue: attributed on 2 March
     _retime(factory, ids[3], [f"2026-03-02T0{h}:30Z" for h in range(1, 5)])
+    reopened = api.report(occurred_at="2026-02-20T00:00:00Z")
+    for action in ("start_verification", "dispute", "reopen"):
+        assert api.act("monitor", reopened, action).status_code == 200
 
     def report(day: object) -> dict[str, Any]:
         url = f"/api/reports/daily?agreement_id={w.agreement_id}&date={day}"
@@ -355,7 +358,7 @@ def test_daily_report_counts(api: Api, factory: sessionmaker[Session]) -> None:
     assert third["resolved_incidents"] == 1
     assert third["open_breaches_by_party"] == {"Red": 0, "Blue": 2}
     today = report(dt.datetime.now(dt.UTC).date())
-    assert (today["new_incidents"], today["resolved_incidents"]) == (0, 0)
+    assert (today["new_incidents"], today["resolved_incidents"]) == (1, 0)  # the reopened one
     assert today["open_breaches_by_party"] == {"Red": 0, "Blue": 2}
     # Independent check: replayed to the far future, the history gives the stored states.
     with factory() as s:

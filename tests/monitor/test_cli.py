@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.cli import monitor as monitor_cli
-from detente.monitor.db import display_url, make_engine
+from detente.monitor.db import display_url, make_engine, migrate
 from detente.monitor.enums import State
 from detente.monitor.models import AuditEntry, Incident, User
 
@@ -96,13 +96,27 @@ def test_serve_warns_without_a_secret_and_sets_secure_cookies(
     served: list[Any] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append((app, kw)))
     monkeypatch.delenv("DETENTE_MONITOR_SECRET", raising=False)
-    r = runner.invoke(app, ["monitor", "serve", "--db", db, "--secure-cookies", "--port", "8123"])
+    r = runner.invoke(
+        app,
+        [
+            "monitor",
+            "serve",
+            "--db",
+            db,
+            "--secure-cookies",
+            "--port",
+            "8123",
+            "--tiles",
+            "http://t/{z}/{x}/{y}.png",
+        ],
+    )
     assert r.exit_code == 0, r.output
     out = " ".join(r.output.split())
     assert "DETENTE_MONITOR_SECRET is not set" in out
     assert f"(database {db})" in out
     web, kw = served[0]
     assert kw["port"] == 8123
+    assert "http://t" in web.state.settings.tile_url
     sessions = [m for m in web.user_middleware if m.cls is SessionMiddleware]
     assert sessions[0].kwargs["https_only"] is True
     monkeypatch.setenv("DETENTE_MONITOR_SECRET", "a-long-secret")
@@ -127,6 +141,16 @@ def test_write_atomically_leaves_nothing_on_failure(
     with pytest.raises(OSError, match="No space"):
         monitor_cli._write_atomically(target, "x: 1\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rates_needs_an_admin(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(db)
+    migrate(engine)
+    engine.dispose()
+    r = runner.invoke(app, ["monitor", "rates", "--db", db])
+    assert r.exit_code == 2
+    assert "no admin user" in r.output
 
 
 def test_display_url() -> None:

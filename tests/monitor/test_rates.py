@@ -139,7 +139,7 @@ def test_observed_rates(
     assert "folder does not exist" in out.output
 
 
-def test_rates_on_an_empty_window(api: Api, factory: sessionmaker[Session]) -> None:
+def test_rates_on_an_empty_window(api: Api, factory: sessionmaker[Session], db_url: str) -> None:
     with factory() as s:
         analyst = s.scalars(select(User).where(User.username == "analyst")).one()
         r = observed_rates(s, analyst, api.world.agreement_id, T0, T0)
@@ -154,3 +154,7 @@ def test_rates_on_an_empty_window(api: Api, factory: sessionmaker[Session]) -> N
     assert params.detection == default_parameters().detection
     with factory() as s:
         assert default_window(s, api.world.agreement_id, T0) == (T0, T0)
+    out = CliRunner().invoke(app, ["monitor", "rates", "--db", db_url])
+    assert out.exit_code == 0, out.output
+    assert "n/a" in out.output
+    assert "Durability parameters written" not in out.output

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -269,8 +269,11 @@ def daily(
         return reports.daily_report(s, user, agreement_id, date)
 
 
+Renderer = Callable[[Session, User, service.IncidentFilter], Iterator[str]]
+
+
 def _stream(
-    request: Request, creds: Creds, render: Any, flt: service.IncidentFilter
+    request: Request, creds: Creds, render: Renderer, flt: service.IncidentFilter
 ) -> Iterator[str]:
     """Chunks of an export, rendered inside one read transaction from a batched cursor."""
     with unit_of_work(request, creds) as (s, user):

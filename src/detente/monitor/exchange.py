@@ -29,8 +29,6 @@ __all__ = [
     "CSV_COLUMNS",
     "IMPORT_COLUMNS",
     "csv_chunks",
-    "export_csv",
-    "export_geojson",
     "geojson_chunks",
     "import_csv",
     "incidents_geojson",
@@ -129,11 +127,6 @@ def csv_chunks(
     yield out.getvalue()
 
 
-def export_csv(session: Session, actor: User, flt: IncidentFilter) -> str:
-    """Every filtered incident as one CSV text."""
-    return "".join(csv_chunks(session, actor, flt))
-
-
 def geojson_chunks(session: Session, actor: User, flt: IncidentFilter) -> Iterator[str]:
     """Every filtered incident as the text of a GeoJSON FeatureCollection, in chunks.
 
@@ -145,12 +138,6 @@ def geojson_chunks(session: Session, actor: User, flt: IncidentFilter) -> Iterat
     for n, incident in enumerate(iter_incidents(session, actor, flt)):
         yield ("," if n else "") + json.dumps(_feature(incident), ensure_ascii=False)
     yield "]}"
-
-
-def export_geojson(session: Session, actor: User, flt: IncidentFilter) -> dict[str, Any]:
-    """Every filtered incident as a GeoJSON FeatureCollection."""
-    loaded: dict[str, Any] = json.loads("".join(geojson_chunks(session, actor, flt)))
-    return loaded
 
 
 def _feature(i: Incident) -> dict[str, Any]:

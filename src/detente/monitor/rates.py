@@ -108,8 +108,6 @@ def default_window(
     )
     if first is None:
         return now, now
-    if first.tzinfo is None:  # pragma: no cover - UTCDateTime always answers aware values
-        first = first.replace(tzinfo=dt.UTC)
     start = dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
     return min(start, now), now
 
