@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor import auth, service
@@ -121,10 +122,26 @@ def pg_server() -> Iterator[str]:
     """URL of a PostgreSQL server's maintenance database."""
     url = os.environ.get("DETENTE_TEST_POSTGRES")
     if url:
+        try:
+            create_engine(url).connect().close()
+        except OperationalError as exc:
+            pytest.fail(f"DETENTE_TEST_POSTGRES={url} is unreachable: {exc}")
         yield url
         return
-    with throwaway_postgres() as started:
+    try:
+        server = throwaway_postgres()
+        started = server.__enter__()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        detail = (
+            exc.stderr.decode(errors="replace").strip()
+            if isinstance(exc, subprocess.CalledProcessError) and exc.stderr
+            else str(exc)
+        )
+        pytest.skip(f"PostgreSQL tests skipped: no server could be started ({detail})")
+    try:
         yield started
+    finally:
+        server.__exit__(None, None, None)
 
 
 @contextlib.contextmanager

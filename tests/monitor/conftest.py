@@ -17,6 +17,17 @@ from tests.monitor_support import (  # noqa: F401 - fixtures used by name
     world,
 )
 
+#: One line per load test run (backend, writes, clients, time, throughput).
+LOAD_RESULTS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the load tests' throughput at the end of the run."""
+    if LOAD_RESULTS:
+        terminalreporter.section("monitor load test throughput")
+        for line in LOAD_RESULTS:
+            terminalreporter.write_line(line)
+
 
 @pytest.fixture
 def api(db_url: str, world: World) -> Iterator[Api]:  # noqa: F811

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from starlette.middleware.sessions import SessionMiddleware
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.monitor.db import make_engine
+from detente.cli import monitor as monitor_cli
+from detente.monitor.db import display_url, make_engine, migrate
 from detente.monitor.enums import State
 from detente.monitor.models import AuditEntry, Incident, User
 
@@ -32,8 +36,16 @@ def test_init_seed_verify(db_url: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["monitor", "init", "--db", db_url, "--password", "short"])
     assert r.exit_code == 2
     assert "8 characters" in r.output
-    r = runner.invoke(app, ["monitor", "init", "--db", db_url], input="s3cret-pass\ns3cret-pass\n")
+    r = runner.invoke(app, ["monitor", "init", "--db", db_url], input="s3cret-pass\n")
+    assert r.exit_code == 2  # no terminal: say how to give the password instead of waiting
+    assert "--password or set DETENTE_MONITOR_ADMIN_PASSWORD" in r.output
+    r = runner.invoke(
+        app,
+        ["monitor", "init", "--db", db_url],
+        env={"DETENTE_MONITOR_ADMIN_PASSWORD": "s3cret-pass"},
+    )
     assert r.exit_code == 0, r.output
+    assert "sqlite:" not in r.output
     r = runner.invoke(app, ["monitor", "init", "--db", db_url, "--password", "other-pass"])
     assert r.exit_code == 0
     assert "users exist" in r.output
@@ -63,6 +75,88 @@ def test_init_seed_verify(db_url: str, tmp_path: Path) -> None:
     assert r.exit_code == 1
     assert "broken at entry 10" in r.output
     engine.dispose()
+
+
+def test_init_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(monitor_cli, "_stdin_is_terminal", lambda: True)
+    db = tmp_path / "asked.db"
+    r = runner.invoke(app, ["monitor", "init", "--db", str(db)], input="s3cret-pass\ns3cret-pass\n")
+    assert r.exit_code == 0, r.output
+    assert f"Database ready at {db};" in " ".join(r.output.split())
+
+
+def test_serve_warns_without_a_secret_and_sets_secure_cookies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "s.db")
+    assert (
+        runner.invoke(app, ["monitor", "init", "--db", db, "--password", "password1"]).exit_code
+        == 0
+    )
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append((app, kw)))
+    monkeypatch.delenv("DETENTE_MONITOR_SECRET", raising=False)
+    r = runner.invoke(
+        app,
+        [
+            "monitor",
+            "serve",
+            "--db",
+            db,
+            "--secure-cookies",
+            "--port",
+            "8123",
+            "--tiles",
+            "http://t/{z}/{x}/{y}.png",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert "DETENTE_MONITOR_SECRET is not set" in out
+    assert f"(database {db})" in out
+    web, kw = served[0]
+    assert kw["port"] == 8123
+    assert "http://t" in web.state.settings.tile_url
+    sessions = [m for m in web.user_middleware if m.cls is SessionMiddleware]
+    assert sessions[0].kwargs["https_only"] is True
+    monkeypatch.setenv("DETENTE_MONITOR_SECRET", "a-long-secret")
+    r = runner.invoke(app, ["monitor", "serve", "--db", db])
+    assert "DETENTE_MONITOR_SECRET is not set" not in r.output
+    web, _ = served[1]
+    sessions = [m for m in web.user_middleware if m.cls is SessionMiddleware]
+    assert sessions[0].kwargs["https_only"] is False
+    web.state.engine.dispose()
+    served[0][0].state.engine.dispose()
+
+
+def test_write_atomically_leaves_nothing_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "params.yaml"
+
+    def fail(self: Path, other: Path) -> None:
+        raise OSError(28, "No space left on device", str(other))
+
+    monkeypatch.setattr(Path, "replace", fail)
+    with pytest.raises(OSError, match="No space"):
+        monitor_cli._write_atomically(target, "x: 1\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rates_needs_an_admin(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(db)
+    migrate(engine)
+    engine.dispose()
+    r = runner.invoke(app, ["monitor", "rates", "--db", db])
+    assert r.exit_code == 2
+    assert "no admin user" in r.output
+
+
+def test_display_url() -> None:
+    assert display_url("sqlite:////tmp/x.db") == "/tmp/x.db"
+    assert display_url("postgresql://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
+    assert display_url("sqlite://") == ":memory:"
 
 
 def test_serve_needs_an_initialised_database(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,7 @@ from detente.monitor.schemas import UserIn
 from detente.monitor.seed import seed_demo
 
 
-def _seed(path: Path, seed: int) -> list[tuple[str, dt.datetime, str]]:
+def _seed(path: Path, seed: int) -> list[tuple[str, dt.datetime, str, list[dt.datetime]]]:
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
     with Session(engine) as s, s.begin():
@@ -35,9 +37,11 @@ def _seed(path: Path, seed: int) -> list[tuple[str, dt.datetime, str]]:
         )
     with Session(engine) as s:
         rows = [
-            (i.type.value, i.occurred_at, i.state.value)
+            (i.type.value, i.occurred_at, i.state.value, [e.at for e in i.events])
             for i in s.scalars(select(Incident).order_by(Incident.id))
         ]
+        for i in s.scalars(select(Incident)):
+            assert i.reported_at == i.events[0].at
         assert verify_chain(s).ok
     engine.dispose()
     return rows
@@ -48,5 +52,15 @@ def test_demo_is_reproducible_and_in_its_window(tmp_path: Path) -> None:
     assert first == _seed(tmp_path / "b.db", 7)
     assert first != _seed(tmp_path / "c.db", 8)
     start, end = dt.datetime(2026, 3, 8, tzinfo=dt.UTC), dt.datetime(2026, 3, 15, tzinfo=dt.UTC)
-    assert all(start <= at < end for _, at, _ in first)
-    assert len({state for _, _, state in first}) >= 5
+    assert all(start <= at < end for _, at, _, _ in first)
+    assert len({state for _, _, state, _ in first}) >= 5
+    # Every step has its own time: after the incident and the step before, before the end.
+    gaps = []
+    for _, occurred, _, times in first:
+        assert occurred <= times[0]
+        assert times == sorted(times)
+        assert times[-1] < end
+        gaps += [(b - a).total_seconds() / 3600 for a, b in itertools.pairwise(times)]
+    assert len(gaps) > 20
+    assert min(gaps) > 0
+    assert 3 < float(np.median(gaps)) < 72  # hours, not microseconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,9 +11,9 @@ from sqlalchemy import update
 
 from detente.monitor import service
 from detente.monitor.db import MonitorSettings
-from detente.monitor.enums import Role
+from detente.monitor.enums import Action, Confidence, Role
 from detente.monitor.models import User
-from detente.monitor.schemas import UserIn
+from detente.monitor.schemas import AgreementIn, IncidentIn, TransitionIn, UserIn
 from detente.web import create_app
 from detente.web.app import content_security_policy
 from tests.monitor_support import PASSWORD, World
@@ -180,3 +181,237 @@ def test_content_security_policy_tiles() -> None:
     assert "http://localhost:8080" in content_security_policy(
         "http://localhost:8080/{z}/{x}/{y}.png"
     )
+
+
+def _incident(factory: Any, w: World, path: list[Action], **over: Any) -> int:
+    """An incident reported by the monitor and moved along ``path`` (party Red)."""
+    with factory() as s, s.begin():
+        monitor = s.get(User, w.users["monitor"])
+        body = {
+            "agreement_id": w.agreement_id,
+            "occurred_at": "2026-03-01T10:00:00Z",
+            "type": "shelling",
+            "sector_id": w.sector_ids[0],
+            **over,
+        }
+        incident = service.create_incident(s, monitor, IncidentIn.model_validate(body))
+        for action in path:
+            actor = s.get(User, w.users["liaison_red" if action is Action.ANSWER else "monitor"])
+            service.transition(
+                s,
+                actor,
+                incident.id,
+                TransitionIn(
+                    action=action,
+                    reason="because",
+                    party_id=w.party_ids[0] if action is Action.ATTRIBUTE else None,
+                    confidence=Confidence.HIGH if action is Action.ATTRIBUTE else None,
+                ),
+            )
+        return incident.id
+
+
+DASH = "\u2013"  # the en dash of "Incidents 1-50 of 55"
+RAISE = [Action.START_VERIFICATION, Action.VERIFY, Action.ATTRIBUTE, Action.RAISE]
+PAGE_ROLES = ["admin", "monitor", "analyst", "liaison_red", "liaison_blue"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_page_authorisation_matrix(db_url: str, world: World, factory: Any) -> None:
+    w = world
+    raised = _incident(factory, w, RAISE)
+    fresh = _incident(factory, w, [])
+    mission, readers = {"admin", "monitor"}, {"admin", "monitor", "analyst"}
+
+    def expect(allowed: set[str], ok: int, refused: int = 403) -> dict[str, int]:
+        return {r: ok if r in allowed else refused for r in PAGE_ROLES}
+
+    gets = [
+        ("/incidents", expect(set(PAGE_ROLES), 200)),
+        ("/incidents/new", expect(mission, 200)),
+        (f"/incidents/{raised}", expect(readers | {"liaison_red"}, 200, 404)),
+        (f"/incidents/{fresh}", expect(readers, 200, 404)),
+        ("/map", expect(set(PAGE_ROLES), 200)),
+        ("/report", expect(readers, 200)),
+    ]
+    wrong = []
+    with _client(db_url) as anonymous:
+        for url, _ in gets:
+            r = anonymous.get(url, follow_redirects=False)
+            if (r.status_code, r.headers.get("location")) != (303, "/login"):
+                wrong.append(("anonymous", url, r.status_code))
+        posts = ("/incidents/new", f"/incidents/{fresh}/act", f"/incidents/{fresh}/notes")
+        wrong.extend(  # no session, no CSRF token: refused
+            ("anonymous", "POST", url)
+            for url in posts
+            if anonymous.post(url, data={}).status_code != 403
+        )
+    for who in PAGE_ROLES:
+        with _client(db_url) as c:
+            csrf = _login(c, who)
+            for url, codes in gets:
+                if (got := c.get(url).status_code) != codes[who]:
+                    wrong.append((who, url, got))
+            form = {
+                "csrf": csrf,
+                "agreement_id": str(w.agreement_id),
+                "occurred_at": "2026-03-01T10:30",
+                "type": "shelling",
+                "sector_id": str(w.sector_ids[0]),
+            }
+            posts = [
+                ("/incidents/new", form, expect(mission, 303)),
+                (
+                    f"/incidents/{_incident(factory, w, [])}/act",
+                    {"csrf": csrf, "action": "start_verification", "reason": "go"},
+                    expect(mission, 303, 404) | {"analyst": 403},
+                ),
+                (
+                    f"/incidents/{_incident(factory, w, RAISE)}/act",
+                    {"csrf": csrf, "action": "answer", "reason": "done"},
+                    expect({"liaison_red"}, 303) | {"liaison_blue": 404},
+                ),
+                (
+                    f"/incidents/{fresh}/notes",
+                    {"csrf": csrf, "body": "note"},
+                    expect(mission, 303),
+                ),
+            ]
+            for url, data, codes in posts:
+                got = c.post(url, data=data, follow_redirects=False).status_code
+                if got != codes[who]:
+                    wrong.append((who, "POST", url, got))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_list_pages_agreements_clauses_attachments(db_url: str, world: World, factory: Any) -> None:
+    w = world
+    attachment = {"sha256": "c" * 64, "filename": "photo.jpg", "size_bytes": 1_234_567}
+    shown = _incident(factory, w, [], clause_ids=w.clause_ids, attachments=[attachment])
+    for _ in range(54):
+        _incident(factory, w, [], occurred_at="2026-02-01T00:00:00Z")
+    with _client(db_url) as c:
+        csrf = _login(c, "admin")
+        # 55 incidents, 50 to a page, newest first.
+        first = c.get("/incidents").text
+        assert f"Incidents 1{DASH}50 of 55" in first
+        assert first.count('<td><a href="/incidents/') == 50
+        assert 'rel="next" href="/incidents?page=2"' in first
+        assert 'rel="prev"' not in first
+        second = c.get("/incidents?page=2").text
+        assert f"Incidents 51{DASH}55 of 55" in second
+        assert 'rel="prev" href="/incidents?page=1"' in second
+        assert 'rel="next"' not in second
+        filtered = c.get("/incidents?type=shelling&since=2026-02-01&page=2").text
+        assert "type=shelling" in filtered
+        assert "since=2026-02-01" in filtered
+        # The incident page: clauses and attachments.
+        page = c.get(f"/incidents/{shown}").text
+        assert "1. No firing." in page
+        assert "2. Withdraw." in page
+        assert "photo.jpg" in page
+        assert "c" * 64 in page
+        assert "1,234,567 bytes" in page
+        # The new-incident form sets clauses.
+        form_page = c.get("/incidents/new").text
+        assert 'name="clause_ids"' in form_page
+        r = c.post(
+            "/incidents/new",
+            data={
+                "csrf": csrf,
+                "agreement_id": str(w.agreement_id),
+                "occurred_at": "2026-03-02T10:30",
+                "type": "drone_strike",
+                "sector_id": str(w.sector_ids[1]),
+                "clause_ids": [str(w.clause_ids[1])],
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        made = c.get(r.headers["location"]).text
+        assert "2. Withdraw." in made
+        assert "1. No firing." not in made
+        bad = c.post(
+            "/incidents/new",
+            data={
+                "csrf": csrf,
+                "agreement_id": str(w.agreement_id),
+                "occurred_at": "2026-03-02T10:30",
+                "type": "drone_strike",
+                "clause_ids": [str(w.clause_ids[1])],
+            },
+        )
+        assert bad.status_code == 422
+        assert re.search(rf'value="{w.clause_ids[1]}"\s+checked', bad.text)
+        # A second agreement: the list shows every agreement's incidents, each named.
+        with factory() as s, s.begin():
+            admin = s.get(User, w.users["admin"])
+            other = service.create_agreement(
+                s,
+                admin,
+                AgreementIn(name="Second truce", mechanism="hotline", parties=["Red", "Green"]),
+            )
+            other_id = other.id
+        _incident(
+            factory,
+            World(other_id, [], [0], [], w.users),
+            [],
+            sector_id=None,
+            longitude=21.0,
+            latitude=44.0,
+        )
+        listed = c.get("/incidents").text
+        assert "all agreements" in listed
+        assert "<th>Agreement</th>" in listed
+        assert "Second truce" in listed
+        assert "Test ceasefire</td>" in listed
+        only = c.get(f"/incidents?agreement_id={other_id}").text
+        assert f"Incidents 1{DASH}1 of 1" in only
+        assert "<th>Agreement</th>" not in only
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_bad_values_get_an_html_page_and_favicon(db_url: str, world: World, factory: Any) -> None:
+    inc = _incident(factory, world, [Action.START_VERIFICATION, Action.VERIFY])
+    with _client(db_url) as c:
+        icon = c.get("/favicon.ico")
+        assert icon.status_code == 200
+        assert icon.headers["content-type"] == "image/x-icon"
+        assert icon.content[:4] == b"\x00\x00\x01\x00"
+        csrf = _login(c, "monitor")
+        assert 'rel="icon" href="/favicon.ico"' in c.get("/incidents").text
+        for r in (
+            c.post(f"/incidents/{inc}/act", data={"csrf": csrf, "action": "fly", "reason": "x"}),
+            c.get("/incidents?page=0"),
+            c.get("/report?days=1000"),
+        ):
+            assert r.status_code == 422
+            assert r.headers["content-type"].startswith("text/html")
+            assert "<h1>422</h1>" in r.text
+        assert (
+            "action"
+            in c.post(
+                f"/incidents/{inc}/act", data={"csrf": csrf, "action": "fly", "reason": "x"}
+            ).text
+        )
+        assert c.get("/api/incidents?page=0").headers["content-type"] == "application/json"
+        # An attribution needs a confidence chosen: none is preselected.
+        page = c.get(f"/incidents/{inc}").text
+        assert '<select name="confidence" required><option value="">choose…</option>' in page
+        r = c.post(
+            f"/incidents/{inc}/act",
+            data={
+                "csrf": csrf,
+                "action": "attribute",
+                "reason": "x",
+                "party_id": str(world.party_ids[0]),
+            },
+        )
+        assert r.status_code == 422
+        assert "confidence" in r.text
+    with _client(db_url) as c:
+        _login(c, "analyst")
+        r = c.get("/incidents/new")
+        assert r.status_code == 403
+        assert "an analyst may not report incidents" in r.text

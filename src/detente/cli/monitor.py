@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -77,7 +78,12 @@ def init(
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from detente.monitor import service  # noqa: PLC0415
-    from detente.monitor.db import current_revision, make_engine, migrate  # noqa: PLC0415
+    from detente.monitor.db import (  # noqa: PLC0415
+        current_revision,
+        display_url,
+        make_engine,
+        migrate,
+    )
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
@@ -92,6 +98,12 @@ def init(
             console.print(f"Database up to date (revision {revision}); users exist.")
             return
         if password is None:
+            if not _stdin_is_terminal():
+                raise InputError(
+                    "no terminal to ask the first admin's password: pass --password or set "
+                    "DETENTE_MONITOR_ADMIN_PASSWORD",
+                    field="password",
+                )
             password = typer.prompt(
                 "Password of the first admin", hide_input=True, confirmation_prompt=True
             )
@@ -100,7 +112,16 @@ def init(
         service.create_user(
             session, None, UserIn(username=admin, password=password, role=Role.ADMIN)
         )
-    console.print(f"Database ready at {settings.db_url}; admin user [bold]{admin}[/] created.")
+    console.print(
+        f"Database ready at {display_url(settings.db_url)}; admin user [bold]{admin}[/] created."
+    )
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether a person can be asked for input (stdin is a terminal)."""
+    import sys  # noqa: PLC0415
+
+    return sys.stdin.isatty()
 
 
 @monitor_app.command("serve")
@@ -113,22 +134,46 @@ def serve(
         str | None,
         typer.Option(help="Base-map tile URL template ({z}/{x}/{y}); none draws no base map."),
     ] = None,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Send the session cookie over HTTPS only (when served behind a TLS proxy).",
+        ),
+    ] = False,
 ) -> None:
     """Run the web site and API with uvicorn (the database must be initialised)."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
-    from detente.monitor.db import MonitorSettings, current_revision, make_engine  # noqa: PLC0415
+    from detente.monitor.db import (  # noqa: PLC0415
+        MonitorSettings,
+        current_revision,
+        display_url,
+        make_engine,
+    )
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.web import create_app  # noqa: PLC0415 - only this command needs the pages
 
-    overrides = {} if tiles is None else {"tile_url": tiles}
+    overrides: dict[str, object] = {"secure_cookies": secure_cookies}
+    if tiles is not None:
+        overrides["tile_url"] = tiles
     settings = MonitorSettings.from_env(db, **overrides)
     engine = make_engine(settings.db_url)
     with _disposing(engine):
         revision = current_revision(engine)
     if revision is None:
         raise InputError("the database is not initialised: run `detente monitor init`", field="db")
-    err_console.print(f"Serving on http://{host}:{port}/ (database {settings.db_url})")
+    if not settings.secret_from_env:
+        err_console.print(
+            "[yellow]warning:[/] DETENTE_MONITOR_SECRET is not set: a key made up now signs "
+            "sessions and tokens, so every login ends when the server restarts",
+            highlight=False,
+            soft_wrap=True,
+        )
+    err_console.print(
+        f"Serving on http://{host}:{port}/ (database {display_url(settings.db_url)})",
+        highlight=False,
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
@@ -203,41 +248,137 @@ def verify_audit(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 @monitor_app.command("rates")
 @guarded
 def rates(
+    *,
     db: DbOpt = None,
     agreement: Annotated[int, typer.Option(help="Agreement id.")] = 1,
-    days: Annotated[int, typer.Option(min=1, max=3650, help="Window: the last N days.")] = 30,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=36_500,
+            help="Window: the last N days (default: from the day of the first incident to now).",
+        ),
+    ] = None,
+    params_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--params-out",
+            help="Write a durability parameters file (YAML) with the observed rates, for "
+            "`detente durability SCENARIO --params FILE`.",
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Parameters file whose other fields the output keeps (default: calibrated).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Estimate incident rate, verification and answer shares and delays (durability inputs)."""
+    """Estimate per-party incident rates, shares and delays: durability model inputs."""
     import datetime as dt  # noqa: PLC0415
 
-    from rich.table import Table  # noqa: PLC0415
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
+    from detente.durability.parameters import load_parameters  # noqa: PLC0415
     from detente.monitor.db import make_engine  # noqa: PLC0415
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
-    from detente.monitor.rates import observed_rates  # noqa: PLC0415
+    from detente.monitor.rates import default_window, observed_rates, to_parameters  # noqa: PLC0415
 
+    base_params = load_parameters(base) if base is not None else None
     engine = make_engine(_settings(db).db_url)
-    until = dt.datetime.now(dt.UTC)
+    now = dt.datetime.now(dt.UTC)
     with _disposing(engine), Session(engine) as session:
         admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
         if admin is None:
             raise InputError("no admin user: run `detente monitor init`", field="db")
-        result = observed_rates(session, admin, agreement, until - dt.timedelta(days=days), until)
+        since, until = (
+            (now - dt.timedelta(days=days), now)
+            if days is not None
+            else default_window(session, agreement, now)
+        )
+        result = observed_rates(session, admin, agreement, since, until)
+    params = to_parameters(result, base_params)
+    if params_out is not None:
+        _write_atomically(params_out, _parameters_yaml(params, result))
     if as_json:
         print_json(result)
         return
-    table = Table(title=f"Observed rates, agreement {agreement}, last {days} days")
+    _render_rates(result)
+    if params_out is not None:
+        console.print(f"Durability parameters written to {params_out}")
+
+
+def _parameters_yaml(params: object, result: object) -> str:
+    import yaml  # noqa: PLC0415
+
+    from detente.durability.parameters import Parameters  # noqa: PLC0415
+    from detente.monitor.rates import ObservedRates  # noqa: PLC0415
+
+    assert isinstance(params, Parameters)
+    assert isinstance(result, ObservedRates)
+    header = (
+        "# Durability parameters from the monitoring record of agreement "
+        f"{result.agreement_id}:\n# {result.since} to {result.until}\n"
+        f"# ({result.days:.1f} days, {result.incidents} incidents). Observed: incident_rate of\n"
+        "# each party, detection, attribution, resolution; every other field from the base.\n"
+    )
+    body = yaml.safe_dump(params.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    return header + body
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file: never a half-written file."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from detente.errors import DetenteError  # noqa: PLC0415
+
+    if not path.parent.is_dir():
+        raise DetenteError("its folder does not exist", source=path, field="--params-out")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _render_rates(result: object) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    from detente.monitor.rates import ObservedRates  # noqa: PLC0415
+
+    assert isinstance(result, ObservedRates)
+
+    def shown(value: object) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    title = (
+        f"Observed rates, agreement {result.agreement_id}, "
+        f"{result.since[:16]} to {result.until[:16]} UTC ({result.days:.1f} days)"
+    )
+    table = Table(title=title)
     table.add_column("quantity")
     table.add_column("value", justify="right")
     for field in dataclasses.fields(result):
-        value = getattr(result, field.name)
-        shown = (
-            "n/a" if value is None else f"{value:.3g}" if isinstance(value, float) else str(value)
-        )
-        table.add_row(field.name.replace("_", " "), shown)
+        if field.name in {"agreement_id", "since", "until", "parties"}:
+            continue
+        table.add_row(field.name.replace("_", " "), shown(getattr(result, field.name)))
     console.print(table)
+    per_party = Table(title="Per party (model field incident_rate = daily probability)")
+    for name in ("party", "incidents", "per day", "daily probability"):
+        per_party.add_column(name, justify="left" if name == "party" else "right")
+    for p in result.parties:
+        per_party.add_row(
+            p.party, str(p.incidents), shown(p.daily_rate), shown(p.daily_probability)
+        )
+    console.print(per_party)

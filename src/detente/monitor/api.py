@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +33,8 @@ from detente.monitor.schemas import (
     DailyReport,
     IncidentIn,
     IncidentOut,
+    IncidentPage,
+    IncidentPatch,
     LoginIn,
     NoteIn,
     NoteOut,
@@ -39,6 +42,7 @@ from detente.monitor.schemas import (
     TransitionIn,
     UserIn,
     UserOut,
+    UserPatch,
 )
 
 __all__ = ["BodySizeLimit", "Credentials", "create_api", "new_app", "router", "unit_of_work"]
@@ -102,7 +106,7 @@ router = APIRouter(prefix="/api")
 def token(body: LoginIn, request: Request) -> TokenOut:
     """Exchange a username and password for a bearer token (valid 12 hours)."""
     settings: MonitorSettings = request.app.state.settings
-    with _factory(request)() as session:
+    with _factory(request)() as session, session.begin():
         user = authenticate(session, body.username, body.password)
         return TokenOut(access_token=issue_token(settings.secret_key, user))
 
@@ -126,6 +130,13 @@ def new_user(body: UserIn, request: Request, creds: Creds) -> UserOut:
     """Create a user (admins)."""
     with unit_of_work(request, creds) as (s, user):
         return UserOut.model_validate(service.create_user(s, user, body))
+
+
+@router.patch("/users/{user_id}", tags=["users"])
+def update_user(user_id: IdPath, body: UserPatch, request: Request, creds: Creds) -> UserOut:
+    """Deactivate or reactivate a user (admins; not oneself)."""
+    with unit_of_work(request, creds) as (s, user):
+        return UserOut.model_validate(service.set_user_active(s, user, user_id, body))
 
 
 @router.get("/agreements", tags=["agreements"])
@@ -158,8 +169,6 @@ def incident_filter(
     type: IncidentType | None = None,  # noqa: A002 - the API's field name
     state: State | None = None,
     party_id: IdQuery = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> service.IncidentFilter:
     """Query parameters shared by the list and the exports."""
 
@@ -167,18 +176,47 @@ def incident_filter(
         return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
 
     return service.IncidentFilter(
-        agreement_id, utc(since), utc(until), sector_id, type, state, party_id, limit, offset
+        agreement_id, utc(since), utc(until), sector_id, type, state, party_id
     )
 
 
 Filter = Annotated[service.IncidentFilter, Depends(incident_filter)]
+MAX_PAGE_SIZE = 1000
+
+
+def page_url(request: Request, page: int) -> str:
+    """The request's path and query with ``page`` replaced (a link relative to the site)."""
+    url = request.url.include_query_params(page=page)
+    return f"{url.path}?{url.query}"
 
 
 @router.get("/incidents", tags=["incidents"])
-def incidents(flt: Filter, request: Request, creds: Creds) -> list[IncidentOut]:
-    """Incidents the user may see, filtered by time, sector, type, state and party."""
+def incidents(
+    flt: Filter,
+    request: Request,
+    creds: Creds,
+    page: Annotated[int, Query(ge=1, le=MAX_ID, description="page number, from 1")] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="incidents per page")] = 100,
+) -> IncidentPage:
+    """Incidents the user may see, filtered by time, sector, type, state and party, by page.
+
+    ``total`` counts every match; ``next`` and ``prev`` link the neighbouring pages (null at
+    the ends). The exports return every match at once.
+    """
     with unit_of_work(request, creds) as (s, user):
-        return [service.incident_out(i, user) for i in service.list_incidents(s, user, flt)]
+        total = service.count_incidents(s, user, flt)
+        offset = min((page - 1) * limit, MAX_ID)
+        items = service.list_incidents(s, user, flt, limit=limit, offset=offset)
+        pages = max(1, -(-total // limit))
+        return IncidentPage(
+            items=[service.incident_out(i, user) for i in items],
+            total=total,
+            page=page,
+            limit=limit,
+            pages=pages,
+            next=page_url(request, page + 1) if page < pages else None,
+            prev=page_url(request, min(page - 1, pages)) if page > 1 else None,
+        )
 
 
 @router.post("/incidents", tags=["incidents"], status_code=201)
@@ -186,6 +224,15 @@ def new_incident(body: IncidentIn, request: Request, creds: Creds) -> IncidentOu
     """Report an incident (monitors and admins)."""
     with unit_of_work(request, creds) as (s, user):
         return service.incident_out(service.create_incident(s, user, body), user)
+
+
+@router.patch("/incidents/{incident_id}", tags=["incidents"])
+def correct(
+    incident_id: IdPath, body: IncidentPatch, request: Request, creds: Creds
+) -> IncidentOut:
+    """Correct an incident's descriptive fields (its reporter or an admin, until it is raised)."""
+    with unit_of_work(request, creds) as (s, user):
+        return service.incident_out(service.correct_incident(s, user, incident_id, body), user)
 
 
 @router.get("/incidents/{incident_id}", tags=["incidents"])
@@ -222,24 +269,45 @@ def daily(
         return reports.daily_report(s, user, agreement_id, date)
 
 
+Renderer = Callable[[Session, User, service.IncidentFilter], Iterator[str]]
+
+
+def _stream(
+    request: Request, creds: Creds, render: Renderer, flt: service.IncidentFilter
+) -> Iterator[str]:
+    """Chunks of an export, rendered inside one read transaction from a batched cursor."""
+    with unit_of_work(request, creds) as (s, user):
+        yield from render(s, user, flt)
+
+
+def _started(chunks: Iterator[str]) -> Iterator[str]:
+    """Run the export up to its first chunk now, so refusals are 4xx answers, not cut streams."""
+    first = next(chunks)
+    return itertools.chain([first], chunks)
+
+
 @router.get(
     "/export/incidents.csv",
     tags=["export"],
-    response_class=Response,
+    response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def export_csv(flt: Filter, request: Request, creds: Creds) -> Response:
-    """Incidents as CSV."""
-    with unit_of_work(request, creds) as (s, user):
-        body = exchange.export_csv(s, user, flt)
-    return Response(body, media_type="text/csv; charset=utf-8")
+def export_csv(flt: Filter, request: Request, creds: Creds) -> StreamingResponse:
+    """Every incident matching the filters, as CSV (streamed)."""
+    chunks = _started(_stream(request, creds, exchange.csv_chunks, flt))
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8")
 
 
-@router.get("/export/incidents.geojson", tags=["export"])
-def export_geojson(flt: Filter, request: Request, creds: Creds) -> dict[str, Any]:
-    """Incidents as a GeoJSON FeatureCollection."""
-    with unit_of_work(request, creds) as (s, user):
-        return exchange.export_geojson(s, user, flt)
+@router.get(
+    "/export/incidents.geojson",
+    tags=["export"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+)
+def export_geojson(flt: Filter, request: Request, creds: Creds) -> StreamingResponse:
+    """Every incident matching the filters, as a GeoJSON FeatureCollection (streamed)."""
+    chunks = _started(_stream(request, creds, exchange.geojson_chunks, flt))
+    return StreamingResponse(chunks, media_type="application/geo+json")
 
 
 _CSV_BODY = {

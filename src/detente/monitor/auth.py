@@ -8,6 +8,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from detente.monitor import audit
 from detente.monitor.enums import Role
 from detente.monitor.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from detente.monitor.models import Incident, User
@@ -20,6 +21,7 @@ __all__ = [
     "check_incident_readable",
     "hash_password",
     "issue_token",
+    "needs_rehash",
     "require_role",
     "user_from_token",
     "verify_password",
@@ -43,14 +45,37 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with other argon2 parameters than the current ones."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with these credentials; one message whether the name or password is wrong."""
+    """The active user with these credentials; one message whether the name or password is wrong.
+
+    A hash made with older argon2 parameters is replaced by one with the current parameters
+    (the password is known at this moment only); the caller commits the change.
+    """
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
         verify_password(_DUMMY_HASH, password)  # same work either way: no user enumeration
         raise AuthenticationError("wrong username or password", field="username")
     if not verify_password(user.password_hash, password) or not user.active:
         raise AuthenticationError("wrong username or password", field="username")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+        audit.record(
+            session,
+            actor=user.username,
+            action="user.rehash",
+            object_type="user",
+            object_id=user.id,
+            payload={"reason": "argon2 parameters changed"},
+        )
     return user
 
 
@@ -79,7 +104,7 @@ def require_role(user: User, *roles: Role) -> None:
     """Refuse unless the user has one of ``roles``."""
     if user.role not in roles:
         raise PermissionDeniedError(
-            f"a {user.role.value} may not do this (needs {', '.join(r.value for r in roles)})"
+            f"{user.role.with_article} may not do this (needs {', '.join(r.value for r in roles)})"
         )
 
 

@@ -22,6 +22,7 @@ from detente.monitor.errors import InputError
 __all__ = [
     "DEFAULT_DB_FILE",
     "MonitorSettings",
+    "display_url",
     "make_engine",
     "migrate",
     "normalise_url",
@@ -46,6 +47,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def display_url(url: str) -> str:
+    """A database URL for people: the plain file path for SQLite, the URL without password else."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
 @dataclasses.dataclass(frozen=True)
 class MonitorSettings:
     """What the service needs to run.
@@ -55,21 +64,27 @@ class MonitorSettings:
         secret_key: key that signs session cookies and API tokens.
         tile_url: base-map tile URL template for the map page; empty draws no base map.
         max_body_bytes: requests with a larger body are refused with 413.
+        secure_cookies: send the session cookie only over HTTPS (behind a TLS proxy).
+        secret_from_env: whether ``secret_key`` came from ``DETENTE_MONITOR_SECRET``; a key
+            made up at start-up ends every session when the server restarts.
     """
 
     db_url: str = ""
     secret_key: str = ""
     tile_url: str = ""
     max_body_bytes: int = 1_000_000
+    secure_cookies: bool = False
+    secret_from_env: bool = True
 
     @classmethod
     def from_env(cls, db_url: str | None = None, **overrides: Any) -> MonitorSettings:
         """Settings from ``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``; arguments win."""
         url = db_url or os.environ.get("DETENTE_MONITOR_DB") or str(Path.cwd() / DEFAULT_DB_FILE)
-        secret = os.environ.get("DETENTE_MONITOR_SECRET") or secrets.token_urlsafe(32)
+        secret = os.environ.get("DETENTE_MONITOR_SECRET")
         values: dict[str, Any] = {
             "db_url": normalise_url(url),
-            "secret_key": secret,
+            "secret_key": secret or secrets.token_urlsafe(32),
+            "secret_from_env": bool(secret),
             "tile_url": os.environ.get("DETENTE_MONITOR_TILES", ""),
         }
         values.update(overrides)

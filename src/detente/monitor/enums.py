@@ -15,6 +15,11 @@ class Role(enum.StrEnum):
     ANALYST = "analyst"
     LIAISON = "liaison"
 
+    @property
+    def with_article(self) -> str:
+        """The role with its indefinite article, for messages ("an admin", "a monitor")."""
+        return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
+
 
 class IncidentType(enum.StrEnum):
     """Kinds of incident a monitoring mission records."""

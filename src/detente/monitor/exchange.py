@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,14 +22,14 @@ from detente.monitor.service import (
     IncidentFilter,
     create_incident,
     get_agreement,
-    list_incidents,
+    iter_incidents,
 )
 
 __all__ = [
     "CSV_COLUMNS",
     "IMPORT_COLUMNS",
-    "export_csv",
-    "export_geojson",
+    "csv_chunks",
+    "geojson_chunks",
     "import_csv",
     "incidents_geojson",
 ]
@@ -47,6 +49,8 @@ CSV_COLUMNS = [
     "attribution_confidence",
     "sources",
     "description",
+    "clauses",
+    "attachments",
 ]
 IMPORT_COLUMNS = [
     "occurred_at",
@@ -57,7 +61,11 @@ IMPORT_COLUMNS = [
     "confidence",
     "sources",
     "description",
+    "clauses",
+    "attachments",
 ]
+#: Clause references in the ``clauses`` column are separated by this character.
+CLAUSE_SEPARATOR = ";"
 MAX_IMPORT_ROWS = 5000
 
 
@@ -85,59 +93,83 @@ def _row(i: Incident) -> list[str]:
             i.attribution_confidence,
             i.sources,
             i.description,
+            CLAUSE_SEPARATOR.join(c.ref for c in i.clauses),
+            _attachments_cell(i),
         )
     ]
 
 
-def export_csv(session: Session, actor: User, flt: IncidentFilter) -> str:
-    """The filtered incidents as CSV (analysts and mission staff)."""
+def _attachments_cell(i: Incident) -> str:
+    """The attachments as a JSON list (empty cell when there are none)."""
+    if not i.attachments:
+        return ""
+    items = [
+        {"sha256": a.sha256, "filename": a.filename, "size_bytes": a.size_bytes}
+        for a in i.attachments
+    ]
+    return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+
+
+def csv_chunks(
+    session: Session, actor: User, flt: IncidentFilter, *, rows_per_chunk: int = 200
+) -> Iterator[str]:
+    """Every filtered incident as CSV text, in chunks (analysts and mission staff)."""
     require_role(actor, *READERS)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_row(i) for i in list_incidents(session, actor, flt))
-    return out.getvalue()
+    for n, incident in enumerate(iter_incidents(session, actor, flt), start=1):
+        writer.writerow(_row(incident))
+        if n % rows_per_chunk == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
-def export_geojson(session: Session, actor: User, flt: IncidentFilter) -> dict[str, Any]:
-    """The filtered incidents as a GeoJSON FeatureCollection of points.
+def geojson_chunks(session: Session, actor: User, flt: IncidentFilter) -> Iterator[str]:
+    """Every filtered incident as the text of a GeoJSON FeatureCollection, in chunks.
 
     An incident known only by its sector is placed at the sector's representative point
     (``located_by: "sector"``).
     """
     require_role(actor, *READERS)
-    return incidents_geojson(list_incidents(session, actor, flt))
+    yield '{"type": "FeatureCollection", "features": ['
+    for n, incident in enumerate(iter_incidents(session, actor, flt)):
+        yield ("," if n else "") + json.dumps(_feature(incident), ensure_ascii=False)
+    yield "]}"
 
 
-def incidents_geojson(incidents: list[Incident]) -> dict[str, Any]:
+def _feature(i: Incident) -> dict[str, Any]:
+    if i.longitude is not None and i.latitude is not None:
+        lon, lat, located_by = i.longitude, i.latitude, "point"
+    else:
+        assert i.sector is not None  # an incident has a point or a sector
+        lon, lat = representative_point(i.sector.geometry)
+        located_by = "sector"
+    return {
+        "type": "Feature",
+        "id": i.id,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "id": i.id,
+            "type": i.type.value,
+            "state": i.state.value,
+            "occurred_at": i.occurred_at.isoformat(),
+            "sector": i.sector.name if i.sector else None,
+            "located_by": located_by,
+        },
+    }
+
+
+def incidents_geojson(incidents: Iterable[Incident]) -> dict[str, Any]:
     """Incidents (already authorised for the reader) as a GeoJSON FeatureCollection."""
-    features = []
-    for i in incidents:
-        if i.longitude is not None and i.latitude is not None:
-            lon, lat, located_by = i.longitude, i.latitude, "point"
-        else:
-            assert i.sector is not None  # an incident has a point or a sector
-            lon, lat = representative_point(i.sector.geometry)
-            located_by = "sector"
-        features.append(
-            {
-                "type": "Feature",
-                "id": i.id,
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {
-                    "id": i.id,
-                    "type": i.type.value,
-                    "state": i.state.value,
-                    "occurred_at": i.occurred_at.isoformat(),
-                    "sector": i.sector.name if i.sector else None,
-                    "located_by": located_by,
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": [_feature(i) for i in incidents]}
 
 
-def _parse(text: str, agreement_id: int, sectors: dict[str, int]) -> list[tuple[int, IncidentIn]]:
+def _parse(  # noqa: C901 - one pass over the rows, each column checked in turn
+    text: str, agreement_id: int, sectors: dict[str, int], clauses: dict[str, int]
+) -> list[tuple[int, IncidentIn]]:
     """Validate every row first, so that nothing is stored unless the whole file is good."""
     reader = csv.DictReader(io.StringIO(text))
     columns = reader.fieldnames or []
@@ -162,6 +194,21 @@ def _parse(text: str, agreement_id: int, sectors: dict[str, int]) -> list[tuple[
             if sector not in sectors:
                 raise InputError(f"no sector {sector!r}", source="csv", field="sector", line=line)
             data["sector_id"] = sectors[sector]
+        refs = [r.strip() for r in data.pop("clauses", "").split(CLAUSE_SEPARATOR) if r.strip()]
+        for ref in refs:
+            if ref not in clauses:
+                raise InputError(f"no clause {ref!r}", source="csv", field="clauses", line=line)
+        data["clause_ids"] = [clauses[r] for r in refs]
+        if "attachments" in data:
+            try:
+                data["attachments"] = json.loads(data["attachments"])
+            except json.JSONDecodeError:
+                raise InputError(
+                    "attachments must be a JSON list of {sha256, filename, size_bytes}",
+                    source="csv",
+                    field="attachments",
+                    line=line,
+                ) from None
         try:
             items.append((line, IncidentIn.model_validate({"agreement_id": agreement_id, **data})))
         except ValidationError as exc:
@@ -177,7 +224,12 @@ def import_csv(session: Session, actor: User, agreement_id: int, text: str) -> l
     """Create one incident per CSV row; any bad row refuses the whole file (naming its line)."""
     require_role(actor, *MISSION)
     agreement = get_agreement(session, actor, agreement_id)
-    items = _parse(text, agreement_id, {s.name: s.id for s in agreement.sectors})
+    items = _parse(
+        text,
+        agreement_id,
+        {s.name: s.id for s in agreement.sectors},
+        {c.ref: c.id for c in agreement.clauses},
+    )
     created = []
     for line, item in items:
         try:

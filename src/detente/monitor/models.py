@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Enum,
     Float,
@@ -205,6 +206,8 @@ class IncidentEvent(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"), default=None)
+    """The party an ``attribute`` event names (history of attributions, for past reports)."""
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User] = relationship()
 
@@ -230,6 +233,7 @@ class Attachment(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
 class AuditEntry(Base):

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from detente.monitor.auth import require_role
-from detente.monitor.enums import State
-from detente.monitor.models import Incident, IncidentEvent, Party, User
+from detente.monitor.enums import Action, State
+from detente.monitor.models import Incident, IncidentEvent, User
 from detente.monitor.schemas import DailyReport
 from detente.monitor.service import READERS, get_agreement
 
-__all__ = ["OPEN_BREACH_STATES", "daily_counts", "daily_report"]
+__all__ = ["OPEN_BREACH_STATES", "daily_counts", "daily_report", "states_at"]
 
 #: Attributed incidents not yet resolved: the open breaches a party is answerable for.
 OPEN_BREACH_STATES = frozenset({State.ATTRIBUTED, State.RAISED, State.ANSWERED, State.ESCALATED})
@@ -25,8 +25,43 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
+def states_at(
+    session: Session, agreement_id: int, moment: dt.datetime
+) -> dict[int, tuple[State, int | None]]:
+    """Each incident's state and attributed party just before ``moment``, from its events.
+
+    An incident is in the state its last event before ``moment`` led to, attributed to the
+    party its last ``attribute`` event named, unless a ``reopen`` came after that. Incidents
+    with no event before ``moment`` were not yet on record and are left out.
+    """
+    rows = session.execute(
+        select(
+            IncidentEvent.incident_id,
+            IncidentEvent.action,
+            IncidentEvent.to_state,
+            IncidentEvent.party_id,
+        )
+        .join(Incident, Incident.id == IncidentEvent.incident_id)
+        .where(Incident.agreement_id == agreement_id, IncidentEvent.at < moment)
+        .order_by(IncidentEvent.incident_id, IncidentEvent.at, IncidentEvent.id)
+    ).all()
+    found: dict[int, tuple[State, int | None]] = {}
+    for incident_id, action, to_state, party_id in rows:
+        party = found.get(incident_id, (to_state, None))[1]
+        if action == Action.ATTRIBUTE.value:
+            party = party_id
+        elif action == Action.REOPEN.value:
+            party = None
+        found[incident_id] = (to_state, party)
+    return found
+
+
 def daily_report(session: Session, actor: User, agreement_id: int, day: dt.date) -> DailyReport:
-    """Counts for one UTC day: by sector and type, new and resolved, open breaches per party."""
+    """Counts for one UTC day: by sector and type, new and resolved, open breaches per party.
+
+    Open breaches are counted as they stood at the end of the day (:func:`states_at`), so a
+    past day's report does not change when incidents move on later.
+    """
     require_role(actor, *READERS)
     agreement = get_agreement(session, actor, agreement_id)
     start, end = _day_bounds(day)
@@ -57,17 +92,11 @@ def daily_report(session: Session, actor: User, agreement_id: int, day: dt.date)
             IncidentEvent.at < end,
         )
     )
-    open_rows = session.execute(
-        select(Party.name, func.count(Incident.id))
-        .join(Incident, Incident.attributed_party_id == Party.id)
-        .where(
-            Incident.agreement_id == agreement_id,
-            Incident.state.in_(OPEN_BREACH_STATES),
-            Incident.occurred_at < end,
-        )
-        .group_by(Party.name)
-    ).all()
-    open_by_party = {p.name: 0 for p in agreement.parties} | {str(n): int(c) for n, c in open_rows}
+    open_by_party = {p.name: 0 for p in agreement.parties}
+    party_names = {p.id: p.name for p in agreement.parties}
+    for state, party_id in states_at(session, agreement_id, end).values():
+        if state in OPEN_BREACH_STATES and party_id in party_names:
+            open_by_party[party_names[party_id]] += 1
     return DailyReport(
         agreement_id=agreement_id,
         date=day,

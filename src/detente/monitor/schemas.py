@@ -21,6 +21,8 @@ __all__ = [
     "Id",
     "IncidentIn",
     "IncidentOut",
+    "IncidentPage",
+    "IncidentPatch",
     "LoginIn",
     "NoteIn",
     "NoteOut",
@@ -29,6 +31,7 @@ __all__ = [
     "TransitionIn",
     "UserIn",
     "UserOut",
+    "UserPatch",
 ]
 
 
@@ -96,6 +99,7 @@ class AttachmentIn(_In):
 
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255), Storable]
+    size_bytes: Annotated[int, Field(ge=0, le=2**53)] | None = None
 
 
 class IncidentIn(_In):
@@ -112,6 +116,27 @@ class IncidentIn(_In):
     description: Text = ""
     clause_ids: Annotated[list[Id], Field(max_length=50)] = []
     attachments: Annotated[list[AttachmentIn], Field(max_length=20)] = []
+
+
+class IncidentPatch(_In):
+    """A correction of an incident's descriptive fields; only the fields given change."""
+
+    occurred_at: UTCTime | None = None
+    type: IncidentType | None = None
+    sector_id: Id | None = None
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    sources: Annotated[str, StringConstraints(max_length=2000), Storable] | None = None
+    confidence: Confidence | None = None
+    description: Text | None = None
+    clause_ids: Annotated[list[Id], Field(max_length=50)] | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=5000), Storable]
+
+
+class UserPatch(_In):
+    """A change to a user account (admins): deactivate or reactivate it."""
+
+    active: bool
 
 
 class TransitionIn(_In):
@@ -255,6 +280,18 @@ class IncidentOut(_Out):
     attachments: list[AttachmentIn]
     events: list[EventOut]
     notes: list[NoteOut] | None = None
+
+
+class IncidentPage(BaseModel):
+    """One page of a filtered incident list, with the total and links to its neighbours."""
+
+    items: list[IncidentOut]
+    total: int
+    page: int
+    limit: int
+    pages: int
+    next: str | None
+    prev: str | None
 
 
 class DailyReport(BaseModel):

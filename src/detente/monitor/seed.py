@@ -55,6 +55,23 @@ _REASONS = {
 }
 
 
+#: Mean hours from the step before to each action (exponential delays; judgement, in line
+#: with a mission that patrols daily and a commission that meets every day or two).
+_MEAN_HOURS = {
+    Action.START_VERIFICATION: 3.0,
+    Action.VERIFY: 12.0,
+    Action.REJECT: 18.0,
+    Action.DISPUTE: 18.0,
+    Action.ATTRIBUTE: 8.0,
+    Action.RAISE: 18.0,
+    Action.ANSWER: 24.0,
+    Action.RESOLVE: 24.0,
+    Action.ESCALATE: 48.0,
+}
+#: Mean hours from an incident to its report.
+_MEAN_REPORT_HOURS = 2.0
+
+
 @dataclasses.dataclass(frozen=True)
 class DemoSummary:
     """What ``seed_demo`` created."""
@@ -135,8 +152,16 @@ def seed_demo(
                 clause_ids=[agreement.clauses[int(gen.integers(len(agreement.clauses)))].id],
             ),
         )
+        # Realistic times: reported a little after it happened, each step some hours after
+        # the one before; a step that would fall after the end of the demo has not happened.
+        at = min(occurred + dt.timedelta(hours=float(gen.exponential(_MEAN_REPORT_HOURS))), end)
+        incident.reported_at = at
+        incident.events[0].at = at
         party = parties[int(gen.integers(len(parties)))]
         for action in _PATHS[int(gen.integers(len(_PATHS)))]:
+            at += dt.timedelta(hours=float(gen.exponential(_MEAN_HOURS[action])))
+            if at >= end:
+                break
             actor = liaisons[party.id] if action is Action.ANSWER else monitor
             service.transition(
                 session,
@@ -149,6 +174,7 @@ def seed_demo(
                     confidence=Confidence.HIGH if action is Action.ATTRIBUTE else None,
                 ),
             )
+            incident.events[-1].at = at
     session.flush()
     return DemoSummary(
         agreement_id=agreement.id,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from detente.monitor import audit
@@ -39,25 +40,31 @@ from detente.monitor.schemas import (
     EventOut,
     IncidentIn,
     IncidentOut,
+    IncidentPatch,
     NoteIn,
     NoteOut,
     TransitionIn,
     UserIn,
+    UserPatch,
 )
-from detente.monitor.workflow import RAISED_STATES, apply_action
+from detente.monitor.workflow import RAISED_STATES, apply_action, check_correctable
 
 __all__ = [
     "IncidentFilter",
     "add_note",
+    "correct_incident",
+    "count_incidents",
     "create_agreement",
     "create_incident",
     "create_user",
     "get_agreement",
     "get_incident",
     "incident_out",
+    "iter_incidents",
     "list_agreements",
     "list_incidents",
     "list_users",
+    "set_user_active",
     "transition",
     "visible_incidents",
 ]
@@ -96,6 +103,28 @@ def create_user(session: Session, actor: User | None, data: UserIn) -> User:
         object_id=user.id,
         payload={"username": user.username, "role": user.role.value, "party_id": user.party_id},
     )
+    return user
+
+
+def set_user_active(session: Session, actor: User, user_id: int, data: UserPatch) -> User:
+    """Deactivate or reactivate a user (admins; not oneself). A deactivated user cannot log in."""
+    require_role(actor, Role.ADMIN)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}", field="user_id")
+    if user.id == actor.id and not data.active:
+        raise InputError("an admin cannot deactivate their own account", field="active")
+    if user.active != data.active:
+        user.active = data.active
+        session.flush()
+        audit.record(
+            session,
+            actor=actor.username,
+            action="user.activate" if data.active else "user.deactivate",
+            object_type="user",
+            object_id=user.id,
+            payload={"username": user.username, "active": data.active},
+        )
     return user
 
 
@@ -157,12 +186,7 @@ def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident
     agreement = session.get(Agreement, data.agreement_id)
     if agreement is None:
         raise InputError(f"no agreement {data.agreement_id}", field="agreement_id")
-    if (data.longitude is None) != (data.latitude is None):
-        raise InputError("give both longitude and latitude, or neither", field="longitude")
-    if data.sector_id is None and data.longitude is None:
-        raise InputError("an incident needs a sector or a point", field="sector_id")
-    if data.sector_id is not None and data.sector_id not in {s.id for s in agreement.sectors}:
-        raise InputError(f"no sector {data.sector_id} in this agreement", field="sector_id")
+    _check_place(agreement, data.sector_id, data.longitude, data.latitude)
     clauses = {c.id: c for c in agreement.clauses}
     unknown = sorted(set(data.clause_ids) - set(clauses))
     if unknown:
@@ -185,7 +209,8 @@ def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident
     )
     incident.clauses = [clauses[i] for i in sorted(set(data.clause_ids))]
     incident.attachments = [
-        Attachment(sha256=a.sha256, filename=a.filename) for a in data.attachments
+        Attachment(sha256=a.sha256, filename=a.filename, size_bytes=a.size_bytes)
+        for a in data.attachments
     ]
     incident.events = [
         IncidentEvent(
@@ -216,6 +241,77 @@ def _load(session: Session, incident_id: int) -> Incident | None:
 def get_incident(session: Session, actor: User, incident_id: int) -> Incident:
     """One incident the actor may read (404 otherwise)."""
     return check_incident_readable(actor, _load(session, incident_id), incident_id)
+
+
+def _check_place(
+    agreement: Agreement, sector_id: int | None, longitude: float | None, latitude: float | None
+) -> None:
+    """An incident has a sector of its agreement, a point, or both."""
+    if (longitude is None) != (latitude is None):
+        raise InputError("give both longitude and latitude, or neither", field="longitude")
+    if sector_id is None and longitude is None:
+        raise InputError("an incident needs a sector or a point", field="sector_id")
+    if sector_id is not None and sector_id not in {s.id for s in agreement.sectors}:
+        raise InputError(f"no sector {sector_id} in this agreement", field="sector_id")
+
+
+def correct_incident(
+    session: Session, actor: User, incident_id: int, data: IncidentPatch
+) -> Incident:
+    """Correct descriptive fields (the reporter or an admin, until raised); audited.
+
+    The correction is an event on the incident's timeline (``correct``, state unchanged) and an
+    audit entry listing every changed field with its old and new value.
+    """
+    incident = get_incident(session, actor, incident_id)
+    check_correctable(incident, actor)
+    if not data.reason.strip():
+        raise InputError("a correction needs a reason", field="reason")
+    given = data.model_dump(exclude_unset=True, exclude={"reason"})
+    changes: dict[str, list[object]] = {}
+    if "clause_ids" in given:
+        clauses = {c.id: c for c in incident.agreement.clauses}
+        wanted = sorted(set(given.pop("clause_ids") or []))
+        unknown = [i for i in wanted if i not in clauses]
+        if unknown:
+            raise InputError(f"no clause {unknown[0]} in this agreement", field="clause_ids")
+        old = [c.id for c in incident.clauses]
+        if old != wanted:
+            incident.clauses = [clauses[i] for i in wanted]
+            changes["clause_ids"] = [old, wanted]
+    required = {"occurred_at", "type", "confidence", "sources", "description"}
+    for field, value in given.items():
+        if value is None and field in required:
+            raise InputError(f"{field} cannot be emptied", field=field)
+    place = {f: given.get(f, getattr(incident, f)) for f in ("sector_id", "longitude", "latitude")}
+    _check_place(incident.agreement, **place)
+    for field, value in given.items():
+        old_value = getattr(incident, field)
+        if old_value != value:
+            setattr(incident, field, value)
+            changes[field] = [old_value, value]
+    if not changes:
+        raise InputError("the correction changes nothing", field="reason")
+    incident.events.append(
+        IncidentEvent(
+            action="correct",
+            from_state=incident.state,
+            to_state=incident.state,
+            actor_id=actor.id,
+            at=utcnow(),
+            reason=data.reason.strip(),
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="incident.correct",
+        object_type="incident",
+        object_id=incident.id,
+        payload={"reason": data.reason, "changes": changes},
+    )
+    return incident
 
 
 def transition(session: Session, actor: User, incident_id: int, data: TransitionIn) -> Incident:
@@ -270,8 +366,6 @@ class IncidentFilter:
     type: IncidentType | None = None
     state: State | None = None
     party_id: int | None = None
-    limit: int = 500
-    offset: int = 0
 
 
 def visible_incidents(actor: User) -> Select[Incident]:
@@ -284,8 +378,7 @@ def visible_incidents(actor: User) -> Select[Incident]:
     return query
 
 
-def list_incidents(session: Session, actor: User, flt: IncidentFilter) -> list[Incident]:
-    """The incidents the actor may see that match the filter, newest first."""
+def _filtered(actor: User, flt: IncidentFilter) -> Select[Incident]:
     query = visible_incidents(actor)
     columns = [
         (flt.agreement_id, Incident.agreement_id.__eq__),
@@ -299,15 +392,45 @@ def list_incidents(session: Session, actor: User, flt: IncidentFilter) -> list[I
     for value, compare in columns:
         if value is not None:
             query = query.where(compare(value))
-    query = query.order_by(Incident.occurred_at.desc(), Incident.id.desc())
-    query = query.limit(flt.limit).offset(flt.offset)
-    query = query.options(
+    return query
+
+
+def _with_details(query: Select[Incident]) -> Select[Incident]:
+    return query.order_by(Incident.occurred_at.desc(), Incident.id.desc()).options(
         selectinload(Incident.events).selectinload(IncidentEvent.actor),
         selectinload(Incident.clauses),
         selectinload(Incident.attachments),
         selectinload(Incident.reporter),
+        selectinload(Incident.sector),
+        selectinload(Incident.attributed_party),
+        selectinload(Incident.agreement),
     )
+
+
+def count_incidents(session: Session, actor: User, flt: IncidentFilter) -> int:
+    """How many incidents the actor may see match the filter."""
+    query = _filtered(actor, flt).with_only_columns(func.count(Incident.id))
+    return int(session.scalar(query) or 0)
+
+
+def list_incidents(
+    session: Session, actor: User, flt: IncidentFilter, *, limit: int = 100, offset: int = 0
+) -> list[Incident]:
+    """One page of the incidents the actor may see that match the filter, newest first."""
+    query = _with_details(_filtered(actor, flt)).limit(limit).offset(offset)
     return list(session.scalars(query))
+
+
+def iter_incidents(
+    session: Session, actor: User, flt: IncidentFilter, *, batch: int = 500
+) -> Iterator[Incident]:
+    """Every incident the actor may see that matches the filter, newest first, in batches.
+
+    Rows are fetched ``batch`` at a time (``yield_per``), so an export of any size holds one
+    batch in memory.
+    """
+    query = _with_details(_filtered(actor, flt)).execution_options(yield_per=batch)
+    yield from session.scalars(query)
 
 
 def incident_out(incident: Incident, actor: User) -> IncidentOut:
@@ -335,7 +458,8 @@ def incident_out(incident: Incident, actor: User) -> IncidentOut:
         attribution_confidence=incident.attribution_confidence,
         clause_ids=[c.id for c in incident.clauses],
         attachments=[
-            AttachmentIn(sha256=a.sha256, filename=a.filename) for a in incident.attachments
+            AttachmentIn(sha256=a.sha256, filename=a.filename, size_bytes=a.size_bytes)
+            for a in incident.attachments
         ],
         events=[
             EventOut(

@@ -21,6 +21,7 @@ __all__ = [
     "Transition",
     "allowed_actions",
     "apply_action",
+    "check_correctable",
 ]
 
 _MISSION = frozenset({Role.ADMIN, Role.MONITOR})
@@ -70,6 +71,28 @@ def allowed_actions(incident: Incident, user: User) -> list[Action]:
     ]
 
 
+def check_correctable(incident: Incident, actor: User) -> None:
+    """Refuse a correction of the incident's record unless it is allowed now.
+
+    The reporting monitor or an admin may correct the descriptive fields until the incident
+    is raised with its party; after that the party has answered (or may answer) the record
+    as it stood, so the record stays as raised and later findings go into notes.
+    """
+    if not (
+        actor.role is Role.ADMIN
+        or (actor.role is Role.MONITOR and actor.id == incident.reporter_id)
+    ):
+        raise PermissionDeniedError(
+            f"only the reporting monitor or an admin may correct incident {incident.id}"
+        )
+    if incident.state in RAISED_STATES:
+        raise WorkflowError(
+            f"incident {incident.id} has been raised with its party: its record can no longer "
+            "be corrected (add a note instead)",
+            field="state",
+        )
+
+
 def apply_action(
     incident: Incident,
     action: Action,
@@ -91,7 +114,8 @@ def apply_action(
         actor.role is Role.LIAISON and actor.party_id != incident.attributed_party_id
     ):
         raise PermissionDeniedError(
-            f"a {actor.role.value} may not {action.value} incident {incident.id}", field="action"
+            f"{actor.role.with_article} may not {action.value} incident {incident.id}",
+            field="action",
         )
     if incident.state not in transition.sources:
         allowed = ", ".join(sorted(s.value for s in transition.sources))
@@ -119,6 +143,7 @@ def apply_action(
         actor_id=actor.id,
         at=utcnow(),
         reason=reason.strip(),
+        party_id=party_id if action is Action.ATTRIBUTE else None,
     )
     incident.state = transition.target
     incident.events.append(event)

@@ -6,14 +6,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from detente.monitor import api
 from detente.monitor.db import MonitorSettings
-from detente.monitor.errors import MonitorError
+from detente.monitor.errors import InputError, MonitorError
 from detente.web import pages
 
 __all__ = ["create_app"]
@@ -73,15 +75,32 @@ def create_app(settings: MonitorSettings) -> FastAPI:
             return RedirectResponse("/login", status_code=303)
         return pages.error_page(request, exc)
 
+    async def on_bad_request(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        err = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(p) for p in err["loc"][1:]) or None
+        message = f"{field}: {err['msg']}" if field else str(err["msg"])
+        return pages.error_page(request, InputError(message, field=field))
+
     app.add_exception_handler(MonitorError, on_error)
+    app.add_exception_handler(RequestValidationError, on_bad_request)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
         session_cookie="detente_session",
         same_site="strict",
         max_age=12 * 3600,
+        https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The site's icon (browsers ask for it at this address)."""
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
+
     app.include_router(pages.router)
     return app

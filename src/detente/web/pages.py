@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -109,12 +110,11 @@ def login(
     password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """Check the password; start a fresh session (new CSRF token) on success."""
-    with request.app.state.sessionmaker() as session:
-        try:
-            user = authenticate(session, username, password)
-        except AuthenticationError as exc:
-            return render(request, "login.html", None, status=401, error=exc.message)
-        uid = user.id
+    try:
+        with request.app.state.sessionmaker() as session, session.begin():
+            uid = authenticate(session, username, password).id
+    except AuthenticationError as exc:
+        return render(request, "login.html", None, status=401, error=exc.message)
     request.session.clear()
     request.session["uid"] = uid
     csrf_token(request)
@@ -129,10 +129,14 @@ def logout(request: Request) -> RedirectResponse:
 
 
 def _agreement(session: Session, user: User, agreement_id: int | None) -> Agreement | None:
+    """The agreement asked for, else the only one there is, else the first."""
     found = service.list_agreements(session, user)
     if agreement_id is not None:
         return service.get_agreement(session, user, agreement_id)
     return found[0] if found else None
+
+
+PAGE_SIZE = 50
 
 
 @router.get("/incidents")
@@ -146,42 +150,72 @@ def incident_list(
     party_id: Annotated[str | None, Query()] = None,
     since: Annotated[str | None, Query()] = None,
     until: Annotated[str | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
 ) -> HTMLResponse:
-    """The incidents the user may see, with filters."""
+    """The incidents the user may see, with filters, 50 to a page.
+
+    With several agreements and none chosen, every agreement's incidents are listed, each
+    row naming its agreement; the sector and party filters need a chosen agreement.
+    """
     try:
         flt = service.IncidentFilter(
             agreement_id=agreement_id,
             type=IncidentType(type) if type else None,
             state=State(state) if state else None,
-            sector_id=int(sector_id) if sector_id else None,
-            party_id=int(party_id) if party_id else None,
+            sector_id=int(sector_id) if sector_id and agreement_id else None,
+            party_id=int(party_id) if party_id and agreement_id else None,
             since=_day(since),
             until=_day(until, end=True),
         )
     except ValueError as exc:
         raise InputError(f"bad filter value: {exc}", field="filter") from None
     with unit(request) as (s, user):
-        agreement = _agreement(s, user, agreement_id)
-        items = service.list_incidents(s, user, flt)
+        agreements = service.list_agreements(s, user)
+        agreement = None
+        if agreement_id is not None:
+            agreement = service.get_agreement(s, user, agreement_id)
+        elif len(agreements) == 1:
+            agreement = agreements[0]
+        total = service.count_incidents(s, user, flt)
+        pages = max(1, -(-total // PAGE_SIZE))
+        offset = min((page - 1) * PAGE_SIZE, MAX_ID)
+        items = service.list_incidents(s, user, flt, limit=PAGE_SIZE, offset=offset)
+        chosen = {
+            k: v or ""
+            for k, v in {
+                "type": type,
+                "state": state,
+                "sector_id": sector_id,
+                "party_id": party_id,
+                "since": since,
+                "until": until,
+            }.items()
+        }
+        query = {k: v for k, v in chosen.items() if v}
+        if agreement_id is not None:
+            query["agreement_id"] = str(agreement_id)
+
+        def link(n: int) -> str:
+            return "/incidents?" + urlencode({**query, "page": n})
+
         return render(
             request,
             "incidents.html",
             user,
             incidents=items,
             agreement=agreement,
+            agreements=agreements,
+            chosen_agreement=agreement_id,
             types=list(IncidentType),
             states=list(State),
-            chosen={
-                k: v or ""
-                for k, v in {
-                    "type": type,
-                    "state": state,
-                    "sector_id": sector_id,
-                    "party_id": party_id,
-                    "since": since,
-                    "until": until,
-                }.items()
-            },
+            chosen=chosen,
+            total=total,
+            page=page,
+            pages=pages,
+            first=offset + 1 if items else 0,
+            last=offset + len(items),
+            prev_url=link(min(page - 1, pages)) if page > 1 else None,
+            next_url=link(page + 1) if page < pages else None,
         )
 
 
@@ -200,7 +234,7 @@ def new_incident_form(
     """The form to report an incident (mission staff)."""
     with unit(request) as (s, user):
         if user.role not in {Role.ADMIN, Role.MONITOR}:
-            raise PermissionDeniedError(f"a {user.role.value} may not report incidents")
+            raise PermissionDeniedError(f"{user.role.with_article} may not report incidents")
         return render(
             request,
             "new_incident.html",
@@ -226,9 +260,10 @@ def new_incident(
     sources: Annotated[str, Form(max_length=2000)] = "",
     confidence: Annotated[str, Form(max_length=20)] = "medium",
     description: Annotated[str, Form(max_length=10_000)] = "",
+    clause_ids: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Report an incident; on bad input show the form again with the message."""
-    values = {
+    values: dict[str, Any] = {
         "agreement_id": agreement_id,
         "occurred_at": occurred_at,
         "type": type,
@@ -238,6 +273,7 @@ def new_incident(
         "sources": sources,
         "confidence": confidence,
         "description": description,
+        "clause_ids": clause_ids or [],
     }
     try:
         with unit(request) as (s, user):
@@ -331,7 +367,7 @@ def map_page(
         }
         if agreement is not None:
             data["sectors"] = [{"name": x.name, "geometry": x.geometry} for x in agreement.sectors]
-            items = service.list_incidents(
+            items = service.iter_incidents(
                 s, user, service.IncidentFilter(agreement_id=agreement.id)
             )
             data["incidents"] = exchange.incidents_geojson(items)
