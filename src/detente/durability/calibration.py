@@ -22,6 +22,7 @@ from detente._rng import RNGLike
 from detente.durability.contexts import apply_contexts
 from detente.durability.mechanisms import apply_mechanisms
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
+from detente.durability.results import DurabilityResult
 from detente.durability.simulate import root_seed, simulate
 
 __all__ = [
@@ -190,17 +191,9 @@ def verify(
     seed = root_seed(rng)
     base = simulate(params, paths=paths, days=horizon, rng=seed)
     checks = [
-        CalibrationCheck(
-            target=curve.name,
-            day=point.day,
-            expected=point.failed,
-            low=point.failed - point.tolerance,
-            high=point.failed + point.tolerance,
-            model=1.0 - base.holding_at(point.day),
-            fitted=curve.fitted,
-        )
+        check
         for curve in targets.curves
-        for point in curve.points
+        for check in _level_checks(curve.name, curve.points, base, curve.fitted)
     ]
     for effect in targets.effects:
         other = simulate(
@@ -226,20 +219,30 @@ def verify(
             days=last,
             rng=seed,
         )
-        checks += [
-            CalibrationCheck(
-                target=f"{target.mechanism} in {target.context}",
-                day=point.day,
-                expected=point.failed,
-                low=point.failed - point.tolerance,
-                high=point.failed + point.tolerance,
-                model=1.0 - run.holding_at(point.day),
-                fitted=point.fitted,
-            )
-            for point in target.points
-        ]
+        checks += _level_checks(f"{target.mechanism} in {target.context}", target.points, run)
     entropy = seed.entropy if isinstance(seed.entropy, int) else None
     return CalibrationReport(paths=paths, seed=entropy, checks=tuple(checks))
+
+
+def _level_checks(
+    name: str,
+    points: Sequence[CurvePoint],
+    run: DurabilityResult,
+    fitted: bool | None = None,
+) -> list[CalibrationCheck]:
+    """The failure share of ``run`` at each target point (``fitted``: else each point's own)."""
+    return [
+        CalibrationCheck(
+            target=name,
+            day=point.day,
+            expected=point.failed,
+            low=point.failed - point.tolerance,
+            high=point.failed + point.tolerance,
+            model=1.0 - run.holding_at(point.day),
+            fitted=getattr(point, "fitted", True) if fitted is None else fitted,
+        )
+        for point in points
+    ]
 
 
 def _context_checks(
@@ -263,18 +266,7 @@ def _context_checks(
     checks = []
     for target in targets.contexts:
         run = runs[target.context]
-        checks += [
-            CalibrationCheck(
-                target=f"context {target.context}",
-                day=point.day,
-                expected=point.failed,
-                low=point.failed - point.tolerance,
-                high=point.failed + point.tolerance,
-                model=1.0 - run.holding_at(point.day),
-                fitted=True,
-            )
-            for point in target.points
-        ]
+        checks += _level_checks(f"context {target.context}", target.points, run, fitted=True)
         if target.median_failed_day is not None:
             median = target.median_failed_day
             last = max(p.day for p in target.points)
