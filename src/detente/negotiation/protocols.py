@@ -81,7 +81,8 @@ def negotiate(
     for p, player in enumerate(players):
         player.reset(arena, p, streams[p], factors, turns)
     if protocol == "alternating":
-        log, result, ended_by, last_round = _alternating(arena, players, rounds, seconds)
+        planned = None if turns is None else _planned(arena, players, turns)
+        log, result, ended_by, last_round = planned or _alternating(arena, players, rounds, seconds)
         chair = None
     else:
         chair_strategy = make_strategy(mediator or "single-text")
@@ -192,7 +193,10 @@ def _discounts(discounts: Sequence[float] | float | None, n: int) -> tuple[float
     return tuple(float(d) for d in values)
 
 
+#: Round, time, proposer and deal of every offer, as the loops record them.
 _Log = tuple[list[int], list[float], list[int], list[int]]
+#: The same, as arrays when computed at once.
+_Offers = _Log | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class _Clock:
@@ -262,6 +266,74 @@ def _alternating(
             log[2].append(i)
             log[3].append(offer)
         turn += 1
+
+
+def _planned(
+    arena: Arena, players: list[Strategy], rounds: int
+) -> tuple[_Offers, str, int, int] | None:
+    """:func:`_alternating` computed at once, when every party's play is planned.
+
+    Turn ``m`` belongs to party ``m % n`` in round ``m // n``. With every party's offer and
+    acceptance threshold of each round known in advance (:meth:`Strategy.plan_arrays`), the
+    deal a party would propose at each turn is known, and so is whether each of the ``n - 1``
+    parties after it would accept it: a party accepts when the deal crosses none of its red
+    lines and is worth at least its reservation value and its threshold of the round, the
+    comparisons of :meth:`Strategy.respond`. An offer made at turn ``k`` then stands when all
+    of turns ``k + 1 ... k + n - 1`` accept it; otherwise the first to refuse proposes in turn,
+    or walks away when its plan says -1, and a turn past the deadline ends the talks. With two
+    parties every turn but the last is an offer; with more, the offers are followed one to the
+    next (a step per offer, not per turn). ``None`` when a party has no plan.
+    """
+    n = len(players)
+    plans = [plan for plan in (p.plan_arrays() for p in players) if plan is not None]
+    if len(plans) < n:
+        return None
+    turns = rounds * n
+    offers = np.empty(turns + 1, dtype=np.int64)  # what each turn's party would propose
+    offers[-1] = -1  # the turn after the deadline ends the talks (told apart below)
+    thresholds = np.empty((n, rounds))
+    for i, (planned_offers, planned_thresholds) in enumerate(plans):
+        offers[i:turns:n] = planned_offers
+        thresholds[i] = planned_thresholds
+    if int(offers[:turns].max()) >= arena.size:
+        return None  # the loop names the party offering a deal outside the space
+    if offers[0] < 0:
+        empty = np.empty(0, dtype=np.int64)
+        return (empty, empty.astype(np.float64), empty, empty), "walk-away", 0, 0
+    proposed = np.maximum(offers[:turns], 0)
+    utility = arena.utilities[proposed].T  # (n, turns): each party's utility of each offer
+    acceptable = np.array(
+        [v.allowed[proposed] & (utility[v.party] >= v.reservation) for v in arena.views]
+    )
+    first = np.arange(turns)
+    stop = np.full(turns, n)  # lag of the first turn refusing each turn's offer (n: none)
+    for lag in range(n - 1, 0, -1):
+        turn = first + lag
+        party, later = turn % n, turn < turns
+        r = np.minimum(turn // n, rounds - 1)
+        accepts = acceptable[party, first] & (utility[party, first] >= thresholds[party, r])
+        stop[~(accepts & later)] = lag
+    if n == 2:
+        ends = (stop == n) | (offers[1:] < 0)
+        made = first[: int(ends.argmax()) + 1]
+    else:
+        k, chain = 0, [0]
+        while stop[k] < n and offers[k + stop[k]] >= 0:
+            k += int(stop[k])
+            chain.append(k)
+        made = np.array(chain)
+    last = int(made[-1])
+    last_turn = last + int(stop[last])  # the turn that ends the talks
+    if stop[last] == n:
+        result, ended_by, last_turn = "agreement", (last_turn - 1) % n, last_turn - 1
+    elif last_turn >= turns:
+        result, ended_by, last_turn = "deadline", -1, turns - 1
+    else:
+        result, ended_by = "walk-away", last_turn % n
+    round_of = made // n
+    times = round_of * (1.0 / (rounds - 1)) if rounds > 1 else np.ones(made.size)
+    log = (round_of, times, made % n, offers[made])
+    return log, result, ended_by, last_turn // n
 
 
 def _single_text(

@@ -182,6 +182,29 @@ class Strategy:
         """Whether to end the talks instead of answering ``offer``."""
         return False
 
+    def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The whole play of the session, for a party whose play depends on time alone.
+
+        Returns ``(offers, thresholds)``, one entry per round of the deadline: the deal the
+        party proposes in round ``r`` (-1: it walks away) and the utility from which it accepts
+        an offer in round ``r`` (its red lines and reservation value are checked apart, as in
+        :meth:`respond`). When every party has a plan the alternating-offers protocol computes
+        the session at once instead of turn by turn; the plan must be exactly what
+        :meth:`propose` and :meth:`accepts` would answer. ``None`` (the default): the party
+        reacts to the session, or the deadline is in seconds.
+        """
+        return None
+
+    def plays_as(self, owner: type[Strategy], *methods: str) -> bool:
+        """Whether the party still plays as class ``owner`` does.
+
+        False when a subclass replaced a method of play (:meth:`propose`, :meth:`accepts`,
+        :meth:`observe`, :meth:`walks_away`, :meth:`respond`, or one of ``methods``), so that a
+        plan of ``owner`` no longer describes it.
+        """
+        cls = type(self)
+        return all(getattr(cls, m) is getattr(owner, m) for m in (*_PLAY, *methods))
+
     def respond(self, time: float, offer: int, proposer: int) -> Response:
         """Accept, reject (then counter-offer) or walk away."""
         self.observe(time, offer, proposer)
@@ -218,6 +241,10 @@ class Strategy:
         candidates = np.flatnonzero(better)
         best = candidates[np.lexsort((-utility[1:][candidates], crossings[1:][candidates]))[0]]
         return int(issues[best]), int(options[best])
+
+
+#: The methods that decide a party's play turn by turn.
+_PLAY = ("propose", "accepts", "observe", "walks_away", "respond")
 
 
 class Mediator(Strategy):
