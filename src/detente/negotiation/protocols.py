@@ -291,49 +291,63 @@ def _planned(
     turns = rounds * n
     offers = np.empty(turns + 1, dtype=np.int64)  # what each turn's party would propose
     offers[-1] = -1  # the turn after the deadline ends the talks (told apart below)
-    thresholds = np.empty((n, rounds))
-    for i, (planned_offers, planned_thresholds) in enumerate(plans):
+    # floor[p, r]: the least utility p accepts in round r: the larger of its reservation
+    # value and its threshold (u >= max(a, b) exactly when u >= a and u >= b); no offer
+    # is accepted in the round after the deadline.
+    floor = np.full((n, rounds + 1), np.inf)
+    for i, (planned_offers, thresholds) in enumerate(plans):
         offers[i:turns:n] = planned_offers
-        thresholds[i] = planned_thresholds
-    if int(offers[:turns].max()) >= arena.size:
+        np.maximum(thresholds, arena.views[i].reservation, out=floor[i, :rounds])
+    if int(offers.max()) >= arena.size:
         return None  # the loop names the party offering a deal outside the space
     if offers[0] < 0:
         empty = np.empty(0, dtype=np.int64)
         return (empty, empty.astype(np.float64), empty, empty), "walk-away", 0, 0
-    proposed = np.maximum(offers[:turns], 0)
-    utility = arena.utilities[proposed].T  # (n, turns): each party's utility of each offer
-    acceptable = np.array(
-        [v.allowed[proposed] & (utility[v.party] >= v.reservation) for v in arena.views]
-    )
+    # (n, turns): each party's utility of each turn's offer, -inf across its red lines (a -1
+    # offer reads the last deal: it ends the talks, and nobody answers it).
+    utility = arena.utilities[offers[:turns]].T
+    for view in arena.views:
+        if view.order.size < arena.size:  # the party has red lines
+            utility[view.party, ~view.allowed[offers[:turns]]] = -np.inf
     first = np.arange(turns)
     stop = np.full(turns, n)  # lag of the first turn refusing each turn's offer (n: none)
     for lag in range(n - 1, 0, -1):
         turn = first + lag
-        party, later = turn % n, turn < turns
-        r = np.minimum(turn // n, rounds - 1)
-        accepts = acceptable[party, first] & (utility[party, first] >= thresholds[party, r])
-        stop[~(accepts & later)] = lag
-    if n == 2:
-        ends = (stop == n) | (offers[1:] < 0)
-        made = first[: int(ends.argmax()) + 1]
-    else:
-        k, chain = 0, [0]
-        while stop[k] < n and offers[k + stop[k]] >= 0:
-            k += int(stop[k])
-            chain.append(k)
-        made = np.array(chain)
-    last = int(made[-1])
-    last_turn = last + int(stop[last])  # the turn that ends the talks
-    if stop[last] == n:
-        result, ended_by, last_turn = "agreement", (last_turn - 1) % n, last_turn - 1
-    elif last_turn >= turns:
-        result, ended_by, last_turn = "deadline", -1, turns - 1
-    else:
-        result, ended_by = "walk-away", last_turn % n
+        party = turn % n
+        accepts = utility[party, first] >= floor[party, turn // n]
+        stop = np.where(accepts, stop, lag)
+    made, result, ended_by, last_turn = _follow(stop, offers, n)
     round_of = made // n
     times = round_of * (1.0 / (rounds - 1)) if rounds > 1 else np.ones(made.size)
     log = (round_of, times, made % n, offers[made])
     return log, result, ended_by, last_turn // n
+
+
+def _follow(stop: np.ndarray, offers: np.ndarray, n: int) -> tuple[np.ndarray, str, int, int]:
+    """The turns of the offers made from turn 0 on, and how and at which turn the talks end.
+
+    ``stop[k]`` is the lag of the first turn after ``k`` that refuses the offer of turn ``k``
+    (``n``: every other party accepts it), ``offers[m]`` what turn ``m``'s party proposes when
+    it refuses (-1: it walks away; the turn after the deadline is -1 too).
+    """
+    turns = stop.size
+    if n == 2:  # every refusal is the next turn: the offers are turns 0, 1, 2, ...
+        ends = (stop == n) | (offers[1:] < 0)
+        made = np.arange(int(ends.argmax()) + 1)
+    else:
+        steps, proposals = stop.tolist(), offers.tolist()
+        k, chain = 0, [0]
+        while steps[k] < n and proposals[k + steps[k]] >= 0:
+            k += steps[k]
+            chain.append(k)
+        made = np.array(chain, dtype=np.int64)
+    last = int(made[-1])
+    end = last + int(stop[last])
+    if end == last + n:
+        return made, "agreement", (end - 1) % n, end - 1
+    if end >= turns:
+        return made, "deadline", -1, turns - 1
+    return made, "walk-away", end % n, end
 
 
 def _single_text(
