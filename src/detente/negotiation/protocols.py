@@ -17,6 +17,7 @@ values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its util
 
 from __future__ import annotations
 
+import functools
 import math
 import time as clock
 from collections.abc import Sequence
@@ -75,7 +76,11 @@ def negotiate(
         seed = int(seed.integers(2**63))
     elif seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
-    streams = np.random.SeedSequence(seed).spawn(n + 1)  # made into generators on first use
+    # Party p's stream is child p of the root seed's sequence (SeedSequence(seed).spawn), made
+    # only when the party first draws.
+    streams = [
+        functools.partial(np.random.SeedSequence, seed, spawn_key=(p,)) for p in range(n + 1)
+    ]
     arena = arena_of(space)
     turns = rounds if seconds is None else None
     for p, player in enumerate(players):
