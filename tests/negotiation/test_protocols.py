@@ -281,3 +281,28 @@ def test_any_agreement_is_in_the_zopa_and_play_is_reproducible(
                 assert reference.acceptable(scenario, party, deal)
         else:
             assert one.final_utilities == tuple(float(r) for r in space.reservation)
+
+
+class _Draws(Strategy):
+    """Draws one number at set-up, then offers its best deal and accepts nothing."""
+
+    name: ClassVar[str] = "draws"
+    family: ClassVar[str] = "test"
+    draws: ClassVar[list[float]] = []
+
+    def setup(self) -> None:
+        self.draws.append(float(self.rng.random()))
+
+    def propose(self, time: float) -> int:
+        return int(self.view.order[-1])
+
+    def accepts(self, time: float, offer: int) -> bool:
+        return False
+
+
+def test_party_streams_are_the_spawned_children_of_the_seed() -> None:
+    """Party ``p`` draws from child ``p`` of ``SeedSequence(seed)``, made on first use."""
+    _Draws.draws.clear()
+    negotiate(_PIE, [_Draws(), _Draws()], rounds=3, seed=2024)
+    children = np.random.SeedSequence(2024).spawn(3)
+    assert _Draws.draws == [float(np.random.default_rng(c).random()) for c in children[:2]]

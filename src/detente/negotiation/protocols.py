@@ -17,6 +17,7 @@ values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its util
 
 from __future__ import annotations
 
+import functools
 import math
 import time as clock
 from collections.abc import Sequence
@@ -75,13 +76,18 @@ def negotiate(
         seed = int(seed.integers(2**63))
     elif seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
-    streams = np.random.SeedSequence(seed).spawn(n + 1)  # made into generators on first use
+    # Party p's stream is child p of the root seed's sequence (SeedSequence(seed).spawn), made
+    # only when the party first draws.
+    streams = [
+        functools.partial(np.random.SeedSequence, seed, spawn_key=(p,)) for p in range(n + 1)
+    ]
     arena = arena_of(space)
     turns = rounds if seconds is None else None
     for p, player in enumerate(players):
         player.reset(arena, p, streams[p], factors, turns)
     if protocol == "alternating":
-        log, result, ended_by, last_round = _alternating(arena, players, rounds, seconds)
+        planned = None if turns is None else _planned(arena, players, turns)
+        log, result, ended_by, last_round = planned or _alternating(arena, players, rounds, seconds)
         chair = None
     else:
         chair_strategy = make_strategy(mediator or "single-text")
@@ -192,7 +198,10 @@ def _discounts(discounts: Sequence[float] | float | None, n: int) -> tuple[float
     return tuple(float(d) for d in values)
 
 
+#: Round, time, proposer and deal of every offer, as the loops record them.
 _Log = tuple[list[int], list[float], list[int], list[int]]
+#: The same, as arrays when computed at once.
+_Offers = _Log | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class _Clock:
@@ -262,6 +271,88 @@ def _alternating(
             log[2].append(i)
             log[3].append(offer)
         turn += 1
+
+
+def _planned(
+    arena: Arena, players: list[Strategy], rounds: int
+) -> tuple[_Offers, str, int, int] | None:
+    """:func:`_alternating` computed at once, when every party's play is planned.
+
+    Turn ``m`` belongs to party ``m % n`` in round ``m // n``. With every party's offer and
+    acceptance threshold of each round known in advance (:meth:`Strategy.plan_arrays`), the
+    deal a party would propose at each turn is known, and so is whether each of the ``n - 1``
+    parties after it would accept it: a party accepts when the deal crosses none of its red
+    lines and is worth at least its reservation value and its threshold of the round, the
+    comparisons of :meth:`Strategy.respond`. An offer made at turn ``k`` then stands when all
+    of turns ``k + 1 ... k + n - 1`` accept it; otherwise the first to refuse proposes in turn,
+    or walks away when its plan says -1, and a turn past the deadline ends the talks. With two
+    parties every turn but the last is an offer; with more, the offers are followed one to the
+    next (a step per offer, not per turn). ``None`` when a party has no plan.
+    """
+    n = len(players)
+    plans = [plan for plan in (p.plan_arrays() for p in players) if plan is not None]
+    if len(plans) < n:
+        return None
+    turns = rounds * n
+    offers = np.empty(turns + 1, dtype=np.int64)  # what each turn's party would propose
+    offers[-1] = -1  # the turn after the deadline ends the talks (told apart below)
+    # floor[p, r]: the least utility p accepts in round r: the larger of its reservation
+    # value and its threshold (u >= max(a, b) exactly when u >= a and u >= b); no offer
+    # is accepted in the round after the deadline.
+    floor = np.full((n, rounds + 1), np.inf)
+    for i, (planned_offers, thresholds) in enumerate(plans):
+        offers[i:turns:n] = planned_offers
+        np.maximum(thresholds, arena.views[i].reservation, out=floor[i, :rounds])
+    if int(offers.max()) >= arena.size:
+        return None  # the loop names the party offering a deal outside the space
+    if offers[0] < 0:
+        empty = np.empty(0, dtype=np.int64)
+        return (empty, empty.astype(np.float64), empty, empty), "walk-away", 0, 0
+    # (n, turns): each party's utility of each turn's offer, -inf across its red lines (a -1
+    # offer reads the last deal: it ends the talks, and nobody answers it).
+    utility = arena.utilities[offers[:turns]].T
+    for view in arena.views:
+        if view.order.size < arena.size:  # the party has red lines
+            utility[view.party, ~view.allowed[offers[:turns]]] = -np.inf
+    first = np.arange(turns)
+    stop = np.full(turns, n)  # lag of the first turn refusing each turn's offer (n: none)
+    for lag in range(n - 1, 0, -1):
+        turn = first + lag
+        party = turn % n
+        accepts = utility[party, first] >= floor[party, turn // n]
+        stop = np.where(accepts, stop, lag)
+    made, result, ended_by, last_turn = _follow(stop, offers, n)
+    round_of = made // n
+    times = round_of * (1.0 / (rounds - 1)) if rounds > 1 else np.ones(made.size)
+    log = (round_of, times, made % n, offers[made])
+    return log, result, ended_by, last_turn // n
+
+
+def _follow(stop: np.ndarray, offers: np.ndarray, n: int) -> tuple[np.ndarray, str, int, int]:
+    """The turns of the offers made from turn 0 on, and how and at which turn the talks end.
+
+    ``stop[k]`` is the lag of the first turn after ``k`` that refuses the offer of turn ``k``
+    (``n``: every other party accepts it), ``offers[m]`` what turn ``m``'s party proposes when
+    it refuses (-1: it walks away; the turn after the deadline is -1 too).
+    """
+    turns = stop.size
+    if n == 2:  # every refusal is the next turn: the offers are turns 0, 1, 2, ...
+        ends = (stop == n) | (offers[1:] < 0)
+        made = np.arange(int(ends.argmax()) + 1)
+    else:
+        steps, proposals = stop.tolist(), offers.tolist()
+        k, chain = 0, [0]
+        while steps[k] < n and proposals[k + steps[k]] >= 0:
+            k += steps[k]
+            chain.append(k)
+        made = np.array(chain, dtype=np.int64)
+    last = int(made[-1])
+    end = last + int(stop[last])
+    if end == last + n:
+        return made, "agreement", (end - 1) % n, end - 1
+    if end >= turns:
+        return made, "deadline", -1, turns - 1
+    return made, "walk-away", end % n, end
 
 
 def _single_text(

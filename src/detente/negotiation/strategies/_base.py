@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
@@ -35,6 +35,9 @@ class Response(enum.Enum):
 
 
 S = TypeVar("S", bound="type[Strategy]")
+
+#: A party's random stream, the seed sequence to make it from, or a function making that.
+Stream = np.random.Generator | np.random.SeedSequence | Callable[[], np.random.SeedSequence]
 
 #: Every registered strategy class by name.
 REGISTRY: dict[str, type[Strategy]] = {}
@@ -90,7 +93,7 @@ class Strategy:
         self.check_parameters()
         self.view: PartyView
         self.arena: Arena
-        self._rng: np.random.Generator | np.random.SeedSequence | None = None
+        self._rng: Stream | None = None
         self.discounts: tuple[float, ...] = ()
 
     def check_parameters(self) -> None:
@@ -100,12 +103,14 @@ class Strategy:
     def rng(self) -> np.random.Generator:
         """The party's random stream (made on first use when given as a seed sequence)."""
         stream = self._rng
+        if callable(stream):
+            stream = stream()
         if not isinstance(stream, np.random.Generator):
             stream = self._rng = np.random.default_rng(stream)
         return stream
 
     @rng.setter
-    def rng(self, stream: np.random.Generator | np.random.SeedSequence) -> None:
+    def rng(self, stream: Stream) -> None:
         self._rng = stream
 
     @property
@@ -141,15 +146,15 @@ class Strategy:
         self,
         arena: Arena,
         party: int,
-        rng: np.random.Generator | np.random.SeedSequence,
+        rng: Stream,
         discounts: tuple[float, ...],
         turns: int | None = None,
     ) -> None:
         """Start a session as ``party`` of ``arena`` (forgets every earlier session).
 
-        ``rng`` is the party's random stream, or the seed sequence to make it from when a
-        strategy first draws (most never do, and a stream costs more to make than a session
-        of a time-dependent strategy).
+        ``rng`` is the party's random stream, or the seed sequence to make it from (or a
+        function making that sequence) when a strategy first draws: most never do, and a
+        stream costs more to make than a session of a time-dependent strategy.
 
         ``turns`` is the number of rounds when the deadline is in rounds: round ``r`` then
         happens at relative time ``r / (turns - 1)`` (1 when ``turns`` is 1), which lets a
@@ -181,6 +186,29 @@ class Strategy:
     def walks_away(self, time: float, offer: int) -> bool:
         """Whether to end the talks instead of answering ``offer``."""
         return False
+
+    def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The whole play of the session, for a party whose play depends on time alone.
+
+        Returns ``(offers, thresholds)``, one entry per round of the deadline: the deal the
+        party proposes in round ``r`` (-1: it walks away) and the utility from which it accepts
+        an offer in round ``r`` (its red lines and reservation value are checked apart, as in
+        :meth:`respond`). When every party has a plan the alternating-offers protocol computes
+        the session at once instead of turn by turn; the plan must be exactly what
+        :meth:`propose` and :meth:`accepts` would answer. ``None`` (the default): the party
+        reacts to the session, or the deadline is in seconds.
+        """
+        return None
+
+    def plays_as(self, owner: type[Strategy], *methods: str) -> bool:
+        """Whether the party still plays as class ``owner`` does.
+
+        False when a subclass replaced a method of play (:meth:`propose`, :meth:`accepts`,
+        :meth:`observe`, :meth:`walks_away`, :meth:`respond`, or one of ``methods``), so that a
+        plan of ``owner`` no longer describes it.
+        """
+        cls = type(self)
+        return all(getattr(cls, m) is getattr(owner, m) for m in (*_PLAY, *methods))
 
     def respond(self, time: float, offer: int, proposer: int) -> Response:
         """Accept, reject (then counter-offer) or walk away."""
@@ -218,6 +246,10 @@ class Strategy:
         candidates = np.flatnonzero(better)
         best = candidates[np.lexsort((-utility[1:][candidates], crossings[1:][candidates]))[0]]
         return int(issues[best]), int(options[best])
+
+
+#: The methods that decide a party's play turn by turn.
+_PLAY = ("propose", "accepts", "observe", "walks_away", "respond")
 
 
 class Mediator(Strategy):

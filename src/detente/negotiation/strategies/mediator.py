@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from detente.negotiation._arena import Arena
-from detente.negotiation.strategies._base import Mediator, register
+from detente.negotiation.strategies._base import Mediator, Stream, register
 
 __all__ = ["SingleText"]
 
@@ -48,7 +48,7 @@ class SingleText(Mediator):
         self,
         arena: Arena,
         party: int,
-        rng: np.random.Generator | np.random.SeedSequence,
+        rng: Stream,
         discounts: tuple[float, ...],
         turns: int | None = None,
     ) -> None:

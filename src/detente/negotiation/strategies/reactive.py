@@ -224,3 +224,10 @@ class Rubinstein(Strategy):
     def accepts(self, time: float, offer: int) -> bool:
         """Accept an offer worth at least the discounted value of proposing next round."""
         return float(self.view.utility[offer]) >= self._accept_at - 1e-9
+
+    def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The same offer and threshold in every round (see :meth:`Strategy.plan_arrays`)."""
+        if self.turns is None or not self.plays_as(Rubinstein):
+            return None
+        offers = np.full(self.turns, self._offer, dtype=np.int64)
+        return offers, np.full(self.turns, self._accept_at - 1e-9)

@@ -57,13 +57,27 @@ class TimeDependent(Strategy):
         self._inverse = 1.0 / self.params["e"]
         self._walk = not view.order.size or self._best < view.reservation
         self._plan: tuple[list[float], list[int]] | None = None
+        self._planned: tuple[np.ndarray, np.ndarray] | None = None
         if self.turns is not None and not self._walk:
             steps = self.turns - 1
             times = np.arange(self.turns) / steps if steps else np.ones(1)
             targets = self.target_array(times)
             positions = np.minimum(view.sorted_utility.searchsorted(targets), view.order.size - 1)
-            self._plan = (targets.tolist(), view.order[positions].tolist())
+            offers = view.order[positions]
+            self._planned = (offers, targets)
+            self._plan = (targets.tolist(), offers.tolist())
             self._steps = steps
+
+    def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The offers and targets of every round (see :meth:`Strategy.plan_arrays`).
+
+        ``None`` with a deadline in seconds, or when a subclass reacts to the session.
+        """
+        if self.turns is None or not self.plays_as(TimeDependent, "target"):
+            return None
+        if self._planned is None:  # walks away at its first turn, accepts nothing
+            return np.full(self.turns, -1, dtype=np.int64), np.full(self.turns, np.inf)
+        return self._planned
 
     def target(self, time: float) -> float:
         """The utility the party asks for at relative ``time``."""
@@ -79,7 +93,8 @@ class TimeDependent(Strategy):
         """
         span = self._best - self._worst
         inverse = self._inverse
-        return np.array([self._best - span * float(t) ** inverse for t in times])
+        best = self._best
+        return np.array([best - span * t**inverse for t in times.tolist()])
 
     def propose(self, time: float) -> int:
         """The least valuable deal worth at least the target; -1 when none beats walking away."""
@@ -138,3 +153,10 @@ class HardLiner(Strategy):
     def accepts(self, time: float, offer: int) -> bool:
         """Accept only a deal as good as its best."""
         return float(self.view.utility[offer]) >= self.view.best
+
+    def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Its best deal and its best utility in every round (see :meth:`Strategy.plan_arrays`)."""
+        if self.turns is None or not self.plays_as(HardLiner):
+            return None
+        offers = np.full(self.turns, self.propose(0.0), dtype=np.int64)
+        return offers, np.full(self.turns, self.view.best)
