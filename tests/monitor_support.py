@@ -122,10 +122,14 @@ def pg_server() -> Iterator[str]:
     """URL of a PostgreSQL server's maintenance database."""
     url = os.environ.get("DETENTE_TEST_POSTGRES")
     if url:
+        probe = create_engine(url)
         try:
-            create_engine(url).connect().close()
+            with probe.connect():
+                pass
         except OperationalError as exc:
             pytest.fail(f"DETENTE_TEST_POSTGRES={url} is unreachable: {exc}")
+        finally:
+            probe.dispose()  # a pooled connection left open warns when collected
         yield url
         return
     try:
