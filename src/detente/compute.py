@@ -7,6 +7,7 @@ depend on the executor, the number of workers or the order of completion.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -14,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from detente.errors import DetenteError
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor"]
+__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor", "open_executor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -105,6 +106,27 @@ def make_executor(
     if kind == "dask":
         return DaskExecutor(address, workers)
     raise DetenteError(f"unknown executor {kind!r} (use local or dask)", field="--executor")
+
+
+@contextlib.contextmanager
+def open_executor(
+    kind: str = "local", address: str | None = None, workers: int = 1
+) -> Iterator[Executor | None]:
+    """An executor for the ``with`` block, closed after it (``None``: this process, no pool).
+
+    Raises:
+        DetenteError: ``workers`` is below 1 or ``kind`` is unknown.
+    """
+    if workers < 1:
+        raise DetenteError(f"must be at least 1, got {workers}", field="--workers")
+    if kind == "local" and workers == 1:
+        yield None
+        return
+    pool = make_executor(kind, address, workers)
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -269,7 +269,7 @@ def test_output_states_the_baseline_scope() -> None:
     code, out = run(*base)
     assert code == 0, out
     assert "Calibrated to civil-war cease-fires" in out
-    assert "--context interstate" in out
+    assert "add the interstate context" in out
     code, out = run(*base, "--context", "interstate")
     assert code == 0, out
     assert "moved to a war between states" in out
@@ -319,7 +319,7 @@ def test_a_deal_outside_the_zopa_is_flagged() -> None:
     base = ("durability", "ceasefire-2025", "--deal", deal, "--paths", "500", "--days", "30")
     code, out = run(*base)
     assert code == 0, out
-    assert "Russia prefers its alternative on day 1" in out
+    assert "Russia prefers its alternative at signature" in out
     assert "the deal collapses at once (100.0% of paths on day 1)" in out
     assert "Ukraine prefers" not in out
     code, out = run(*base, "--json")

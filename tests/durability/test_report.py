@@ -1,56 +1,65 @@
-"""The HTML report renders every part it is given, and only those."""
+"""The HTML report renders every part of a run, and only those it has."""
 
 from __future__ import annotations
 
-from detente.durability import compare, default_parameters, simulate
+import pytest
+
+from detente.durability import run
 from detente.report.durability import durability_report
+from detente.scenario import load_scenario
+from detente.space import OutcomeSpace
 
 
-def test_minimal_report_has_the_survival_plot_and_causes() -> None:
-    result = simulate(default_parameters(), paths=300, days=60, rng=1)
-    text = durability_report(result, title="Reference <deal>")
-    assert "Reference &lt;deal&gt;" in text
+@pytest.fixture(scope="module")
+def space() -> OutcomeSpace:
+    return OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+
+
+def test_minimal_report_has_the_survival_plot_causes_and_the_deal(space: OutcomeSpace) -> None:
+    text = durability_report(run(space, "nash", paths=300, days=60, seed=1))
+    assert "Durability of the nash deal: Russia-Ukraine" in text
     assert 'id="survival"' in text
     assert "Why ceasefires collapse" in text
     assert "What each mechanism adds" not in text
-    assert "The deal" not in text
+    assert "The deal" in text
+    assert "Calibrated to civil-war cease-fires" in text
+    assert "At one year" not in text  # a 60-day horizon has no one-year figure
 
 
-def test_full_report_has_deal_values_and_comparison() -> None:
-    params = default_parameters()
-    comparison = compare(params, [["dmz"]], paths=300, days=60, rng=1)
-    text = durability_report(
-        comparison.baseline.result,
-        title="t",
-        deal={"oversight": "none"},
-        values={"A": (0.7, 0.6)},
-        comparison=comparison,
-    )
-    for needle in ("The deal", "surplus", "What each mechanism adds", "Demilitarised zone"):
+def test_full_report_has_values_comparison_and_one_year(space: OutcomeSpace) -> None:
+    answer = run(space, {"oversight": "none"}, compare=True, paths=300, days=365, seed=1)
+    text = durability_report(answer)
+    for needle in (
+        "Durability of the chosen deal",
+        "surplus",
+        "What each mechanism adds",
+        "Demilitarised zone",
+        "At one year",
+        "Nash deal&#x27;s",
+    ):
         assert needle in text
 
 
-def test_report_shows_contexts_phased_terms_power_shifts_and_notes() -> None:
-    result = simulate(default_parameters(), paths=200, days=30, rng=1)
-    text = durability_report(
-        result,
-        title="t",
-        values={"A": (0.7, 0.6), "B": (0.7, 0.6)},
-        contexts=("interstate", "truce"),
-        phased={"A": (0.05, 180), "B": (-0.05, 180)},
-        power_shifts={"A": (0.15, 180)},
-        notes=["Issues not given in --deal are the Nash deal's: x."],
+def test_report_shows_contexts_phased_terms_and_power_shifts(space: OutcomeSpace) -> None:
+    answer = run(
+        space,
+        "nash",
+        contexts=["interstate", "truce"],
+        power_shifts={"Russia": (0.15, 180)},
+        paths=200,
+        days=30,
+        seed=1,
     )
+    text = durability_report(answer)
     for needle in (
         "Context: interstate, truce",
         "still to come (over 180 days)",
         "Known power shifts",
-        "Nash deal&#x27;s: x.",
         "simulation-error band",
         "Monte Carlo error only",
+        "moved to a war between states",
     ):
         assert needle in text
-    plain = durability_report(result, title="t", values={"A": (0.7, 0.6)})
-    assert "still to come" not in plain
+    plain = durability_report(run(space, "nash", deal_terms=False, paths=200, days=30, seed=1))
     assert "Known power shifts" not in plain
     assert "Context: none" in plain

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from detente.cli._common import console, err_console, guarded, print_json
-from detente.compute import Executor, make_executor
-from detente.durability import compare, parameters_for_deal, simulate
-from detente.durability.contexts import apply_contexts, load_contexts
-from detente.durability.deal import complete_deal, deal_utilities
-from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
-from detente.durability.parameters import (
-    Parameters,
-    Policy,
+from detente.compute import open_executor
+from detente.durability import (
+    DEFAULT_DAYS,
+    DEFAULT_PATHS,
+    Comparison,
+    DurabilityRun,
+    Mechanism,
+    load_contexts,
+    load_mechanisms,
     load_parameters,
-    validate_parameters,
+    run,
 )
-from detente.durability.results import Comparison, DurabilityResult
-from detente.durability.simulate import check_size
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
 from detente.scenario.formats._files import atomic_write_text
@@ -47,7 +45,7 @@ def _pct(x: float) -> str:
 
 
 @contextlib.contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not enabled:
         yield None
         return
@@ -57,9 +55,20 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | Non
         TextColumn("{task.completed:,}/{task.total:,} paths"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task("paths", total=total)
-        yield lambda done: bar.advance(task, done)
+    bar = Progress(*columns, console=err_console, transient=True)
+    tasks: list[TaskID] = []
+
+    def advance(done: int, total: int) -> None:
+        if not tasks:  # opened once work starts: an error before it stays one line
+            bar.start()
+            tasks.append(bar.add_task("paths", total=total))
+        bar.update(tasks[0], total=total, advance=done)
+
+    try:
+        yield advance
+    finally:
+        if tasks:
+            bar.stop()
 
 
 @guarded
@@ -107,14 +116,15 @@ def durability(
     deal_terms: Annotated[
         bool,
         typer.Option(
-            help="Let the deal's own terms (e.g. a monitoring mission) switch presets on."
+            help="Let the mechanisms the deal's options provide (e.g. a monitoring mission) "
+            "take effect."
         ),
     ] = True,
     with_compare: Annotated[
         bool, typer.Option("--compare", help="Compare what each other mechanism would add.")
     ] = False,
-    paths: Annotated[int, typer.Option(help="Simulated paths.")] = 20_000,
-    days: Annotated[int, typer.Option(help="Horizon in days.")] = 365,
+    paths: Annotated[int, typer.Option(help="Simulated paths.")] = DEFAULT_PATHS,
+    days: Annotated[int, typer.Option(help="Horizon in days.")] = DEFAULT_DAYS,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
     params_file: Annotated[
         Path | None,
@@ -144,276 +154,112 @@ def durability(
     if list_contexts:
         _print_contexts()
         return
-    model = load_scenario(scenario)
-    space = OutcomeSpace.from_scenario(model)
-    chosen, filled = complete_deal(space, deal)
-    extra = [resolve_mechanism(m, presets).name for m in mechanisms.split(",") if m.strip()]
-    base = load_parameters(params_file) if params_file is not None else None
-    params = parameters_for_deal(
-        space, chosen, mechanisms=extra, base=base, deal_terms=deal_terms, presets=presets
-    )
-    params = apply_contexts(params, [c for c in context.split(",") if c.strip()])
-    params = _with_power_shifts(params, power_shift)
-    params = _with_policy(params, policy)
+    space = OutcomeSpace.from_scenario(load_scenario(scenario))
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
-    check_size(paths, days)  # before a progress bar opens: an error is then one line
-    if workers < 1:
-        raise DetenteError(f"must be at least 1, got {workers}", field="--workers")
-    pool: Executor | None = None
-    if executor != "local" or workers != 1:
-        pool = make_executor(executor, address, workers)
-    try:
-        rows = 1 + (len(presets) + 1 if with_compare else 0)
-        long_run = paths * days * rows > _LONG_RUN and not as_json
-        with _progress(paths * rows, long_run) as progress:
-            comparison: Comparison | None = None
-            if with_compare:
-                comparison = compare(
-                    params,
-                    paths=paths,
-                    days=days,
-                    rng=seed,
-                    executor=pool,
-                    progress=progress,
-                    presets=presets,
-                )
-                result = comparison.baseline.result
-            else:
-                result = simulate(
-                    params, paths=paths, days=days, rng=seed, executor=pool, progress=progress
-                )
-    finally:
-        if pool is not None:
-            pool.close()
-    _emit(
-        _Run(model.title or model.name, deal, chosen, filled, params, result, comparison),
-        space,
-        as_json=as_json,
-        html_file=html_file,
-    )
-
-
-@dataclass(frozen=True)
-class _Run:
-    """What one command computed, for the renderers."""
-
-    title: str
-    spec: str
-    deal: dict[str, str]
-    filled: tuple[str, ...]
-    params: Parameters
-    result: DurabilityResult
-    comparison: Comparison | None
-
-
-def _emit(run: _Run, space: OutcomeSpace, *, as_json: bool, html_file: Path | None) -> None:
-    """Write the HTML report if asked, then print JSON or the terminal tables."""
-    params, result, comparison, chosen = run.params, run.result, run.comparison, run.deal
-    utilities = deal_utilities(space, chosen)
-    values = {
-        p.name: (utilities[p.name], space.reservation[space.party_index(p.name)])
-        for p in params.parties
-    }
-    alerts = _zopa_alerts(values, result)
-    phased = {p.name: (p.deferred_value, p.phase_in_days) for p in params.parties}
-    shifts = {p.name: (p.power_shift, p.power_shift_day) for p in params.parties if p.power_shift}
+    base = load_parameters(params_file) if params_file is not None else None
+    rows = 1 + (len(presets) + 1 if with_compare else 0)
+    long_run = paths * days * rows > _LONG_RUN and not as_json
+    with open_executor(executor, address, workers) as pool, _progress(long_run) as progress:
+        answer = run(
+            space,
+            deal,
+            mechanisms=_split(mechanisms),
+            contexts=_split(context),
+            power_shifts=_power_shifts(power_shift),
+            policy=policy,
+            params=base,
+            presets=presets,
+            deal_terms=deal_terms,
+            compare=with_compare,
+            paths=paths,
+            days=days,
+            seed=seed,
+            executor=pool,
+            progress=progress,
+        )
     if html_file is not None:
         from detente.report.durability import durability_report  # noqa: PLC0415 - needs plotly
 
-        which = run.spec if run.spec.isidentifier() else "chosen"
-        text = durability_report(
-            result,
-            title=f"Durability of the {which} deal: {run.title}",
-            deal=chosen,
-            values={k: (float(a), float(b)) for k, (a, b) in values.items()},
-            comparison=comparison,
-            contexts=params.contexts,
-            phased=phased,
-            power_shifts=shifts,
-            notes=[_scope(params.contexts, markup=False), *_filled_note(run.filled), *alerts],
-        )
-        atomic_write_text(html_file, text)
+        atomic_write_text(html_file, durability_report(answer))
     if as_json:
-        out = _plain(result, chosen, comparison, params.contexts)
-        out |= {"filled_from_nash": list(run.filled), "warnings": alerts}
-        print_json(out)
+        print_json(answer.to_dict())
         return
-    _render(
-        run.title,
-        chosen,
-        values=values,
-        phased=phased,
-        result=result,
-        comparison=comparison,
-        contexts=params.contexts,
-        notes=(*_filled_note(run.filled), *alerts),
-    )
+    _render(answer)
     if html_file is not None:
         console.print(f"wrote {html_file}")
 
 
-def _filled_note(filled: tuple[str, ...]) -> list[str]:
-    if not filled:
-        return []
-    return [f"Issues not given in --deal are the Nash deal's: {', '.join(filled)}."]
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _zopa_alerts(values: dict[str, tuple[float, float]], result: DurabilityResult) -> list[str]:
-    """A warning for each party that prefers its alternative to the deal at signature."""
-    first_day = 1.0 - result.survival[0]
-    return [
-        f"{name} prefers its alternative on day 1 ({alternative:.3f} > {value:.3f}, outside "
-        f"its ZOPA): the deal collapses at once ({_pct(first_day)} of paths on day 1)."
-        for name, (value, alternative) in values.items()
-        if value < alternative
-    ]
-
-
-def _with_policy(params: Parameters, name: str) -> Parameters:
-    """``params`` with every party answering by the policy ``name`` (``--policy``; "": as is)."""
-    if not name.strip():
-        return params
-    try:
-        chosen = Policy(name.strip().lower())
-    except ValueError:
-        known = ", ".join(p.value for p in Policy)
-        raise DetenteError(f"unknown policy {name!r} (known: {known})", field="--policy") from None
-    return params.replace_parties(policy=chosen)
-
-
-def _with_power_shifts(params: Parameters, spec: str) -> Parameters:
-    """``params`` with ``PARTY=DROP@DAY`` power shifts set (``--power-shift``)."""
-    data = params.model_dump()
-    by_name = {p["name"]: p for p in data["parties"]}
-    for item in (x.strip() for x in spec.split(",")):
-        if not item:
-            continue
+def _power_shifts(spec: str) -> dict[str, tuple[float, int]]:
+    """``PARTY=DROP@DAY,...`` as ``{party: (drop, day)}`` (``--power-shift``)."""
+    out: dict[str, tuple[float, int]] = {}
+    for item in _split(spec):
         name, _, rest = item.partition("=")
         drop, _, day = rest.partition("@")
         try:
-            party = by_name[name.strip()]
-            party.update(power_shift=float(drop), power_shift_day=int(day))
-        except (KeyError, ValueError):
-            known = ", ".join(by_name)
+            out[name.strip()] = (float(drop), int(day))
+        except ValueError:
             raise DetenteError(
-                f"expected PARTY=DROP@DAY with PARTY one of {known}, got {item!r}",
-                field="--power-shift",
+                f"expected PARTY=DROP@DAY, got {item!r}", field="--power-shift"
             ) from None
-    return validate_parameters(data, source="--power-shift")
-
-
-def _plain(
-    result: DurabilityResult,
-    deal: dict[str, str],
-    comparison: Comparison | None,
-    contexts: tuple[str, ...] = (),
-) -> dict[str, object]:
-    out: dict[str, object] = {
-        "survival": list(result.survival),
-        "lower": list(result.lower),
-        "upper": list(result.upper),
-        "median_days": result.median_days,
-        "median_days_to_collapse": result.median_days_to_collapse,
-        "causes": result.causes,
-        "mechanisms": list(result.mechanisms),
-        "contexts": list(contexts),
-        "deal": deal,
-        "parties": list(result.parties),
-        "paths": result.paths,
-        "days": result.days,
-        "seed": result.seed,
-    }
-    if comparison is not None:
-        out["comparison"] = [
-            {
-                "label": row.label,
-                "mechanisms": list(row.mechanisms),
-                "holding": row.holding,
-                "change": row.change,
-                "hazard_ratio": row.hazard_ratio,
-                "effect_size": row.basis,
-                "median_days": row.result.median_days,
-            }
-            for row in (comparison.baseline, *comparison.rows)
-        ]
     return out
 
 
-def _render(
-    title: str,
-    deal: dict[str, str],
-    *,
-    values: dict[str, tuple[float, float]],
-    phased: dict[str, tuple[float, int]],
-    result: DurabilityResult,
-    comparison: Comparison | None,
-    contexts: tuple[str, ...] = (),
-    notes: tuple[str, ...] = (),
-) -> None:
-    console.rule(f"[bold]Will it hold? {title}")
+def _render(answer: DurabilityRun) -> None:
+    result, contexts = answer.result, answer.params.contexts
+    console.rule(f"[bold]Will it hold? {answer.title}")
     terms = Table(title="The deal", show_header=False)
     terms.add_column("issue", style="bold")
     terms.add_column("option")
-    for issue, option in deal.items():
+    for issue, option in answer.deal.items():
         terms.add_row(issue, option)
     console.print(terms)
-    for note in notes:
-        text = f"[bold red]{note}[/]" if "ZOPA" in note else note
-        console.print(text, highlight=False, soft_wrap=True)
-    _render_interests(values, phased)
+    for note in answer.notes:
+        console.print(note, highlight=False, soft_wrap=True)
+    for warning in answer.warnings:
+        console.print(f"[bold red]{warning}[/]", highlight=False, soft_wrap=True)
+    _render_interests(answer)
     on = ", ".join(result.mechanisms) or "none"
     console.print(f"Mechanisms in force: [bold]{on}[/]")
     console.print(f"Context: [bold]{', '.join(contexts) or 'none'}[/]")
-    console.print(_scope(contexts))
-    _render_survival(result)
-    if comparison is not None:
-        _render_comparison(comparison)
+    style = "" if "interstate" in contexts else "yellow"
+    console.print(answer.reference, style=style, highlight=False, soft_wrap=True)
+    _render_survival(answer)
+    if answer.comparison is not None:
+        _render_comparison(answer.comparison)
     console.print(
         "[dim]Model estimates under stated assumptions; see docs/explanation/durability.md.[/]"
     )
 
 
-def _scope(contexts: tuple[str, ...], *, markup: bool = True) -> str:
-    """What the baseline was calibrated to, given the contexts applied."""
-    if "interstate" in contexts:
-        return (
-            "Calibrated to civil-war cease-fires (Fortna), moved to a war between states by "
-            "the interstate context (almost half renewed, read at 10 years)."
-        )
-    text = (
-        "Calibrated to civil-war cease-fires (Fortna); for a war between states add "
-        "--context interstate."
-    )
-    return f"[yellow]{text}[/]" if markup else text
-
-
-def _render_interests(
-    values: dict[str, tuple[float, float]], phased: dict[str, tuple[float, int]]
-) -> None:
+def _render_interests(answer: DurabilityRun) -> None:
     parties = Table(title="Interests at signature (utility)")
     columns = ["party", "deal value", "alternative", "surplus"]
-    days = max(d for _, d in phased.values())
+    days = max(s.phase_in_days for s in answer.standings)
     if days:
         columns.append(f"still to come (over {days} days)")
     for column in columns:
         parties.add_column(column, justify="left" if column == "party" else "right")
-    for name, (value, alternative) in values.items():
-        surplus = value - alternative
-        cell = f"{surplus:+.3f}"
+    for s in answer.standings:
+        cell = f"{s.margin:+.3f}"
         row = [
-            name,
-            f"{value:.3f}",
-            f"{alternative:.3f}",
-            f"[red]{cell}[/]" if surplus < 0.05 else cell,
+            s.party,
+            f"{s.utility:.3f}",
+            f"{s.alternative:.3f}",
+            f"[red]{cell}[/]" if s.margin < 0.05 else cell,
         ]
         if days:
-            row.append(f"{phased[name][0]:+.3f}")
+            row.append(f"{s.deferred_value:+.3f}")
         parties.add_row(*row)
     console.print(parties)
 
 
-def _render_survival(result: DurabilityResult) -> None:
+def _render_survival(answer: DurabilityRun) -> None:
+    result = answer.result
     survival = Table(title=f"P(ceasefire holding), {result.paths:,} paths, seed {result.seed}")
     for column in ("day", "holding", "95% simulation error"):
         survival.add_column(column, justify="right")
@@ -431,6 +277,11 @@ def _render_survival(result: DurabilityResult) -> None:
         console.print(f"Median time to collapse: beyond day {result.days} (more than half hold).")
     else:
         console.print(f"Median time to collapse: [bold]day {result.median_days}[/].")
+    if answer.survival_1y is not None and answer.survival_1y_se is not None:
+        console.print(
+            f"Still holding at one year: [bold]{_pct(answer.survival_1y)}[/] "
+            f"(standard error {_pct(answer.survival_1y_se)})."
+        )
     if not result.collapses:
         return
     causes = Table(title=f"Causes of the {result.collapses:,} collapses")
@@ -454,7 +305,7 @@ def _render_comparison(comparison: Comparison) -> None:
     for row in sorted(comparison.rows, key=lambda r: -r.change):
         change = f"{100 * row.change:+.1f} pts"
         hr = f"{row.hazard_ratio:.2f}"
-        table.add_row(row.label, _pct(row.holding), change, hr, row.basis)
+        table.add_row(row.label, _pct(row.holding), change, hr, row.effect_size)
     console.print(table)
     single = [r for r in comparison.rows if len(r.mechanisms) == 1]
     if single:

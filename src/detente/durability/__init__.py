@@ -4,7 +4,8 @@ A vectorised Monte Carlo of a deal after signature: each party's interest in bre
 as power shifts, incidents and mistrust can spiral, and mechanism presets (monitors, a joint
 commission, a demilitarised zone, guarantees, snap-back, peacekeepers) change the numbers, as
 do context presets (how the war ended, what was signed, the era).
-Equations and sources: ``docs/explanation/durability.md``.
+:func:`run` is the one call from a scenario and a deal to a :class:`DurabilityRun`, which every
+renderer reads. Equations and sources: ``docs/explanation/durability.md``.
 """
 
 from detente.durability.contexts import Context, apply_contexts, load_contexts
@@ -16,20 +17,33 @@ from detente.durability.parameters import (
     PartyParameters,
     Policy,
     default_parameters,
+    load_parameters,
+)
+from detente.durability.pipeline import (
+    DEFAULT_DAYS,
+    DEFAULT_PATHS,
+    DurabilityRun,
+    Standing,
+    outside_zopa_warnings,
+    run,
 )
 from detente.durability.results import Comparison, DurabilityResult, SweepResult
 from detente.durability.simulate import simulate
 from detente.durability.sweep import compare, sweep
 
 __all__ = [
+    "DEFAULT_DAYS",
+    "DEFAULT_PATHS",
     "Comparison",
     "Context",
     "DurabilityResult",
+    "DurabilityRun",
     "Mechanism",
     "ParameterError",
     "Parameters",
     "PartyParameters",
     "Policy",
+    "Standing",
     "SweepResult",
     "apply_contexts",
     "apply_mechanisms",
@@ -37,8 +51,11 @@ __all__ = [
     "default_parameters",
     "load_contexts",
     "load_mechanisms",
+    "load_parameters",
+    "outside_zopa_warnings",
     "parameters_for_deal",
     "resolve_deal",
+    "run",
     "simulate",
     "sweep",
 ]

@@ -95,7 +95,7 @@ class ComparisonRow:
     """``holding`` minus the baseline's."""
     hazard_ratio: float
     """Cumulative-hazard ratio against the baseline at the comparison day."""
-    basis: str = ""
+    effect_size: str = ""
     """Where the size of the effect comes from: a published figure, or judgement."""
 
 

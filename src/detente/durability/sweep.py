@@ -112,7 +112,7 @@ def compare(
     base = results[0]
 
     def row(
-        label: str, names: Sequence[str], result: DurabilityResult, basis: str = ""
+        label: str, names: Sequence[str], result: DurabilityResult, effect_size: str = ""
     ) -> ComparisonRow:
         holding = result.holding_at(day)
         return ComparisonRow(
@@ -122,7 +122,7 @@ def compare(
             holding=holding,
             change=holding - base.holding_at(day),
             hazard_ratio=result.cumulative_hazard_ratio(base, day),
-            basis=basis,
+            effect_size=effect_size,
         )
 
     baseline = row("as agreed", params.mechanisms, base)

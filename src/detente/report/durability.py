@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from detente.durability.results import Comparison, DurabilityResult
+from detente.durability import DurabilityResult, DurabilityRun
 from detente.report._html import figure_html, page, table_html
 
 __all__ = ["durability_report", "survival_figure"]
@@ -52,31 +52,11 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def durability_report(
-    result: DurabilityResult,
-    *,
-    title: str,
-    deal: Mapping[str, str] | None = None,
-    values: Mapping[str, tuple[float, float]] | None = None,
-    comparison: Comparison | None = None,
-    contexts: Sequence[str] = (),
-    phased: Mapping[str, tuple[float, int]] | None = None,
-    power_shifts: Mapping[str, tuple[float, int]] | None = None,
-    notes: Sequence[str] = (),
-) -> str:
-    """A self-contained HTML page for one run (and, if given, its mechanism comparison).
-
-    Args:
-        result: the run.
-        title: page title.
-        deal: the deal simulated, ``{issue: option}``.
-        values: each party's ``(deal value, alternative at signature)``.
-        comparison: a comparison whose baseline is ``result``.
-        contexts: the context presets applied.
-        phased: each party's ``(value still to come, phase-in days)`` of phased terms.
-        power_shifts: each party's known ``(drop in power, day)`` (the commitment problem).
-        notes: lines to show under the headline (scope, filled-in issues, ZOPA warnings).
-    """
+def durability_report(run: DurabilityRun) -> str:
+    """A self-contained HTML page for one run (and its mechanism comparison, if it has one)."""
+    result, comparison, contexts = run.result, run.comparison, run.params.contexts
+    which = run.spec if run.spec.isidentifier() else "chosen"
+    title = f"Durability of the {which} deal: {run.title}"
     mechanisms = ", ".join(result.mechanisms) or "none"
     subtitle = (
         f"{result.paths:,} simulated paths over {result.days} days, seed {result.seed}; "
@@ -84,36 +64,43 @@ def durability_report(
     )
     band = f"{_pct(result.lower[-1])}-{_pct(result.upper[-1])}"
     median = f"day {result.median_days}" if result.median_days else f"beyond day {result.days}"
+    one_year = ""
+    if run.survival_1y is not None and run.survival_1y_se is not None:
+        one_year = (
+            f" At one year: <b>{_pct(run.survival_1y)}</b> (standard error "
+            f"{_pct(run.survival_1y_se)})."
+        )
     body = [
         "<h2>Will it hold?</h2>",
         (
             f"<p>P(holding at day {result.days}) = <b>{_pct(result.final)}</b> "
             f"(95% simulation-error band {band}: Monte Carlo error only, not the "
             f"uncertainty of the model's parameters); median time to collapse: "
-            f"{html.escape(median)}.</p>"
+            f"{html.escape(median)}.{one_year}</p>"
         ),
         f"<p>Context: {html.escape(', '.join(contexts) or 'none')}.</p>",
-        *(f"<p><b>{html.escape(note)}</b></p>" for note in notes),
+        *(
+            f"<p><b>{html.escape(note)}</b></p>"
+            for note in (run.reference, *run.notes, *run.warnings)
+        ),
     ]
-    if deal:
-        body.append("<h2>The deal</h2>")
-        body.append(table_html(["issue", "option"], [[k, v] for k, v in deal.items()]))
-    if values:
-        days = max((d for _, d in (phased or {}).values()), default=0)
-        header = ["party", "deal value", "alternative", "surplus"]
+    body.append("<h2>The deal</h2>")
+    body.append(table_html(["issue", "option"], [[k, v] for k, v in run.deal.items()]))
+    days = max((s.phase_in_days for s in run.standings), default=0)
+    header = ["party", "deal value", "alternative", "surplus"]
+    if days:
+        header.append(f"still to come (over {days} days)")
+    rows = []
+    for s in run.standings:
+        row: list[object] = [s.party, s.utility, s.alternative, s.margin]
         if days:
-            header.append(f"still to come (over {days} days)")
-        rows = []
-        for p, (v, a) in values.items():
-            row: list[object] = [p, v, a, v - a]
-            if days:
-                row.append((phased or {}).get(p, (0.0, 0))[0])
-            rows.append(row)
-        body.append(table_html(header, rows))
-    if power_shifts:
+            row.append(s.deferred_value)
+        rows.append(row)
+    body.append(table_html(header, rows))
+    shifts = [[s.party, s.power_shift, s.power_shift_day] for s in run.standings if s.power_shift]
+    if shifts:
         body.append("<h2>Known power shifts (the commitment problem)</h2>")
-        shift_rows = [[p, drop, day] for p, (drop, day) in power_shifts.items()]
-        body.append(table_html(["party", "drop in power", "on day"], shift_rows))
+        body.append(table_html(["party", "drop in power", "on day"], shifts))
     curves = [("as agreed", result)]
     if comparison is not None:
         curves += [(row.label, row.result) for row in comparison.rows]
@@ -136,7 +123,7 @@ def durability_report(
                 _pct(row.holding),
                 f"{100 * row.change:+.1f} points",
                 "-" if row is comparison.baseline else f"{row.hazard_ratio:.2f}",
-                row.basis,
+                row.effect_size,
             ]
             for row in (comparison.baseline, *comparison.rows)
         ]
