@@ -13,3 +13,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
     settings.load_profile("ci")
+
+# Packages under tests/data are installed by the tests that use them, never collected.
+collect_ignore_glob = ["data/*"]

@@ -247,7 +247,9 @@ def test_tournament_exports_the_aggregate_tables_beside_the_sessions(
     for row, expected in zip(scenarios, data["by_scenario"], strict=True):
         assert float(row["welfare"]) == pytest.approx(expected["welfare"])
     with (tmp_path / "results.csv").open() as handle:
-        assert len(list(csv.DictReader(handle))) == 2 * 4
+        assert (
+            len(list(csv.DictReader(handle))) == 2 * 4 * 2
+        )  # two scenarios, four seatings, two seats
     by_scenario = pq.read_table(tmp_path / "results.by-scenario.parquet").to_pylist()
     assert [r["scenario"] for r in by_scenario] == ["pie", "ceasefire-2025"]
     assert pq.read_table(tmp_path / "results.by-strategy.parquet").num_rows == 2

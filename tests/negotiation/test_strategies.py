@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from detente.negotiation import REGISTRY, Response, Trace, make_strategy, negoti
 from detente.negotiation._arena import arena_of
 from detente.negotiation.strategies import (
     FrequencyModel,
+    RegistryWarning,
     Strategy,
     concession_target,
     parse_spec,
@@ -32,12 +34,26 @@ def test_names_are_unique_and_documented() -> None:
         assert cls.__doc__
 
 
-def test_register_refuses_a_taken_name() -> None:
-    with pytest.raises(ValueError, match="already registered"):
+def test_register_again_replaces_with_a_warning() -> None:
+    original = REGISTRY["boulware"]
+    try:
+        with pytest.warns(RegistryWarning, match="'boulware' registered again"):
 
-        @register
-        class Again(Strategy):
-            name = "boulware"
+            @register
+            class Again(Strategy):
+                name = "boulware"
+
+        assert REGISTRY["boulware"] is Again
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert register(Again) is Again  # the same class again: nothing to say
+    finally:
+        REGISTRY["boulware"] = original
+
+
+def test_register_refuses_an_empty_name() -> None:
+    with pytest.raises(ValueError, match="has no name"):
+        register(Strategy)
 
 
 # -- shared checks, every negotiator ---------------------------------------------------------

@@ -111,10 +111,12 @@ def test_export(tmp_path: Path, result) -> None:  # type: ignore[no-untyped-def]
     path = save_table(result, tmp_path / "t.csv")
     with path.open() as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == len(result.rows)
-    assert rows[0]["strategies"] == " vs ".join(result.rows[0].strategies)
+    seats = sum(len(r.strategies) for r in result.rows)
+    assert len(rows) == seats
+    assert [rows[0]["strategy"], rows[1]["opponents"]] == list(result.rows[0].strategies)
+    assert float(rows[0]["utility"]) == result.rows[0].utilities[0]  # full precision
     table = pq.read_table(save_table(result, tmp_path / "t.parquet"))
-    assert table.num_rows == len(result.rows)
+    assert table.num_rows == seats
     with pytest.raises(FormatError, match="unknown table format"):
         save_table(result, tmp_path / "t.xlsx")
     with pytest.raises(FormatError, match="unknown table format"):
@@ -133,7 +135,7 @@ def test_export(tmp_path: Path, result) -> None:  # type: ignore[no-untyped-def]
     with by_scenario.open() as handle:
         assert [r["scenario"] for r in csv.DictReader(handle)] == ["pie", "table"]
     with sessions.open() as handle:
-        assert len(list(csv.DictReader(handle))) == len(result.rows)
+        assert len(list(csv.DictReader(handle))) == seats
 
 
 def test_bad_tournaments() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +17,7 @@ from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import make_executor
 from detente.errors import DetenteError
 from detente.negotiation import PROTOCOLS, Trace, negotiate, save_trace, session_metrics
+from detente.negotiation.plugins import import_strategies
 from detente.negotiation.strategies import strategy_catalogue
 from detente.negotiation.tournament import (
     TournamentResult,
@@ -37,6 +40,15 @@ StrategiesOpt = Annotated[
         help="Comma-separated strategy specs, e.g. boulware,conceder or boulware:e=0.1.",
     ),
 ]
+ImportOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--import",
+        help="Import a module that registers strategies: a dotted name importable here "
+        "(my_lab.strategies) or a .py file; repeat for several. Installed packages that "
+        "declare the 'detente.strategies' entry point need no import.",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -47,8 +59,9 @@ def register(app: typer.Typer) -> None:
 
 
 @guarded
-def strategies_command(as_json: JsonOpt = False) -> None:
+def strategies_command(imports: ImportOpt = None, as_json: JsonOpt = False) -> None:
     """List every registered strategy: family, parameters with their defaults, source."""
+    _import(imports)
     catalogue = strategy_catalogue()
     if as_json:
         print_json(catalogue)
@@ -110,6 +123,52 @@ def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None
         raise DetenteError("is a folder, not a file", source=path, field=option)
 
 
+def _require(module: str, extra: str, option: str) -> None:
+    """Refuse an option before any work when the extra it needs is not installed."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise DetenteError(
+            f"needs the {extra!r} extra: pip install 'detente[{extra}]'", field=option
+        ) from None
+
+
+def _import(modules: list[str] | None) -> None:
+    for module in modules or []:
+        import_strategies(module)
+
+
+def _check_tournament_options(
+    executor: str,
+    outputs: dict[str, Path | None],
+    protocol: str,
+    discount: float,
+) -> None:
+    """Refuse before the first session: bad paths, missing extras, unknown settings."""
+    if executor not in {"local", "dask"}:
+        raise DetenteError(f"unknown executor {executor!r} (use local or dask)", field="--executor")
+    csv, parquet, html = outputs["--csv"], outputs["--parquet"], outputs["--html"]
+    _writable(csv, "--csv", (".csv",))
+    _writable(parquet, "--parquet", (".parquet",))
+    _writable(html, "--html", (".html", ".htm"))
+    for path in (csv, parquet):
+        if path is not None:
+            for beside in table_paths(path)[1:]:
+                _writable(beside, "--csv" if path is csv else "--parquet", (path.suffix,))
+    if parquet is not None:
+        _require("pyarrow", "parquet", "--parquet")
+    if html is not None:
+        _require("plotly", "report", "--html")
+    if executor == "dask":
+        _require("dask.distributed", "dask", "--executor")
+    if protocol not in PROTOCOLS:
+        raise DetenteError(
+            f"unknown protocol {protocol!r} (use {', '.join(PROTOCOLS)})", field="--protocol"
+        )
+    if not 0.0 < discount <= 1.0:
+        raise DetenteError(f"{discount:g} is not in (0, 1]", field="--discount")
+
+
 def _warn(notes: list[str]) -> None:
     for note in notes:
         err_console.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
@@ -155,12 +214,18 @@ def negotiate_command(
     seed: Annotated[int, typer.Option(help="Root seed (same seed, same session).")] = 0,
     trace: Annotated[Path | None, typer.Option(help="Save the trace (.jsonl or .parquet).")] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report of the session.")] = None,
+    imports: ImportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate one negotiation session and print its offers and result."""
     _writable(trace, "--trace", (".jsonl", ".parquet"))
     _writable(html, "--html", (".html", ".htm"))
+    if trace is not None and trace.suffix.lower() == ".parquet":
+        _require("pyarrow", "parquet", "--trace")
+    if html is not None:
+        _require("plotly", "report", "--html")
     check_seed(seed)
+    _import(imports)
     specs = _split(strategies)
     notes: list[str] = []
     model = _seated(load_scenario(scenario), parties, len(specs), notes)
@@ -291,6 +356,19 @@ def tournament_command(
     strategies: StrategiesOpt = "boulware,linear,conceder,hardliner,tit-for-tat,frequency,random",
     repetitions: Annotated[int, typer.Option(help="Sessions per cell.", min=1)] = 1,
     deadline: Annotated[int, typer.Option(help="Deadline in rounds.", min=1)] = 100,
+    protocol: Annotated[
+        str, typer.Option(help=f"Protocol of every session: {', '.join(PROTOCOLS)}.")
+    ] = "alternating",
+    discount: Annotated[
+        float, typer.Option(help="Every party's per-round discount factor, in (0, 1].")
+    ] = 1.0,
+    self_play: Annotated[
+        bool,
+        typer.Option(
+            "--self-play/--no-self-play",
+            help="Also play the sessions where every seat holds the same strategy.",
+        ),
+    ] = True,
     parties: Annotated[
         str | None,
         typer.Option(
@@ -316,19 +394,18 @@ def tournament_command(
         typer.Option(help="Write the same three tables as Parquet (results.parquet...)."),
     ] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report.")] = None,
+    imports: ImportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Play every strategy against every other, in every seat, on every scenario."""
-    if executor not in {"local", "dask"}:
-        raise DetenteError(f"unknown executor {executor!r} (use local or dask)", field="--executor")
-    _writable(csv, "--csv", (".csv",))
-    _writable(parquet, "--parquet", (".parquet",))
-    _writable(html, "--html", (".html", ".htm"))
-    for path in (csv, parquet):
-        if path is not None:
-            for beside in table_paths(path)[1:]:
-                _writable(beside, "--csv" if path is csv else "--parquet", (path.suffix,))
+    """Play every strategy against every other, in every seat, on every scenario.
+
+    Every session and seat is one row of the tidy table (--csv, --parquet, and "sessions" in
+    --json); the tables per strategy and per scenario are its means.
+    """
+    outputs = {"--csv": csv, "--parquet": parquet, "--html": html}
+    _check_tournament_options(executor, outputs, protocol, discount)
     check_seed(seed)
+    _import(imports)
     specs = _split(strategies)
     notes: list[str] = []
     models = [_seated(load_scenario(s), parties, 2, notes) for s in scenarios]
@@ -352,6 +429,9 @@ def tournament_command(
                 seed=seed,
                 executor=runner,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                protocol=protocol,
+                discount=discount,
+                self_play=self_play,
             )
     finally:
         runner.close()
@@ -363,7 +443,14 @@ def tournament_command(
 
         html.write_text(tournament_report(result), encoding="utf-8")
     if as_json:
-        print_json({"by_strategy": result.by_strategy, "by_scenario": result.by_scenario})
+        print_json(
+            {
+                "by_strategy": result.by_strategy,
+                "by_scenario": result.by_scenario,
+                "matrix": result.matrix(),
+                "sessions": result.sessions(),
+            }
+        )
         return
     _render_tournament(result)
 
@@ -390,3 +477,24 @@ def _render_tournament(result: TournamentResult) -> None:
                 f"{score.welfare:.3f}",
             )
         console.print(table)
+    _render_advantage(result)
+
+
+def _render_advantage(result: TournamentResult) -> None:
+    """Each strategy's advantage and time of agreement, then its mean utility against each other."""
+    table = Table(title="Advantage (utility - reservation value) and time of agreement")
+    table.add_column("strategy", style="bold", overflow="fold")
+    table.add_column("advantage", justify="right")
+    table.add_column("agreement time", justify="right")
+    for score in result.by_strategy:
+        time = "-" if math.isnan(score.agreement_time) else f"{score.agreement_time:.3f}"
+        table.add_row(score.strategy, f"{score.advantage:+.3f}", time)
+    console.print(table)
+    matrix = result.matrix()
+    grid = Table(title="Mean utility of the row strategy against the column strategy")
+    grid.add_column("", style="bold", overflow="fold")
+    for name in matrix.strategies:
+        grid.add_column(name, justify="right", overflow="fold")
+    for name, line in zip(matrix.strategies, matrix.utility, strict=True):
+        grid.add_row(name, *("-" if math.isnan(u) else f"{u:.3f}" for u in line))
+    console.print(grid)

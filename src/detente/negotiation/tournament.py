@@ -23,9 +23,10 @@ from detente._rng import spawn_seeds
 from detente.compute import Executor, LocalExecutor
 from detente.errors import DetenteError, FormatError
 from detente.negotiation.metrics import Benchmarks, benchmarks_of
-from detente.negotiation.protocols import negotiate
+from detente.negotiation.plugins import import_strategies, imported_modules
+from detente.negotiation.protocols import PROTOCOLS, negotiate
 from detente.negotiation.strategies import make_strategy
-from detente.scenario.model import Scenario
+from detente.scenario.model import OptionValue, Scenario
 from detente.space import OutcomeSpace
 
 __all__ = [
@@ -42,6 +43,8 @@ __all__ = [
 
 #: Sessions per task sent to an executor.
 BATCH = 200
+#: What to do when pyarrow is missing.
+PARQUET_MISSING = "Parquet needs the 'parquet' extra: pip install 'detente[parquet]'"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class SessionRow:
         welfare: sum of the payoffs.
         nash_distance: distance of the payoffs to the Nash point (NaN with an empty ZOPA).
         pareto_distance: distance of the payoffs to the Pareto frontier.
+        parties: each party's name, in table order.
+        reservations: each party's reservation value.
+        agreement_time: relative time of the accepted offer, in [0, 1] (``None`` without one).
+        issues: the scenario's issue names.
+        deal: the agreed option of every issue (``None`` without agreement).
     """
 
     scenario: str
@@ -71,11 +79,20 @@ class SessionRow:
     welfare: float
     nash_distance: float
     pareto_distance: float
+    parties: tuple[str, ...] = ()
+    reservations: tuple[float, ...] = ()
+    agreement_time: float | None = None
+    issues: tuple[str, ...] = ()
+    deal: tuple[OptionValue, ...] | None = None
 
 
 @dataclass(frozen=True)
 class StrategyScore:
-    """A strategy's results over every seat it took (``sessions`` counts seats)."""
+    """A strategy's results over every seat it took (``sessions`` counts seats).
+
+    ``advantage`` is the mean of utility minus reservation value; ``agreement_time`` the mean
+    relative time of agreement over the sessions that agreed (NaN when none did).
+    """
 
     strategy: str
     sessions: int
@@ -83,6 +100,8 @@ class StrategyScore:
     mean_utility: float
     nash_distance: float
     welfare: float
+    advantage: float = math.nan
+    agreement_time: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -99,7 +118,12 @@ class ScenarioScore:
 
 @dataclass(frozen=True)
 class TournamentResult:
-    """Every session and the tables per strategy and per scenario."""
+    """Every session and the tables per strategy and per scenario.
+
+    :meth:`sessions` gives the tidy table (one record per session and seat),
+    :meth:`to_dataframe` the same as a pandas ``DataFrame`` and :meth:`matrix` each strategy's
+    mean utility against each other (see :mod:`detente.negotiation.results`).
+    """
 
     rows: tuple[SessionRow, ...]
     by_strategy: tuple[StrategyScore, ...]
@@ -107,9 +131,46 @@ class TournamentResult:
     seed: int
     rounds: int
     repetitions: int
+    protocol: str = "alternating"
+    discount: float = 1.0
+    self_play: bool = True
+
+    def __repr__(self) -> str:
+        """A summary: sessions, strategies, scenarios, settings and the leading strategy."""
+        lead = max(self.by_strategy, key=lambda s: s.mean_utility, default=None)
+        best = f"; best {lead.strategy} ({lead.mean_utility:.3f})" if lead else ""
+        return (
+            f"<TournamentResult {len(self.rows):,} sessions, {len(self.by_strategy)} strategies, "
+            f"{len(self.by_scenario)} scenarios; {self.protocol}, {self.rounds} rounds, "
+            f"discount {self.discount:g}, seed {self.seed}{best}>"
+        )
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """The tidy table: one record per session and seat (:func:`results.tidy_records`)."""
+        from detente.negotiation.results import tidy_records  # noqa: PLC0415 - cycle
+
+        return tidy_records(self)
+
+    def to_dataframe(self) -> Any:
+        """The tidy table as a pandas ``DataFrame`` (needs the ``pandas`` extra).
+
+        Raises:
+            DetenteError: pandas is not installed.
+        """
+        from detente.negotiation.results import to_dataframe  # noqa: PLC0415 - cycle
+
+        return to_dataframe(self)
+
+    def matrix(self) -> Any:
+        """Each strategy's mean utility against each other (:class:`results.StrategyMatrix`)."""
+        from detente.negotiation.results import strategy_matrix  # noqa: PLC0415 - cycle
+
+        return strategy_matrix(self)
 
 
 _Cell = tuple[tuple[str, ...], int, int]
+#: scenario JSON, rounds, protocol, discount, modules to import, sessions
+_Task = tuple[str, int, str, float, tuple[str, ...], list[_Cell]]
 _WORKER_CACHE: dict[str, tuple[OutcomeSpace, Benchmarks]] = {}
 
 
@@ -123,14 +184,19 @@ def _prepared(payload: str) -> tuple[OutcomeSpace, Benchmarks]:
     return found
 
 
-def _run_batch(task: tuple[str, int, list[_Cell]]) -> list[SessionRow]:
+def _run_batch(task: _Task) -> list[SessionRow]:
     """Play a batch of sessions of one scenario (runs in a worker)."""
-    payload, rounds, cells = task
+    payload, rounds, protocol, discount, modules, cells = task
+    for module in modules:  # strategies from --import, in a worker that has not seen them
+        import_strategies(module)
     space, benchmarks = _prepared(payload)
     rows = []
+    reservations = tuple(float(r) for r in space.reservation)
     distances: dict[tuple[float, ...], tuple[float, float]] = {}  # sessions often end alike
     for strategies, repetition, seed in cells:
-        trace = negotiate(space, list(strategies), rounds=rounds, seed=seed)
+        trace = negotiate(
+            space, list(strategies), protocol=protocol, rounds=rounds, discounts=discount, seed=seed
+        )
         final = trace.final_utilities
         found = distances.get(final)
         if found is None:
@@ -151,6 +217,13 @@ def _run_batch(task: tuple[str, int, list[_Cell]]) -> list[SessionRow]:
                 welfare=math.fsum(final),
                 nash_distance=found[0],
                 pareto_distance=found[1],
+                parties=space.party_names,
+                reservations=reservations,
+                agreement_time=(
+                    float(trace.offer_times[-1]) if trace.agreement is not None else None
+                ),
+                issues=space.issue_names,
+                deal=None if trace.agreement_deal is None else tuple(trace.agreement_deal.values()),
             )
         )
     return rows
@@ -170,6 +243,9 @@ def run_tournament(
     seed: int = 0,
     executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    protocol: str = "alternating",
+    discount: float = 1.0,
+    self_play: bool = True,
 ) -> TournamentResult:
     """Play every strategy against every other, in every seat, on every scenario.
 
@@ -181,26 +257,32 @@ def run_tournament(
         seed: root seed of the tournament.
         executor: where to run (default: a local executor in this process).
         progress: called with ``(sessions done, sessions in all)`` as batches finish.
+        protocol: the protocol of every session (see :data:`~detente.negotiation.PROTOCOLS`).
+        discount: every party's per-round discount factor, in (0, 1].
+        self_play: also play the sessions where every seat holds the same strategy (as
+            NegMAS's ``self_play``).
 
     Raises:
-        DetenteError: no scenarios or strategies, an unknown strategy, ``repetitions < 1``.
+        DetenteError: no scenarios or strategies, an unknown strategy or protocol, a bad
+            discount, ``repetitions < 1``, or no session left without self-play.
     """
-    if not scenarios or not strategies:
-        raise DetenteError("a tournament needs scenarios and strategies")
-    if repetitions < 1 or rounds < 1:
-        raise DetenteError("repetitions and rounds must be at least 1")
+    _check_settings(scenarios, strategies, repetitions, rounds)
+    _check_play(protocol, discount)
     specs = [make_strategy(s).spec for s in strategies]
-    plan: list[tuple[str, list[tuple[tuple[str, ...], int]]]] = []
-    for scenario in scenarios:
-        combos = itertools.product(specs, repeat=len(scenario.parties))
-        cells = [(c, r) for c in combos for r in range(repetitions)]
-        plan.append((scenario.model_dump_json(), cells))
+    plan = [
+        (scenario.model_dump_json(), _cells(len(scenario.parties), specs, repetitions, self_play))
+        for scenario in scenarios
+    ]
     total = sum(len(cells) for _, cells in plan)
     seeds = iter(spawn_seeds(seed, total))
-    tasks: list[tuple[str, int, list[_Cell]]] = []
+    tasks: list[_Task] = []
+    modules = imported_modules()
     for payload, cells in plan:
         seeded = [(c, r, int(next(seeds).generate_state(1, np.uint64)[0] >> 1)) for c, r in cells]
-        tasks.extend((payload, rounds, seeded[k : k + BATCH]) for k in range(0, len(seeded), BATCH))
+        tasks.extend(
+            (payload, rounds, protocol, discount, modules, seeded[k : k + BATCH])
+            for k in range(0, len(seeded), BATCH)
+        )
     runner = executor or LocalExecutor(workers=1)
     rows: list[SessionRow] = []
     try:
@@ -218,7 +300,40 @@ def run_tournament(
         seed=seed,
         rounds=rounds,
         repetitions=repetitions,
+        protocol=protocol,
+        discount=discount,
+        self_play=self_play,
     )
+
+
+def _check_settings(
+    scenarios: Sequence[Scenario], strategies: Sequence[str], repetitions: int, rounds: int
+) -> None:
+    if not scenarios or not strategies:
+        raise DetenteError("a tournament needs scenarios and strategies")
+    if repetitions < 1 or rounds < 1:
+        raise DetenteError("repetitions and rounds must be at least 1")
+
+
+def _check_play(protocol: str, discount: float) -> None:
+    if protocol not in PROTOCOLS:
+        raise DetenteError(
+            f"unknown protocol {protocol!r} (use {', '.join(PROTOCOLS)})", field="protocol"
+        )
+    if not 0.0 < discount <= 1.0:
+        raise DetenteError(f"discount {discount:g} is not in (0, 1]", field="discount")
+
+
+def _cells(
+    n_parties: int, specs: Sequence[str], repetitions: int, self_play: bool
+) -> list[tuple[tuple[str, ...], int]]:
+    """Every seating of ``specs`` and repetition (without self-play: not all seats alike)."""
+    combos = [c for c in itertools.product(specs, repeat=n_parties) if self_play or len(set(c)) > 1]
+    if not combos:
+        raise DetenteError(
+            "without self-play a tournament needs two different strategies", field="self_play"
+        )
+    return [(c, r) for c in combos for r in range(repetitions)]
 
 
 def same_results(one: TournamentResult, other: TournamentResult) -> bool:
@@ -243,6 +358,10 @@ def _by_strategy(rows: Sequence[SessionRow], specs: Sequence[str]) -> tuple[Stra
             mean_utility=_mean([r.utilities[p] for r, p in taken]),
             nash_distance=_mean([r.nash_distance for r, _ in taken]),
             welfare=_mean([r.welfare for r, _ in taken]),
+            advantage=_mean([r.utilities[p] - r.reservations[p] for r, p in taken]),
+            agreement_time=_mean(
+                [r.agreement_time for r, _ in taken if r.agreement_time is not None]
+            ),
         )
         for spec, taken in seats.items()
     )
@@ -263,21 +382,6 @@ def _by_scenario(rows: Sequence[SessionRow], names: Sequence[str]) -> tuple[Scen
             )
         )
     return tuple(out)
-
-
-def _flat(row: SessionRow) -> dict[str, Any]:
-    return {
-        "scenario": row.scenario,
-        "strategies": " vs ".join(row.strategies),
-        "repetition": row.repetition,
-        "seed": row.seed,
-        "agreement": row.agreement,
-        "rounds": row.rounds,
-        "utilities": " ".join(f"{u:.6f}" for u in row.utilities),
-        "welfare": row.welfare,
-        "nash_distance": row.nash_distance,
-        "pareto_distance": row.pareto_distance,
-    }
 
 
 def table_paths(path: str | Path) -> tuple[Path, Path, Path]:
@@ -301,18 +405,20 @@ def table_paths(path: str | Path) -> tuple[Path, Path, Path]:
 
 
 def save_table(result: TournamentResult, path: str | Path) -> Path:
-    """Write one line per session as CSV (``*.csv``) or Parquet (``*.parquet``).
+    """Write the tidy table (one line per session and seat) as CSV or Parquet.
+
+    See :mod:`detente.negotiation.results` for the columns.
 
     Raises:
         FormatError: unknown suffix.
     """
     target = table_paths(path)[0]
-    _write([_flat(r) for r in result.rows], target)
+    _write(result.sessions(), target)
     return target
 
 
 def save_tables(result: TournamentResult, path: str | Path) -> tuple[Path, Path, Path]:
-    """Write the sessions to ``path`` and the tables per strategy and per scenario beside it.
+    """Write the tidy table to ``path`` and the tables per strategy and per scenario beside it.
 
     The three files (see :func:`table_paths`) are written in full first and then put in place,
     so a failure leaves none of them half-written.
@@ -322,7 +428,7 @@ def save_tables(result: TournamentResult, path: str | Path) -> tuple[Path, Path,
     """
     paths = table_paths(path)
     tables = (
-        [_flat(r) for r in result.rows],
+        result.sessions(),
         [dataclasses.asdict(s) for s in result.by_strategy],
         [dataclasses.asdict(s) for s in result.by_scenario],
     )
@@ -349,8 +455,8 @@ def _write(records: list[dict[str, Any]], target: Path, *, commit: bool = True) 
         try:
             import pyarrow as pa  # noqa: PLC0415 - optional 'parquet' extra
             import pyarrow.parquet as pq  # noqa: PLC0415
-        except ImportError:  # pragma: no cover - depends on the install
-            raise DetenteError("Parquet needs the 'parquet' extra") from None
+        except ImportError:
+            raise DetenteError(PARQUET_MISSING) from None
         pq.write_table(pa.Table.from_pylist(records), tmp)
     if not commit:
         return tmp

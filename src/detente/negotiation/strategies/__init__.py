@@ -7,6 +7,7 @@
 from detente.negotiation.strategies._base import (
     REGISTRY,
     Mediator,
+    RegistryWarning,
     Response,
     Strategy,
     StrategyInfo,
@@ -41,6 +42,7 @@ __all__ = [
     "Linear",
     "Mediator",
     "RandomBaseline",
+    "RegistryWarning",
     "Response",
     "Rubinstein",
     "SingleText",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
@@ -16,6 +17,7 @@ from detente.negotiation._arena import Arena, PartyView
 __all__ = [
     "REGISTRY",
     "Mediator",
+    "RegistryWarning",
     "Response",
     "Strategy",
     "StrategyInfo",
@@ -43,14 +45,30 @@ Stream = np.random.Generator | np.random.SeedSequence | Callable[[], np.random.S
 REGISTRY: dict[str, type[Strategy]] = {}
 
 
+class RegistryWarning(UserWarning):
+    """A strategy name was registered again: the new class replaces the old one."""
+
+
 def register(cls: S) -> S:
     """Class decorator: add a strategy to :data:`REGISTRY` under its ``name``.
 
+    Registering another class under a name already taken replaces the old class, with a
+    :class:`RegistryWarning` (a notebook cell run again defines the class anew); registering
+    the same class again changes nothing.
+
     Raises:
-        ValueError: the name is empty or already taken.
+        ValueError: the name is empty.
     """
-    if not cls.name or cls.name in REGISTRY:
-        raise ValueError(f"strategy name {cls.name!r} is empty or already registered")
+    if not cls.name:
+        raise ValueError(f"strategy class {cls.__qualname__} has no name")
+    old = REGISTRY.get(cls.name)
+    if old is not None and old is not cls:
+        warnings.warn(
+            f"strategy {cls.name!r} registered again: {cls.__module__}.{cls.__qualname__} "
+            f"replaces {old.__module__}.{old.__qualname__}",
+            RegistryWarning,
+            stacklevel=2,
+        )
     REGISTRY[cls.name] = cls
     return cls
 
@@ -299,6 +317,11 @@ def make_strategy(spec: str | Strategy) -> Strategy:
     name, params = parse_spec(spec)
     cls = REGISTRY.get(name)
     if cls is None:
+        from detente.negotiation.plugins import load_entry_points  # noqa: PLC0415 - cycle
+
+        load_entry_points()
+        cls = REGISTRY.get(name)
+    if cls is None:
         known = ", ".join(sorted(REGISTRY))
         raise DetenteError(f"unknown strategy {name!r} (known: {known})", field="strategies")
     return cls(**params)
@@ -324,7 +347,10 @@ class StrategyInfo:
 
 
 def strategy_catalogue() -> tuple[StrategyInfo, ...]:
-    """Every registered strategy, by family then name."""
+    """Every registered strategy (plugins included), by family then name."""
+    from detente.negotiation.plugins import load_entry_points  # noqa: PLC0415 - cycle
+
+    load_entry_points()
     infos = [
         StrategyInfo(
             name=name,
