@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from detente.errors import DetenteError, RepairWarning
 
@@ -53,7 +54,9 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
         # shown once recording has stopped: a warning shown inside would be recorded again
         _show_warnings(caught)
         if failure is not None:
-            err_console.print(f"[bold red]error:[/] {failure}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(failure))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(EXIT_BAD_INPUT) from None
         return result
 

@@ -482,7 +482,7 @@ def _render_tournament(result: TournamentResult) -> None:
 
 def _render_advantage(result: TournamentResult) -> None:
     """Each strategy's advantage and time of agreement, then its mean utility against each other."""
-    table = Table(title="Advantage (utility - reservation value) and time of agreement")
+    table = Table(title="Advantage: utility - reservation value; time of agreement")
     table.add_column("strategy", style="bold", overflow="fold")
     table.add_column("advantage", justify="right")
     table.add_column("agreement time", justify="right")
@@ -491,7 +491,7 @@ def _render_advantage(result: TournamentResult) -> None:
         table.add_row(score.strategy, f"{score.advantage:+.3f}", time)
     console.print(table)
     matrix = result.matrix()
-    grid = Table(title="Mean utility of the row strategy against the column strategy")
+    grid = Table(title="Row vs column: mean utility of the row strategy")
     grid.add_column("", style="bold", overflow="fold")
     for name in matrix.strategies:
         grid.add_column(name, justify="right", overflow="fold")
