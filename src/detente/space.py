@@ -30,10 +30,12 @@ from detente.scenario.model import (
     normalized_weights,
 )
 
-__all__ = ["ACCEPT_TOLERANCE", "MAX_INDEXABLE", "OutcomeSpace"]
+__all__ = ["ACCEPT_TOLERANCE", "IN_MEMORY_LIMIT", "MAX_INDEXABLE", "OutcomeSpace"]
 
 #: The largest space whose deals can be numbered with ``int64`` indices.
 MAX_INDEXABLE = 2**63 - 1
+#: The largest space whose every deal's utilities :meth:`OutcomeSpace.utilities` gives at once.
+IN_MEMORY_LIMIT = 20_000_000
 #: A deal is acceptable to p when ``u_p >= r_p - ACCEPT_TOLERANCE`` (absorbs rounding of sums).
 ACCEPT_TOLERANCE = 1e-9
 
@@ -106,6 +108,13 @@ class OutcomeSpace:
             reservation=reservation,
             additive=additive,
             _rules=rules,
+        )
+
+    def __repr__(self) -> str:
+        """A summary: scenario, parties, issues and the number of deals."""
+        return (
+            f"<OutcomeSpace {self.scenario.name!r}: {self.n_parties} parties "
+            f"({', '.join(self.party_names)}), {self.n_issues} issues, {self.size:,} deals>"
         )
 
     # -- size and numbering -------------------------------------------------------------
@@ -229,8 +238,21 @@ class OutcomeSpace:
                 out[:, p] = np.clip(raw / rules.normalizer, 0.0, 1.0)
         return np.ascontiguousarray(out)
 
-    def utilities(self, indices: np.ndarray | Sequence[int] | int) -> np.ndarray:
-        """Utilities ``(n, n_parties)`` of flat ``indices``."""
+    def utilities(self, indices: np.ndarray | Sequence[int] | int | None = None) -> np.ndarray:
+        """Utilities ``(n, n_parties)`` of flat ``indices``; of every deal when not given.
+
+        Raises:
+            ScenarioError: no indices, and the space has more than :data:`IN_MEMORY_LIMIT`
+                deals (walk it with :meth:`chunks` instead).
+        """
+        if indices is None:
+            if self.size > IN_MEMORY_LIMIT:
+                raise ScenarioError(
+                    f"the space has {self.size:,} deals, more than {IN_MEMORY_LIMIT:,} held in "
+                    "memory at once; pass indices, e.g. from space.chunks()",
+                    source=self.scenario.name,
+                )
+            return np.concatenate([self.utilities(c) for c in self.chunks()])
         return self.utilities_of_options(self.unravel(indices))
 
     def acceptable_options(self, options: np.ndarray) -> np.ndarray:

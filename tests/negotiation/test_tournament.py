@@ -37,7 +37,7 @@ def test_rows_are_the_sessions_they_name(result) -> None:  # type: ignore[no-unt
     spaces["table"] = OutcomeSpace.from_scenario(table_scenario())
     for row in result.rows[::7]:
         trace = negotiate(spaces[row.scenario], list(row.strategies), rounds=20, seed=row.seed)
-        metrics = session_metrics(trace, spaces[row.scenario])
+        metrics = session_metrics(spaces[row.scenario], trace)
         assert row.agreement == metrics.agreement
         assert row.utilities == trace.final_utilities
         assert row.welfare == pytest.approx(metrics.welfare)

@@ -27,7 +27,7 @@ def test_save_load_replay(
     loaded = load_trace(path)
     assert loaded.same_play(trace)
     assert loaded.summary() == trace.summary()
-    assert replay(loaded, table_space).same_play(trace)
+    assert replay(table_space, loaded).same_play(trace)
     assert not list(tmp_path.glob("*.part"))
 
 
@@ -49,9 +49,9 @@ def test_seed_from_a_generator_is_recorded(pie_space: OutcomeSpace) -> None:
     one = negotiate(pie_space, ["random", "random"], rounds=10, seed=np.random.default_rng(3))
     two = negotiate(pie_space, ["random", "random"], rounds=10, seed=np.random.default_rng(3))
     assert one.same_play(two)
-    assert replay(one, pie_space).same_play(one)
+    assert replay(pie_space, one).same_play(one)
     fresh = negotiate(pie_space, ["random", "random"], rounds=10)
-    assert replay(fresh, pie_space).same_play(fresh)
+    assert replay(pie_space, fresh).same_play(fresh)
 
 
 def test_replay_refuses_wall_clock_sessions_and_other_scenarios(
@@ -59,9 +59,9 @@ def test_replay_refuses_wall_clock_sessions_and_other_scenarios(
 ) -> None:
     timed = negotiate(pie_space, ["linear", "linear"], rounds=None, seconds=0.01)
     with pytest.raises(DetenteError, match="seconds"):
-        replay(timed, pie_space)
+        replay(pie_space, timed)
     with pytest.raises(DetenteError, match="scenario 'pie'"):
-        replay(negotiate(pie_space, ["linear", "linear"], rounds=3), table_space)
+        replay(table_space, negotiate(pie_space, ["linear", "linear"], rounds=3))
 
 
 @pytest.mark.parametrize(
@@ -116,7 +116,7 @@ def test_metrics_against_brute_force(table_space: OutcomeSpace) -> None:
     nash = zopa[np.argmax(np.prod(zopa - reservation, axis=1))]
     for pair in (("conceder", "conceder"), ("hardliner", "hardliner")):
         trace = negotiate(table_space, list(pair), rounds=20)
-        metrics = session_metrics(trace, table_space)
+        metrics = session_metrics(table_space, trace)
         payoff = np.array(trace.final_utilities)
         assert metrics.agreement == (trace.result == "agreement")
         assert metrics.welfare == pytest.approx(payoff.sum())
@@ -130,7 +130,7 @@ def test_metrics_without_a_zopa(pie_space: OutcomeSpace) -> None:
     trace = negotiate(space, ["linear", "linear"], rounds=5)
     benchmarks = benchmarks_of(space)
     assert benchmarks.nash is None
-    metrics = session_metrics(trace, space, benchmarks)
+    metrics = session_metrics(space, trace, benchmarks)
     assert math.isnan(metrics.nash_distance)
     assert metrics.pareto_distance > 0
     empty = type(benchmarks)(frontier=np.empty((0, 2)), nash=None)

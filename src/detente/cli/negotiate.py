@@ -257,7 +257,7 @@ def negotiate_command(
     if html is not None:
         from detente.report.negotiation import session_report  # noqa: PLC0415 - optional
 
-        html.write_text(session_report(result, space), encoding="utf-8")
+        html.write_text(session_report(space, result), encoding="utf-8")
     if as_json:
         print_json(result.summary())
         return
@@ -280,7 +280,7 @@ def _render_session(result: Trace, space: OutcomeSpace) -> None:
     if len(result):
         console.print(_opening_table(space, rows, names))
     console.print(_offers_table(result, space, rows, names))
-    metrics = session_metrics(result, space)
+    metrics = session_metrics(space, result)
     console.print(
         f"[bold]{result.result}[/] after {result.rounds} round(s); strategies: "
         + ", ".join(f"{p}={s}" for p, s in zip(result.parties, result.strategies, strict=True))

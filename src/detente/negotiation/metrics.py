@@ -8,11 +8,12 @@ agreement is measured at the disagreement point (every party's reservation value
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from detente.analysis import bargaining_solutions, pareto_frontier
+from detente.negotiation._order import space_first
 from detente.negotiation.trace import Trace
 from detente.space import OutcomeSpace
 
@@ -74,6 +75,8 @@ class SessionMetrics:
         welfare: the sum of the payoffs.
         nash_distance: distance of the payoffs to the Nash point (NaN with an empty ZOPA).
         pareto_distance: distance of the payoffs to the Pareto frontier.
+        advantages: each party's payoff minus its reservation value.
+        agreement_time: relative time of the accepted offer, in [0, 1] (NaN without one).
     """
 
     agreement: bool
@@ -82,12 +85,20 @@ class SessionMetrics:
     welfare: float
     nash_distance: float
     pareto_distance: float
+    advantages: dict[str, float] = field(default_factory=dict)
+    agreement_time: float = math.nan
 
 
 def session_metrics(
-    trace: Trace, space: OutcomeSpace, benchmarks: Benchmarks | None = None
+    space: OutcomeSpace, trace: Trace, benchmarks: Benchmarks | None = None
 ) -> SessionMetrics:
-    """Summary metrics of ``trace`` (``benchmarks`` computed when not given)."""
+    """Summary metrics of ``trace``, a session on ``space`` (``benchmarks``: computed if not given).
+
+    The time of agreement is the relative time of the accepted offer; the advantage of a party
+    is its payoff minus its reservation value. The old order ``(trace, space)`` still works,
+    with a :class:`DeprecationWarning`, until the next release.
+    """
+    space, trace = space_first(space, trace, "session_metrics")
     if benchmarks is None:
         benchmarks = benchmarks_of(space)
     payoffs = np.array(trace.final_utilities)
@@ -98,4 +109,9 @@ def session_metrics(
         welfare=math.fsum(trace.final_utilities),
         nash_distance=benchmarks.nash_distance(payoffs),
         pareto_distance=benchmarks.pareto_distance(payoffs),
+        advantages={
+            p: float(u) - float(r)
+            for p, u, r in zip(trace.parties, payoffs, space.reservation, strict=True)
+        },
+        agreement_time=(float(trace.offer_times[-1]) if trace.agreement is not None else math.nan),
     )

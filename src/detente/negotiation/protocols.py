@@ -27,6 +27,7 @@ import numpy as np
 from detente._rng import check_seed
 from detente.errors import DetenteError
 from detente.negotiation._arena import Arena, arena_of
+from detente.negotiation._order import space_first
 from detente.negotiation.strategies import Mediator, Response, Strategy, make_strategy
 from detente.negotiation.trace import Trace
 from detente.space import OutcomeSpace
@@ -131,13 +132,17 @@ def negotiate(
     )
 
 
-def replay(trace: Trace, space: OutcomeSpace) -> Trace:
-    """Run the session of ``trace`` again from its set-up and seed (same play, same result).
+def replay(space: OutcomeSpace, trace: Trace) -> Trace:
+    """Run the session of ``trace`` on ``space`` again from its set-up and seed (same play).
+
+    The old order ``(trace, space)`` still works, with a :class:`DeprecationWarning`, until the
+    next release.
 
     Raises:
         DetenteError: the trace had a deadline in seconds (wall-clock play cannot be replayed),
             or ``space`` is not the trace's scenario.
     """
+    space, trace = space_first(space, trace, "replay")
     if trace.deadline_seconds is not None:
         raise DetenteError("a session with a deadline in seconds cannot be replayed")
     if space.scenario.name != trace.scenario or space.party_names != trace.parties:

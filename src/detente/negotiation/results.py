@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from detente.errors import DetenteError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from detente.negotiation.tournament import TournamentResult
 
 __all__ = ["COLUMNS", "StrategyMatrix", "strategy_matrix", "tidy_records", "to_dataframe"]
@@ -102,7 +104,7 @@ def _one_type_per_column(records: list[dict[str, Any]], columns: list[str]) -> N
                     record[column] = str(record[column])
 
 
-def to_dataframe(result: TournamentResult) -> Any:
+def to_dataframe(result: TournamentResult) -> pd.DataFrame:
     """The tidy table as a pandas ``DataFrame``.
 
     Raises:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +28,11 @@ from detente.negotiation.protocols import PROTOCOLS, negotiate
 from detente.negotiation.strategies import make_strategy
 from detente.scenario.model import OptionValue, Scenario
 from detente.space import OutcomeSpace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from detente.negotiation.results import StrategyMatrix
 
 __all__ = [
     "ScenarioScore",
@@ -151,7 +156,7 @@ class TournamentResult:
 
         return tidy_records(self)
 
-    def to_dataframe(self) -> Any:
+    def to_dataframe(self) -> pd.DataFrame:
         """The tidy table as a pandas ``DataFrame`` (needs the ``pandas`` extra).
 
         Raises:
@@ -161,7 +166,7 @@ class TournamentResult:
 
         return to_dataframe(self)
 
-    def matrix(self) -> Any:
+    def matrix(self) -> StrategyMatrix:
         """Each strategy's mean utility against each other (:class:`results.StrategyMatrix`)."""
         from detente.negotiation.results import strategy_matrix  # noqa: PLC0415 - cycle
 

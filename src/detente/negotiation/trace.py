@@ -88,6 +88,17 @@ class Trace:
     rounds: int
     ended_by: int
 
+    def __repr__(self) -> str:
+        """A summary: scenario, protocol, who played what, and the outcome."""
+        seats = ", ".join(f"{p}={s}" for p, s in zip(self.parties, self.strategies, strict=True))
+        payoffs = ", ".join(
+            f"{p} {u:.3f}" for p, u in zip(self.parties, self.final_utilities, strict=True)
+        )
+        return (
+            f"<Trace {self.scenario!r} {self.protocol} ({seats}): {self.result} after "
+            f"{self.rounds} rounds, {len(self)} offers; payoffs {payoffs}>"
+        )
+
     def __len__(self) -> int:
         """Number of offers."""
         return int(self.outcomes.shape[0])

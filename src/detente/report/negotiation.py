@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from detente.negotiation import Trace, session_metrics
+from detente.negotiation._order import space_first
 from detente.negotiation.metrics import benchmarks_of
 from detente.negotiation.tournament import TournamentResult
 from detente.report._html import figure_html, page, table_html
@@ -17,11 +18,16 @@ def _number(value: float) -> float | str:
     return value if math.isfinite(value) else "n/a"
 
 
-def session_report(trace: Trace, space: OutcomeSpace) -> str:
-    """A self-contained HTML page: offers in utility space, utilities over time, the result."""
+def session_report(space: OutcomeSpace, trace: Trace) -> str:
+    """A self-contained HTML page: offers in utility space, utilities over time, the result.
+
+    The old order ``(trace, space)`` still works, with a :class:`DeprecationWarning`, until the
+    next release.
+    """
     import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
 
-    metrics = session_metrics(trace, space, benchmarks_of(space))
+    space, trace = space_first(space, trace, "session_report")  # the old order, deprecated
+    metrics = session_metrics(space, trace, benchmarks_of(space))
     body = [
         table_html(
             ["result", "rounds", "welfare", "distance to Nash", "distance to Pareto frontier"],
