@@ -139,3 +139,15 @@ def test_tournament_table_shows_advantage_time_and_matrix(pie_file: Path) -> Non
     assert out.exit_code == 0, out.output
     assert "Advantage:" in out.output
     assert "Row vs column" in out.output
+
+
+def test_save_tables_names_the_missing_parquet_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from detente.negotiation.tournament import save_tables  # noqa: PLC0415
+
+    result = run_tournament([pie(5)], ["linear"], rounds=5)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(DetenteError, match=r"pip install 'detente\[parquet\]'"):
+        save_tables(result, tmp_path / "r.parquet")
+    assert list(tmp_path.iterdir()) == []
