@@ -212,7 +212,6 @@ def test_own_mechanism_presets(tmp_path: Path) -> None:
     presets.write_text(
         "mechanisms:\n"
         "  - name: drones\n    label: Drone surveillance\n    what: w\n    why: y\n    source: s\n"
-        "    deal_options: [international_mission]\n"
         "    effects:\n      - {field: detection, op: at_least, value: 0.95}\n"
         "  - name: amnesty\n    label: Amnesty\n    what: w\n    why: y\n    source: s\n"
         "    effects:\n      - {field: trust_prior, op: at_least, value: 0.8}\n"
@@ -223,27 +222,29 @@ def test_own_mechanism_presets(tmp_path: Path) -> None:
     assert code == 0
     assert "drones" in out
     assert "peacekeepers" not in out
-    code, out = run(
-        "durability",
-        "ceasefire-2025",
-        "--mechanisms-file",
-        str(presets),
-        "--paths",
-        "300",
-        "--days",
-        "30",
-        "--compare",
-        "--json",
-    )
+    own = ("durability", "ceasefire-2025", "--mechanisms-file", str(presets))
+    # the built-in scenario's options provide built-in presets, which this file lacks
+    code, out = run(*own, "--paths", "30", "--days", "5")
+    assert code == 2
+    assert "provides unknown mechanism 'snapback'" in out
+    assert "ceasefire-2025: issues.sanctions_relief.options.phased.provides" in out
+    args = (*own, "--no-deal-terms", "--mechanisms", "drones", "--paths", "300", "--days", "30")
+    code, out = run(*args, "--compare", "--json")
     assert code == 0, out
     data = json.loads(out)
-    assert data["mechanisms"] == ["drones"]  # switched on by the deal's monitoring mission
+    assert data["mechanisms"] == ["drones"]
     assert [row["mechanisms"] for row in data["comparison"][1:]] == [["amnesty"]]
-    code, out = run(
-        "durability", "ceasefire-2025", "--mechanisms-file", str(presets), "--mechanisms", "dmz"
-    )
+    assert data["swaps"] == []  # the deal's terms are left out: nothing to swap
+    code, out = run(*own, "--no-deal-terms", "--mechanisms", "dmz")
     assert code == 2
     assert "unknown mechanism 'dmz'" in out
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        presets.read_text().replace("    effects:", "    deal_options: [hotline]\n    effects:", 1)
+    )
+    code, out = run(*own[:2], "--mechanisms-file", str(old), "--list-mechanisms")
+    assert code == 2
+    assert "never inferred from option names" in out
 
 
 def test_policy_option_changes_the_answer() -> None:

@@ -11,8 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detente.durability import apply_mechanisms, default_parameters, load_mechanisms, simulate
-from detente.durability.mechanisms import Effect, mechanisms_for_deal, resolve_mechanism
+from detente.durability.mechanisms import (
+    SAFER_WHEN_HIGHER,
+    Effect,
+    provided_mechanisms,
+    resolve_mechanism,
+)
 from detente.durability.parameters import ParameterError, validate_parameters
+from detente.scenario import load_scenario
 
 NAMES = [m.name for m in load_mechanisms()]
 p01 = st.floats(0.0, 1.0, allow_nan=False)
@@ -174,11 +180,32 @@ def test_a_user_mechanism_file_is_validated(tmp_path: Path) -> None:
         load_mechanisms(broken)
 
 
-def test_deal_terms_switch_presets_on() -> None:
+def test_the_options_a_deal_picks_provide_their_presets() -> None:
+    scenario = load_scenario("ceasefire-2025")
     deal = {
         "oversight": "international_mission",
         "breach_mechanism": "joint_commission",
         "security_guarantees": "none",
     }
-    assert mechanisms_for_deal(deal) == ("monitoring", "commission")
-    assert mechanisms_for_deal({"oversight": "none"}) == ()
+    assert provided_mechanisms(scenario, deal) == {"monitoring": 1.0, "commission": 1.0}
+    assert provided_mechanisms(scenario, {"oversight": "none"}) == {}
+    # two options providing snap-back: it is applied once
+    twice = {"sanctions_relief": "phased", "breach_mechanism": "arbitration_snapback"}
+    assert provided_mechanisms(scenario, twice) == {"snapback": 1.0}
+
+
+@given(
+    field=st.sampled_from(sorted(SAFER_WHEN_HIGHER)),
+    value=p01,
+    strength=st.floats(0.0, 1.0, exclude_min=True),
+    target=p01,
+)
+def test_a_partial_effect_moves_its_parameter_part_of_the_way(
+    field: str, value: float, strength: float, target: float
+) -> None:
+    op = "at_least" if SAFER_WHEN_HIGHER[field] else "at_most"
+    effect = Effect(field=field, op=op, value=target)
+    full, part = effect.apply(value), effect.apply(value, strength)
+    assert min(value, full) - 1e-12 <= part <= max(value, full) + 1e-12
+    assert part == pytest.approx(value + strength * (full - value), abs=1e-12)
+    assert effect.apply(value, 1.0) == full

@@ -19,6 +19,8 @@ from detente.durability import (
     Comparison,
     DurabilityRun,
     Mechanism,
+    Swap,
+    check_provisions,
     load_contexts,
     load_mechanisms,
     load_parameters,
@@ -154,7 +156,10 @@ def durability(
     if list_contexts:
         _print_contexts()
         return
-    space = OutcomeSpace.from_scenario(load_scenario(scenario))
+    model = load_scenario(scenario)
+    if deal_terms:
+        check_provisions(model, presets, source=scenario)
+    space = OutcomeSpace.from_scenario(model)
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
     base = load_parameters(params_file) if params_file is not None else None
@@ -231,6 +236,7 @@ def _render(answer: DurabilityRun) -> None:
     _render_survival(answer)
     if answer.comparison is not None:
         _render_comparison(answer.comparison)
+        _render_swaps(answer)
     console.print(
         "[dim]Model estimates under stated assumptions; see docs/explanation/durability.md.[/]"
     )
@@ -314,6 +320,36 @@ def _render_comparison(comparison: Comparison) -> None:
             f"Largest single gain: [bold]{best.label.removeprefix('+ ')}[/] "
             f"({_pct(base.holding)} -> {_pct(best.holding)} holding at day {comparison.day})."
         )
+
+
+def _render_swaps(answer: DurabilityRun) -> None:
+    if not answer.swaps:
+        return
+    day = answer.result.days
+    table = Table(title=f"Swapping one option (day {day}, same random numbers)")
+    for column in ("issue", "option instead", "mechanisms", "holding", "change", "all accept"):
+        table.add_column(
+            column,
+            justify="right" if column in {"holding", "change"} else "left",
+            overflow="fold",
+        )
+    for w in answer.swaps:
+        table.add_row(
+            w.issue,
+            w.option,
+            _mechanism_change(answer.result.mechanisms, w),
+            _pct(w.holding),
+            f"{100 * w.change:+.1f} pts",
+            "yes" if w.accepted else "[red]no[/]",
+        )
+    console.print(table)
+
+
+def _mechanism_change(before: tuple[str, ...], swap: Swap) -> str:
+    """``+ added - removed`` against the deal's mechanisms ("same" when none changes)."""
+    added = [f"+ {m}" for m in swap.mechanisms if m not in before]
+    removed = [f"- {m}" for m in before if m not in swap.mechanisms]
+    return ", ".join(added + removed) or "same"
 
 
 def _print_mechanisms(presets: tuple[Mechanism, ...]) -> None:

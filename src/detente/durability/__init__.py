@@ -10,7 +10,13 @@ renderer reads. Equations and sources: ``docs/explanation/durability.md``.
 
 from detente.durability.contexts import Context, apply_contexts, load_contexts
 from detente.durability.deal import parameters_for_deal, resolve_deal
-from detente.durability.mechanisms import Mechanism, apply_mechanisms, load_mechanisms
+from detente.durability.mechanisms import (
+    Mechanism,
+    apply_mechanisms,
+    check_provisions,
+    load_mechanisms,
+    provided_mechanisms,
+)
 from detente.durability.parameters import (
     ParameterError,
     Parameters,
@@ -26,8 +32,9 @@ from detente.durability.pipeline import (
     Standing,
     outside_zopa_warnings,
     run,
+    swap_deals,
 )
-from detente.durability.results import Comparison, DurabilityResult, SweepResult
+from detente.durability.results import Comparison, DurabilityResult, Swap, SweepResult
 from detente.durability.simulate import simulate
 from detente.durability.sweep import compare, sweep
 
@@ -44,9 +51,11 @@ __all__ = [
     "PartyParameters",
     "Policy",
     "Standing",
+    "Swap",
     "SweepResult",
     "apply_contexts",
     "apply_mechanisms",
+    "check_provisions",
     "compare",
     "default_parameters",
     "load_contexts",
@@ -54,8 +63,10 @@ __all__ = [
     "load_parameters",
     "outside_zopa_warnings",
     "parameters_for_deal",
+    "provided_mechanisms",
     "resolve_deal",
     "run",
     "simulate",
+    "swap_deals",
     "sweep",
 ]

@@ -1,9 +1,10 @@
 """From a scenario and a deal to the model's parameters.
 
 A party's value of complying is its utility of the deal (``OutcomeSpace``); its value of
-breaking starts at its reservation value and then drifts. The deal's own terms that are
-mechanisms (an international monitoring mission, a joint commission...) switch the matching
-presets on. The parties of the model are the scenario's belligerents (every party when none is
+breaking starts at its reservation value and then drifts. The mechanisms the deal's options
+declare they provide (``provides`` in the scenario: an international monitoring mission
+provides ``monitoring``) switch the matching presets on; nothing is inferred from a name.
+The parties of the model are the scenario's belligerents (every party when none is
 marked as one): mediators and guarantors act through the mechanisms.
 """
 
@@ -21,8 +22,8 @@ from detente.analysis.solutions import SOLUTION_NAMES
 from detente.durability.mechanisms import (
     Mechanism,
     apply_mechanisms,
-    mechanisms_for_deal,
     phased_terms,
+    provided_mechanisms,
 )
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
 from detente.errors import DetenteError
@@ -142,7 +143,7 @@ def parameters_for_deal(
         parties: the parties of the model (default: the belligerents).
         base: parameters whose first party serves as template for every party, and whose
             shared fields are kept (default: the calibrated defaults).
-        deal_terms: whether the deal's own terms switch presets on.
+        deal_terms: whether the mechanisms the deal's options provide are switched on.
         presets: mechanism presets to use instead of the built-in ones.
     """
     terms = {str(k): str(v) for k, v in deal.items()}
@@ -171,9 +172,10 @@ def parameters_for_deal(
             for p, d in zip(defaults.parties, deferred, strict=True)
         ]
         defaults = defaults.replace(parties=parties_data)
-    names = list(mechanisms_for_deal(terms, presets)) if deal_terms else []
+    provided = provided_mechanisms(space.scenario, terms, presets) if deal_terms else {}
+    names = list(provided)
     names += [m for m in mechanisms if m not in names]
-    return apply_mechanisms(defaults, names, presets)
+    return apply_mechanisms(defaults, names, presets, strengths=provided)
 
 
 def _phased(

@@ -19,15 +19,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from detente.durability.parameters import ParameterError, Parameters, validate_parameters
+from detente.errors import ScenarioError
+from detente.scenario.model import DiscreteIssue, Scenario
 
 __all__ = [
     "Effect",
     "Mechanism",
     "PhasedTerm",
     "apply_mechanisms",
+    "check_provisions",
     "load_mechanisms",
-    "mechanisms_for_deal",
     "phased_terms",
+    "provided_mechanisms",
     "resolve_mechanism",
 ]
 
@@ -107,8 +110,12 @@ class Effect(_Frozen):
             )
         return self
 
-    def apply(self, value: float) -> float:
-        """The parameter after this effect."""
+    def apply(self, value: float, strength: float = 1.0) -> float:
+        """The parameter after this effect, delivered at ``strength`` (a share in (0, 1]).
+
+        At partial strength the parameter moves that share of the way from ``value`` to the
+        full effect, so it still moves only in the safer direction.
+        """
         match self.op:
             case Op.AT_LEAST:
                 out = max(value, self.value)
@@ -120,6 +127,8 @@ class Effect(_Frozen):
                 out = value + self.value
             case Op.EITHER:
                 out = 1.0 - (1.0 - value) * (1.0 - self.value)
+        if strength != 1.0:  # exactly the full effect at full strength
+            out = value + strength * (out - value)
         if self.field in _PROBABILITIES:
             out = min(max(out, 0.0), 1.0)
         return out
@@ -134,8 +143,17 @@ class Mechanism(_Frozen):
     what: str
     why: str
     source: str
-    deal_options: tuple[str, ...] = ()
     effects: tuple[Effect, ...] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_names_of_options(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "deal_options" in data:
+            raise ValueError(
+                "deal_options is not read: mechanisms are never inferred from option names; "
+                "declare them on the scenario's options instead (provides: [name])"
+            )
+        return data
 
 
 class PhasedTerm(_Frozen):
@@ -209,9 +227,16 @@ def resolve_mechanism(name: str, presets: Iterable[Mechanism] | None = None) -> 
 
 
 def apply_mechanisms(
-    params: Parameters, names: Iterable[str], presets: Iterable[Mechanism] | None = None
+    params: Parameters,
+    names: Iterable[str],
+    presets: Iterable[Mechanism] | None = None,
+    *,
+    strengths: Mapping[str, float] | None = None,
 ) -> Parameters:
-    """``params`` with the named presets applied in order (each at most once)."""
+    """``params`` with the named presets applied in order (each at most once).
+
+    ``strengths`` gives a share in (0, 1] of a preset's effects by preset name (default 1).
+    """
     pool = tuple(presets) if presets is not None else _builtin()
     data = params.model_dump()
     applied = list(params.mechanisms)
@@ -220,23 +245,80 @@ def apply_mechanisms(
         if mechanism.name in applied:
             continue
         applied.append(mechanism.name)
+        strength = (strengths or {}).get(mechanism.name, 1.0)
         for effect in mechanism.effects:
             if effect.field in SHARED_FIELDS:
-                value = effect.apply(float(data[effect.field]))
+                value = effect.apply(float(data[effect.field]), strength)
                 data[effect.field] = (
                     round(value) if effect.field == "escalation_threshold" else value
                 )
             else:
                 for party in data["parties"]:
-                    party[effect.field] = effect.apply(float(party[effect.field]))
+                    party[effect.field] = effect.apply(float(party[effect.field]), strength)
     data["mechanisms"] = tuple(applied)
     return validate_parameters(data, source="mechanisms")
 
 
-def mechanisms_for_deal(
-    deal: Mapping[str, object], presets: Iterable[Mechanism] | None = None
-) -> tuple[str, ...]:
-    """Presets that a deal's own terms switch on (option names listed in ``deal_options``)."""
+def provided_mechanisms(
+    scenario: Scenario, deal: Mapping[str, object], presets: Iterable[Mechanism] | None = None
+) -> dict[str, float]:
+    """The presets the deal's options provide (``provides`` in the scenario), with strengths.
+
+    A mechanism provided by several chosen options takes the largest strength; the result is
+    in the order of the presets. Nothing is inferred from an option's name: an option without
+    ``provides`` provides nothing.
+
+    Raises:
+        ScenarioError: an option names a mechanism that is not among the presets.
+    """
     pool = tuple(presets) if presets is not None else _builtin()
-    chosen = {str(option).lower() for option in deal.values()}
-    return tuple(m.name for m in pool if chosen & {o.lower() for o in m.deal_options})
+    chosen = {str(k): str(v) for k, v in deal.items()}
+    out: dict[str, float] = {}
+    for issue in scenario.issues:
+        if not isinstance(issue, DiscreteIssue) or issue.name not in chosen:
+            continue
+        for option in issue.options:
+            if option.name != chosen[issue.name]:
+                continue
+            for provision in option.provides:
+                name = _provided(issue.name, option.name, provision.mechanism, pool)
+                out[name] = max(out.get(name, 0.0), provision.strength)
+    return {m.name: out[m.name] for m in pool if m.name in out}  # in the presets' order
+
+
+def check_provisions(
+    scenario: Scenario,
+    presets: Iterable[Mechanism] | None = None,
+    *,
+    source: str | Path | None = None,
+) -> None:
+    """Check that every option's ``provides`` names a preset, naming issue and option if not.
+
+    Raises:
+        ScenarioError: an option names a mechanism that is not among the presets.
+    """
+    pool = tuple(presets) if presets is not None else _builtin()
+    for issue in scenario.issues:
+        if isinstance(issue, DiscreteIssue):
+            for option in issue.options:
+                for provision in option.provides:
+                    _provided(issue.name, option.name, provision.mechanism, pool, source)
+
+
+def _provided(
+    issue: str,
+    option: str,
+    name: str,
+    pool: tuple[Mechanism, ...],
+    source: str | Path | None = None,
+) -> str:
+    try:
+        return resolve_mechanism(name, pool).name
+    except ParameterError:
+        known = ", ".join(m.name for m in pool)
+        raise ScenarioError(
+            f"option {option!r} of issue {issue!r} provides unknown mechanism {name!r} "
+            f"(known: {known})",
+            source=source,
+            field=f"issues.{issue}.options.{option}.provides",
+        ) from None

@@ -15,17 +15,24 @@ from detente._rng import RNGLike
 from detente.compute import Executor
 from detente.durability.contexts import apply_contexts
 from detente.durability.deal import complete_deal, deal_utilities, parameters_for_deal
-from detente.durability.mechanisms import Mechanism, load_mechanisms, resolve_mechanism
+from detente.durability.mechanisms import (
+    Mechanism,
+    check_provisions,
+    load_mechanisms,
+    resolve_mechanism,
+)
 from detente.durability.parameters import (
     Parameters,
     Policy,
     reference_population,
     validate_parameters,
 )
-from detente.durability.results import Comparison, ComparisonRow, DurabilityResult
-from detente.durability.simulate import check_size, simulate
+from detente.durability.results import Comparison, ComparisonRow, DurabilityResult, Swap
+from detente.durability.simulate import check_size, root_seed, simulate
 from detente.durability.sweep import compare as compare_mechanisms
+from detente.durability.sweep import run_many
 from detente.errors import DetenteError
+from detente.scenario.model import DiscreteIssue
 from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
 __all__ = [
@@ -36,6 +43,7 @@ __all__ = [
     "Standing",
     "outside_zopa_warnings",
     "run",
+    "swap_deals",
 ]
 
 #: Paths of a run unless told otherwise (the one-year share's standard error is then <= 0.35%).
@@ -97,6 +105,9 @@ class DurabilityRun:
     """The population the baseline hazard is calibrated to, in words."""
     warnings: tuple[str, ...] = ()
     comparison: Comparison | None = None
+    swaps: tuple[Swap, ...] = ()
+    """With a comparison: the deal with each other option of every issue whose options
+    provide mechanisms, on the same random numbers (compared at the horizon)."""
     spec: str = ""
     """How the deal was named (``nash``, ``issue=option,...``)."""
     notes: tuple[str, ...] = field(default=())
@@ -166,6 +177,19 @@ class DurabilityRun:
             out["comparison"] = [
                 _row_dict(row) for row in (self.comparison.baseline, *self.comparison.rows)
             ]
+            out["swaps"] = [
+                {
+                    "issue": w.issue,
+                    "option": w.option,
+                    "replaces": w.replaces,
+                    "mechanisms": list(w.mechanisms),
+                    "holding": w.holding,
+                    "change": w.change,
+                    "accepted": w.accepted,
+                    "utilities": dict(w.utilities),
+                }
+                for w in self.swaps
+            ]
         return out
 
 
@@ -217,7 +241,9 @@ def run(
         params: parameters whose first party is the template of every party.
         presets: mechanism presets to use instead of the built-in ones.
         deal_terms: whether the deal's own terms put mechanisms in place.
-        compare: also run what each other mechanism would add, on the same random numbers.
+        compare: also run what each other mechanism would add, and the deal with each other
+            option of every issue whose options provide mechanisms (swaps), all on the same
+            random numbers.
         paths: simulated paths (the same number gives the same paths for the same seed).
         days: horizon in days.
         seed: the seed shared by every simulation of the run.
@@ -229,27 +255,50 @@ def run(
             is invalid (each names its field).
     """
     check_size(paths, days)
-    chosen, filled = complete_deal(space, deal)
     pool = tuple(presets) if presets is not None else load_mechanisms()
+    if deal_terms:
+        check_provisions(space.scenario, pool)
+    chosen, filled = complete_deal(space, deal)
     extra = [resolve_mechanism(m, pool).name for m in mechanisms]
-    model = parameters_for_deal(
-        space, chosen, mechanisms=extra, base=params, deal_terms=deal_terms, presets=pool
-    )
-    model = apply_contexts(model, list(contexts))
-    model = _with_power_shifts(model, power_shifts or {})
-    model = _with_policy(model, policy)
+    context_names = list(contexts)
 
+    def model_of(terms: Mapping[str, str]) -> Parameters:
+        built = parameters_for_deal(
+            space, terms, mechanisms=extra, base=params, deal_terms=deal_terms, presets=pool
+        )
+        built = apply_contexts(built, context_names)
+        built = _with_power_shifts(built, power_shifts or {})
+        return _with_policy(built, policy)
+
+    model = model_of(chosen)
+    root = root_seed(seed)  # resolved once: every simulation below uses the same numbers
+    alternatives = swap_deals(space, chosen) if compare and deal_terms else []
     rest = [m for m in pool if m.name not in model.mechanisms] if compare else []
-    rows = 1 + len(rest) + (len(rest) > 1)  # the deal, each other preset, all of them
+    # the deal, each other preset, all of them, each swap
+    rows = 1 + len(rest) + (len(rest) > 1) + len(alternatives)
     tick = None if progress is None else (lambda done: progress(done, paths * rows))
     comparison: Comparison | None = None
     if compare:
         comparison = compare_mechanisms(
-            model, paths=paths, days=days, rng=seed, executor=executor, progress=tick, presets=pool
+            model, paths=paths, days=days, rng=root, executor=executor, progress=tick, presets=pool
         )
         result = comparison.baseline.result
     else:
-        result = simulate(model, paths=paths, days=days, rng=seed, executor=executor, progress=tick)
+        result = simulate(model, paths=paths, days=days, rng=root, executor=executor, progress=tick)
+    swaps: tuple[Swap, ...] = ()
+    if alternatives:
+        swapped = run_many(
+            [model_of(terms) for _, _, terms in alternatives],
+            paths=paths,
+            days=days,
+            rng=root,
+            executor=executor,
+            progress=tick,
+        )
+        swaps = tuple(
+            _swap(space, chosen, (issue, option, terms), outcome, result)
+            for (issue, option, terms), outcome in zip(alternatives, swapped, strict=True)
+        )
 
     utilities = deal_utilities(space, chosen)
     reservations = {
@@ -282,8 +331,49 @@ def run(
         reference=reference_population(model.contexts),
         warnings=outside_zopa_warnings(standings, result),
         comparison=comparison,
+        swaps=swaps,
         spec=deal if isinstance(deal, str) else "",
         notes=notes,
+    )
+
+
+def swap_deals(
+    space: OutcomeSpace, deal: Mapping[str, str]
+) -> list[tuple[str, str, dict[str, str]]]:
+    """``(issue, option, swapped deal)`` for every other option of each issue with mechanisms.
+
+    An issue takes part when any of its options provides a mechanism (``provides``): swapping
+    its option is how a mediator trades one mechanism for another, or for none.
+    """
+    return [
+        (issue.name, option.name, {**deal, issue.name: option.name})
+        for issue in space.scenario.issues
+        if isinstance(issue, DiscreteIssue) and any(o.provides for o in issue.options)
+        for option in issue.options
+        if option.name != deal[issue.name]
+    ]
+
+
+def _swap(
+    space: OutcomeSpace,
+    deal: Mapping[str, str],
+    swap: tuple[str, str, Mapping[str, str]],
+    outcome: DurabilityResult,
+    base: DurabilityResult,
+) -> Swap:
+    issue, option, terms = swap
+    row = space.options_of(terms)
+    holding = outcome.final
+    return Swap(
+        issue=issue,
+        option=option,
+        replaces=deal[issue],
+        mechanisms=outcome.mechanisms,
+        utilities=deal_utilities(space, terms),
+        accepted=bool(space.in_zopa_options(row[None, :])[0]),
+        result=outcome,
+        holding=holding,
+        change=holding - base.final,
     )
 
 

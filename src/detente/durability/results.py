@@ -12,6 +12,7 @@ __all__ = [
     "Comparison",
     "ComparisonRow",
     "DurabilityResult",
+    "Swap",
     "SweepPoint",
     "SweepResult",
     "defection_cause",
@@ -106,6 +107,28 @@ class Comparison:
     day: int
     baseline: ComparisonRow
     rows: tuple[ComparisonRow, ...]
+
+
+@dataclass(frozen=True)
+class Swap:
+    """The deal with one option swapped for another of its issue, on the same random numbers."""
+
+    issue: str
+    option: str
+    """The option swapped in."""
+    replaces: str
+    """The deal's option on that issue."""
+    mechanisms: tuple[str, ...]
+    """Mechanisms in force with the swap."""
+    utilities: dict[str, float]
+    """Every party's utility of the swapped deal."""
+    accepted: bool
+    """Every party still accepts it (``u_p >= r_p`` up to rounding, no red line crossed)."""
+    result: DurabilityResult
+    holding: float
+    """Share holding at the comparison day."""
+    change: float
+    """``holding`` minus the deal's own."""
 
 
 @dataclass(frozen=True)

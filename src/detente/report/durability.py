@@ -135,6 +135,34 @@ def durability_report(run: DurabilityRun) -> str:
                 caption="Every row uses the same random numbers (common random numbers).",
             )
         )
+    if run.swaps:
+        swap_rows = [
+            [
+                w.issue,
+                w.option,
+                ", ".join(w.mechanisms) or "none",
+                _pct(w.holding),
+                f"{100 * w.change:+.1f} points",
+                "yes" if w.accepted else "no",
+            ]
+            for w in run.swaps
+        ]
+        body.append("<h2>Swapping one option</h2>")
+        body.append(
+            table_html(
+                [
+                    "issue",
+                    "option instead",
+                    "mechanisms in force",
+                    f"holding at day {result.days}",
+                    "change",
+                    "every party accepts",
+                ],
+                swap_rows,
+                caption="The deal with one option of an issue whose options provide mechanisms "
+                "swapped for another, on the same random numbers.",
+            )
+        )
     body.append(
         '<p class="note">Model, equations, calibration and sources: '
         "docs/explanation/durability.md. Results are model estimates under stated assumptions, "

@@ -28,6 +28,7 @@ __all__ = [
     "Party",
     "PiecewiseLinearFunction",
     "Preferences",
+    "Provision",
     "Role",
     "RuleBasedPreferences",
     "Scenario",
@@ -58,12 +59,46 @@ class Role(StrEnum):
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+class Provision(_Model):
+    """A mechanism an option puts in place, by its name in the durability catalogue.
+
+    The scenario only records the name and the strength; the durability model checks the
+    name against the mechanism presets it uses (``detente durability --list-mechanisms``)
+    when it reads the scenario, so a scenario can name presets of the user's own file.
+    """
+
+    mechanism: Name
+    strength: float = Field(1.0, gt=0.0, le=1.0)
+    """Share of each of the preset's effects that this option delivers (1: all of it)."""
+
+
 class Option(_Model):
-    """One option of a discrete issue."""
+    """One option of a discrete issue.
+
+    ``provides`` lists the mechanisms choosing this option puts in place (for example an
+    international monitoring mission provides ``monitoring``): the durability model switches
+    exactly these on, never from the option's name.
+    """
 
     name: Name
     label: str = ""
     description: str = ""
+    provides: list[Provision] = Field(default_factory=list)
+
+    @field_validator("provides", mode="before")
+    @classmethod
+    def _provisions_from_strings(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [{"mechanism": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("provides")
+    @classmethod
+    def _unique_provisions(cls, provides: list[Provision]) -> list[Provision]:
+        _check_unique([p.mechanism.lower() for p in provides], "mechanism")
+        return provides
 
     @property
     def display(self) -> str:

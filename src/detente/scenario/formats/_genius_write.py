@@ -1,7 +1,8 @@
 """Writing GENIUS XML: one domain file and one profile per party, nothing half-written.
 
 Every number is written with ``repr`` so it reads back bit for bit. GENIUS ignores attributes it
-does not know, so detente adds a few ``detente_*`` attributes (labels, the discretisation of
+does not know, so detente adds a few ``detente_*`` attributes (labels, the mechanisms an option
+provides, the discretisation of
 numeric issues, red lines, the exact value function beside GENIUS's clipped line) that make
 native -> GENIUS -> native lossless. The domain's ``<agent>`` list records each party's name and
 profile file, which keeps their order. A party is read back under its profile file's stem; a
@@ -11,6 +12,7 @@ the name as ``detente_name``.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -127,6 +129,9 @@ def _domain(scenario: Scenario, profile_files: list[str]) -> Element:
                     attrs["description"] = option.description
                 if option.label:
                     attrs["detente_label"] = option.label
+                if option.provides:
+                    provides = [p.model_dump(mode="json") for p in option.provides]
+                    attrs["detente_provides"] = json.dumps(provides)
                 SubElement(element, "item", attrs)
     return root
 

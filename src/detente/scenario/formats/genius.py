@@ -18,6 +18,7 @@ Writing lives in :mod:`detente.scenario.formats._genius_write`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,7 @@ def _read_issue(element: Element, source: Path, where: str) -> dict[str, Any]:
         "description": element.get("description", ""),
     }
     if kind == "discrete":
-        options: list[dict[str, str]] = []
+        options: list[dict[str, Any]] = []
         seen: set[str] = set()
         for k, item in enumerate(element.findall("item")):
             value = item.get("value")
@@ -208,6 +209,7 @@ def _read_issue(element: Element, source: Path, where: str) -> dict[str, Any]:
                     "name": value,
                     "label": item.get("detente_label", ""),
                     "description": item.get("description", ""),
+                    "provides": _provides(item, source, f"{where}: item {value!r}"),
                 }
             )
         if not options:
@@ -566,3 +568,16 @@ def _read_rectangle(
         else:
             bounds[first["name"]] = [first["low"], first["high"]]
     return {"utility": utility, "bounds": bounds}
+
+
+def _provides(item: Element, source: str | Path, where: str) -> Any:
+    """The mechanisms an ``<item>`` provides (detente's ``detente_provides``, JSON)."""
+    text = item.get("detente_provides")
+    if text is None:
+        return []
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            f"detente_provides is not JSON: {exc.msg}", source=source, field=where
+        ) from None
