@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
@@ -30,7 +31,7 @@ from detente.scenario.model import (
     normalized_weights,
 )
 
-__all__ = ["ACCEPT_TOLERANCE", "IN_MEMORY_LIMIT", "MAX_INDEXABLE", "OutcomeSpace"]
+__all__ = ["ACCEPT_TOLERANCE", "IN_MEMORY_LIMIT", "MAX_INDEXABLE", "OutcomeSpace", "meets"]
 
 #: The largest space whose deals can be numbered with ``int64`` indices.
 MAX_INDEXABLE = 2**63 - 1
@@ -38,6 +39,24 @@ MAX_INDEXABLE = 2**63 - 1
 IN_MEMORY_LIMIT = 20_000_000
 #: A deal is acceptable to p when ``u_p >= r_p - ACCEPT_TOLERANCE`` (absorbs rounding of sums).
 ACCEPT_TOLERANCE = 1e-9
+
+
+@overload
+def meets(utility: float, level: float) -> bool: ...
+@overload
+def meets(utility: np.ndarray, level: float | np.ndarray) -> np.ndarray: ...
+@overload
+def meets(utility: float, level: np.ndarray) -> np.ndarray: ...
+def meets(utility: float | np.ndarray, level: float | np.ndarray) -> bool | np.ndarray:
+    """Whether ``utility`` reaches ``level``: ``utility >= level - ACCEPT_TOLERANCE``.
+
+    The one acceptance rule: the ZOPA, every strategy's reservation value and acceptance
+    threshold, and the planned sessions all compare through it. Utilities are sums of
+    floating-point terms, so a deal worth exactly ``level`` on paper may land a few ulps below
+    it; the tolerance counts it as reaching it. Works on floats and on arrays (element-wise).
+    """
+    reached = utility >= level - ACCEPT_TOLERANCE
+    return reached if isinstance(reached, np.ndarray) else bool(reached)
 
 
 @dataclass(frozen=True)
@@ -266,10 +285,11 @@ class OutcomeSpace:
         """``(n,)`` booleans: acceptable to every party (``u_p >= r_p``, no red line crossed).
 
         Utilities are sums of floating-point terms, so a deal worth exactly ``r_p`` on paper may
-        land a few ulps below it; ``u_p >= r_p - ACCEPT_TOLERANCE`` counts it as acceptable.
+        land a few ulps below it; :func:`meets` (``u_p >= r_p - ACCEPT_TOLERANCE``) counts it
+        as acceptable.
         """
         utilities = self.utilities_of_options(options)
-        ok = np.asarray((utilities >= self.reservation - ACCEPT_TOLERANCE).all(axis=1))
+        ok = np.asarray(meets(utilities, self.reservation).all(axis=1))
         return ok & self.acceptable_options(options).all(axis=1)
 
     def party_index(self, name: str) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from detente.errors import UnsupportedError
-from detente.space import OutcomeSpace
+from detente.space import OutcomeSpace, meets
 
 __all__ = ["SIMULATION_LIMIT", "Arena", "PartyView", "arena_of"]
 
@@ -49,8 +49,12 @@ class PartyView:
         return float(self.sorted_utility[-1]) if self.order.size else 0.0
 
     def acceptable(self, outcome: int) -> bool:
-        """The deal crosses none of the party's red lines and gives it its reservation value."""
-        return bool(self.allowed[outcome]) and float(self.utility[outcome]) >= self.reservation
+        """The deal crosses none of the party's red lines and gives it its reservation value.
+
+        The acceptance rule of the ZOPA (:func:`detente.space.meets`): every strategy's answer
+        goes through it.
+        """
+        return bool(self.allowed[outcome]) and meets(float(self.utility[outcome]), self.reservation)
 
     def at_least(self, target: float) -> int:
         """Position in :attr:`order` of the first deal worth at least ``target`` (may be n)."""

@@ -9,8 +9,8 @@ Single negotiating text (Raiffa 1982, ch. 14): a mediator drafts a text; each ro
 accepts it or names the one change it needs most, and the mediator revises the text; the talks
 end on unanimous acceptance, at the deadline, or in an impasse when the mediator has no new text.
 
-Relative time is ``r / (rounds - 1)`` in round ``r`` (from 0; every turn of a round shares it, as
-in NegMAS and GENIUS, so it reaches 1 in the last round) with a deadline in rounds, or the
+Relative time is :func:`~detente.negotiation.timing.relative_time` of the round (every turn of
+a round shares it, and it reaches 1 in the last round) with a deadline in rounds, or the
 elapsed fraction of the deadline in seconds. A party with discount factor ``d``
 values an agreement reached in round ``r`` (from 0) at ``d ** r`` times its utility.
 """
@@ -29,8 +29,9 @@ from detente.errors import DetenteError
 from detente.negotiation._arena import Arena, arena_of
 from detente.negotiation._order import space_first
 from detente.negotiation.strategies import Mediator, Response, Strategy, make_strategy
+from detente.negotiation.timing import relative_time
 from detente.negotiation.trace import Trace
-from detente.space import OutcomeSpace
+from detente.space import OutcomeSpace, meets
 
 __all__ = ["PROTOCOLS", "negotiate", "replay"]
 
@@ -210,21 +211,21 @@ _Offers = _Log | tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 class _Clock:
-    """Relative time of a turn: ``r / (rounds - 1)`` in round ``r``, or by wall clock."""
+    """Relative time of a turn: :func:`relative_time` of its round, or by wall clock."""
 
     def __init__(self, rounds: int | None, per_round: int, seconds: float | None) -> None:
+        self.rounds = rounds
         self.turns = None if rounds is None else rounds * per_round
         self.per_round = per_round
         self.seconds = seconds
-        self.scale = 1.0 / (rounds - 1) if rounds is not None and rounds > 1 else 0.0
         self.start = clock.perf_counter()
 
     def time(self, turn: int) -> float:
         """Relative time of ``turn``, or -1 when the deadline has passed."""
         if self.turns is not None and turn >= self.turns:
             return -1.0
-        if self.seconds is None:
-            return (turn // self.per_round) * self.scale if self.scale else 1.0
+        if self.seconds is None and self.rounds is not None:
+            return relative_time(turn // self.per_round, self.rounds)
         elapsed = (clock.perf_counter() - self.start) / self.seconds
         return -1.0 if elapsed >= 1.0 else elapsed
 
@@ -287,8 +288,9 @@ def _planned(
     acceptance threshold of each round known in advance (:meth:`Strategy.plan_arrays`), the
     deal a party would propose at each turn is known, and so is whether each of the ``n - 1``
     parties after it would accept it: a party accepts when the deal crosses none of its red
-    lines and is worth at least its reservation value and its threshold of the round, the
-    comparisons of :meth:`Strategy.respond`. An offer made at turn ``k`` then stands when all
+    lines and its utility :func:`~detente.space.meets` its reservation value and its threshold
+    of the round, the comparisons of :meth:`Strategy.respond` (``meets(u, max(a, b))`` exactly
+    when ``meets(u, a)`` and ``meets(u, b)``: subtracting the tolerance is monotone). An offer made at turn ``k`` then stands when all
     of turns ``k + 1 ... k + n - 1`` accept it; otherwise the first to refuse proposes in turn,
     or walks away when its plan says -1, and a turn past the deadline ends the talks. With two
     parties every turn but the last is an offer; with more, the offers are followed one to the
@@ -324,11 +326,11 @@ def _planned(
     for lag in range(n - 1, 0, -1):
         turn = first + lag
         party = turn % n
-        accepts = utility[party, first] >= floor[party, turn // n]
+        accepts = meets(utility[party, first], floor[party, turn // n])
         stop = np.where(accepts, stop, lag)
     made, result, ended_by, last_turn = _follow(stop, offers, n)
     round_of = made // n
-    times = round_of * (1.0 / (rounds - 1)) if rounds > 1 else np.ones(made.size)
+    times = relative_time(round_of, rounds)
     log = (round_of, times, made % n, offers[made])
     return log, result, ended_by, last_turn // n
 

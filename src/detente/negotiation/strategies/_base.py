@@ -79,7 +79,9 @@ class Strategy:
     Subclasses set the class attributes and implement :meth:`propose` and :meth:`accepts`;
     they may override :meth:`setup` (after every reset), :meth:`observe` (every offer received)
     and :meth:`walks_away`. :meth:`respond` never accepts a deal below the party's reservation
-    value or across one of its red lines, whatever :meth:`accepts` says.
+    value or across one of its red lines, whatever :meth:`accepts` says
+    (:meth:`PartyView.acceptable <detente.negotiation._arena.PartyView.acceptable>`). Compare
+    utilities with :func:`detente.space.meets`, the acceptance rule of the ZOPA.
 
     Args:
         **parameters: values of the class's :attr:`parameters` (the others keep their defaults).
@@ -210,8 +212,8 @@ class Strategy:
 
         Returns ``(offers, thresholds)``, one entry per round of the deadline: the deal the
         party proposes in round ``r`` (-1: it walks away) and the utility from which it accepts
-        an offer in round ``r`` (its red lines and reservation value are checked apart, as in
-        :meth:`respond`). When every party has a plan the alternating-offers protocol computes
+        an offer in round ``r``: it accepts ``u`` when ``meets(u, threshold)`` (its red lines
+        and reservation value are checked apart, as in :meth:`respond`). When every party has a plan the alternating-offers protocol computes
         the session at once instead of turn by turn; the plan must be exactly what
         :meth:`propose` and :meth:`accepts` would answer. ``None`` (the default): the party
         reacts to the session, or the deadline is in seconds.
@@ -233,12 +235,7 @@ class Strategy:
         self.observe(time, offer, proposer)
         if self.walks_away(time, offer):
             return Response.END
-        view = self.view
-        if (
-            view.allowed[offer]
-            and view.utility[offer] >= view.reservation
-            and self.accepts(time, offer)
-        ):
+        if self.view.acceptable(offer) and self.accepts(time, offer):
             return Response.ACCEPT
         return Response.REJECT
 

@@ -9,6 +9,7 @@ import numpy as np
 from detente.errors import DetenteError
 from detente.negotiation.strategies._base import Strategy, register
 from detente.negotiation.strategies.time_dependent import TimeDependent
+from detente.space import meets
 
 __all__ = ["FrequencyModel", "RandomBaseline", "Rubinstein", "TitForTat", "rubinstein_share"]
 
@@ -59,13 +60,13 @@ class TitForTat(Strategy):
     def propose(self, time: float) -> int:
         """The least valuable deal worth at least the current demand."""
         view = self.view
-        if not view.order.size or self._best < view.reservation:
+        if not view.order.size or not meets(self._best, view.reservation):
             return -1
         return int(view.order[min(view.at_least(self._target), view.order.size - 1)])
 
     def accepts(self, time: float, offer: int) -> bool:
         """Accept an offer worth at least the current demand."""
-        return float(self.view.utility[offer]) >= self._target
+        return meets(float(self.view.utility[offer]), self._target)
 
 
 @register
@@ -206,13 +207,13 @@ class Rubinstein(Strategy):
         utilities = self.arena.utilities
         feasible = (
             self.view.allowed
-            & (self.view.utility >= self.view.reservation)
-            & (utilities[:, others] >= need - 1e-9).all(axis=1)
+            & meets(self.view.utility, self.view.reservation)
+            & meets(utilities[:, others], need).all(axis=1)
         )
         if feasible.any():
             own = np.where(feasible, self.view.utility, -np.inf)
             self._offer = int(np.argmax(own))
-        elif self.view.order.size and self.view.best >= self.view.reservation:
+        elif self.view.order.size and meets(self.view.best, self.view.reservation):
             self._offer = int(self.view.order[-1])
         else:
             self._offer = -1
@@ -223,11 +224,11 @@ class Rubinstein(Strategy):
 
     def accepts(self, time: float, offer: int) -> bool:
         """Accept an offer worth at least the discounted value of proposing next round."""
-        return float(self.view.utility[offer]) >= self._accept_at - 1e-9
+        return meets(float(self.view.utility[offer]), self._accept_at)
 
     def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The same offer and threshold in every round (see :meth:`Strategy.plan_arrays`)."""
         if self.turns is None or not self.plays_as(Rubinstein):
             return None
         offers = np.full(self.turns, self._offer, dtype=np.int64)
-        return offers, np.full(self.turns, self._accept_at - 1e-9)
+        return offers, np.full(self.turns, self._accept_at)

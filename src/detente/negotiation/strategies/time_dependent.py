@@ -21,6 +21,8 @@ import numpy as np
 
 from detente.errors import DetenteError
 from detente.negotiation.strategies._base import Strategy, register
+from detente.negotiation.timing import relative_time, round_at
+from detente.space import meets
 
 __all__ = ["Boulware", "Conceder", "HardLiner", "Linear", "TimeDependent", "concession_target"]
 
@@ -55,18 +57,17 @@ class TimeDependent(Strategy):
         lowest = float(view.sorted_utility[0]) if view.order.size else 0.0
         self._worst = min(max(view.reservation, lowest), self._best)
         self._inverse = 1.0 / self.params["e"]
-        self._walk = not view.order.size or self._best < view.reservation
+        self._walk = not view.order.size or not meets(self._best, view.reservation)
         self._plan: tuple[list[float], list[int]] | None = None
         self._planned: tuple[np.ndarray, np.ndarray] | None = None
         if self.turns is not None and not self._walk:
-            steps = self.turns - 1
-            times = np.arange(self.turns) / steps if steps else np.ones(1)
+            times = relative_time(np.arange(self.turns), self.turns)
             targets = self.target_array(times)
             positions = np.minimum(view.sorted_utility.searchsorted(targets), view.order.size - 1)
             offers = view.order[positions]
             self._planned = (offers, targets)
             self._plan = (targets.tolist(), offers.tolist())
-            self._steps = steps
+            self._rounds = self.turns
 
     def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
         """The offers and targets of every round (see :meth:`Strategy.plan_arrays`).
@@ -82,7 +83,7 @@ class TimeDependent(Strategy):
     def target(self, time: float) -> float:
         """The utility the party asks for at relative ``time``."""
         if self._plan is not None:
-            return self._plan[0][int(time * self._steps + 0.5)]
+            return self._plan[0][round_at(time, self._rounds)]
         return float(self._best - (self._best - self._worst) * time**self._inverse)
 
     def target_array(self, times: np.ndarray) -> np.ndarray:
@@ -101,14 +102,14 @@ class TimeDependent(Strategy):
         if self._walk:
             return -1
         if self._plan is not None:
-            return self._plan[1][int(time * self._steps + 0.5)]
+            return self._plan[1][round_at(time, self._rounds)]
         view = self.view
         k = min(view.at_least(self.target(time)), view.order.size - 1)
         return int(view.order[k])
 
     def accepts(self, time: float, offer: int) -> bool:
-        """Accept an offer worth at least the current target."""
-        return float(self.view.utility[offer]) >= self.target(time)
+        """Accept an offer worth at least the current target (:func:`~detente.space.meets`)."""
+        return meets(float(self.view.utility[offer]), self.target(time))
 
 
 @register
@@ -146,13 +147,13 @@ class HardLiner(Strategy):
     def propose(self, time: float) -> int:
         """The party's best deal; -1 when even that is below its reservation value."""
         view = self.view
-        if not view.order.size or view.best < view.reservation:
+        if not view.order.size or not meets(view.best, view.reservation):
             return -1
         return int(view.order[-1])
 
     def accepts(self, time: float, offer: int) -> bool:
         """Accept only a deal as good as its best."""
-        return float(self.view.utility[offer]) >= self.view.best
+        return meets(float(self.view.utility[offer]), self.view.best)
 
     def plan_arrays(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Its best deal and its best utility in every round (see :meth:`Strategy.plan_arrays`)."""
