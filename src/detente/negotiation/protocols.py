@@ -224,8 +224,8 @@ class _Clock:
         """Relative time of ``turn``, or -1 when the deadline has passed."""
         if self.turns is not None and turn >= self.turns:
             return -1.0
-        if self.seconds is None and self.rounds is not None:
-            return relative_time(turn // self.per_round, self.rounds)
+        if self.seconds is None:  # a deadline in rounds (negotiate checks there is one)
+            return relative_time(turn // self.per_round, self.rounds or 1)
         elapsed = (clock.perf_counter() - self.start) / self.seconds
         return -1.0 if elapsed >= 1.0 else elapsed
 
@@ -290,8 +290,8 @@ def _planned(
     parties after it would accept it: a party accepts when the deal crosses none of its red
     lines and its utility :func:`~detente.space.meets` its reservation value and its threshold
     of the round, the comparisons of :meth:`Strategy.respond` (``meets(u, max(a, b))`` exactly
-    when ``meets(u, a)`` and ``meets(u, b)``: subtracting the tolerance is monotone). An offer made at turn ``k`` then stands when all
-    of turns ``k + 1 ... k + n - 1`` accept it; otherwise the first to refuse proposes in turn,
+    when ``meets(u, a)`` and ``meets(u, b)``: subtracting the tolerance is monotone). An
+    offer made at turn ``k`` then stands when all of turns ``k + 1 ... k + n - 1`` accept it; otherwise the first to refuse proposes in turn,
     or walks away when its plan says -1, and a turn past the deadline ends the talks. With two
     parties every turn but the last is an offer; with more, the offers are followed one to the
     next (a step per offer, not per turn). ``None`` when a party has no plan.

@@ -213,7 +213,8 @@ class Strategy:
         Returns ``(offers, thresholds)``, one entry per round of the deadline: the deal the
         party proposes in round ``r`` (-1: it walks away) and the utility from which it accepts
         an offer in round ``r``: it accepts ``u`` when ``meets(u, threshold)`` (its red lines
-        and reservation value are checked apart, as in :meth:`respond`). When every party has a plan the alternating-offers protocol computes
+        and reservation value are checked apart, as in :meth:`respond`). When every
+        party has a plan the alternating-offers protocol computes
         the session at once instead of turn by turn; the plan must be exactly what
         :meth:`propose` and :meth:`accepts` would answer. ``None`` (the default): the party
         reacts to the session, or the deadline is in seconds.
