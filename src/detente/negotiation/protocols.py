@@ -290,11 +290,12 @@ def _planned(
     parties after it would accept it: a party accepts when the deal crosses none of its red
     lines and its utility :func:`~detente.space.meets` its reservation value and its threshold
     of the round, the comparisons of :meth:`Strategy.respond` (``meets(u, max(a, b))`` exactly
-    when ``meets(u, a)`` and ``meets(u, b)``: subtracting the tolerance is monotone). An
-    offer made at turn ``k`` then stands when all of turns ``k + 1 ... k + n - 1`` accept it; otherwise the first to refuse proposes in turn,
-    or walks away when its plan says -1, and a turn past the deadline ends the talks. With two
-    parties every turn but the last is an offer; with more, the offers are followed one to the
-    next (a step per offer, not per turn). ``None`` when a party has no plan.
+    when ``meets(u, a)`` and ``meets(u, b)``: subtracting the tolerance is monotone). An offer
+    made at turn ``k`` then stands when all of turns ``k + 1 ... k + n - 1`` accept it;
+    otherwise the first to refuse proposes in turn, or walks away when its plan says -1, and a
+    turn past the deadline ends the talks. With two parties every turn but the last is an
+    offer; with more, the offers are followed one to the next (a step per offer, not per
+    turn). ``None`` when a party has no plan.
     """
     n = len(players)
     plans = [plan for plan in (p.plan_arrays() for p in players) if plan is not None]
