@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.negotiation import REGISTRY, load_trace, negotiate
+from detente.negotiation import REGISTRY, load_trace, negotiate, seat_parties
 from detente.scenario import save_scenario
 from detente.space import OutcomeSpace
 from tests.negotiation.conftest import pie, script
@@ -31,7 +31,7 @@ def test_help() -> None:
         out = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
         assert out.exit_code == 0, out.output
         assert "--strategies" in out.output
-        assert "belligerents" in out.output  # what --parties defaults to
+        assert "every party" in out.output  # what --parties defaults to
     assert runner.invoke(app, ["strategies", "--help"]).exit_code == 0
 
 
@@ -42,7 +42,15 @@ def test_json_contract_is_identical_for_identical_seeds(pie_file: Path) -> None:
     assert one.exit_code == 0, one.output
     assert one.stdout == two.stdout
     data = json.loads(one.stdout)
-    assert set(data) == {"agreement", "utilities", "rounds", "protocol", "strategies"}
+    assert set(data) == {
+        "agreement",
+        "utilities",
+        "rounds",
+        "protocol",
+        "strategies",
+        "roles",
+        "chair",
+    }
     assert data["strategies"] == {"A": "boulware", "B": "conceder"}
     assert data["protocol"] == "alternating"
     assert isinstance(data["rounds"], int)
@@ -111,7 +119,10 @@ def test_negotiate_builtin_belligerents_and_single_text(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["nope"], "no such file"),
-        (["ceasefire-2025", "-s", "a,b,c"], "3 strategies for 4 parties"),
+        (["ceasefire-2025", "-s", "a,b,c,d,e"], "5 strategies for 4 parties"),
+        (["ceasefire-2025", "-s", "Mars=boulware"], "unknown strategy 'Mars=boulware'"),
+        (["ceasefire-2025", "-s", "russia=boulware,linear"], "not both"),
+        (["ceasefire-2025", "-s", "russia=single-text"], "cannot sit as party 'Russia'"),
         (["ceasefire-2025", "-s", "nope,linear"], "unknown strategy"),
         (["ceasefire-2025", "--parties", "Mars"], "unknown party 'Mars'"),
         (["ceasefire-2025", "--discount", "x"], "--discount"),
@@ -247,9 +258,13 @@ def test_tournament_exports_the_aggregate_tables_beside_the_sessions(
     for row, expected in zip(scenarios, data["by_scenario"], strict=True):
         assert float(row["welfare"]) == pytest.approx(expected["welfare"])
     with (tmp_path / "results.csv").open() as handle:
-        assert (
-            len(list(csv.DictReader(handle))) == 2 * 4 * 2
-        )  # two scenarios, four seatings, two seats
+        # one row per session and seat, every party seated: 2^2 sessions of 2 seats on pie,
+        # 2^4 sessions of 4 seats on ceasefire-2025
+        assert len(list(csv.DictReader(handle))) == 2**2 * 2 + 2**4 * 4
+    assert [(s["scenario"], s["seatings"], s["rule"]) for s in data["seating"]] == [
+        ("pie", 4, "every assignment"),
+        ("ceasefire-2025", 16, "every assignment"),
+    ]
     by_scenario = pq.read_table(tmp_path / "results.by-scenario.parquet").to_pylist()
     assert [r["scenario"] for r in by_scenario] == ["pie", "ceasefire-2025"]
     assert pq.read_table(tmp_path / "results.by-strategy.parquet").num_rows == 2
@@ -316,16 +331,41 @@ def test_negotiate_shows_only_what_changed_since_the_same_partys_last_offer() ->
     assert "payoffs:" in out.output or "no agreement" in out.output
 
 
-def test_parties_left_out_are_named() -> None:
-    out = runner.invoke(
-        app, ["negotiate", "ceasefire-2025", "-s", "boulware,conceder", "--json"], env=WIDE
-    )
+def test_every_party_is_seated_and_the_output_says_who_plays_what() -> None:
+    """The README's example: two strategies cycled over the four parties, and an agreement."""
+    args = ["negotiate", "ceasefire-2025", "-s", "boulware,conceder", "--deadline", "100"]
+    out = runner.invoke(app, [*args, "--json"], env=WIDE)
     assert out.exit_code == 0, out.output
-    assert "warning:" in out.stderr
-    assert "United States, European states are left out" in out.stderr
-    assert json.loads(out.stdout)["strategies"] == {"Russia": "boulware", "Ukraine": "conceder"}
-    every = runner.invoke(app, ["negotiate", "ceasefire-2025", "-s", "linear", "--json"])
-    assert "warning" not in every.stderr
+    assert not out.stderr
+    data = json.loads(out.stdout)
+    assert data["strategies"] == {
+        "Russia": "boulware",
+        "Ukraine": "conceder",
+        "United States": "boulware",
+        "European states": "conceder",
+    }
+    assert data["roles"]["United States"] == "mediator"
+    assert data["agreement"] is not None
+    text = runner.invoke(app, args, env=WIDE)
+    assert "Who plays what" in text.output
+    assert "the list, cycled" in text.output
+    named = runner.invoke(
+        app,
+        ["negotiate", "ceasefire-2025", "-s", "Russia=hardliner,mediator=linear", "--json"],
+    )
+    assert json.loads(named.stdout)["strategies"] == {
+        "Russia": "hardliner",
+        "Ukraine": "boulware",
+        "United States": "linear",
+        "European states": "linear",
+    }
+    chaired = runner.invoke(
+        app,
+        ["negotiate", "ceasefire-2025", "--protocol", "single-text", "--deadline", "20"],
+        env=WIDE,
+    )
+    assert chaired.exit_code == 0, chaired.output
+    assert "United States (chairs the text)" in chaired.output
 
 
 def test_strategies_lists_every_registered_strategy() -> None:
@@ -339,7 +379,7 @@ def test_strategies_lists_every_registered_strategy() -> None:
     assert {d["name"] for d in data} == set(REGISTRY)
     boulware = next(d for d in data if d["name"] == "boulware")
     assert boulware["family"] == "time-dependent"
-    assert boulware["parameters"] == {"e": 0.2}
+    assert boulware["parameters"] == {"e": 0.2, "informed": 1.0}
     assert "Faratin" in boulware["source"]
 
 
@@ -360,7 +400,7 @@ def test_a_session_without_offers_renders(capsys: pytest.CaptureFixture[str]) ->
     space = OutcomeSpace.from_scenario(pie(20, reservation=(0.0, 0.0)))
     trace = negotiate(space, [script(-1), "linear"], rounds=5, discounts=(0.9, 0.8))
     assert len(trace) == 0
-    _render_session(trace, space)
+    _render_session(trace, space, seat_parties(space, [script(-1), "linear"]))
     printed = capsys.readouterr().out
     assert "Opening offers" not in printed
     assert "walk-away after 1 round(s)" in printed

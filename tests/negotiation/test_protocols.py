@@ -234,7 +234,7 @@ def test_deadline_in_seconds(table_space: OutcomeSpace) -> None:
     ("kwargs", "message"),
     [
         ({"protocol": "auction"}, "unknown protocol"),
-        ({"strategies": ["linear"]}, "1 strategies for 2 parties"),
+        ({"strategies": ["linear"] * 3}, "3 strategies for 2 parties"),
         ({"rounds": None}, "give a deadline"),
         ({"rounds": 0}, "rounds: the deadline must be at least one round, got 0"),
         ({"seconds": -1.0}, "seconds: the deadline in seconds must be a positive number"),
@@ -242,7 +242,7 @@ def test_deadline_in_seconds(table_space: OutcomeSpace) -> None:
         ({"rounds": None, "seconds": float("nan")}, "^seconds: "),
         ({"discounts": (1.0, 1.5)}, "discount factors"),
         ({"discounts": (0.9,)}, "discount factors"),
-        ({"strategies": ["single-text", "linear"]}, "mediator cannot sit"),
+        ({"strategies": ["single-text", "linear"]}, "mediator and cannot sit"),
         ({"protocol": "single-text", "mediator": "linear"}, "not a mediator"),
     ],
 )

@@ -369,7 +369,7 @@ def test_rubinstein_share_limits() -> None:
 
 def test_specs_round_trip() -> None:
     strategy = make_strategy("boulware:e=0.1")
-    assert strategy.params == {"e": 0.1}
+    assert strategy.params == {"e": 0.1, "informed": 1.0}
     assert strategy.spec == "boulware:e=0.1"
     assert make_strategy("boulware").spec == "boulware"
     assert parse_spec("frequency: e=1, band=0.1") == ("frequency", {"e": 1.0, "band": 0.1})

@@ -16,8 +16,17 @@ from detente._rng import check_seed
 from detente.cli._common import console, err_console, guarded, print_json
 from detente.compute import make_executor
 from detente.errors import DetenteError
-from detente.negotiation import PROTOCOLS, Trace, negotiate, save_trace, session_metrics
+from detente.negotiation import (
+    PROTOCOLS,
+    Seating,
+    Trace,
+    negotiate,
+    save_trace,
+    seat_parties,
+    session_metrics,
+)
 from detente.negotiation.plugins import import_strategies
+from detente.negotiation.seating import parse_strategies
 from detente.negotiation.strategies import strategy_catalogue
 from detente.negotiation.tournament import (
     TournamentResult,
@@ -26,7 +35,7 @@ from detente.negotiation.tournament import (
     table_paths,
 )
 from detente.scenario import load_scenario
-from detente.scenario.model import Role, Scenario
+from detente.scenario.model import Scenario
 from detente.space import OutcomeSpace
 
 __all__ = ["register"]
@@ -47,6 +56,17 @@ ImportOpt = Annotated[
         help="Import a module that registers strategies: a dotted name importable here "
         "(my_lab.strategies) or a .py file; repeat for several. Installed packages that "
         "declare the 'detente.strategies' entry point need no import.",
+    ),
+]
+SeatsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--strategies",
+        "-s",
+        help="Strategies of the parties: a list cycled over them in table order "
+        "(boulware,conceder), or party=spec and role=spec pairs "
+        "(Russia=boulware,mediator=conceder:e=3); parties not named play their role's "
+        "default (belligerent boulware, mediator conceder, guarantor and other linear).",
     ),
 ]
 
@@ -77,38 +97,18 @@ def strategies_command(imports: ImportOpt = None, as_json: JsonOpt = False) -> N
     console.print(table)
 
 
-def _seated(
-    scenario: Scenario, parties: str | None, n_strategies: int, notes: list[str]
-) -> Scenario:
-    """The scenario restricted to the negotiating parties; ``notes`` gets the parties left out."""
-    if parties:
-        names = [p.strip() for p in parties.split(",") if p.strip()]
-        unknown = [n for n in names if n not in scenario.party_names]
-        if unknown:
-            raise DetenteError(
-                f"unknown party {unknown[0]!r} (known: {', '.join(scenario.party_names)})",
-                field="--parties",
-            )
-        chosen = [scenario.party(n) for n in names]
-    elif n_strategies in {1, len(scenario.parties)}:
+def _restricted(scenario: Scenario, parties: str | None) -> Scenario:
+    """The scenario with only the parties named by ``--parties`` (every party by default)."""
+    if not parties:
         return scenario
-    else:
-        chosen = [p for p in scenario.parties if p.role == Role.BELLIGERENT]
-        if len(chosen) != n_strategies:
-            raise DetenteError(
-                f"{n_strategies} strategies for {len(scenario.parties)} parties "
-                f"({', '.join(scenario.party_names)}); give one per party or choose the "
-                "parties with --parties",
-                field="--strategies",
-            )
-        left_out = [p.name for p in scenario.parties if p not in chosen]
-        notes.append(
-            f"{scenario.name}: {n_strategies} strategies for {len(scenario.parties)} parties, so "
-            f"the belligerents ({', '.join(p.name for p in chosen)}) negotiate and "
-            f"{', '.join(left_out)} {'is' if len(left_out) == 1 else 'are'} left out; "
-            "choose with --parties"
+    names = [p.strip() for p in parties.split(",") if p.strip()]
+    unknown = [n for n in names if n not in scenario.party_names]
+    if unknown:
+        raise DetenteError(
+            f"unknown party {unknown[0]!r} (known: {', '.join(scenario.party_names)})",
+            field="--parties",
         )
-    return scenario.model_copy(update={"parties": chosen})
+    return scenario.model_copy(update={"parties": [scenario.party(n) for n in names]})
 
 
 def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
@@ -169,14 +169,9 @@ def _check_tournament_options(
         raise DetenteError(f"{discount:g} is not in (0, 1]", field="--discount")
 
 
-def _warn(notes: list[str]) -> None:
-    for note in notes:
-        err_console.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
-
-
 def _split(strategies: str) -> list[str]:
+    """A tournament's strategy list (parameters glued back: ``boulware:e=0.1,informed=0``)."""
     specs = [s.strip() for s in strategies.split(",") if s.strip()]
-    # parameters also use commas: "boulware:e=0.1,band=2" -> glue key=value parts back
     out: list[str] = []
     for spec in specs:
         if "=" in spec and ":" not in spec and out:
@@ -192,7 +187,7 @@ def _split(strategies: str) -> list[str]:
 def negotiate_command(
     scenario: Annotated[str, typer.Argument(help="A scenario file or a built-in name.")],
     *,
-    strategies: StrategiesOpt = "boulware,conceder",
+    strategies: SeatsOpt = None,
     protocol: Annotated[
         str, typer.Option(help=f"Protocol: {', '.join(PROTOCOLS)}.")
     ] = "alternating",
@@ -206,11 +201,17 @@ def negotiate_command(
     parties: Annotated[
         str | None,
         typer.Option(
-            help="Negotiating parties, comma-separated, in table order (default: every party "
-            "when one strategy, or one per party, is given; otherwise the belligerents)."
+            help="Seat only these parties, comma-separated, in table order (default: every "
+            "party of the scenario)."
         ),
     ] = None,
-    mediator: Annotated[str, typer.Option(help="Mediator of single-text.")] = "single-text",
+    mediator: Annotated[
+        str,
+        typer.Option(
+            help="Rule of the single-text chair (the scenario's mediator party chairs, or an "
+            "outside mediator when it has none)."
+        ),
+    ] = "single-text",
     seed: Annotated[int, typer.Option(help="Root seed (same seed, same session).")] = 0,
     trace: Annotated[Path | None, typer.Option(help="Save the trace (.jsonl or .parquet).")] = None,
     html: Annotated[Path | None, typer.Option(help="Write an HTML report of the session.")] = None,
@@ -226,12 +227,9 @@ def negotiate_command(
         _require("plotly", "report", "--html")
     check_seed(seed)
     _import(imports)
-    specs = _split(strategies)
-    notes: list[str] = []
-    model = _seated(load_scenario(scenario), parties, len(specs), notes)
+    model = _restricted(load_scenario(scenario), parties)
     space = OutcomeSpace.from_scenario(model)
-    if len(specs) == 1:
-        specs = specs * space.n_parties
+    seats = None if strategies is None else parse_strategies(strategies, model)
     factors: list[float] | None = None
     if discount:
         try:
@@ -242,7 +240,7 @@ def negotiate_command(
             factors = factors * space.n_parties
     result = negotiate(
         space,
-        specs,
+        seats,
         protocol=protocol,
         rounds=None if seconds is not None else deadline,
         seconds=seconds,
@@ -250,7 +248,6 @@ def negotiate_command(
         mediator=mediator,
         seed=seed,
     )
-    _warn(notes)  # once the set-up has passed every check
     if trace is not None:
         deals = [{k: str(v) for k, v in space.deal(int(o)).items()} for o in result.outcomes]
         save_trace(result, trace, deals)
@@ -261,7 +258,7 @@ def negotiate_command(
     if as_json:
         print_json(result.summary())
         return
-    _render_session(result, space)
+    _render_session(result, space, seat_parties(space, seats, protocol=protocol))
 
 
 def _terms(space: OutcomeSpace, row: np.ndarray, previous: np.ndarray) -> str:
@@ -274,9 +271,28 @@ def _terms(space: OutcomeSpace, row: np.ndarray, previous: np.ndarray) -> str:
     return "; ".join(parts) or "same as before"
 
 
-def _render_session(result: Trace, space: OutcomeSpace) -> None:
+def _seats_table(seating: Seating) -> Table:
+    """Who plays what: every party, its role and strategy, and how the strategy was chosen."""
+    how = {
+        "party": "named",
+        "role": "its role named",
+        "list": "the list, cycled",
+        "default": "its role's default",
+    }
+    table = Table(title="Who plays what")
+    for header in ("party", "role", "strategy", "chosen by"):
+        table.add_column(header, style="bold" if header == "party" else None)
+    for seat in seating.seats:
+        chair = " (chairs the text)" if seat.party == seating.chair else ""
+        table.add_row(seat.party + chair, seat.role, seat.strategy, how[seat.source])
+    return table
+
+
+def _render_session(result: Trace, space: OutcomeSpace, seating: Seating) -> None:
     rows = space.unravel(result.outcomes) if len(result) else np.empty((0, space.n_issues))
-    names = ["mediator" if int(w) < 0 else result.parties[int(w)] for w in result.proposers]
+    chair = result.chair or "mediator"
+    names = [chair if int(w) < 0 else result.parties[int(w)] for w in result.proposers]
+    console.print(_seats_table(seating))
     if len(result):
         console.print(_opening_table(space, rows, names))
     console.print(_offers_table(result, space, rows, names))
@@ -372,8 +388,8 @@ def tournament_command(
     parties: Annotated[
         str | None,
         typer.Option(
-            help="Negotiating parties of every scenario, comma-separated (default: a two-party "
-            "scenario as it is, otherwise its two belligerents)."
+            help="Seat only these parties of every scenario, comma-separated (default: every "
+            "party)."
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
@@ -397,7 +413,7 @@ def tournament_command(
     imports: ImportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Play every strategy against every other, in every seat, on every scenario.
+    """Play the strategies on every scenario with every party seated, in every seat.
 
     Every session and seat is one row of the tidy table (--csv, --parquet, and "sessions" in
     --json); the tables per strategy and per scenario are its means.
@@ -407,10 +423,8 @@ def tournament_command(
     check_seed(seed)
     _import(imports)
     specs = _split(strategies)
-    notes: list[str] = []
-    models = [_seated(load_scenario(s), parties, 2, notes) for s in scenarios]
+    models = [_restricted(load_scenario(s), parties) for s in scenarios]
     runner = make_executor(executor, address, workers)
-    _warn(notes)
     try:
         with Progress(
             "[progress.description]{task.description}",
@@ -449,6 +463,7 @@ def tournament_command(
                 "by_scenario": result.by_scenario,
                 "matrix": result.matrix(),
                 "sessions": result.sessions(),
+                "seating": result.seating,
             }
         )
         return
@@ -456,6 +471,19 @@ def tournament_command(
 
 
 def _render_tournament(result: TournamentResult) -> None:
+    seats = Table(title="Who sits at each table")
+    for header in ("scenario", "parties (role)", "seatings", "rule"):
+        seats.add_column(header, style="bold" if header == "scenario" else None)
+    for seated in result.seating:
+        seats.add_row(
+            seated.scenario,
+            ", ".join(f"{p} ({r})" for p, r in zip(seated.parties, seated.roles, strict=True)),
+            f"{seated.seatings} x {result.repetitions}",
+            "every assignment of the strategies to the parties"
+            if seated.rule == "every assignment"
+            else "the list cycled over the parties, in each of its rotations",
+        )
+    console.print(seats)
     headers = ("sessions", "agreed", "mean utility", "Nash distance", "welfare")
     for title, key, scores in (
         ("By strategy", "strategy", result.by_strategy),

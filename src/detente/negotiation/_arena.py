@@ -72,6 +72,7 @@ class Arena:
     utilities: np.ndarray  #: ``(n, n_parties)``
     views: tuple[PartyView, ...]
     _options: list[np.ndarray] = field(default_factory=list, repr=False)  #: built on first use
+    _for_others: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> int:
@@ -87,6 +88,41 @@ class Arena:
             options.flags.writeable = False
             self._options.append(options)
         return self._options[0]
+
+    def best_for_others(self, party: int) -> np.ndarray:
+        """Per position of a party's order, the deal from there on that suits the others best.
+
+        For each position ``k`` of ``views[party].order``, the position from ``k`` on of the
+        deal leaving the other parties the largest smallest margin over their reservation
+        values (``-inf`` across a red line of one of them), ties to the lowest position.
+
+        So ``order[best_for_others(p)[k]]`` is, among the deals worth at least
+        ``sorted_utility[k]`` to ``p``, the one best for the others taken together (the
+        egalitarian measure of :mod:`detente.analysis`). Built on first use, one vectorised
+        pass: a running maximum from the top of the order down.
+        """
+        found = self._for_others.get(party)
+        if found is not None:
+            return found
+        view = self.views[party]
+        others = [q for q in range(self.utilities.shape[1]) if q != party]
+        deals = view.order
+        margin = np.full(deals.size, np.inf)
+        for q in others:  # a loop over the parties, not the deals
+            other = self.views[q]
+            mine = self.utilities[deals, q] - other.reservation
+            if other.order.size < self.size:  # the party has red lines
+                mine[~other.allowed[deals]] = -np.inf
+            np.minimum(margin, mine, out=margin)
+        # Read from the top (most valuable to p) down: a position is a record when its margin
+        # is at least every margin above it; the best from k on is the last record seen.
+        top_down = margin[::-1]
+        before = np.maximum.accumulate(np.concatenate(([-np.inf], top_down[:-1])))
+        records = np.where(top_down >= before, np.arange(deals.size), 0)
+        best = deals.size - 1 - np.maximum.accumulate(records)[::-1]
+        best.flags.writeable = False
+        self._for_others[party] = best
+        return best
 
     def flat_options(self) -> np.ndarray:
         """``(n, n_issues)`` positions ``issue * max_options + option`` (built on first use)."""

@@ -28,6 +28,7 @@ from detente._rng import check_seed
 from detente.errors import DetenteError
 from detente.negotiation._arena import Arena, arena_of
 from detente.negotiation._order import space_first
+from detente.negotiation.seating import StrategyChoice, seat_parties
 from detente.negotiation.strategies import Mediator, Response, Strategy, make_strategy
 from detente.negotiation.timing import relative_time
 from detente.negotiation.trace import Trace
@@ -41,7 +42,7 @@ PROTOCOLS = ("alternating", "single-text")
 
 def negotiate(
     space: OutcomeSpace,
-    strategies: Sequence[str | Strategy],
+    strategies: StrategyChoice = None,
     *,
     protocol: str = "alternating",
     rounds: int | None = 100,
@@ -54,25 +55,29 @@ def negotiate(
 
     Args:
         space: the outcome space of the scenario.
-        strategies: one strategy (spec or instance, which is cloned) per party, in table order.
+        strategies: the strategies of the parties, every party seated
+            (:func:`~detente.negotiation.seating.seat_parties`): ``None`` for each role's
+            default, a list (specs or instances, which are cloned) cycled over the parties in
+            table order, or a mapping from party names and roles to strategies.
         protocol: ``"alternating"`` or ``"single-text"``.
         rounds: deadline in rounds (``None``: only ``seconds``).
         seconds: deadline in wall-clock seconds (not reproducible offer by offer).
         discounts: per-round discount factor, one per party or one for all (default 1).
-        mediator: the mediator of the single-text protocol (default ``"single-text"``).
+        mediator: the rule of the single-text protocol's chair (default ``"single-text"``);
+            the scenario's mediator party chairs when it has one.
         seed: root seed; every party's random stream is spawned from it (``None``: fresh;
             a generator: a seed drawn from it). The trace records it, for replay.
 
     Raises:
-        DetenteError: wrong number of strategies, unknown protocol or strategy, bad deadline or
-            discount, or a strategy that offers a deal outside the space.
+        DetenteError: more strategies than parties, an unknown protocol, strategy, party or
+            role, a bad deadline or discount, or a strategy that offers a deal outside the
+            space.
     """
-    _check(space, protocol, len(strategies), rounds, seconds)
+    _check(protocol, rounds, seconds)
+    seating = seat_parties(space, strategies, protocol=protocol)
     n = space.n_parties
     factors = _discounts(discounts, n)
-    players = [make_strategy(s) for s in strategies]
-    if any(isinstance(p, Mediator) for p in players):
-        raise DetenteError("a mediator cannot sit as a party", field="strategies")
+    players = [p.clone() for p in seating.players]
     check_seed(seed)
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63))
@@ -114,6 +119,8 @@ def negotiate(
         protocol=protocol,
         parties=space.party_names,
         strategies=tuple(p.spec for p in players),
+        roles=tuple(s.role for s in seating.seats),
+        chair=seating.chair,
         mediator=chair,
         seed=seed,
         deadline_rounds=rounds,
@@ -170,18 +177,10 @@ def _options_of(index: int, cardinalities: np.ndarray) -> np.ndarray:
     return np.array(row[::-1], dtype=np.int64)
 
 
-def _check(
-    space: OutcomeSpace, protocol: str, n_strategies: int, rounds: int | None, seconds: float | None
-) -> None:
+def _check(protocol: str, rounds: int | None, seconds: float | None) -> None:
     if protocol not in PROTOCOLS:
         raise DetenteError(
             f"unknown protocol {protocol!r} (use {', '.join(PROTOCOLS)})", field="protocol"
-        )
-    if n_strategies != space.n_parties:
-        raise DetenteError(
-            f"{n_strategies} strategies for {space.n_parties} parties "
-            f"({', '.join(space.party_names)})",
-            field="strategies",
         )
     if rounds is None and seconds is None:
         raise DetenteError("give a deadline in rounds or in seconds", field="deadline")

@@ -1,16 +1,20 @@
-"""Tournaments: strategies x scenarios x role swaps x repetitions, on any executor.
+"""Tournaments: strategies x scenarios x seatings x repetitions, on any executor.
 
-Every ordered assignment of strategies to the parties of a scenario is played (which swaps
-roles), ``repetitions`` times. Each session gets its own seed, spawned from the root seed with
-``SeedSequence.spawn`` in a fixed cell order, so the results do not depend on the executor,
-the number of workers or the order in which tasks finish.
+Every party of a scenario is seated (:func:`~detente.negotiation.seating.seatings`): with
+``k`` strategies and ``n`` parties, every assignment of strategies to the parties (``k ** n``
+seatings, which swaps roles) while that is at most
+:data:`~detente.negotiation.seating.MAX_ASSIGNMENTS`; beyond, the ``k`` rotations of the list
+cycled over the parties (party ``p`` plays strategy ``(p + s) mod k`` in rotation ``s``, so
+every party plays every strategy once). Each seating is played ``repetitions`` times. Each
+session gets its own seed, spawned from the root seed with ``SeedSequence.spawn`` in a fixed
+cell order, so the results do not depend on the executor, the number of workers or the order
+in which tasks finish.
 """
 
 from __future__ import annotations
 
 import csv
 import dataclasses
-import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ from detente.errors import DetenteError, FormatError
 from detente.negotiation.metrics import Benchmarks, benchmarks_of
 from detente.negotiation.plugins import import_strategies, imported_modules
 from detente.negotiation.protocols import PROTOCOLS, negotiate
+from detente.negotiation.seating import ScenarioSeating, seatings
 from detente.negotiation.strategies import make_strategy
 from detente.scenario.model import OptionValue, Scenario
 from detente.space import OutcomeSpace
@@ -43,6 +48,7 @@ __all__ = [
     "same_results",
     "save_table",
     "save_tables",
+    "seatings",
     "table_paths",
 ]
 
@@ -139,6 +145,7 @@ class TournamentResult:
     protocol: str = "alternating"
     discount: float = 1.0
     self_play: bool = True
+    seating: tuple[ScenarioSeating, ...] = ()
 
     def __repr__(self) -> str:
         """A summary: sessions, strategies, scenarios, settings and the leading strategy."""
@@ -252,7 +259,7 @@ def run_tournament(
     discount: float = 1.0,
     self_play: bool = True,
 ) -> TournamentResult:
-    """Play every strategy against every other, in every seat, on every scenario.
+    """Play the strategies on every scenario, every party seated (see the module docstring).
 
     Args:
         scenarios: the scenarios.
@@ -278,6 +285,10 @@ def run_tournament(
         (scenario.model_dump_json(), _cells(len(scenario.parties), specs, repetitions, self_play))
         for scenario in scenarios
     ]
+    seating = tuple(
+        ScenarioSeating.of(scenario, specs, len({c for c, _ in cells}))
+        for scenario, (_, cells) in zip(scenarios, plan, strict=True)
+    )
     total = sum(len(cells) for _, cells in plan)
     seeds = iter(spawn_seeds(seed, total))
     tasks: list[_Task] = []
@@ -308,6 +319,7 @@ def run_tournament(
         protocol=protocol,
         discount=discount,
         self_play=self_play,
+        seating=seating,
     )
 
 
@@ -332,8 +344,8 @@ def _check_play(protocol: str, discount: float) -> None:
 def _cells(
     n_parties: int, specs: Sequence[str], repetitions: int, self_play: bool
 ) -> list[tuple[tuple[str, ...], int]]:
-    """Every seating of ``specs`` and repetition (without self-play: not all seats alike)."""
-    combos = [c for c in itertools.product(specs, repeat=n_parties) if self_play or len(set(c)) > 1]
+    """Every seating (:func:`seatings`) and repetition, without self-play not all seats alike."""
+    combos = [c for c in seatings(n_parties, specs) if self_play or len(set(c)) > 1]
     if not combos:
         raise DetenteError(
             "without self-play a tournament needs two different strategies", field="self_play"

@@ -35,6 +35,8 @@ _HEADER_FIELDS = (
     "final_utilities",
     "rounds",
     "ended_by",
+    "roles",
+    "chair",
 )
 
 
@@ -65,6 +67,10 @@ class Trace:
             reservation value without one.
         rounds: rounds played.
         ended_by: the party that accepted last or walked away (-1 at the deadline).
+        roles: each party's role in the scenario (empty in traces written before roles were
+            recorded).
+        chair: the party that chaired the single text (the scenario's mediator), else
+            ``None`` (alternating offers, or an outside mediator).
     """
 
     scenario: str
@@ -87,6 +93,8 @@ class Trace:
     final_utilities: tuple[float, ...]
     rounds: int
     ended_by: int
+    roles: tuple[str, ...] = ()
+    chair: str | None = None
 
     def __repr__(self) -> str:
         """A summary: scenario, protocol, who played what, and the outcome."""
@@ -109,6 +117,7 @@ class Trace:
         out["parties"] = list(self.parties)
         out["strategies"] = list(self.strategies)
         out["discounts"] = list(self.discounts)
+        out["roles"] = list(self.roles)
         out["final_utilities"] = list(self.final_utilities)
         return out
 
@@ -120,6 +129,8 @@ class Trace:
             "rounds": self.rounds,
             "protocol": self.protocol,
             "strategies": dict(zip(self.parties, self.strategies, strict=True)),
+            "roles": dict(zip(self.parties, self.roles, strict=True)) if self.roles else {},
+            "chair": self.chair,
         }
 
     def same_play(self, other: Trace) -> bool:
@@ -296,6 +307,8 @@ def _build(header: dict[str, Any], *, source: Path, **arrays: np.ndarray) -> Tra
             ),
             rounds=int(header["rounds"]),
             ended_by=int(header["ended_by"]),
+            roles=tuple(str(r) for r in header.get("roles", ())),
+            chair=header.get("chair"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FormatError(

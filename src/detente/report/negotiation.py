@@ -43,14 +43,20 @@ def session_report(space: OutcomeSpace, trace: Trace) -> str:
             caption="Result",
         ),
         table_html(
-            ["party", "strategy", "discount", "payoff"],
+            ["party", "role", "strategy", "discount", "payoff"],
             [
-                [party, strategy, trace.discounts[p], trace.final_utilities[p]]
+                [
+                    party + (" (chairs the text)" if party == trace.chair else ""),
+                    trace.roles[p] if trace.roles else "",
+                    strategy,
+                    trace.discounts[p],
+                    trace.final_utilities[p],
+                ]
                 for p, (party, strategy) in enumerate(
                     zip(trace.parties, trace.strategies, strict=True)
                 )
             ],
-            caption="Parties",
+            caption="Who plays what",
         ),
     ]
     if trace.agreement_deal is not None:
