@@ -21,12 +21,12 @@ from detente.negotiation import (
     Seating,
     Trace,
     negotiate,
+    parse_strategies,
     save_trace,
     seat_parties,
     session_metrics,
 )
 from detente.negotiation.plugins import import_strategies
-from detente.negotiation.seating import parse_strategies
 from detente.negotiation.strategies import strategy_catalogue
 from detente.negotiation.tournament import (
     TournamentResult,

@@ -6,7 +6,13 @@ See ``docs/explanation/negotiation.md``.
 from detente.negotiation.metrics import SessionMetrics, session_metrics
 from detente.negotiation.protocols import PROTOCOLS, negotiate, replay
 from detente.negotiation.rehearsal import Rehearsal, rehearse
-from detente.negotiation.seating import ROLE_DEFAULTS, Seat, Seating, seat_parties
+from detente.negotiation.seating import (
+    ROLE_DEFAULTS,
+    Seat,
+    Seating,
+    parse_strategies,
+    seat_parties,
+)
 from detente.negotiation.strategies import REGISTRY, Response, Strategy, make_strategy, register
 from detente.negotiation.trace import Trace, load_trace, save_trace
 
@@ -24,6 +30,7 @@ __all__ = [
     "load_trace",
     "make_strategy",
     "negotiate",
+    "parse_strategies",
     "register",
     "rehearse",
     "replay",
