@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import analyze, durability, forecast, monitor, negotiate, scenarios
+from detente.cli import analyze, durability, forecast, monitor, negotiate, precedents, scenarios
 
 __all__ = ["app", "main"]
 
@@ -21,6 +21,7 @@ forecast.register(app)
 durability.register(app)
 negotiate.register(app)
 monitor.register(app)
+precedents.register(app)
 
 
 def main() -> None:
