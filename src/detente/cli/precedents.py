@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.table import Table
 from typer.core import TyperGroup
@@ -27,7 +26,7 @@ __all__ = ["register"]
 class _SearchByDefault(TyperGroup):
     """``detente precedents SCENARIO`` means ``detente precedents search SCENARIO``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["search", *args]
         return super().parse_args(ctx, args)
@@ -48,7 +47,7 @@ def register(app: typer.Typer) -> None:
 def _needs_extra() -> None:
     try:
         import lifelines  # noqa: F401, PLC0415 - optional 'precedents' extra
-        import pandas  # noqa: F401, PLC0415
+        import pandas as pd  # noqa: F401, PLC0415
     except ImportError:  # pragma: no cover - the test environment has the extra
         raise DetenteError("this command needs: pip install 'detente[precedents]'") from None
 

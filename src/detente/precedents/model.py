@@ -107,12 +107,10 @@ def _indicators(records: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def design_matrix(records: pd.DataFrame, means: Sequence[float]) -> np.ndarray:
     """The covariate matrix of ``records``; unknown indicators take ``means``."""
     values, unknown = _indicators(records)
-    return np.where(unknown, np.asarray(means, dtype=float)[None, :], values)
+    return np.asarray(np.where(unknown, np.asarray(means, dtype=float)[None, :], values))
 
 
-def survival_data(
-    records: pd.DataFrame, follow_up_end: dt.date = FOLLOW_UP_END
-) -> pd.DataFrame:
+def survival_data(records: pd.DataFrame, follow_up_end: dt.date = FOLLOW_UP_END) -> pd.DataFrame:
     """``records`` with ``days`` (start to end, or to ``follow_up_end``), ``event`` and ``usable``.
 
     ``usable`` is False for a ceasefire without a start, with an end year but no month, or that
@@ -120,12 +118,11 @@ def survival_data(
     """
     censor = pd.Timestamp(follow_up_end)
     event = records["end"].notna()
-    stop = records["end"].where(event, records["start"].clip(lower=censor))
+    start = records["start"]
+    stop = records["end"].where(event, start.where(start > censor, censor))
     days = (stop - records["start"]).dt.days
     usable = records["start"].notna() & ~records["end_year_only"] & (days >= 0)
-    return records.assign(
-        days=days.where(usable), event=event.to_numpy(), usable=usable.to_numpy()
-    )
+    return records.assign(days=days.where(usable), event=event.to_numpy(), usable=usable.to_numpy())
 
 
 @dataclass(frozen=True)
@@ -167,7 +164,8 @@ class CeasefireModel:
 
     def risk(self, x: np.ndarray) -> np.ndarray:
         """Relative hazard ``exp((x - centre) . beta)`` of each row of ``x``."""
-        return np.exp((x - np.asarray(self.centre)) @ np.asarray(self.coefficients))
+        linear = (x - np.asarray(self.centre)) @ np.asarray(self.coefficients)
+        return np.asarray(np.exp(linear), dtype=float)
 
     def survival(self, x: np.ndarray, days: Sequence[float]) -> np.ndarray:
         """P(still holding after ``days``), shape (rows of ``x``, len(days))."""
@@ -180,11 +178,9 @@ class CeasefireModel:
         """The first day survival is at most one half, per row (None if it never is)."""
         curve = np.exp(-np.outer(self.risk(x), np.asarray(self.cumulative_hazard)))
         below = curve <= 0.5
-        first = np.argmax(below, axis=1)
-        return [
-            float(self.times[i]) if hit else None
-            for i, hit in zip(first, below.any(axis=1), strict=True)
-        ]
+        first = np.argmax(below, axis=1).tolist()
+        hits = np.any(below, axis=1).tolist()
+        return [float(self.times[i]) if hit else None for i, hit in zip(first, hits, strict=True)]
 
     def to_json(self) -> str:
         """The model as JSON (the format of the shipped ``fitted.json``)."""
@@ -200,10 +196,15 @@ class CeasefireModel:
         try:
             raw = json.loads(text)
             model = cls(
-                **{
-                    f.name: tuple(raw[f.name]) if f.name not in _SCALARS else raw[f.name]
-                    for f in dataclasses.fields(cls)
-                }
+                covariates=tuple(str(c) for c in raw["covariates"]),
+                coefficients=_floats(raw["coefficients"]),
+                standard_errors=_floats(raw["standard_errors"]),
+                means=_floats(raw["means"]),
+                centre=_floats(raw["centre"]),
+                times=_floats(raw["times"]),
+                cumulative_hazard=_floats(raw["cumulative_hazard"]),
+                concordance=float(raw["concordance"]),
+                provenance=dict(raw["provenance"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise DetenteError(f"not a fitted ceasefire model: {exc}", source=source) from None
@@ -214,7 +215,8 @@ class CeasefireModel:
         return model
 
 
-_SCALARS = {"concordance", "provenance"}
+def _floats(values: Sequence[Any]) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
 
 
 def shipped_model() -> CeasefireModel:
@@ -239,9 +241,7 @@ def fit_ceasefire_model(
     try:
         from lifelines import CoxPHFitter  # noqa: PLC0415 - optional 'precedents' extra
     except ImportError:  # pragma: no cover - the test environment has the extra
-        raise DetenteError(
-            "fitting needs lifelines: pip install 'detente[precedents]'"
-        ) from None
+        raise DetenteError("fitting needs lifelines: pip install 'detente[precedents]'") from None
     data = survival_data(records, follow_up_end)
     used = data[data["usable"]]
     if int(used["event"].sum()) < 2 * len(COVARIATES):
@@ -258,8 +258,8 @@ def fit_ceasefire_model(
     baseline = fitter.baseline_cumulative_hazard_.iloc[:, 0]
     years = used["year"].dropna()
     facts = {
-        "ceasefires": int(len(records)),
-        "used": int(len(used)),
+        "ceasefires": len(records),
+        "used": len(used),
         "events": int(used["event"].sum()),
         "years": [int(years.min()), int(years.max())],
         "follow_up_end": follow_up_end.isoformat(),
@@ -305,7 +305,7 @@ def fit_ethprio_file(
             "version": version,
             "file": Path(path).name,
             "sha256": digest,
-            "rows": int(len(rows)),
+            "rows": len(rows),
             "fitted_with": f"lifelines {lifelines_version} CoxPHFitter (Efron ties)",
             "start": "in effect, else declared; a missing day is the 15th",
             "censoring": f"no recorded end: right-censored at {follow_up_end.isoformat()}",

@@ -121,6 +121,10 @@ def _ids(values: pd.Series) -> tuple[int, ...]:
     return tuple(sorted({int(v) for v in values if v >= 0}))
 
 
+def _codes(values: pd.Series) -> tuple[int, ...]:
+    return tuple(sorted({int(v) for v in values}))
+
+
 def ethprio_ceasefires(rows: pd.DataFrame) -> pd.DataFrame:
     """Merge ETH/PRIO's actor rows into one record per ceasefire (``cc`` + ``cf_id``).
 
@@ -163,7 +167,7 @@ def ethprio_ceasefires(rows: pd.DataFrame) -> pd.DataFrame:
             ),
             "end": end,
             "end_year_only": end.isna() & group["_end_year"].max().notna(),
-            "ended": group["ended"].agg(lambda v: tuple(sorted(set(map(int, v))))),
+            "ended": group["ended"].agg(_codes),
         }
     )
     return records.join(extra).reset_index()
@@ -235,9 +239,7 @@ def load_ucdp_agreements(path: str | Path) -> pd.DataFrame:
     frame = integer_columns(frame, UCDP_PROVISIONS, source=path, blank=0)
     check_codes(frame, dict.fromkeys(UCDP_PROVISIONS, (0, 1)), source=path)
     _check_unique(frame, "paid", path)
-    ended = frame["ended"].map(
-        {True: True, False: False, "True": True, "False": False, 1: True, 0: False}
-    )
+    ended = frame["ended"].map({True: True, False: False, "True": True, "False": False})
     bad = (ended.isna() & frame["ended"].notna()).to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])

@@ -99,8 +99,10 @@ def precedents_report(search: PrecedentSearch, *, title: str) -> str:
             ],
             rows,
         ),
-        f'<p class="note">Source: {html.escape(search.source)}. {search.compared:,} '
-        f"ceasefires compared; {search.matched:,} match at similarity "
-        f"{search.threshold:.2f} or more.</p>",
+        (
+            f'<p class="note">Source: {html.escape(search.source)}. {search.compared:,} '
+            f"ceasefires compared; {search.matched:,} match at similarity "
+            f"{search.threshold:.2f} or more.</p>"
+        ),
     ]
     return page(title, body, with_plots=search.curve is not None)
