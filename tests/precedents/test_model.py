@@ -1,0 +1,168 @@
+"""The Cox model of ceasefire duration: censoring rules, recovery of known effects, predictions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter
+
+from detente.errors import DetenteError
+from detente.precedents import COVARIATES, CeasefireModel, fit_ceasefire_model, shipped_model
+from detente.precedents.model import design_matrix, survival_data
+from detente.precedents.predict import predict_file
+from detente.precedents.records import load_ethprio
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "precedents"
+NAMES = [c.name for c in COVARIATES]
+
+
+def test_survival_times_follow_the_stated_rules() -> None:
+    data = survival_data(load_ethprio(DATA / "ethprio-sample.csv"))
+    got = {(r.cc, r.cf_id): (r.usable, r.event, r.days) for r in data.itertuples()}
+    assert got[100, 1] == (True, True, 36)  # 15 March to 20 April 2000
+    censored = (dt.date(2014, 12, 31) - dt.date(2001, 6, 1)).days
+    assert got[100, 2] == (True, False, censored)
+    assert got[200, 1] == (True, True, 28)  # 31 January to 28 February 2010
+    assert not got[100, 3][0]  # end year without a month
+    assert not got[200, 2][0]  # ends before it starts
+    assert np.isnan(got[100, 3][2])
+
+
+def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Ceasefires with exponential durations and known hazard ratios, censored at 2014."""
+    rng = np.random.default_rng(seed)
+    codes = {
+        "side": rng.choice([1, 2, 3], n),
+        "written": rng.choice([0, 1, 2, -1], n, p=[0.45, 0.25, 0.2, 0.1]),
+        "ceasefire_class": rng.choice([1, 2, 3], n),
+        "timing": rng.choice([0, 1, 2, 3], n),
+        "mediator_nego": rng.choice([0, 1], n),
+        "implement": rng.choice([0, 1], n, p=[0.6, 0.4]),
+        "enforcement": rng.choice([0, 1, 2], n, p=[0.7, 0.1, 0.2]),
+        "ddr": rng.choice([0, 1], n),
+    }
+    truth = {"written": np.log(0.6), "implementation": np.log(0.5), "mediated": np.log(1.3)}
+    linear = (
+        truth["written"] * np.isin(codes["written"], [1, 2])
+        + truth["implementation"] * (codes["implement"] == 1)
+        + truth["mediated"] * (codes["mediator_nego"] == 1)
+    )
+    days = rng.exponential(200.0 / np.exp(linear)).round() + 1
+    start = pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24, n), "D")
+    end = start + pd.to_timedelta(days, "D")
+    end = end.where(end <= pd.Timestamp("2014-12-31"))
+    records = pd.DataFrame(
+        {
+            "cc": np.arange(n),
+            "cf_id": 1,
+            **codes,
+            "year": start.year,
+            "start": start,
+            "end": end,
+            "end_year_only": False,
+        }
+    )
+    return records, truth
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[CeasefireModel, pd.DataFrame, dict[str, float]]:
+    records, truth = synthetic(3000, seed=7)
+    return fit_ceasefire_model(records), records, truth
+
+
+def test_the_fit_recovers_known_hazard_ratios(fitted) -> None:
+    model, _, truth = fitted
+    for name, value in zip(model.covariates, model.coefficients, strict=True):
+        se = model.standard_errors[model.covariates.index(name)]
+        assert abs(value - truth.get(name, 0.0)) < 4 * se, name
+
+
+def test_unclear_codes_take_the_fitted_mean(fitted) -> None:
+    model, records, _ = fitted
+    x = design_matrix(records, model.means)
+    unclear = (records["written"] == -1).to_numpy()
+    known = records.loc[~unclear, "written"].isin([1, 2])
+    assert model.means[NAMES.index("written")] == pytest.approx(known.mean())
+    assert np.all(x[unclear, NAMES.index("written")] == model.means[NAMES.index("written")])
+
+
+def test_predictions_equal_lifelines_own(fitted) -> None:
+    model, records, _ = fitted
+    data = survival_data(records)
+    frame = pd.DataFrame(design_matrix(data, model.means), columns=NAMES)
+    frame["days"], frame["event"] = data["days"].to_numpy(float), data["event"].astype(int)
+    reference = CoxPHFitter().fit(frame, "days", "event")
+    days = [1, 30, 90, 365, 5000]
+    theirs = reference.predict_survival_function(frame[NAMES].iloc[:50], times=days).T
+    ours = model.survival(frame[NAMES].to_numpy()[:50], days)
+    np.testing.assert_allclose(ours, theirs.to_numpy(), rtol=1e-9, atol=1e-12)
+    medians = reference.predict_median(frame[NAMES].iloc[:50]).to_numpy()
+    np.testing.assert_allclose(model.median_days(frame[NAMES].to_numpy()[:50]), medians)
+
+
+def test_median_is_none_when_survival_stays_above_one_half(fitted) -> None:
+    model, _, _ = fitted
+    tiny = CeasefireModel(**{**model.__dict__, "cumulative_hazard": (0.01,) * len(model.times)})
+    assert tiny.median_days(np.zeros((1, len(NAMES)))) == [None]
+
+
+def test_hazard_ratios_and_their_intervals(fitted) -> None:
+    model, _, _ = fitted
+    ratio, low, high = model.hazard_ratios()["implementation"]
+    b, s = model.coefficients[NAMES.index("implementation")], model.standard_errors[9]
+    assert (ratio, low, high) == pytest.approx((np.exp(b), np.exp(b - 1.96 * s), np.exp(b + 1.96 * s)))
+
+
+def test_too_few_ended_ceasefires(fitted) -> None:
+    _, records, _ = fitted
+    with pytest.raises(DetenteError, match="too few ended ceasefires"):
+        fit_ceasefire_model(records.head(10))
+
+
+def test_json_round_trip_and_bad_models(fitted) -> None:
+    model, _, _ = fitted
+    assert CeasefireModel.from_json(model.to_json()) == model
+    with pytest.raises(DetenteError, match="not a fitted ceasefire model"):
+        CeasefireModel.from_json("{}", "m.json")
+    other = json.loads(model.to_json())
+    other["covariates"] = ["x", *other["covariates"][1:]]
+    with pytest.raises(DetenteError, match="covariates: the model's covariates are not"):
+        CeasefireModel.from_json(json.dumps(other), "m.json")
+
+
+def test_the_shipped_model_states_its_provenance() -> None:
+    model = shipped_model()
+    facts = model.provenance
+    assert facts["rows"] == 3302
+    assert facts["ceasefires"] == 1842
+    assert facts["years"] == [1989, 2014]
+    assert facts["version"] == "1989-2014"
+    assert "doi:10.1177/00220027221129195" in facts["source"]
+    assert facts["censoring"] == "no recorded end: right-censored at 2014-12-31"
+    assert model.covariates == tuple(NAMES)
+
+
+def test_predict_every_ceasefire_of_a_file_including_unclear_codes() -> None:
+    result = predict_file(DATA / "ethprio-sample.csv")
+    model = shipped_model()
+    assert [(p.cc, p.cf_id) for p in result.predictions] == [
+        (100, 1),
+        (100, 2),
+        (100, 3),
+        (200, 1),
+        (200, 2),
+    ]
+    assert result.model.rows == 3302
+    assert result.model.years == (1989, 2014)
+    records = load_ethprio(DATA / "ethprio-sample.csv")
+    expected = model.survival(design_matrix(records, model.means), [30, 90, 365])
+    for prediction, row in zip(result.predictions, expected, strict=True):
+        assert list(prediction.survival) == ["30", "90", "365"]
+        assert list(prediction.survival.values()) == pytest.approx(row, abs=5e-5)
+        assert prediction.median_days is None or prediction.median_days > 0
