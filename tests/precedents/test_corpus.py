@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from lifelines import CoxPHFitter
 
 from detente.precedents import fit_ethprio_file, load_ethprio, load_pax, shipped_model
 from detente.precedents.model import survival_data
@@ -147,11 +148,11 @@ def test_the_fitted_model_beside_the_published_effects() -> None:
       (interval includes 1), as for Fortna's peacekeepers before her controls (below).
     """
     ratios = shipped_model().hazard_ratios()
-    ratio, low, high = ratios["written"]
+    _, _, high = ratios["written"]
     assert high < 1
-    ratio, low, high = ratios["implementation"]
+    _, low, high = ratios["implementation"]
     assert 0.63 < low < 1 < high
-    ratio, low, high = ratios["state_enforcement"]
+    _, low, high = ratios["state_enforcement"]
     assert low < 1 < high
 
 
@@ -163,8 +164,6 @@ def test_fortnas_peacekeeping_hazard_ratio_from_her_file() -> None:
     her fuller controls; without controls it is about 1 (peacekeepers go to the harder cases,
     her selection argument). Victory and treaty match her figures closely.
     """
-    from lifelines import CoxPHFitter
-
     spells = pd.read_stata(FORTNA)
     spells = spells[spells["_st"] == 1][["_t0", "_t", "_d", "pk_dum", "victory", "treaty"]]
 

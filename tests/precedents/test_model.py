@@ -16,6 +16,7 @@ from detente.precedents import COVARIATES, CeasefireModel, fit_ceasefire_model, 
 from detente.precedents.model import design_matrix, survival_data
 from detente.precedents.predict import predict_file
 from detente.precedents.records import load_ethprio
+from tests.precedents.support import synthetic
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "precedents"
 NAMES = [c.name for c in COVARIATES]
@@ -31,43 +32,6 @@ def test_survival_times_follow_the_stated_rules() -> None:
     assert not got[100, 3][0]  # end year without a month
     assert not got[200, 2][0]  # ends before it starts
     assert np.isnan(got[100, 3][2])
-
-
-def synthetic(n: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Ceasefires with exponential durations and known hazard ratios, censored at 2014."""
-    rng = np.random.default_rng(seed)
-    codes = {
-        "side": rng.choice([1, 2, 3], n),
-        "written": rng.choice([0, 1, 2, -1], n, p=[0.45, 0.25, 0.2, 0.1]),
-        "ceasefire_class": rng.choice([1, 2, 3], n),
-        "timing": rng.choice([0, 1, 2, 3], n),
-        "mediator_nego": rng.choice([0, 1], n),
-        "implement": rng.choice([0, 1], n, p=[0.6, 0.4]),
-        "enforcement": rng.choice([0, 1, 2], n, p=[0.7, 0.1, 0.2]),
-        "ddr": rng.choice([0, 1], n),
-    }
-    truth = {"written": np.log(0.6), "implementation": np.log(0.5), "mediated": np.log(1.3)}
-    linear = (
-        truth["written"] * np.isin(codes["written"], [1, 2])
-        + truth["implementation"] * (codes["implement"] == 1)
-        + truth["mediated"] * (codes["mediator_nego"] == 1)
-    )
-    days = rng.exponential(200.0 / np.exp(linear)).round() + 1
-    start = pd.Timestamp("1990-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24, n), "D")
-    end = start + pd.to_timedelta(days, "D")
-    end = end.where(end <= pd.Timestamp("2014-12-31"))
-    records = pd.DataFrame(
-        {
-            "cc": np.arange(n),
-            "cf_id": 1,
-            **codes,
-            "year": start.year,
-            "start": start,
-            "end": end,
-            "end_year_only": False,
-        }
-    )
-    return records, truth
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +80,9 @@ def test_hazard_ratios_and_their_intervals(fitted) -> None:
     model, _, _ = fitted
     ratio, low, high = model.hazard_ratios()["implementation"]
     b, s = model.coefficients[NAMES.index("implementation")], model.standard_errors[9]
-    assert (ratio, low, high) == pytest.approx((np.exp(b), np.exp(b - 1.96 * s), np.exp(b + 1.96 * s)))
+    assert (ratio, low, high) == pytest.approx(
+        (np.exp(b), np.exp(b - 1.96 * s), np.exp(b + 1.96 * s))
+    )
 
 
 def test_too_few_ended_ceasefires(fitted) -> None:

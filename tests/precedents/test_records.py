@@ -115,7 +115,9 @@ def test_unreadable_and_absent_files(tmp_path: Path) -> None:
 def test_pax_agreements() -> None:
     pax = load_pax(DATA / "pax-sample.csv")
     assert list(pax["AgtId"]) == [501, 502, 503]
-    assert list(pax["date"]) == [pd.Timestamp(d) for d in ("2000-03-15", "2010-01-31", "2011-07-01")]
+    assert list(pax["date"]) == [
+        pd.Timestamp(d) for d in ("2000-03-15", "2010-01-31", "2011-07-01")
+    ]
     assert list(pax["CeProv"]) == [2, 1, 0]  # a blank provision is absent
 
 

@@ -33,7 +33,7 @@ def _figure(search: PrecedentSearch) -> object:
         go.Scatter(
             x=days,
             y=list(curve.survival),
-            name=f"Kaplan-Meier, {search.matched} matched ceasefires",
+            name=f"Kaplan-Meier of the matched set (n = {search.matched})",
             line={"color": "#1f77b4", "shape": "hv"},
         )
     )
