@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,10 +45,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="precedents")
 
 
-def _needs_extra() -> None:
+def _needs_extra(*modules: str) -> None:
+    """Fail with one line unless the ``precedents`` extra's ``modules`` are installed."""
     try:
-        import lifelines  # noqa: F401, PLC0415 - optional 'precedents' extra
-        import pandas as pd  # noqa: F401, PLC0415
+        for module in modules:
+            importlib.import_module(module)
     except ImportError:  # pragma: no cover - the test environment has the extra
         raise DetenteError("this command needs: pip install 'detente[precedents]'") from None
 
@@ -104,7 +106,7 @@ def search(
     ] = None,
 ) -> None:
     """The past ceasefires most like the deal: what they shared, how long they lasted."""
-    _needs_extra()
+    _needs_extra("pandas", "lifelines")
     from detente.precedents import find_precedents, load_ethprio, load_pax  # noqa: PLC0415
     from detente.precedents.search import deal_features, load_features  # noqa: PLC0415
 
@@ -190,7 +192,7 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Predicted survival of each ceasefire of FILE (30, 90, 365 days; median)."""
-    _needs_extra()
+    _needs_extra("pandas")  # predictions need numpy and pandas alone, not lifelines
     from detente.precedents.predict import predict_file  # noqa: PLC0415
 
     started = time.perf_counter()

@@ -76,7 +76,7 @@ def read_ethprio_rows(path: str | Path, *, dates: bool = True) -> pd.DataFrame:
     required = [*_KEYS, *ETHPRIO_CODES]
     if dates:
         required += _DATE_COLUMNS + _ETHPRIO_TEXT + _ETHPRIO_IDS
-    rows = read_table(path, required, what="ETH/PRIO CF")
+    rows = read_table(path, required, what="ETH/PRIO CF", only_required=not dates)
     rows = integer_columns(rows, _KEYS, source=path)
     rows = integer_columns(rows, ETHPRIO_CODES, source=path, blank=-1)
     check_codes(rows, ETHPRIO_CODES, source=path)
