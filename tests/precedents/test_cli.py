@@ -133,3 +133,14 @@ def test_search_bad_input(tmp_path: Path) -> None:
     code, out = run("precedents", "ceasefire-2025", "--ethprio", ETHPRIO, "--html", str(tmp_path))
     assert code == 2
     assert "is a directory" in out
+
+
+def test_search_of_a_deal_whose_mechanisms_all_have_counterparts(tmp_path: Path) -> None:
+    page = tmp_path / "all-mapped.html"
+    deal = "oversight=international_mission,breach_mechanism=joint_commission,sanctions_relief=none"
+    code, out = run(
+        "precedents", "ceasefire-2025", "--deal", deal, "--ethprio", ETHPRIO, "--html", str(page)
+    )
+    assert code == 0, out
+    assert "no counterpart" not in out
+    assert "No counterpart" not in page.read_text(encoding="utf-8")
