@@ -48,8 +48,7 @@ def test_a_deal_becomes_a_profile_of_features() -> None:
     features = load_features()
     profile = deal_features(
         features,
-        mechanisms=["peacekeepers", "snapback"],
-        options=["ddr"],
+        mechanisms=["peacekeepers", "snapback", "ddr"],
         context=["written", "multilateral"],
     )
     assert {k for k, v in profile.items() if v} == {

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from detente.cli._common import console, guarded, print_json
 from detente.durability.deal import complete_deal
-from detente.durability.mechanisms import mechanisms_for_deal
+from detente.durability.mechanisms import provided_mechanisms
 from detente.errors import DetenteError
 from detente.scenario import load_scenario
 from detente.scenario.formats._files import atomic_write_text
@@ -55,11 +55,11 @@ def _needs_extra(*modules: str) -> None:
 
 
 def deal_terms(space: OutcomeSpace, deal: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """The deal's mechanisms, option names and context, in the terms of ``provisions.yaml``.
+    """The deal's mechanisms and context, in the terms of ``provisions.yaml``.
 
-    The one place that reads mechanisms from a deal: durability's presets switched on by the
-    deal's options. A signed deal is written; two belligerents make it bilateral, more
-    multilateral; a mediator at the table makes it mediated.
+    Mechanisms are what the deal's options provide (``provides`` in the scenario, resolved as
+    the durability model resolves them). A signed deal is written; two belligerents make it
+    bilateral, more multilateral; a mediator at the table makes it mediated.
     """
     roles = [p.role for p in space.scenario.parties]
     fighting = roles.count(Role.BELLIGERENT)
@@ -67,8 +67,7 @@ def deal_terms(space: OutcomeSpace, deal: Mapping[str, str]) -> dict[str, tuple[
     if Role.MEDIATOR in roles:
         context.append("mediated")
     return {
-        "mechanisms": mechanisms_for_deal(deal),
-        "options": tuple(str(v).lower() for v in deal.values()),
+        "mechanisms": tuple(provided_mechanisms(space.scenario, deal)),
         "context": tuple(context),
     }
 

@@ -1,7 +1,7 @@
 """The past ceasefires most like a deal, and how long they lasted.
 
-A deal becomes a profile of yes/no features (``provisions.yaml``): what its mechanisms, options
-and context imply (written, bilateral, mediated, an implementation mechanism...). Each ETH/PRIO
+A deal becomes a profile of yes/no features (``provisions.yaml``): what its mechanisms and
+context imply (written, bilateral, mediated, an implementation mechanism...). Each ETH/PRIO
 ceasefire gets the same features from its codes, and from the PA-X agreement it links to
 (``pax_id``). A ceasefire's similarity is the share of the features known for it on which it
 agrees with the deal; ceasefires knowing fewer than half the features are not compared. The
@@ -42,7 +42,6 @@ class Feature:
     label: str
     context: str | None
     mechanisms: tuple[str, ...]
-    options: tuple[str, ...]
     ethprio: tuple[str, tuple[int, ...]] | None
     pax: tuple[str, ...]
 
@@ -61,7 +60,6 @@ def load_features() -> tuple[Feature, ...]:
                 label=item["label"],
                 context=item.get("context"),
                 mechanisms=tuple(item.get("mechanisms", ())),
-                options=tuple(item.get("options", ())),
                 ethprio=(eth["column"], tuple(eth["codes"])) if eth else None,
                 pax=tuple(item.get("pax", ())),
             )
@@ -73,16 +71,13 @@ def deal_features(
     features: Sequence[Feature],
     *,
     mechanisms: Iterable[str],
-    options: Iterable[str],
     context: Iterable[str],
 ) -> dict[str, bool]:
-    """Which features a deal has, from its mechanisms, option names and context flags."""
-    mech, opts, ctx = set(mechanisms), set(options), set(context)
+    """Which features a deal has, from its mechanisms and context flags."""
+    mech, ctx = set(mechanisms), set(context)
     return {
         f.name: bool(
-            (f.context is not None and f.context in ctx)
-            or mech.intersection(f.mechanisms)
-            or opts.intersection(f.options)
+            (f.context is not None and f.context in ctx) or mech.intersection(f.mechanisms)
         )
         for f in features
     }
