@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,10 +13,16 @@ import pytest
 from lifelines import CoxPHFitter
 
 from detente.errors import DetenteError
-from detente.precedents import COVARIATES, CeasefireModel, fit_ceasefire_model, shipped_model
+from detente.precedents import (
+    COVARIATES,
+    CeasefireModel,
+    fit_ceasefire_model,
+    fit_ethprio_file,
+    shipped_model,
+)
 from detente.precedents.model import design_matrix, survival_data
 from detente.precedents.predict import predict_file
-from detente.precedents.records import load_ethprio
+from detente.precedents.records import ETHPRIO_CODES, load_ethprio
 from tests.precedents.support import synthetic
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "precedents"
@@ -132,3 +139,38 @@ def test_predict_every_ceasefire_of_a_file_including_unclear_codes() -> None:
         assert list(prediction.survival) == ["30", "90", "365"]
         assert list(prediction.survival.values()) == pytest.approx(row, abs=5e-5)
         assert prediction.median_days is None or prediction.median_days > 0
+
+
+def test_fitting_a_file_records_its_provenance(tmp_path: Path) -> None:
+    records, _ = synthetic(600, seed=2)
+    path = tmp_path / "my-release.csv"
+    start, end = records["start"], records["end"]
+    pd.DataFrame(
+        {
+            "cc": records["cc"],
+            "cf_id": 1,
+            "location": "Nowhere",
+            "actor_name": "A",
+            "ucdp_acd_id": -1,
+            "pax_id": -1,
+            "ended": -1,
+            "cf_dec_yr": start.dt.year,
+            "cf_dec_month": start.dt.month,
+            "cf_dec_day": start.dt.day,
+            "cf_effect_yr": start.dt.year,
+            "cf_effect_month": start.dt.month,
+            "cf_effect_day": start.dt.day,
+            "end_yr": end.dt.year.fillna(-1).astype(int),
+            "end_month": end.dt.month.fillna(-1).astype(int),
+            "end_day": end.dt.day.fillna(-1).astype(int),
+            **{c: records[c] for c in ETHPRIO_CODES},
+        }
+    ).to_csv(path, index=False)
+    model = fit_ethprio_file(path, version="test release")
+    facts = model.provenance
+    assert facts["file"] == "my-release.csv"
+    assert facts["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (facts["rows"], facts["ceasefires"], facts["version"]) == (600, 600, "test release")
+    assert facts["events"] == int(records["end"].notna().sum())
+    same = fit_ceasefire_model(records)
+    assert model.coefficients == pytest.approx(same.coefficients)
