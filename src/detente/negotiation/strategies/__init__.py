@@ -16,6 +16,7 @@ from detente.negotiation.strategies._base import (
     register,
     strategy_catalogue,
 )
+from detente.negotiation.strategies.anac import AgentK, HardHeaded, NiceTitForTat
 from detente.negotiation.strategies.mediator import SingleText
 from detente.negotiation.strategies.reactive import (
     FrequencyModel,
@@ -35,12 +36,15 @@ from detente.negotiation.strategies.time_dependent import (
 
 __all__ = [
     "REGISTRY",
+    "AgentK",
     "Boulware",
     "Conceder",
     "FrequencyModel",
+    "HardHeaded",
     "HardLiner",
     "Linear",
     "Mediator",
+    "NiceTitForTat",
     "RandomBaseline",
     "RegistryWarning",
     "Response",

@@ -7,6 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from detente.errors import DetenteError
+from detente.negotiation.components.opponent import FrequencyOpponentModel
 from detente.negotiation.strategies._base import Strategy, register
 from detente.negotiation.strategies.time_dependent import TimeDependent
 from detente.space import meets
@@ -75,9 +76,11 @@ class FrequencyModel(TimeDependent):
 
     The target follows the time-dependent curve with exponent ``e``. Among the deals worth
     between the target and ``target + band`` to this party, it offers the one the model says
-    gives the other side most. The model counts how often each option appears in the offers
-    received; an issue's weight grows each time the other side leaves it unchanged between
-    consecutive offers (the frequency model of HardHeaded, van Krimpen et al. 2013).
+    gives the other side most. The model
+    (:class:`~detente.negotiation.components.FrequencyOpponentModel`) counts how often each
+    option appears in the offers received; an issue's weight grows each time the other side
+    leaves it unchanged between consecutive offers (the frequency model of HardHeaded, van
+    Krimpen et al. 2013).
     """
 
     name: ClassVar[str] = "frequency"
@@ -93,42 +96,21 @@ class FrequencyModel(TimeDependent):
     def setup(self) -> None:
         """Empty model: no option counted, equal issue weights."""
         super().setup()
-        space = self.arena.space
-        self._width = int(space.cardinalities.max())
-        self._flat = self.arena.flat_options()
-        self._weighted: np.ndarray | None = None
-        self._options = self.arena.options()
-        self._counts = np.zeros((space.n_issues, int(space.cardinalities.max())))
-        self._unchanged = np.ones(space.n_issues)
-        self._previous: np.ndarray | None = None
-        self._cols = np.arange(space.n_issues)
+        self.model = FrequencyOpponentModel(learning_rate=1.0)
+        self.model.reset(self.arena, self.view.party)
 
     def observe(self, time: float, offer: int, proposer: int) -> None:
         """Count the options of the offer and which issues stayed unchanged."""
-        row = self._options[offer].astype(np.int64)
-        self._counts[self._cols, row] += 1.0
-        if self._previous is not None:
-            self._unchanged += row == self._previous
-        self._previous = row
-        self._weighted = None
+        self.model.update(time, offer, proposer)
 
     def estimated(self, candidates: np.ndarray) -> np.ndarray:
         """The model's utility for the other side of each candidate deal."""
-        if self._weighted is None:
-            peak = self._counts.max(axis=1, keepdims=True)
-            values = self._counts / np.where(peak > 0, peak, 1.0)
-            weights = self._unchanged / self._unchanged.sum()
-            self._weighted = (values * weights[:, None]).ravel()
-        values = self._weighted[self._flat[candidates]].T
-        total: np.ndarray = values[0] + 0.0
-        for row in values[1:]:  # issue by issue: the same sum on every machine
-            total += row
-        return total
+        return self.model.estimate(candidates)
 
     def propose(self, time: float) -> int:
         """The deal in the target band that the model values most for the other side."""
         first = super().propose(time)
-        if first < 0 or self._previous is None:
+        if first < 0 or not self.model.observed:
             return first
         view = self.view
         target = self.target(time)
