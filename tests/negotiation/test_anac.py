@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from detente.errors import DetenteError
-from detente.negotiation import make_strategy
+from detente.negotiation import make_strategy, negotiate
 from detente.negotiation._arena import arena_of
 from detente.negotiation.strategies import AgentK, HardHeaded, NiceTitForTat, Response
 from detente.space import OutcomeSpace
@@ -173,3 +173,12 @@ def test_nice_tit_for_tat_takes_the_best_recent_offer_at_the_end(pie100: Outcome
     assert player.respond(0.95, 30, 1) is Response.ACCEPT  # as good as the best of the last 0.05
     with pytest.raises(DetenteError, match="nice-tit-for-tat"):
         NiceTitForTat(T=2)
+
+
+@pytest.mark.parametrize("name", ["hardheaded", "agentk", "nice-tit-for-tat"])
+def test_an_agent_with_nothing_worth_its_reservation_walks_away(name: str) -> None:
+    """Reservation 1 on a pie whose best deal the other side's red line takes away."""
+    space = OutcomeSpace.from_scenario(pie(10, reservation=(0.0, 1.0), red_line=0))
+    trace = negotiate(space, ["conceder", name], rounds=5)
+    assert trace.result == "walk-away"
+    assert trace.ended_by == 1
