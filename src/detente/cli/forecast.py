@@ -1,4 +1,8 @@
-"""Forecast commands: ``forecast FILE`` (run a model) and ``forecast evaluate DEU3_FILE``."""
+"""Forecast commands: ``forecast SOURCE`` (run a model) and ``forecast evaluate DEU3_FILE``.
+
+``SOURCE`` is stakeholder data (KTAB CSV/XML, native stakeholder YAML) or any negotiation
+scenario (native YAML/JSON, GENIUS, GeniusWeb, built-in); a scenario is also forecast as a deal.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,20 @@ from typer.core import TyperGroup
 from detente.cli._common import console, guarded, print_json
 from detente.compute import make_executor
 from detente.errors import DetenteError
-from detente.forecast import MODELS, evaluate, forecast_json, load_stakeholders
+from detente.forecast import (
+    MODELS,
+    ScenarioForecast,
+    evaluate,
+    forecast_json,
+    forecast_scenario,
+    load_forecast_input,
+    scenario_forecast_json,
+)
 from detente.forecast.result import HOLDOUT_GAP, Forecast
 from detente.report.forecast import forecast_report
+from detente.scenario import Scenario
 from detente.scenario.formats._files import atomic_write_text
+from detente.space import ACCEPT_TOLERANCE
 
 __all__ = ["register"]
 
@@ -37,8 +51,9 @@ class _RunByDefault(TyperGroup):
 forecast_app = typer.Typer(
     cls=_RunByDefault,
     no_args_is_help=True,
-    help="Forecast where talks settle from stakeholder data (KTAB SMP, expected utility, "
-    "compromise). Usage: detente forecast FILE [--model smp|bdm|compromise] [--html F] [--json]",
+    help="Forecast where talks settle from stakeholder data or a negotiation scenario (KTAB SMP, "
+    "expected utility, compromise). Usage: detente forecast SOURCE [--model smp|bdm|compromise] "
+    "[--html F] [--json]",
 )
 
 
@@ -72,8 +87,9 @@ def run(
     source: Annotated[
         str,
         typer.Argument(
-            help="Stakeholder data: KTAB .csv/.xml, native .yaml, or a built-in name "
-            "(ceasefire-2025)."
+            help="Stakeholder data (KTAB .csv/.xml, native stakeholder .yaml) or a scenario "
+            "(native .yaml/.json, GENIUS .xml or folder, GeniusWeb, or a built-in name such as "
+            "ceasefire-2025; ceasefire-2025-stakeholders is the 11-actor stakeholder file)."
         ),
     ],
     model: ModelOpt = "smp",
@@ -82,18 +98,27 @@ def run(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run a forecasting model on stakeholder data."""
+    """Run a forecasting model on stakeholder data or a scenario (then also as a deal)."""
     if model not in set(ModelName):
         known = ", ".join(m.value for m in ModelName)
         raise DetenteError(f"unknown model {model!r} (choose {known})", field="--model")
-    data = load_stakeholders(source)
-    result = MODELS[ModelName(model)](data)
+    data = load_forecast_input(source)
+    if isinstance(data, Scenario):
+        scenario = forecast_scenario(data, model=model)
+        result = scenario.forecast
+        subtitle = data.title or data.description
+    else:
+        scenario = None
+        result = MODELS[ModelName(model)](data)
+        subtitle = data.description
     if html is not None:
-        atomic_write_text(html, forecast_report(result, subtitle=data.description))
+        atomic_write_text(html, forecast_report(result, subtitle=subtitle, scenario=scenario))
     if as_json:
-        print_json(forecast_json(result))
+        print_json(forecast_json(result) if scenario is None else scenario_forecast_json(scenario))
         return
     render_forecast(result)
+    if scenario is not None:
+        render_scenario_forecast(scenario)
     if html is not None:
         console.print(f"wrote {html}")
 
@@ -204,3 +229,56 @@ def _render_challenges(result: Forecast) -> None:
             f"{c.challenger_gain:+.4f}",
         )
     console.print(challenges)
+
+
+def render_scenario_forecast(result: ScenarioForecast) -> None:
+    """The placement of the options, every model's deal, its value to each party, disagreements."""
+    placement = Table(title="How the options were placed on 0-100")
+    for column in ("issue", "rule", "fit", "options at their places"):
+        placement.add_column(column, justify="right" if column == "fit" else "left")
+    for line in result.placement.lines:
+        order = np.argsort(line.positions, kind="stable")
+        places = " · ".join(f"{line.options[j]} {line.positions[j]:.0f}" for j in order)
+        fit = "-" if line.fit is None else f"{line.fit:.0%}"
+        placement.add_row(line.issue, line.rule, fit, places)
+    placement.caption = "axis: the parties' main line of disagreement (fit: its share of it)"
+    console.print(placement)
+    deals = Table(title="The forecast as a deal (nearest option to each model's forecast)")
+    deals.add_column("issue")
+    for name in result.deals:
+        deals.add_column(name + (" (main)" if name == result.model else ""))
+    for i, issue in enumerate(result.placement.stakeholders.dimensions):
+        deals.add_row(
+            issue,
+            *(f"{d.deal[issue]} ({d.positions[i]:.1f})" for d in result.deals.values()),
+        )
+    for party in result.primary.utilities:
+        deals.add_row(
+            f"[bold]{party}[/] utility (margin)",
+            *(_utility_cell(d.utilities[party], d.margins[party]) for d in result.deals.values()),
+        )
+    deals.add_row(
+        "[bold]in the ZOPA[/]",
+        *("yes" if d.in_zopa else "[red]no[/]" for d in result.deals.values()),
+    )
+    console.print(deals)
+    _render_disagreements(result)
+
+
+def _utility_cell(utility: float, margin: float) -> str:
+    text = f"{utility:.3f} ({margin:+.3f})"
+    return text if margin >= -ACCEPT_TOLERANCE else f"[red]{text}[/]"
+
+
+def _render_disagreements(result: ScenarioForecast) -> None:
+    if not result.disagreements:
+        console.print("The models agree on every issue.")
+        return
+    console.rule("Why the models disagree")
+    console.print("What each model assumes:")
+    for name, note in result.assumptions.items():
+        console.print(f"  [bold]{name}[/]: {note}", highlight=False)
+    for gap in result.disagreements:
+        console.print(f"[bold]{gap.summary}[/]", highlight=False)
+        for name, reason in gap.reasons.items():
+            console.print(f"  {name}: {reason}.", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from detente.forecast import ScenarioForecast
 from detente.forecast.result import HOLDOUT_GAP, Challenge, Forecast
 from detente.report._html import figure_html, page, table_html
 
@@ -49,8 +50,72 @@ def _adopted(c: Challenge) -> str:
     return ", ".join(who) or "nobody"
 
 
-def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
-    """A self-contained HTML page (plotly inlined) for ``result``."""
+def _scenario_sections(result: ScenarioForecast) -> list[str]:
+    """Placement of the options, every model's deal and its value, and the disagreements."""
+    body = ["<h2>How the options were placed on 0-100</h2>"]
+    body.append(
+        table_html(
+            ["issue", "rule", "fit", "options at their places"],
+            [
+                [
+                    line.issue,
+                    line.rule,
+                    "-" if line.fit is None else f"{line.fit:.0%}",
+                    " · ".join(
+                        f"{line.options[j]} {line.positions[j]:.0f}"
+                        for j in sorted(range(len(line.options)), key=lambda j: line.positions[j])
+                    ),
+                ]
+                for line in result.placement.lines
+            ],
+            caption="axis: the parties' main line of disagreement (fit: its share of it)",
+        )
+    )
+    body.append("<h2>The forecast as a deal</h2>")
+    deals = list(result.deals.values())
+    rows: list[list[object]] = [
+        [issue, *(f"{d.deal[issue]} ({d.positions[i]:.1f})" for d in deals)]
+        for i, issue in enumerate(result.placement.stakeholders.dimensions)
+    ]
+    rows += [
+        [
+            f"{party}: utility (margin)",
+            *(f"{d.utilities[party]:.3f} ({d.margins[party]:+.3f})" for d in deals),
+        ]
+        for party in result.primary.utilities
+    ]
+    rows.append(["in the ZOPA", *("yes" if d.in_zopa else "no" for d in deals)])
+    body.append(
+        table_html(
+            ["issue", *(d.model + (" (main)" if d.model == result.model else "") for d in deals)],
+            rows,
+            caption="each model's forecast mapped to the nearest option",
+        )
+    )
+    if result.disagreements:
+        body.append("<h2>Why the models disagree</h2>")
+        notes = "".join(
+            f"<li><b>{html.escape(name)}</b>: {html.escape(note)}</li>"
+            for name, note in result.assumptions.items()
+        )
+        body.append(f"<p>What each model assumes:</p><ul>{notes}</ul>")
+        for gap in result.disagreements:
+            reasons = "".join(
+                f"<li><b>{html.escape(name)}</b>: {html.escape(reason)}</li>"
+                for name, reason in gap.reasons.items()
+            )
+            body.append(f"<p>{html.escape(gap.summary)}</p><ul>{reasons}</ul>")
+    return body
+
+
+def forecast_report(
+    result: Forecast, *, subtitle: str = "", scenario: ScenarioForecast | None = None
+) -> str:
+    """A self-contained HTML page (plotly inlined) for ``result``.
+
+    With ``scenario`` (the scenario forecast ``result`` belongs to), the page also shows how the
+    options were placed, every model's deal with its value to each party, and why they differ.
+    """
     body = []
     if result.disclaimer:
         body.append(f'<p class="warn">{html.escape(result.disclaimer)}</p>')
@@ -87,6 +152,8 @@ def forecast_report(result: Forecast, *, subtitle: str = "") -> str:
         body.append(
             f"<p>Every actor ends at the same position on {html.escape(', '.join(together))}.</p>"
         )
+    if scenario is not None:
+        body.extend(_scenario_sections(scenario))
     body.append("<h2>Trajectories</h2>")
     body.extend(_trajectory_figure(result, k) for k in range(len(result.dimensions)))
     body.append("<h2>Start and final positions</h2>")

@@ -81,6 +81,13 @@ class Option(_Model):
     """
 
     name: Name
+    position: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Optional place of the option on the issue's 0-100 line for the forecast "
+        "models; give it for every option of the issue or for none (docs/explanation/forecast.md).",
+    )
     label: str = ""
     description: str = ""
     provides: list[Provision] = Field(default_factory=list)
@@ -126,6 +133,13 @@ class DiscreteIssue(_Model):
     @classmethod
     def _unique_options(cls, options: list[Option]) -> list[Option]:
         _check_unique([o.name for o in options], "option")
+        placed = [o.name for o in options if o.position is not None]
+        if placed and len(placed) < len(options):
+            missing = [o.name for o in options if o.position is None]
+            raise ValueError(
+                f"a position is given for {placed} but not for {missing}: "
+                "give one to every option or to none"
+            )
         return options
 
     @property
@@ -334,6 +348,13 @@ class Party(_Model):
     reservation_value: float = Field(default=0.0, ge=0.0, le=1.0)
     reservation_rationale: str = ""
     discount_factor: float = Field(default=1.0, gt=0.0, le=1.0)
+    clout: float | None = Field(
+        default=None,
+        gt=0,
+        description="Optional capability (clout) of the party for the forecast models; by default "
+        "set by its role (docs/explanation/forecast.md).",
+    )
+    clout_rationale: str = ""
     preferences: Preferences
     red_lines: dict[str, list[OptionValue]] = Field(default_factory=dict)
 
