@@ -29,7 +29,7 @@ def test_help(args: list[str]) -> None:
 
 
 def test_terminal_summary_says_who_moved_and_where_it_settles() -> None:
-    result = runner.invoke(app, ["forecast", "ceasefire-2025"])
+    result = runner.invoke(app, ["forecast", "ceasefire-2025-stakeholders"])
     assert result.exit_code == 0, result.output
     assert "Where it settles" in result.output
     assert "held out" in result.output
@@ -81,7 +81,9 @@ def test_html_report_is_self_contained(tmp_path: Path) -> None:
 
 def test_html_report_of_bdm_lists_offers(tmp_path: Path) -> None:
     out = tmp_path / "bdm.html"
-    result = runner.invoke(app, ["forecast", "ceasefire-2025", "-m", "bdm", "--html", str(out)])
+    result = runner.invoke(
+        app, ["forecast", "ceasefire-2025-stakeholders", "-m", "bdm", "--html", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "confrontation" in out.read_text("utf-8") or "compromise" in out.read_text("utf-8")
     page = out.read_text("utf-8")
@@ -166,7 +168,7 @@ def test_bad_file_leaves_no_report(tmp_path: Path) -> None:
 
 def test_terminal_shows_the_scales_and_where_most_actors_end() -> None:
     """What 0 and 100 mean (from the YAML); the median beside the weighted forecast; holdouts."""
-    result = runner.invoke(app, ["forecast", "ceasefire-2025"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["forecast", "ceasefire-2025-stakeholders"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "0 = all sanctions stay or tighten, 100 = sanctions lifted in full" in result.output
     three = runner.invoke(app, ["forecast", THREE], env={"COLUMNS": "200"})
@@ -183,12 +185,16 @@ def test_terminal_shows_the_scales_and_where_most_actors_end() -> None:
 
 
 def test_bdm_says_where_every_actor_ends_at_one_point() -> None:
-    result = runner.invoke(app, ["forecast", "ceasefire-2025", "-m", "bdm"], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app, ["forecast", "ceasefire-2025-stakeholders", "-m", "bdm"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert "Every actor ends at the same position on sanctions_relief at 70.0" in result.output
     assert "dimension" in next(line for line in result.output.splitlines() if "┃ by" in line)
     data = json.loads(
-        runner.invoke(app, ["forecast", "ceasefire-2025", "-m", "bdm", "--json"]).output
+        runner.invoke(
+            app, ["forecast", "ceasefire-2025-stakeholders", "-m", "bdm", "--json"]
+        ).output
     )
     assert data["one_point"]["sanctions_relief"] is True
     assert data["one_point"]["ukraine_alignment"] is False

@@ -72,12 +72,14 @@ def test_empty_coordinate_is_repaired_with_a_warning() -> None:
 
 
 def test_builtin_ceasefire_file_loads_with_a_rationale_per_number() -> None:
-    assert "ceasefire-2025" in builtin_stakeholder_names()
-    data = load_stakeholders("ceasefire-2025")
+    assert "ceasefire-2025-stakeholders" in builtin_stakeholder_names()
+    data = load_stakeholders("ceasefire-2025-stakeholders")
     assert {"Russia", "Ukraine", "United States", "China", "Turkey"} <= set(data.actors)
     assert "sanctions_relief" in data.dimensions
     assert "llustrative" in data.disclaimer
-    path = Path(__file__).parents[2] / "src/detente/forecast/builtin/ceasefire-2025.yaml"
+    path = (
+        Path(__file__).parents[2] / "src/detente/forecast/builtin/ceasefire-2025-stakeholders.yaml"
+    )
     spec = parse_stakeholder_yaml(path.read_bytes(), source=path)
     for actor in spec.actors:
         assert actor.capability_rationale.strip()

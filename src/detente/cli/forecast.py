@@ -255,7 +255,10 @@ def render_scenario_forecast(result: ScenarioForecast) -> None:
     for party in result.primary.utilities:
         deals.add_row(
             f"[bold]{party}[/] utility (margin)",
-            *(_utility_cell(d.utilities[party], d.margins[party]) for d in result.deals.values()),
+            *(
+                _utility_cell(d.margins[party], d.utilities[party], d.acceptable[party])
+                for d in result.deals.values()
+            ),
         )
     deals.add_row(
         "[bold]in the ZOPA[/]",
@@ -265,9 +268,11 @@ def render_scenario_forecast(result: ScenarioForecast) -> None:
     _render_disagreements(result)
 
 
-def _utility_cell(utility: float, margin: float) -> str:
+def _utility_cell(margin: float, utility: float, acceptable: bool) -> str:
     text = f"{utility:.3f} ({margin:+.3f})"
-    return text if margin >= -ACCEPT_TOLERANCE else f"[red]{text}[/]"
+    if acceptable:
+        return text
+    return f"[red]{text}{' red line' if margin >= -ACCEPT_TOLERANCE else ''}[/]"
 
 
 def _render_disagreements(result: ScenarioForecast) -> None:

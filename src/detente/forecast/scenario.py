@@ -238,8 +238,8 @@ def load_forecast_input(spec: str | Path) -> Stakeholders | Scenario:
         name = str(spec)
         if name in builtin_names():
             return load_scenario(name)
-        if name in builtin_stakeholder_names():
-            return load_stakeholders(name)
+        if name in builtin_stakeholder_names() or path.suffix.lower() == ".csv":
+            return load_stakeholders(name)  # a missing .csv: the reader says it cannot read it
         raise FormatError(
             "no such file, folder or built-in (scenarios: "
             f"{', '.join(builtin_names())}; stakeholder files: "

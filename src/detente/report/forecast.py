@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from detente.forecast import ScenarioForecast
+from detente.forecast import ForecastDeal, ScenarioForecast
 from detente.forecast.result import HOLDOUT_GAP, Challenge, Forecast
 from detente.report._html import figure_html, page, table_html
 
@@ -50,6 +50,11 @@ def _adopted(c: Challenge) -> str:
     return ", ".join(who) or "nobody"
 
 
+def _utility(deal: ForecastDeal, party: str) -> str:
+    text = f"{deal.utilities[party]:.3f} ({deal.margins[party]:+.3f})"
+    return text if deal.acceptable[party] else f"{text}, rejects"
+
+
 def _scenario_sections(result: ScenarioForecast) -> list[str]:
     """Placement of the options, every model's deal and its value, and the disagreements."""
     body = ["<h2>How the options were placed on 0-100</h2>"]
@@ -80,7 +85,7 @@ def _scenario_sections(result: ScenarioForecast) -> list[str]:
     rows += [
         [
             f"{party}: utility (margin)",
-            *(f"{d.utilities[party]:.3f} ({d.margins[party]:+.3f})" for d in deals),
+            *(_utility(d, party) for d in deals),
         ]
         for party in result.primary.utilities
     ]
