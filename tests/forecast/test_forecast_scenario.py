@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from detente import OutcomeSpace
 from detente.errors import UnsupportedError
 from detente.forecast import forecast_scenario, place
-from detente.forecast.disagreement import DISAGREEMENT_GAP
+from detente.forecast.compromise import run_compromise
+from detente.forecast.disagreement import DISAGREEMENT_GAP, disagreements
 from detente.forecast.inputs import StakeholderError
 from detente.forecast.placement import DEFAULT_CLOUT
 from detente.forecast.scenario import nearest_options
@@ -365,3 +366,16 @@ def test_a_lone_party_is_refused() -> None:
     )
     with pytest.raises(StakeholderError, match="at least two parties"):
         forecast_scenario(lone)
+
+
+def test_deals_that_differ_on_forecasts_that_agree_are_listed_without_pulls() -> None:
+    """Options can differ with no gap (forecasts either side of a midpoint): still reported."""
+    data = place(OutcomeSpace.from_scenario(CEASEFIRE)).stakeholders
+    same = run_compromise(data)
+    deals = {"a": dict.fromkeys(data.dimensions, "x"), "b": dict.fromkeys(data.dimensions, "y")}
+    gaps = disagreements(data, {"a": same, "b": same}, deals)
+    assert [g.dimension for g in gaps] == list(data.dimensions)
+    for gap in gaps:
+        assert gap.gap == 0.0
+        assert gap.summary.endswith("0.0 points apart.")
+        assert all(p.points == 0.0 for p in gap.pulls)

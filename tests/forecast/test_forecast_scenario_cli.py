@@ -247,3 +247,18 @@ def test_positions_and_clout_round_trip_and_are_in_the_schema() -> None:
         == schema["$defs"]["Party"]["properties"]["clout"]
     )
     assert np.isfinite(result.placement.stakeholders.position).all()
+
+
+def test_agreeing_models_and_malformed_files(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(THREE_PARTIES))
+    for party in data["parties"]:  # everyone wants the same: nothing to explain
+        party["preferences"] = data["parties"][0]["preferences"]
+    result = runner.invoke(app, ["forecast", str(_write(tmp_path, data))])
+    assert result.exit_code == 0, result.output
+    assert "The models agree on every issue." in result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nissues: [\n", "utf-8")
+    result = runner.invoke(app, ["forecast", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output
+    assert len(result.output.strip().splitlines()) == 1

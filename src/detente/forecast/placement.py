@@ -108,9 +108,8 @@ def _axis(values: np.ndarray) -> tuple[np.ndarray, float] | None:
 
 
 def _rescale(scores: np.ndarray) -> np.ndarray:
+    """Scores to 0-100 (they differ: centred scores on an axis with variance are not all 0)."""
     low, high = float(scores.min()), float(scores.max())
-    if high - low <= 0:
-        return np.full(scores.shape, 50.0)
     return np.asarray((scores - low) / (high - low) * 100.0)
 
 
