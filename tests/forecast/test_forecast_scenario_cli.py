@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from detente.cli import app
 from detente.errors import FormatError, ScenarioError
 from detente.forecast import Stakeholders, forecast_scenario, load_forecast_input
-from detente.scenario import Scenario, load_scenario
+from detente.scenario import Scenario, load_scenario, save_scenario
 from detente.scenario.formats.native import dump_native, json_schema, parse_native
 from tests.forecast.conftest import KTAB_INPUTS
 
@@ -262,3 +262,21 @@ def test_agreeing_models_and_malformed_files(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "bad.yaml" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_genius_export_keeps_positions_and_clout(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(THREE_PARTIES))
+    data["issues"][1]["options"] = [
+        {"name": "none", "position": 0},
+        {"name": "observers", "position": 62.5},
+        {"name": "mission", "position": 100},
+    ]
+    data["parties"][0]["clout"] = 75
+    data["parties"][0]["clout_rationale"] = "Holds the high ground."
+    scenario = Scenario.model_validate(data)
+    save_scenario(scenario, tmp_path / "g")
+    again = load_scenario(tmp_path / "g")
+    assert [o.position for o in again.issues[1].options] == [0.0, 62.5, 100.0]  # type: ignore[union-attr]
+    assert again.parties[0].clout == 75.0
+    assert again.parties[0].clout_rationale == "Holds the high ground."
+    assert again.parties[1].clout is None

@@ -111,6 +111,9 @@ def test_no_number_in_the_file_lacks_a_rationale(raw: dict[str, Any]) -> None:
         if path[2] == "reservation_value":
             assert party["reservation_rationale"].strip(), path
             continue
+        if path[2] == "clout":
+            assert party["clout_rationale"].strip(), path
+            continue
         assert path[2:4] == ("preferences", "issues"), path
         assert path[5] in {"weight", "values"}, path
         assert party["preferences"]["issues"][path[4]]["rationale"].strip(), path

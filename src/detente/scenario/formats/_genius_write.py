@@ -132,6 +132,8 @@ def _domain(scenario: Scenario, profile_files: list[str]) -> Element:
                 if option.provides:
                     provides = [p.model_dump(mode="json") for p in option.provides]
                     attrs["detente_provides"] = json.dumps(provides)
+                if option.position is not None:
+                    attrs["detente_position"] = _num(option.position)
                 SubElement(element, "item", attrs)
     return root
 
@@ -142,6 +144,10 @@ def _profile(scenario: Scenario, party: Party, stem: str) -> Element:
         root.set("detente_name", party.name)
     if party.description:
         root.set("detente_description", party.description)
+    if party.clout is not None:
+        root.set("detente_clout", _num(party.clout))
+    if party.clout_rationale:
+        root.set("detente_clout_rationale", party.clout_rationale)
     objective = _objective(root, scenario)
     prefs = party.preferences
     if isinstance(prefs, AdditivePreferences):

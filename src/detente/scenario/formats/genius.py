@@ -182,6 +182,19 @@ def _issue_kind(element: Element) -> str:
     return element.get("type") or element.get("etype") or element.get("vtype") or "discrete"
 
 
+def _option(item: Element, value: str, source: Path, where: str) -> dict[str, Any]:
+    """One ``<item>`` as a native option (with the place detente wrote for the forecast)."""
+    option: dict[str, Any] = {
+        "name": value,
+        "label": item.get("detente_label", ""),
+        "description": item.get("description", ""),
+        "provides": _provides(item, source, f"{where}: item {value!r}"),
+    }
+    if item.get("detente_position") is not None:
+        option["position"] = number(item.get("detente_position"), source, f"{where}.position")
+    return option
+
+
 def _read_issue(element: Element, source: Path, where: str) -> dict[str, Any]:
     name = element.get("name")
     if not name:
@@ -204,14 +217,7 @@ def _read_issue(element: Element, source: Path, where: str) -> dict[str, Any]:
                 repair(source, f"{where}: duplicate value {value!r} (item {k + 1}) dropped")
                 continue
             seen.add(value.strip())
-            options.append(
-                {
-                    "name": value,
-                    "label": item.get("detente_label", ""),
-                    "description": item.get("description", ""),
-                    "provides": _provides(item, source, f"{where}: item {value!r}"),
-                }
-            )
+            options.append(_option(item, value, source, where))
         if not options:
             raise ScenarioError("a discrete issue without <item>s", source=source, field=where)
         return {"kind": "discrete", **common, "options": options}
@@ -264,6 +270,9 @@ def _read_profile(root: Element, source: Path, domain: _Domain, agent: str) -> d
     }
     if root.get("detente_role"):
         party["role"] = root.get("detente_role")
+    if root.get("detente_clout") is not None:
+        party["clout"] = number(root.get("detente_clout", ""), source, "detente_clout")
+        party["clout_rationale"] = root.get("detente_clout_rationale", "")
     rules = [e for tag in _RULE_TAGS for e in objective.findall(tag)]
     if rules:
         if objective.find("weight") is not None or objective.find(".//evaluator") is not None:
