@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from detente import OutcomeSpace
-from detente.errors import UnsupportedError
+from detente.errors import DetenteError, UnsupportedError
 from detente.forecast import forecast_scenario, place
 from detente.forecast.compromise import run_compromise
 from detente.forecast.disagreement import DISAGREEMENT_GAP, disagreements
@@ -273,7 +273,7 @@ def test_the_same_answer_for_any_seed_and_from_the_scenario_or_its_space() -> No
     two = forecast_scenario(OutcomeSpace.from_scenario(CEASEFIRE), model="bdm", seed=2)
     assert one.deal == two.deal
     assert one.utilities == two.utilities
-    with pytest.raises(KeyError):
+    with pytest.raises(DetenteError, match="unknown model 'oracle'"):
         forecast_scenario(CEASEFIRE, model="oracle")
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 from defusedxml import ElementTree
 
-from detente.errors import FormatError
+from detente.errors import DetenteError, FormatError
 from detente.forecast.disagreement import DimensionGap, disagreements, model_notes
 from detente.forecast.evaluate import MODELS
 from detente.forecast.inputs import Stakeholders, builtin_stakeholder_names, load_stakeholders
@@ -168,12 +168,12 @@ def forecast_scenario(
             deterministic, so the result is the same for any seed.
 
     Raises:
-        KeyError: ``model`` is not one of :data:`~detente.forecast.evaluate.MODELS`.
+        DetenteError: ``model`` is not one of :data:`~detente.forecast.evaluate.MODELS`.
         UnsupportedError: a party's preferences are rule-based.
         StakeholderError: the scenario has fewer than two parties.
     """
     if model not in MODELS:
-        raise KeyError(model)
+        raise DetenteError(f"unknown model {model!r} (choose {', '.join(MODELS)})", field="model")
     space = (
         space_or_scenario
         if isinstance(space_or_scenario, OutcomeSpace)
