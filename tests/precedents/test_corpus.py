@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import statistics
-import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -125,9 +124,7 @@ def test_pax_ceasefire_stage_shares() -> None:
 
 @pytest.mark.slow
 def test_the_shipped_model_is_the_fit_of_the_file() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        refit = fit_ethprio_file(ETHPRIO)
+    refit = fit_ethprio_file(ETHPRIO)
     shipped = shipped_model()
     assert refit.provenance["sha256"] == shipped.provenance["sha256"]
     assert refit.coefficients == pytest.approx(shipped.coefficients, rel=1e-6)
