@@ -174,3 +174,29 @@ def test_fitting_a_file_records_its_provenance(tmp_path: Path) -> None:
     assert facts["events"] == int(records["end"].notna().sum())
     same = fit_ceasefire_model(records)
     assert model.coefficients == pytest.approx(same.coefficients)
+
+
+def test_the_covariance_gives_the_standard_errors(fitted) -> None:
+    model, _, _ = fitted
+    covariance = np.asarray(model.covariance)
+    np.testing.assert_allclose(np.sqrt(np.diag(covariance)), model.standard_errors)
+    np.testing.assert_allclose(covariance, covariance.T)
+
+
+def test_the_band_of_coefficient_uncertainty(fitted) -> None:
+    model, records, _ = fitted
+    x = design_matrix(records.head(20), model.means)
+    days = [30, 365]
+    low, high = model.survival_band(x, days, draws=400, rng=1)
+    point = model.survival(x, days)
+    assert low.shape == high.shape == point.shape
+    assert np.all(low <= point + 1e-12)
+    assert np.all(point <= high + 1e-12)
+    again = model.survival_band(x, days, draws=400, rng=1)
+    np.testing.assert_array_equal(low, again[0])
+    # with four times the covariance (half the data), the band is about twice as wide
+    scaled = tuple(tuple(4 * v for v in row) for row in model.covariance)
+    wider = CeasefireModel(**{**model.__dict__, "covariance": scaled})
+    w_low, w_high = wider.survival_band(x, days, draws=400, rng=1)
+    ratio = np.median((w_high - w_low) / (high - low))
+    assert 1.7 < ratio < 2.3

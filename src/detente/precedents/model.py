@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente._rng import RNGLike, as_generator
 from detente.errors import DetenteError
 from detente.precedents.records import ethprio_ceasefires, read_ethprio_rows
 
@@ -136,6 +137,7 @@ class CeasefireModel:
         covariates: covariate names (:data:`COVARIATES`), in order.
         coefficients: log hazard ratios.
         standard_errors: their standard errors.
+        covariance: the coefficients' covariance matrix (rows in covariate order).
         means: each indicator's mean where known (the value of an unknown code).
         centre: the covariate means lifelines centres on.
         times: days at which ``cumulative_hazard`` is given.
@@ -147,6 +149,7 @@ class CeasefireModel:
     covariates: tuple[str, ...]
     coefficients: tuple[float, ...]
     standard_errors: tuple[float, ...]
+    covariance: tuple[tuple[float, ...], ...]
     means: tuple[float, ...]
     centre: tuple[float, ...]
     times: tuple[float, ...]
@@ -174,6 +177,34 @@ class CeasefireModel:
         h0 = cum[np.searchsorted(times, np.asarray(days, dtype=float), side="right")]
         return np.exp(-np.outer(self.risk(x), h0))
 
+    def survival_band(
+        self,
+        x: np.ndarray,
+        days: Sequence[float],
+        *,
+        draws: int = 1000,
+        level: float = 0.95,
+        rng: RNGLike = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``level`` band of survival from the coefficients' uncertainty, (rows, days) each.
+
+        Coefficients are drawn from the normal approximation of the fit (``coefficients``,
+        ``covariance``); the baseline hazard is kept as fitted, so the band is that of the
+        covariate effects alone.
+        """
+        generator = as_generator(rng)
+        betas = generator.multivariate_normal(
+            np.asarray(self.coefficients), np.asarray(self.covariance), size=draws
+        )
+        times = np.asarray(self.times)
+        cum = np.concatenate([[0.0], np.asarray(self.cumulative_hazard)])
+        h0 = cum[np.searchsorted(times, np.asarray(days, dtype=float), side="right")]
+        risk = np.exp((x - np.asarray(self.centre)) @ betas.T)  # (rows, draws)
+        curves = np.exp(-risk[:, :, None] * h0[None, None, :])  # (rows, draws, days)
+        tail = (1 - level) / 2
+        low, high = np.quantile(curves, [tail, 1 - tail], axis=1)
+        return np.asarray(low), np.asarray(high)
+
     def median_days(self, x: np.ndarray) -> list[float | None]:
         """The first day survival is at most one half, per row (None if it never is)."""
         curve = np.exp(-np.outer(self.risk(x), np.asarray(self.cumulative_hazard)))
@@ -199,6 +230,7 @@ class CeasefireModel:
                 covariates=tuple(str(c) for c in raw["covariates"]),
                 coefficients=_floats(raw["coefficients"]),
                 standard_errors=_floats(raw["standard_errors"]),
+                covariance=tuple(_floats(row) for row in raw["covariance"]),
                 means=_floats(raw["means"]),
                 centre=_floats(raw["centre"]),
                 times=_floats(raw["times"]),
@@ -269,6 +301,7 @@ def fit_ceasefire_model(
         covariates=tuple(frame.columns[:-2]),
         coefficients=tuple(float(v) for v in fitter.params_),
         standard_errors=tuple(float(v) for v in fitter.standard_errors_),
+        covariance=tuple(_floats(row) for row in fitter.variance_matrix_.to_numpy()),
         means=tuple(float(v) for v in means),
         centre=tuple(float(v) for v in fitter._norm_mean),  # noqa: SLF001 - lifelines' centring
         times=tuple(float(t) for t in baseline.index),
