@@ -1,0 +1,336 @@
+"""One call from an outcome space to the mediator's briefing.
+
+:func:`build_briefing` asks each lens once (the deal-space analysis, the durability model, a
+negotiation session with every party seated, a stakeholder forecast) and gathers the answers in
+one :class:`~detente.brief.result.Briefing`. Each lens is reached through one small function
+below, so that a figure the briefing shows is the figure the lens's own command shows.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+from detente._rng import check_seed
+from detente.analysis import Analysis, Solution, Sweetener, analyze
+from detente.brief.result import (
+    Briefing,
+    BriefingSweetener,
+    Forecasted,
+    Rehearsal,
+    Stake,
+    Survival,
+    Swap,
+    Term,
+)
+from detente.durability import parameters_for_deal, simulate
+from detente.durability.calibration import load_targets
+from detente.durability.mechanisms import mechanisms_for_deal
+from detente.negotiation import negotiate
+from detente.scenario.model import Role
+from detente.space import OutcomeSpace
+
+__all__ = ["FRAGILE_MARGIN", "YEAR", "build_briefing"]
+
+#: Day at which survival is read ("one year").
+YEAR = 365
+#: A party left less than this above its alternative says a fragile yes.
+FRAGILE_MARGIN = 0.02
+#: Rehearsal strategies by role: belligerents concede steadily, the others early.
+_REHEARSAL_STRATEGY = {Role.BELLIGERENT: "linear"}
+_REHEARSAL_DEFAULT = "conceder"
+_REHEARSAL_PROTOCOL = "single-text"
+
+
+def build_briefing(
+    space: OutcomeSpace, *, seed: int = 0, paths: int = 20_000, rounds: int = 200
+) -> Briefing:
+    """The briefing on a scenario: recommended deal, sweeteners, survival, forecast, rehearsal.
+
+    Args:
+        space: the scenario's outcome space.
+        seed: the seed of every random process (the analysis, every durability run, the
+            rehearsal); the same seed gives the same briefing, and the survival of a deal is
+            the one ``detente durability --deal ... --seed`` reports with this seed.
+        paths: simulated paths of each durability run.
+        rounds: the rehearsal's deadline in rounds.
+
+    Raises:
+        DetenteError: a bad seed, path count or deadline, or a scenario with fewer than two
+            parties.
+    """
+    check_seed(seed)
+    analysis = analyze(space, with_sensitivity=False, rng=seed)
+    recommended = _recommended(analysis)
+    advice = analysis.sweeteners
+    if recommended is not None and advice is not None and advice.deal != recommended.deal:
+        # sweeteners and talking points of the recommended deal, not of the default reference
+        analysis = analyze(space, deal=recommended.deal, with_sensitivity=False, rng=seed)
+    deal = None if recommended is None else dict(recommended.deal or {})
+    survival = None if deal is None else _durability(space, deal, seed=seed, paths=paths)
+    sweetened: tuple[BriefingSweetener, ...] = ()
+    swaps: tuple[Swap, ...] = ()
+    if deal is not None and survival is not None:
+        sweetened = tuple(
+            _sweetener(space, s, deal, survival, seed=seed, paths=paths)
+            for s in _chosen_sweeteners(analysis)
+        )
+        swaps = _swaps(space, deal, survival, seed=seed, paths=paths)
+    rehearsal = _rehearse(space, seed=seed, rounds=rounds)
+    forecast = _forecast(space)
+    model = space.scenario
+    return Briefing(
+        scenario=model.name,
+        title=model.title or model.name,
+        disclaimer=model.disclaimer.strip(),
+        parties=space.party_names,
+        deal=deal,
+        basis=_BASIS if deal is not None else _NO_DEAL,
+        terms=() if deal is None else terms_of(space, deal),
+        stakes=() if deal is None else _stakes(space, deal),
+        talking_points=analysis.talking_points if deal is not None else (),
+        sweeteners=sweetened,
+        swaps=swaps,
+        survival=survival,
+        forecast=forecast,
+        rehearsal=rehearsal,
+        concessions={} if deal is not None else dict(analysis.concessions.by_party),
+        assumptions=_assumptions(space, survival, rehearsal, forecast, paths=paths, seed=seed),
+        seed=seed,
+        fragile_margin=FRAGILE_MARGIN,
+    )
+
+
+def terms_of(space: OutcomeSpace, deal: Mapping[str, str]) -> tuple[Term, ...]:
+    """The terms of ``deal`` (every issue it names, in scenario order) in the scenario's words."""
+    out = []
+    for issue in space.scenario.issues:
+        if issue.name not in deal:
+            continue
+        names = [str(v) for v in issue.values]
+        option = str(deal[issue.name])
+        out.append(
+            Term(
+                issue=issue.name,
+                option=option,
+                issue_label=issue.label or issue.name,
+                option_label=issue.labels[names.index(option)],
+            )
+        )
+    return tuple(out)
+
+
+# -- the lenses, one function each ---------------------------------------------------------
+
+# TODO: the Nash deal stands in for the recommended deal until the analysis names one.
+_BASIS = (
+    "The Nash bargaining solution: of the deals every party accepts, the one that maximises the "
+    "product of the parties' gains over their alternatives."
+)
+_NO_DEAL = "No deal is acceptable to every party, so there is no deal to recommend."
+
+
+def _recommended(analysis: Analysis) -> Solution | None:
+    """The analysis's recommended deal (``None`` when no deal is acceptable to every party)."""
+    nash = analysis.solutions["nash"]
+    return None if nash.deal is None else nash
+
+
+def _durability(space: OutcomeSpace, deal: Mapping[str, str], *, seed: int, paths: int) -> Survival:
+    """The durability model's run on ``deal``, as ``detente durability --deal`` makes it."""
+    params = parameters_for_deal(space, deal)
+    result = simulate(params, paths=paths, days=YEAR, rng=seed)
+    low, high = result.lower[YEAR - 1], result.upper[YEAR - 1]
+    return Survival(
+        result=result,
+        survival_1y=result.survival[YEAR - 1],
+        error_1y=(high - low) / 2,
+        reference=_reference(),
+        mechanisms=tuple(result.mechanisms),
+    )
+
+
+@functools.cache
+def _reference() -> str:
+    """The population of past ceasefires the durability model's defaults are fitted to."""
+    return "; ".join(c.label for c in load_targets().curves if c.fitted)
+
+
+def _swaps(
+    space: OutcomeSpace, deal: Mapping[str, str], base: Survival, *, seed: int, paths: int
+) -> tuple[Swap, ...]:
+    """Every one-option change of ``deal`` that changes the mechanisms in force."""
+    # TODO: stand-in until the durability comparison reports swaps (mechanisms as data).
+    out = []
+    current = set(mechanisms_for_deal(deal))
+    for issue in space.scenario.issues:
+        for value in issue.values:
+            option = str(value)
+            if option == deal[issue.name]:
+                continue
+            swapped = {**deal, issue.name: option}
+            row = space.options_of(swapped)[None, :]
+            if set(mechanisms_for_deal(swapped)) == current or not bool(
+                space.acceptable_options(row).all()
+            ):
+                continue
+            run = _durability(space, swapped, seed=seed, paths=paths)
+            before, after = terms_of(space, {issue.name: deal[issue.name]}) + terms_of(
+                space, {issue.name: option}
+            )
+            out.append(
+                Swap(
+                    before=before,
+                    after=after,
+                    mechanisms=run.mechanisms,
+                    added=tuple(m for m in run.mechanisms if m not in base.mechanisms),
+                    removed=tuple(m for m in base.mechanisms if m not in run.mechanisms),
+                    survival_1y=run.survival_1y,
+                    survival_change=run.survival_1y - base.survival_1y,
+                    acceptable_to_all=bool(space.in_zopa_options(row)[0]),
+                )
+            )
+    return tuple(sorted(out, key=lambda s: -s.survival_change))
+
+
+def _chosen_sweeteners(analysis: Analysis) -> list[Sweetener]:
+    """The analysis's sweeteners of the deal, party by party, best first."""
+    advice = analysis.sweeteners
+    if advice is None:
+        return []
+    out: list[Sweetener] = []
+    for party, found in advice.by_party.items():
+        out.extend(found)
+        best = advice.to_yes.get(party)
+        if best is not None and best not in found:
+            out.append(best)
+    return out
+
+
+def _sweetener(
+    space: OutcomeSpace,
+    sweetener: Sweetener,
+    deal: Mapping[str, str],
+    base: Survival,
+    *,
+    seed: int,
+    paths: int,
+) -> BriefingSweetener:
+    """A sweetener of ``deal`` with its survival (the durability model's run on the result)."""
+    change = {c.issue: c.after for c in sweetener.changes}
+    # TODO: the analysis will carry survival_1y and fragile on each sweetener.
+    run = _durability(space, {**deal, **change}, seed=seed, paths=paths)
+    pairs = zip(space.party_names, space.reservation, strict=True)
+    margins = [sweetener.utilities[p] - r for p, r in pairs]
+    return BriefingSweetener(
+        beneficiary=sweetener.party,
+        change=change,
+        terms=terms_of(space, change),
+        sentence=sweetener.sentence,
+        utilities=dict(sweetener.utilities),
+        acceptable_to_all=sweetener.acceptable_to_all,
+        lifts=sweetener.lifts,
+        survival_1y=run.survival_1y,
+        survival_change=run.survival_1y - base.survival_1y,
+        fragile=bool(min(margins) < FRAGILE_MARGIN),
+    )
+
+
+def _rehearse(space: OutcomeSpace, *, seed: int, rounds: int) -> Rehearsal:
+    """A session with every party of the scenario seated."""
+    # TODO: stand-in until the negotiation package seats every party by role itself.
+    roles = {p.name: p.role for p in space.scenario.parties}
+    strategies = [_REHEARSAL_STRATEGY.get(roles[p], _REHEARSAL_DEFAULT) for p in space.party_names]
+    trace = negotiate(space, strategies, protocol=_REHEARSAL_PROTOCOL, rounds=rounds, seed=seed)
+    agreement = (
+        None
+        if trace.agreement_deal is None
+        else {k: str(v) for k, v in trace.agreement_deal.items()}
+    )
+    return Rehearsal(
+        protocol=trace.protocol,
+        mediator=trace.mediator,
+        strategies=dict(zip(trace.parties, trace.strategies, strict=True)),
+        result=trace.result,
+        rounds=trace.rounds,
+        deadline=rounds,
+        agreement=agreement,
+        terms=() if agreement is None else terms_of(space, agreement),
+        utilities=dict(zip(trace.parties, trace.final_utilities, strict=True)),
+        offers=len(trace),
+        seed=trace.seed,
+    )
+
+
+def _forecast(space: OutcomeSpace) -> Forecasted | None:
+    """Where a stakeholder model says the talks on ``space`` settle, as a deal."""
+    # TODO: stand-in until the forecast reads a negotiation scenario.
+    del space
+    return None
+
+
+# -- the rest is read off the lenses' answers ----------------------------------------------
+
+
+def _stakes(space: OutcomeSpace, deal: Mapping[str, str]) -> tuple[Stake, ...]:
+    utilities = space.utilities_of_options(space.options_of(deal)[None, :])[0]
+    out = []
+    for p, party in enumerate(space.scenario.parties):
+        margin = float(utilities[p] - space.reservation[p])
+        out.append(
+            Stake(
+                party=party.name,
+                role=party.role.value,
+                utility=float(utilities[p]),
+                alternative=float(space.reservation[p]),
+                margin=margin,
+                fragile=margin < FRAGILE_MARGIN,
+                alternative_rationale=party.reservation_rationale.strip(),
+            )
+        )
+    return tuple(out)
+
+
+def _assumptions(
+    space: OutcomeSpace,
+    survival: Survival | None,
+    rehearsal: Rehearsal,
+    forecast: Forecasted | None,
+    *,
+    paths: int,
+    seed: int,
+) -> tuple[str, ...]:
+    model = space.scenario
+    out = [
+        (
+            "Each party's utility is a weighted sum of how much it values each term, as the "
+            f"scenario {model.name!r} states; weights and values are judgements, not "
+            "measurements."
+        ),
+        (
+            "Each party says yes to a deal worth at least its alternative (its reservation "
+            "value: "
+            + ", ".join(
+                f"{p} {r:.2f}" for p, r in zip(space.party_names, space.reservation, strict=True)
+            )
+            + f"); a margin under {FRAGILE_MARGIN:g} counts as a fragile yes."
+        ),
+    ]
+    if survival is not None:
+        out.append(
+            f"Survival comes from the durability model's {paths:,} simulated paths (seed "
+            f"{seed}), calibrated to {survival.reference}; the band is simulation error only, "
+            "not the uncertainty of the model's parameters. Mechanisms the deal puts in place: "
+            f"{', '.join(survival.mechanisms) or 'none'}."
+        )
+    seated = ", ".join(f"{p} ({s})" for p, s in rehearsal.strategies.items())
+    chair = f", chaired by a {rehearsal.mediator} mediator" if rehearsal.mediator else ""
+    out.append(
+        f"The rehearsal is one simulated session ({rehearsal.protocol} protocol{chair}, "
+        f"deadline {rehearsal.deadline} rounds, seed {rehearsal.seed}) with every party "
+        f"seated: {seated}. Real negotiators learn, bluff and tire; a session shows whether "
+        "simple concession rules find the zone of agreement, not what people will do."
+    )
+    if forecast is None:
+        out.append("No stakeholder forecast of this scenario is available.")
+    return tuple(out)

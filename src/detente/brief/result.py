@@ -1,0 +1,267 @@
+"""The briefing: one frozen object that every renderer (terminal, JSON, HTML, PDF) reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from detente.analysis import TalkingPoints
+from detente.durability import DurabilityResult
+
+__all__ = [
+    "Briefing",
+    "BriefingSweetener",
+    "Forecasted",
+    "Rehearsal",
+    "Stake",
+    "Survival",
+    "Swap",
+    "Term",
+    "briefing_json",
+]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a deal, by name and in the scenario's words.
+
+    Attributes:
+        issue: the issue's name.
+        option: the option's name.
+        issue_label: the issue in words (its name when the scenario gives no label).
+        option_label: the option in words.
+    """
+
+    issue: str
+    option: str
+    issue_label: str
+    option_label: str
+
+
+@dataclass(frozen=True)
+class Stake:
+    """What the recommended deal is worth to one party.
+
+    Attributes:
+        party: the party.
+        role: its role in the scenario (``belligerent``, ``mediator``...).
+        utility: its utility for the deal, in [0, 1].
+        alternative: its reservation value (the utility of no deal).
+        margin: ``utility - alternative``: how far above its alternative the deal leaves it.
+        fragile: the margin is under the fragility margin: a small shift of the party's
+            alternative, or a misjudged weight, turns its yes into a no.
+        alternative_rationale: why the alternative is worth what it is, in the scenario's words.
+    """
+
+    party: str
+    role: str
+    utility: float
+    alternative: float
+    margin: float
+    fragile: bool
+    alternative_rationale: str = ""
+
+
+@dataclass(frozen=True)
+class Survival:
+    """Will the recommended deal hold: the durability model's run on it.
+
+    Attributes:
+        result: the simulated survival curve with its 95% band, day by day.
+        survival_1y: share of simulated paths still holding at day 365.
+        error_1y: half-width of the 95% simulation-error band at day 365.
+        reference: the population of past ceasefires the model is calibrated to.
+        mechanisms: the mechanisms the deal's terms put in place.
+    """
+
+    result: DurabilityResult
+    survival_1y: float
+    error_1y: float
+    reference: str
+    mechanisms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BriefingSweetener:
+    """A change of the recommended deal in a party's favour, with its effect on both lenses.
+
+    Attributes:
+        beneficiary: the party it is for.
+        change: the new option of each issue changed, ``{issue: option}``.
+        terms: the changed terms in words.
+        sentence: the change in plain words: who gains, who pays, who would say no.
+        utilities: every party's utility of the changed deal.
+        acceptable_to_all: every party still accepts the changed deal.
+        lifts: the beneficiary rejected the recommended deal and accepts the changed one.
+        survival_1y: share of simulated paths of the changed deal holding at day 365.
+        survival_change: ``survival_1y`` minus the recommended deal's (same random numbers).
+        fragile: the changed deal leaves some party within the fragility margin of its
+            alternative (or below it).
+    """
+
+    beneficiary: str
+    change: dict[str, str]
+    terms: tuple[Term, ...]
+    sentence: str
+    utilities: dict[str, float]
+    acceptable_to_all: bool
+    lifts: bool
+    survival_1y: float
+    survival_change: float
+    fragile: bool
+
+
+@dataclass(frozen=True)
+class Swap:
+    """One option of the recommended deal replaced by another that puts other mechanisms in place.
+
+    Attributes:
+        before: the recommended deal's term.
+        after: the term put in its place.
+        mechanisms: the mechanisms in force under the swapped deal.
+        added: mechanisms in force under the swapped deal and not under the recommended one.
+        removed: mechanisms in force under the recommended deal and not under the swapped one.
+        survival_1y: share of simulated paths of the swapped deal holding at day 365.
+        survival_change: ``survival_1y`` minus the recommended deal's (same random numbers).
+        acceptable_to_all: every party still accepts the swapped deal.
+    """
+
+    before: Term
+    after: Term
+    mechanisms: tuple[str, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    survival_1y: float
+    survival_change: float
+    acceptable_to_all: bool
+
+
+@dataclass(frozen=True)
+class Forecasted:
+    """Where a stakeholder model says the talks settle, as a deal in the scenario's terms.
+
+    Attributes:
+        model: the model's name.
+        deal: ``{issue: option}``.
+        terms: the deal in words.
+        utilities: every party's utility of it.
+        acceptable_to_all: every party accepts it.
+        note: what drives the forecast, in words.
+    """
+
+    model: str
+    deal: dict[str, str]
+    terms: tuple[Term, ...]
+    utilities: dict[str, float]
+    acceptable_to_all: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """A simulated session with every party of the scenario at the table.
+
+    Attributes:
+        protocol: the negotiation protocol.
+        mediator: the single-text mediator's strategy, if the protocol has one.
+        strategies: ``{party: strategy}``: who plays what.
+        result: ``agreement``, ``deadline``, ``walk-away`` or ``impasse``.
+        rounds: rounds played.
+        deadline: the deadline in rounds.
+        agreement: the agreed deal ``{issue: option}``, or ``None``.
+        terms: the agreed deal in words (empty without agreement).
+        utilities: each party's payoff (its alternative without agreement).
+        offers: how many offers were made.
+        seed: the session's seed.
+    """
+
+    protocol: str
+    mediator: str | None
+    strategies: dict[str, str]
+    result: str
+    rounds: int
+    deadline: int
+    agreement: dict[str, str] | None
+    terms: tuple[Term, ...]
+    utilities: dict[str, float]
+    offers: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything a mediator needs about one scenario, from one computation.
+
+    Attributes:
+        scenario: the scenario's name.
+        title: its title (its name when it has none).
+        disclaimer: the scenario's caveat, shown with every rendering.
+        parties: party names, in scenario order.
+        deal: the recommended deal ``{issue: option}``; ``None`` when no deal is acceptable to
+            every party.
+        basis: how the recommended deal was chosen, in words.
+        terms: the recommended deal in words.
+        stakes: what the deal is worth to each party, in scenario order.
+        talking_points: why each party can say yes, in scenario order.
+        sweeteners: changes in a party's favour with their effect on acceptance and survival.
+        swaps: options replaced by others that put other mechanisms in place.
+        survival: the durability model's run on the deal (``None`` without a deal).
+        forecast: where a stakeholder model says the talks settle (``None``: not available).
+        rehearsal: a session with every party seated.
+        concessions: without a deal, how much less than its alternative each party would have
+            to accept for one to exist (``None``: no concession by it alone opens one).
+        assumptions: what the figures rest on, one sentence each.
+        seed: the seed of every random process behind the figures.
+        fragile_margin: the margin under which a party's yes counts as fragile.
+    """
+
+    scenario: str
+    title: str
+    disclaimer: str
+    parties: tuple[str, ...]
+    deal: dict[str, str] | None
+    basis: str
+    terms: tuple[Term, ...]
+    stakes: tuple[Stake, ...]
+    talking_points: tuple[TalkingPoints, ...]
+    sweeteners: tuple[BriefingSweetener, ...]
+    swaps: tuple[Swap, ...]
+    survival: Survival | None
+    forecast: Forecasted | None
+    rehearsal: Rehearsal
+    concessions: dict[str, float | None]
+    assumptions: tuple[str, ...]
+    seed: int
+    fragile_margin: float
+
+
+def briefing_json(briefing: Briefing) -> dict[str, Any]:
+    """The machine contract of ``detente brief --json`` (``docs/reference/brief-json.md``)."""
+    stakes = briefing.stakes if briefing.deal is not None else ()
+    forecast = briefing.forecast
+    rehearsal = briefing.rehearsal
+    return {
+        "deal": briefing.deal,
+        "utilities": {s.party: s.utility for s in stakes},
+        "margins": {s.party: s.margin for s in stakes},
+        "survival_1y": None if briefing.survival is None else briefing.survival.survival_1y,
+        "reference": None if briefing.survival is None else briefing.survival.reference,
+        "sweeteners": [
+            {
+                "change": dict(s.change),
+                "beneficiary": s.beneficiary,
+                "utilities": dict(s.utilities),
+                "survival_1y": s.survival_1y,
+                "fragile": s.fragile,
+            }
+            for s in briefing.sweeteners
+        ],
+        "forecast": None
+        if forecast is None
+        else {"model": forecast.model, "deal": dict(forecast.deal)},
+        "rehearsal": {
+            "agreement": None if rehearsal.agreement is None else dict(rehearsal.agreement),
+            "rounds": rehearsal.rounds,
+            "strategies": dict(rehearsal.strategies),
+        },
+    }
