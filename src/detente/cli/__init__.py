@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from detente.cli import analyze, durability, forecast, monitor, negotiate, precedents, scenarios
+from detente.cli import (
+    analyze,
+    brief,
+    durability,
+    forecast,
+    monitor,
+    negotiate,
+    precedents,
+    scenarios,
+)
 
 __all__ = ["app", "main"]
 
@@ -17,6 +26,7 @@ app = typer.Typer(
 )
 scenarios.register(app)
 analyze.register(app)
+brief.register(app)
 forecast.register(app)
 durability.register(app)
 negotiate.register(app)

@@ -1,0 +1,271 @@
+"""``detente brief``: one document for the mediator, from every lens at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from detente.analysis.wording import figure
+from detente.brief import Briefing, briefing_json, build_briefing
+from detente.cli._common import console, guarded, print_json
+from detente.errors import DetenteError
+from detente.report.brief import briefing_html
+from detente.report.pdf import find_chromium, write_pdf
+from detente.scenario import load_scenario
+from detente.scenario.formats._files import atomic_write_text
+from detente.space import OutcomeSpace
+
+__all__ = ["register", "render"]
+
+_MARKS = (30, 90, 180, 365)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``brief`` to ``app``."""
+    app.command("brief")(brief_command)
+
+
+def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse an output path before any work: wrong suffix, missing folder, or a folder."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        raise DetenteError(f"use a {' or '.join(suffixes)} file", source=path, field=option)
+    if not path.parent.is_dir():
+        raise DetenteError(f"no such folder {str(path.parent)!r}", source=path, field=option)
+    if path.is_dir():
+        raise DetenteError("is a folder, not a file", source=path, field=option)
+
+
+@guarded
+def brief_command(
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="A scenario file (.yaml/.json/.xml), a GENIUS folder or a built-in name."
+        ),
+    ],
+    *,
+    seed: Annotated[
+        int, typer.Option(help="Seed of every simulation (same seed, same briefing).", min=0)
+    ] = 0,
+    paths: Annotated[
+        int, typer.Option(help="Simulated paths of each durability run.", min=100)
+    ] = 20_000,
+    rounds: Annotated[int, typer.Option(help="Deadline of the rehearsal, in rounds.", min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the briefing as an offline page.")
+    ] = None,
+    pdf: Annotated[
+        Path | None, typer.Option("--pdf", help="Also write the briefing as a PDF (Chromium).")
+    ] = None,
+) -> None:
+    """The mediator's briefing: the deal to propose, what sweetens it, will it hold."""
+    _writable(html, "--html", (".html", ".htm"))
+    _writable(pdf, "--pdf", (".pdf",))
+    browser = find_chromium() if pdf is not None else None  # before the work, not after it
+    space = OutcomeSpace.from_scenario(load_scenario(scenario))
+    briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds)
+    if html is not None:
+        atomic_write_text(html, briefing_html(briefing))
+    if pdf is not None:
+        write_pdf(briefing_html(briefing, for_print=True), pdf, chromium=browser)
+    if as_json:
+        print_json(briefing_json(briefing))
+        return
+    render(briefing)
+    for path in (html, pdf):
+        if path is not None:
+            console.print(f"wrote {path}")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _table(title: str, *columns: str, numeric: int = 0) -> Table:
+    """A table whose cells wrap instead of being cropped; the last ``numeric`` columns right."""
+    table = Table(title=title, title_justify="left")
+    for k, column in enumerate(columns):
+        right = k >= len(columns) - numeric
+        table.add_column(column, overflow="fold", justify="right" if right else "left")
+    return table
+
+
+def render(b: Briefing) -> None:
+    """Print the briefing as readable tables and sentences."""
+    console.rule(f"[bold]Briefing: {b.title}")
+    if b.disclaimer:
+        console.print(f"[italic yellow]{b.disclaimer}[/]", highlight=False)
+    console.print(f"\n[bold]The recommended deal.[/] {b.basis}", highlight=False)
+    if b.deal is None:
+        _render_no_deal(b)
+    else:
+        terms = _table("", "issue", "term")
+        terms.show_header = False
+        for t in b.terms:
+            terms.add_row(f"[bold]{t.issue_label}", t.option_label)
+        console.print(terms)
+        stakes = _table(
+            f"What it is worth (utility, 0-1; a margin under {b.fragile_margin:g} is fragile)",
+            "party",
+            "deal",
+            "alternative",
+            "margin",
+            numeric=3,
+        )
+        for s in b.stakes:
+            margin = figure(s.margin, 3, sign=True)
+            stakes.add_row(
+                f"[bold]{s.party}[/] ({s.role})",
+                figure(s.utility, 3),
+                figure(s.alternative, 3),
+                f"[red]{margin} fragile[/]" if s.fragile else margin,
+            )
+        console.print(stakes)
+        console.rule("Why each side can say yes")
+        for tp in b.talking_points:
+            console.print(f"[bold]{tp.party}[/]: {tp.summary}", highlight=False)
+            for point in tp.points:
+                console.print(f"  - {point.sentence}", highlight=False)
+        _render_survival(b)
+        _render_sweeteners(b)
+        _render_swaps(b)
+    _render_forecast(b)
+    _render_rehearsal(b)
+    console.rule("Assumptions")
+    for line in b.assumptions:
+        console.print(f"- {line}", highlight=False)
+
+
+def _render_no_deal(b: Briefing) -> None:
+    console.print("[bold red]No deal is acceptable to every party.[/] How far each is from one:")
+    for party, need in b.concessions.items():
+        if need is None:
+            console.print(f"  - {party}: no concession by it alone opens a zone of agreement.")
+        else:
+            console.print(
+                f"  - {party} would have to accept {figure(need, 3)} less than its alternative.",
+                highlight=False,
+            )
+
+
+def _render_survival(b: Briefing) -> None:
+    survival = b.survival
+    assert survival is not None  # a deal has a durability run
+    result = survival.result
+    console.rule("Will it hold?")
+    console.print(
+        f"Still holding after one year: [bold]{_pct(survival.survival_1y)}[/] (+/- "
+        f"{_pct(survival.error_1y)} simulation error, {result.paths:,} paths, seed "
+        f"{result.seed}). Mechanisms the deal puts in place: "
+        f"{', '.join(survival.mechanisms) or 'none'}.",
+        highlight=False,
+    )
+    console.print(f"[dim]Calibrated to: {survival.reference}.[/]", highlight=False)
+    curve = _table("Survival curve", "day", "holding", "95% band", numeric=3)
+    for day in _MARKS:
+        curve.add_row(
+            str(day),
+            _pct(result.holding_at(day)),
+            f"{_pct(result.lower[day - 1])}-{_pct(result.upper[day - 1])}",
+        )
+    console.print(curve)
+    if result.collapses:
+        top = max(result.causes.items(), key=lambda kv: kv[1])
+        console.print(
+            f"Most collapses come from: {top[0]} ({_pct(top[1])} of {result.collapses:,}).",
+            highlight=False,
+        )
+
+
+def _render_sweeteners(b: Briefing) -> None:
+    console.rule("Sweeteners: what to offer, and what it does")
+    if not b.sweeteners:
+        console.print("No change of one or two issues helps a reluctant party.")
+        return
+    table = _table(
+        "Same random numbers as the deal's run",
+        "the change",
+        "everyone accepts",
+        "holding at 1 year",
+        numeric=1,
+    )
+    for s in b.sweeteners:
+        accepts = "yes" if s.acceptable_to_all else "[red]no[/]"
+        if s.fragile:
+            accepts += " [red](fragile)[/]"
+        table.add_row(
+            s.sentence, accepts, f"{_pct(s.survival_1y)} ({100 * s.survival_change:+.1f} pts)"
+        )
+    console.print(table)
+
+
+def _render_swaps(b: Briefing) -> None:
+    console.rule("Mechanism swaps")
+    if not b.swaps:
+        console.print("No other option of an issue changes the mechanisms in force.")
+        return
+    table = _table(
+        "Other terms that put other mechanisms in place (same random numbers)",
+        "swap",
+        "mechanisms",
+        "everyone accepts",
+        "holding at 1 year",
+        numeric=1,
+    )
+    for s in b.swaps:
+        changed = [f"+ {m}" for m in s.added] + [f"- {m}" for m in s.removed]
+        table.add_row(
+            f"[bold]{s.before.issue_label}[/]: {s.after.option_label} instead of "
+            f"{s.before.option_label}",
+            "\n".join(changed) or "the same",
+            "yes" if s.acceptable_to_all else "[red]no[/]",
+            f"{_pct(s.survival_1y)} ({100 * s.survival_change:+.1f} pts)",
+        )
+    console.print(table)
+
+
+def _render_forecast(b: Briefing) -> None:
+    console.rule("Forecast")
+    f = b.forecast
+    if f is None:
+        console.print("No stakeholder forecast of this scenario is available.")
+        return
+    accepted = "every party accepts it" if f.acceptable_to_all else "some party rejects it"
+    console.print(f"The {f.model} model settles on ({accepted}):", highlight=False)
+    for t in f.terms:
+        console.print(f"  - {t.issue_label}: {t.option_label}", highlight=False)
+    if f.note:
+        console.print(f"[dim]{f.note}[/]", highlight=False)
+
+
+def _render_rehearsal(b: Briefing) -> None:
+    r = b.rehearsal
+    console.rule("Rehearsal: every party at the table")
+    chair = f", chaired by a {r.mediator} mediator" if r.mediator else ""
+    seated = ", ".join(f"{p} plays {s}" for p, s in r.strategies.items())
+    console.print(
+        f"{r.protocol} protocol{chair}, deadline {r.deadline} rounds, seed {r.seed}: {seated}.",
+        highlight=False,
+    )
+    payoffs = ", ".join(f"{p} {figure(u)}" for p, u in r.utilities.items())
+    console.print(
+        f"[bold]{r.result}[/] after {r.rounds} rounds and {r.offers:,} offers; payoffs: {payoffs}.",
+        highlight=False,
+    )
+    if r.agreement is None:
+        return
+    if b.deal is not None and r.agreement == b.deal:
+        console.print("The session agreed on the recommended deal itself.")
+        return
+    recommended = {t.issue: t.option_label for t in b.terms}
+    table = _table("The agreement beside the recommended deal", "issue", "agreed", "recommended")
+    for t in r.terms:
+        mark = "" if recommended.get(t.issue) == t.option_label else "[bold]"
+        table.add_row(t.issue_label, f"{mark}{t.option_label}", recommended.get(t.issue, ""))
+    console.print(table)
