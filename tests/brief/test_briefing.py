@@ -1,0 +1,223 @@
+"""The briefing ties the lenses together: its figures are the ones each lens's own command shows."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from typer.testing import CliRunner
+
+from detente import OutcomeSpace, load_scenario
+from detente.analysis import analyze
+from detente.brief import FRAGILE_MARGIN, Briefing, briefing_json, build_briefing
+from detente.cli import app
+from detente.errors import DetenteError
+from detente.negotiation import negotiate
+from detente.scenario.model import Scenario
+from tests.strategies import additive_scenario, scenario_dicts
+
+runner = CliRunner()
+SEED = 3
+PATHS = 2000
+
+
+def _durability_json(scenario: str, deal: dict[str, str], *, seed: int, paths: int) -> dict:
+    """``detente durability SCENARIO --deal ... --json`` as the user runs it."""
+    result = runner.invoke(
+        app,
+        [
+            "durability",
+            scenario,
+            "--deal",
+            json.dumps(deal),
+            "--seed",
+            str(seed),
+            "--paths",
+            str(paths),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out: dict = json.loads(result.stdout)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ceasefire() -> Briefing:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    return build_briefing(space, seed=SEED, paths=PATHS)
+
+
+def test_the_deal_is_the_analysis_recommended_deal(ceasefire: Briefing) -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    # the analysis names no recommended deal yet; its Nash deal stands in for it
+    expected = analyze(space, with_sensitivity=False, rng=SEED).solutions["nash"].deal
+    assert ceasefire.deal == expected
+    assert [t.issue for t in ceasefire.terms] == list(space.issue_names)
+    assert ceasefire.terms[0].option_label == "full ceasefire, extendable by mutual consent"
+
+
+def test_utilities_and_margins_are_the_space_s(ceasefire: Briefing) -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    assert ceasefire.deal is not None
+    row = space.utilities_of_options(space.options_of(ceasefire.deal)[None, :])[0]
+    for k, stake in enumerate(ceasefire.stakes):
+        assert stake.party == space.party_names[k]
+        assert stake.utility == pytest.approx(row[k], abs=1e-12)
+        assert stake.margin == pytest.approx(row[k] - space.reservation[k], abs=1e-12)
+        assert stake.fragile == (stake.margin < FRAGILE_MARGIN)
+    assert {s.party: s.role for s in ceasefire.stakes}["Ukraine"] == "belligerent"
+
+
+def test_survival_is_what_durability_reports_for_the_same_deal_and_seed(
+    ceasefire: Briefing,
+) -> None:
+    assert ceasefire.deal is not None
+    assert ceasefire.survival is not None
+    cli = _durability_json("ceasefire-2025", ceasefire.deal, seed=SEED, paths=PATHS)
+    assert ceasefire.survival.survival_1y == cli["survival"][364]
+    assert list(ceasefire.survival.result.survival) == cli["survival"]
+    assert ceasefire.survival.mechanisms == tuple(cli["mechanisms"])
+    low, high = cli["lower"][364], cli["upper"][364]
+    assert ceasefire.survival.error_1y == pytest.approx((high - low) / 2)
+    assert "Fortna" in ceasefire.survival.reference
+
+
+def test_each_sweetener_s_survival_is_durability_s_on_the_sweetened_deal(
+    ceasefire: Briefing,
+) -> None:
+    assert ceasefire.deal is not None
+    assert ceasefire.survival is not None
+    assert ceasefire.sweeteners
+    for s in ceasefire.sweeteners[:2]:
+        deal = {**ceasefire.deal, **s.change}
+        cli = _durability_json("ceasefire-2025", deal, seed=SEED, paths=PATHS)
+        assert s.survival_1y == cli["survival"][364]
+        assert s.survival_change == pytest.approx(s.survival_1y - ceasefire.survival.survival_1y)
+
+
+def test_the_assurances_sweetener_is_marked_fragile_and_costs_survival(
+    ceasefire: Briefing,
+) -> None:
+    # Ukraine is left at 0.5499999999999998 against its 0.55 alternative
+    assurances = next(
+        s for s in ceasefire.sweeteners if s.change == {"security_guarantees": "assurances"}
+    )
+    assert assurances.acceptable_to_all
+    assert assurances.fragile
+    assert assurances.utilities["Ukraine"] == pytest.approx(0.55)
+    assert assurances.survival_change < -0.3
+    prisoners = next(
+        s for s in ceasefire.sweeteners if s.change == {"humanitarian": "prisoner_exchange"}
+    )
+    assert not prisoners.fragile
+
+
+def test_swaps_change_the_mechanisms_and_say_who_accepts(ceasefire: Briefing) -> None:
+    assert ceasefire.survival is not None
+    assert ceasefire.swaps
+    base = set(ceasefire.survival.mechanisms)
+    changes = [s.survival_change for s in ceasefire.swaps]
+    assert changes == sorted(changes, reverse=True)
+    for swap in ceasefire.swaps:
+        assert swap.before.issue == swap.after.issue
+        assert swap.before.option != swap.after.option
+        assert set(swap.mechanisms) != base
+        assert set(swap.added) == set(swap.mechanisms) - base
+        assert set(swap.removed) == base - set(swap.mechanisms)
+    hotline = next(s for s in ceasefire.swaps if s.after.option == "hotline")
+    assert "hotline" in hotline.added
+    assert "monitoring" in hotline.removed
+    assert any(not s.acceptable_to_all for s in ceasefire.swaps)
+
+
+def test_the_rehearsal_seats_every_party_and_replays(ceasefire: Briefing) -> None:
+    r = ceasefire.rehearsal
+    assert list(r.strategies) == list(ceasefire.parties)
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    trace = negotiate(
+        space, list(r.strategies.values()), protocol=r.protocol, rounds=r.deadline, seed=SEED
+    )
+    assert trace.result == r.result
+    assert trace.rounds == r.rounds
+    assert trace.agreement_deal == r.agreement
+    assert r.result == "agreement"
+    assert r.agreement is not None
+    assert [t.option for t in r.terms] == list(r.agreement.values())
+
+
+def test_assumptions_name_the_seed_paths_and_calibration(ceasefire: Briefing) -> None:
+    text = " ".join(ceasefire.assumptions)
+    assert f"{PATHS:,} simulated paths (seed {SEED})" in text
+    assert "Fortna" in text
+    assert "every party seated" in text
+    assert "Russia 0.60" in text
+
+
+def test_the_json_has_exactly_the_documented_shape(ceasefire: Briefing) -> None:
+    doc = json.loads(json.dumps(briefing_json(ceasefire)))
+    assert set(doc) == {
+        "deal",
+        "utilities",
+        "margins",
+        "survival_1y",
+        "reference",
+        "sweeteners",
+        "forecast",
+        "rehearsal",
+    }
+    assert set(doc["utilities"]) == set(doc["margins"]) == set(ceasefire.parties)
+    for s in doc["sweeteners"]:
+        assert set(s) == {"change", "beneficiary", "utilities", "survival_1y", "fragile"}
+        assert isinstance(s["fragile"], bool)
+    assert set(doc["rehearsal"]) == {"agreement", "rounds", "strategies"}
+    assert doc["forecast"] is None or set(doc["forecast"]) == {"model", "deal"}
+
+
+def test_the_same_seed_gives_the_same_briefing() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    one = briefing_json(build_briefing(space, seed=5, paths=300, rounds=50))
+    two = briefing_json(build_briefing(space, seed=5, paths=300, rounds=50))
+    assert one == two
+
+
+def test_without_a_zopa_there_is_no_deal_but_a_rehearsal_and_the_gaps() -> None:
+    scenario = additive_scenario(
+        [[[1.0, 0.0]], [[0.0, 1.0]]], reservations=[0.8, 0.8], name="apart"
+    )
+    briefing = build_briefing(OutcomeSpace.from_scenario(scenario), paths=200, rounds=20)
+    assert briefing.deal is None
+    assert briefing.survival is None
+    assert briefing.sweeteners == briefing.swaps == ()
+    assert briefing.concessions == {"p0": pytest.approx(0.8), "p1": pytest.approx(0.8)}
+    assert briefing.rehearsal.agreement is None
+    doc = briefing_json(briefing)
+    assert doc["deal"] is None
+    assert doc["survival_1y"] is None
+    assert doc["utilities"] == doc["margins"] == {}
+
+
+def test_a_bad_seed_is_refused() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    with pytest.raises(DetenteError, match="seed"):
+        build_briefing(space, seed=-1)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario_dicts(numeric=False, max_issues=3, max_options=4))
+def test_on_random_scenarios_survival_is_durability_s(raw: dict) -> None:
+    space = OutcomeSpace.from_scenario(Scenario.model_validate(raw))
+    briefing = build_briefing(space, seed=1, paths=200, rounds=20)
+    if briefing.deal is None:
+        assert briefing.survival is None
+        return
+    assert briefing.survival is not None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.yaml"
+        path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+        cli = _durability_json(str(path), briefing.deal, seed=1, paths=200)
+    assert briefing.survival.survival_1y == cli["survival"][364]
