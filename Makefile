@@ -26,7 +26,7 @@ $(VENV)/.bench: pyproject.toml $(VENV)/.dev
 
 # -- the two commands of the README ---------------------------------------------------------
 demo: $(VENV)/.core
-	$(BIN)/detente analyze ceasefire-2025
+	$(BIN)/detente brief ceasefire-2025
 
 test: system-packages $(VENV)/.dev lint typecheck unit
 
