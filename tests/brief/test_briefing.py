@@ -25,22 +25,14 @@ SEED = 3
 PATHS = 2000
 
 
-def _durability_json(scenario: str, deal: dict[str, str], *, seed: int, paths: int) -> dict:
+def _durability_json(
+    scenario: str, deal: dict[str, str], *, seed: int, paths: int, context: str = ""
+) -> dict:
     """``detente durability SCENARIO --deal ... --json`` as the user runs it."""
-    result = runner.invoke(
-        app,
-        [
-            "durability",
-            scenario,
-            "--deal",
-            json.dumps(deal),
-            "--seed",
-            str(seed),
-            "--paths",
-            str(paths),
-            "--json",
-        ],
-    )
+    args = ["--deal", json.dumps(deal), "--seed", str(seed), "--paths", str(paths), "--json"]
+    if context:
+        args += ["--context", context]
+    result = runner.invoke(app, ["durability", scenario, *args])
     assert result.exit_code == 0, result.output
     out: dict = json.loads(result.stdout)
     return out
@@ -79,11 +71,11 @@ def test_survival_is_what_durability_reports_for_the_same_deal_and_seed(
     assert ceasefire.deal is not None
     assert ceasefire.survival is not None
     cli = _durability_json("ceasefire-2025", ceasefire.deal, seed=SEED, paths=PATHS)
-    assert ceasefire.survival.survival_1y == cli["survival"][364]
+    assert ceasefire.survival.survival_1y == cli["survival_1y"] == cli["survival"][364]
+    assert ceasefire.survival.error_1y == cli["survival_1y_se"]
     assert list(ceasefire.survival.result.survival) == cli["survival"]
     assert ceasefire.survival.mechanisms == tuple(cli["mechanisms"])
-    low, high = cli["lower"][364], cli["upper"][364]
-    assert ceasefire.survival.error_1y == pytest.approx((high - low) / 2)
+    assert ceasefire.survival.reference == cli["reference"]
     assert "Fortna" in ceasefire.survival.reference
 
 
@@ -221,3 +213,17 @@ def test_on_random_scenarios_survival_is_durability_s(raw: dict) -> None:
         path.write_text(yaml.safe_dump(raw), encoding="utf-8")
         cli = _durability_json(str(path), briefing.deal, seed=1, paths=200)
     assert briefing.survival.survival_1y == cli["survival"][364]
+
+
+def test_a_context_moves_the_survival_as_it_moves_durability_s() -> None:
+    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
+    briefing = build_briefing(space, seed=SEED, paths=500, rounds=20, contexts=["interstate"])
+    assert briefing.deal is not None
+    assert briefing.survival is not None
+    cli = _durability_json(
+        "ceasefire-2025", briefing.deal, seed=SEED, paths=500, context="interstate"
+    )
+    assert briefing.survival.survival_1y == cli["survival_1y"]
+    assert "interstate" in briefing.survival.reference
+    with pytest.raises(DetenteError, match="unknown context 'bogus'"):
+        build_briefing(space, paths=200, rounds=20, contexts=["bogus"])

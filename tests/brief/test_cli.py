@@ -47,7 +47,7 @@ def test_the_terminal_briefing_has_every_section() -> None:
         "Assumptions",
     ):
         assert heading in out, heading
-    assert "Calibrated to: Civil-war cease-fires" in out
+    assert "Calibrated to civil-war cease-fires (Fortna)" in out
     assert "United States plays" in out
 
 

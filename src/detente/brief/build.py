@@ -9,8 +9,9 @@ below, so that a figure the briefing shows is the figure the lens's own command 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
+from detente import durability
 from detente._rng import check_seed
 from detente.analysis import Analysis, Solution, Sweetener, analyze
 from detente.brief.result import (
@@ -23,8 +24,6 @@ from detente.brief.result import (
     Swap,
     Term,
 )
-from detente.durability import parameters_for_deal, simulate
-from detente.durability.calibration import load_targets
 from detente.durability.mechanisms import mechanisms_for_deal
 from detente.negotiation import negotiate
 from detente.scenario.model import Role
@@ -43,7 +42,12 @@ _REHEARSAL_PROTOCOL = "single-text"
 
 
 def build_briefing(
-    space: OutcomeSpace, *, seed: int = 0, paths: int = 20_000, rounds: int = 200
+    space: OutcomeSpace,
+    *,
+    seed: int = 0,
+    paths: int = durability.DEFAULT_PATHS,
+    rounds: int = 200,
+    contexts: Sequence[str] = (),
 ) -> Briefing:
     """The briefing on a scenario: recommended deal, sweeteners, survival, forecast, rehearsal.
 
@@ -54,10 +58,12 @@ def build_briefing(
             the one ``detente durability --deal ... --seed`` reports with this seed.
         paths: simulated paths of each durability run.
         rounds: the rehearsal's deadline in rounds.
+        contexts: the durability model's context presets (how the war ended, what was
+            signed, the era: ``detente durability --list-contexts``).
 
     Raises:
-        DetenteError: a bad seed, path count or deadline, or a scenario with fewer than two
-            parties.
+        DetenteError: a bad seed, path count, deadline or context, or a scenario with fewer
+            than two parties.
     """
     check_seed(seed)
     analysis = analyze(space, with_sensitivity=False, rng=seed)
@@ -67,15 +73,15 @@ def build_briefing(
         # sweeteners and talking points of the recommended deal, not of the default reference
         analysis = analyze(space, deal=recommended.deal, with_sensitivity=False, rng=seed)
     deal = None if recommended is None else dict(recommended.deal or {})
-    survival = None if deal is None else _durability(space, deal, seed=seed, paths=paths)
+    survive = functools.partial(_durability, space, seed=seed, paths=paths, contexts=contexts)
+    survival = None if deal is None else survive(deal)
     sweetened: tuple[BriefingSweetener, ...] = ()
     swaps: tuple[Swap, ...] = ()
     if deal is not None and survival is not None:
         sweetened = tuple(
-            _sweetener(space, s, deal, survival, seed=seed, paths=paths)
-            for s in _chosen_sweeteners(analysis)
+            _sweetener(space, s, deal, survival, survive) for s in _chosen_sweeteners(analysis)
         )
-        swaps = _swaps(space, deal, survival, seed=seed, paths=paths)
+        swaps = _swaps(space, deal, survival, survive)
     rehearsal = _rehearse(space, seed=seed, rounds=rounds)
     forecast = _forecast(space)
     model = space.scenario
@@ -136,28 +142,33 @@ def _recommended(analysis: Analysis) -> Solution | None:
     return None if nash.deal is None else nash
 
 
-def _durability(space: OutcomeSpace, deal: Mapping[str, str], *, seed: int, paths: int) -> Survival:
-    """The durability model's run on ``deal``, as ``detente durability --deal`` makes it."""
-    params = parameters_for_deal(space, deal)
-    result = simulate(params, paths=paths, days=YEAR, rng=seed)
-    low, high = result.lower[YEAR - 1], result.upper[YEAR - 1]
+#: The durability model's run on a deal, every run with the briefing's seed and settings.
+_Survive = Callable[[Mapping[str, str]], Survival]
+
+
+def _durability(
+    space: OutcomeSpace,
+    deal: Mapping[str, str],
+    *,
+    seed: int,
+    paths: int,
+    contexts: Sequence[str],
+) -> Survival:
+    """The durability model's run on ``deal``, the one ``detente durability --deal`` makes."""
+    run = durability.run(space, dict(deal), contexts=contexts, paths=paths, days=YEAR, seed=seed)
+    assert run.survival_1y is not None  # the horizon is one year
+    assert run.survival_1y_se is not None
     return Survival(
-        result=result,
-        survival_1y=result.survival[YEAR - 1],
-        error_1y=(high - low) / 2,
-        reference=_reference(),
-        mechanisms=tuple(result.mechanisms),
+        result=run.result,
+        survival_1y=run.survival_1y,
+        error_1y=run.survival_1y_se,
+        reference=run.reference,
+        mechanisms=tuple(run.result.mechanisms),
     )
 
 
-@functools.cache
-def _reference() -> str:
-    """The population of past ceasefires the durability model's defaults are fitted to."""
-    return "; ".join(c.label for c in load_targets().curves if c.fitted)
-
-
 def _swaps(
-    space: OutcomeSpace, deal: Mapping[str, str], base: Survival, *, seed: int, paths: int
+    space: OutcomeSpace, deal: Mapping[str, str], base: Survival, survive: _Survive
 ) -> tuple[Swap, ...]:
     """Every one-option change of ``deal`` that changes the mechanisms in force."""
     # TODO: stand-in until the durability comparison reports swaps (mechanisms as data).
@@ -174,7 +185,7 @@ def _swaps(
                 space.acceptable_options(row).all()
             ):
                 continue
-            run = _durability(space, swapped, seed=seed, paths=paths)
+            run = survive(swapped)
             before, after = terms_of(space, {issue.name: deal[issue.name]}) + terms_of(
                 space, {issue.name: option}
             )
@@ -212,14 +223,12 @@ def _sweetener(
     sweetener: Sweetener,
     deal: Mapping[str, str],
     base: Survival,
-    *,
-    seed: int,
-    paths: int,
+    survive: _Survive,
 ) -> BriefingSweetener:
     """A sweetener of ``deal`` with its survival (the durability model's run on the result)."""
     change = {c.issue: c.after for c in sweetener.changes}
     # TODO: the analysis will carry survival_1y and fragile on each sweetener.
-    run = _durability(space, {**deal, **change}, seed=seed, paths=paths)
+    run = survive({**deal, **change})
     pairs = zip(space.party_names, space.reservation, strict=True)
     margins = [sweetener.utilities[p] - r for p, r in pairs]
     return BriefingSweetener(
@@ -319,9 +328,9 @@ def _assumptions(
     if survival is not None:
         out.append(
             f"Survival comes from the durability model's {paths:,} simulated paths (seed "
-            f"{seed}), calibrated to {survival.reference}; the band is simulation error only, "
-            "not the uncertainty of the model's parameters. Mechanisms the deal puts in place: "
-            f"{', '.join(survival.mechanisms) or 'none'}."
+            f"{seed}); the band and the standard error are simulation error only, not the "
+            "uncertainty of the model's parameters. Mechanisms the deal puts in place: "
+            f"{', '.join(survival.mechanisms) or 'none'}. {survival.reference}"
         )
     seated = ", ".join(f"{p} ({s})" for p, s in rehearsal.strategies.items())
     chair = f", chaired by a {rehearsal.mediator} mediator" if rehearsal.mediator else ""

@@ -69,8 +69,8 @@ class Survival:
     Attributes:
         result: the simulated survival curve with its 95% band, day by day.
         survival_1y: share of simulated paths still holding at day 365.
-        error_1y: half-width of the 95% simulation-error band at day 365.
-        reference: the population of past ceasefires the model is calibrated to.
+        error_1y: Monte Carlo standard error of ``survival_1y``.
+        reference: the population of past ceasefires the model is calibrated to, in words.
         mechanisms: the mechanisms the deal's terms put in place.
     """
 

@@ -56,6 +56,14 @@ def brief_command(
         int, typer.Option(help="Simulated paths of each durability run.", min=100)
     ] = 20_000,
     rounds: Annotated[int, typer.Option(help="Deadline of the rehearsal, in rounds.", min=1)] = 200,
+    context: Annotated[
+        str,
+        typer.Option(
+            help="How the war ended and what was signed, for the durability model, "
+            "comma-separated: e.g. 'interstate', 'truce' (see detente durability "
+            "--list-contexts)."
+        ),
+    ] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the briefing as an offline page.")
@@ -69,7 +77,8 @@ def brief_command(
     _writable(pdf, "--pdf", (".pdf",))
     browser = find_chromium() if pdf is not None else None  # before the work, not after it
     space = OutcomeSpace.from_scenario(load_scenario(scenario))
-    briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds)
+    contexts = [c.strip() for c in context.split(",") if c.strip()]
+    briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds, contexts=contexts)
     if html is not None:
         atomic_write_text(html, briefing_html(briefing))
     if pdf is not None:
@@ -160,13 +169,13 @@ def _render_survival(b: Briefing) -> None:
     result = survival.result
     console.rule("Will it hold?")
     console.print(
-        f"Still holding after one year: [bold]{_pct(survival.survival_1y)}[/] (+/- "
-        f"{_pct(survival.error_1y)} simulation error, {result.paths:,} paths, seed "
+        f"Still holding after one year: [bold]{_pct(survival.survival_1y)}[/] (standard error "
+        f"{_pct(survival.error_1y)}, {result.paths:,} paths, seed "
         f"{result.seed}). Mechanisms the deal puts in place: "
         f"{', '.join(survival.mechanisms) or 'none'}.",
         highlight=False,
     )
-    console.print(f"[dim]Calibrated to: {survival.reference}.[/]", highlight=False)
+    console.print(f"[dim]{survival.reference}[/]", highlight=False)
     curve = _table("Survival curve", "day", "holding", "95% band", numeric=3)
     for day in _MARKS:
         curve.add_row(

@@ -173,11 +173,11 @@ def _survival(b: Briefing, *, for_print: bool) -> list[str]:
         _h2("Will it hold?"),
         _p(
             f"Still holding after one year: {_pct(survival.survival_1y)} "
-            f"(+/- {_pct(survival.error_1y)} simulation error) of {result.paths:,} simulated "
+            f"(standard error {_pct(survival.error_1y)}) of {result.paths:,} simulated "
             f"paths; median time to collapse: {median}. Mechanisms the deal puts in place: "
             f"{', '.join(survival.mechanisms) or 'none'}."
         ),
-        _p(f"Calibrated to: {survival.reference}.", "note"),
+        _p(survival.reference, "note"),
         _plot(survival_figure([("the recommended deal", result)]), "survival", for_print=for_print),
     ]
     if result.collapses:
