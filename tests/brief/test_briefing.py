@@ -109,18 +109,54 @@ def test_the_assurances_sweetener_is_marked_fragile_and_costs_survival(
     assert not prisoners.fragile
 
 
-def test_swaps_change_the_mechanisms_and_say_who_accepts(ceasefire: Briefing) -> None:
+def test_swaps_are_durability_s_compare_swaps(ceasefire: Briefing) -> None:
+    assert ceasefire.deal is not None
     assert ceasefire.survival is not None
-    assert ceasefire.swaps
-    base = set(ceasefire.survival.mechanisms)
+    result = runner.invoke(
+        app,
+        [
+            "durability",
+            "ceasefire-2025",
+            "--deal",
+            json.dumps(ceasefire.deal),
+            "--compare",
+            "--seed",
+            str(SEED),
+            "--paths",
+            str(PATHS),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    expected = {
+        (w["issue"], w["option"]): (
+            w["replaces"],
+            tuple(w["mechanisms"]),
+            w["holding"],
+            w["accepted"],
+        )
+        for w in json.loads(result.stdout)["swaps"]
+    }
+    got = {
+        (s.after.issue, s.after.option): (
+            s.before.option,
+            s.mechanisms,
+            s.survival_1y,
+            s.acceptable_to_all,
+        )
+        for s in ceasefire.swaps
+    }
+    assert got == expected
     changes = [s.survival_change for s in ceasefire.swaps]
     assert changes == sorted(changes, reverse=True)
+    base = set(ceasefire.survival.mechanisms)
     for swap in ceasefire.swaps:
         assert swap.before.issue == swap.after.issue
-        assert swap.before.option != swap.after.option
-        assert set(swap.mechanisms) != base
         assert set(swap.added) == set(swap.mechanisms) - base
         assert set(swap.removed) == base - set(swap.mechanisms)
+        assert swap.survival_change == pytest.approx(
+            swap.survival_1y - ceasefire.survival.survival_1y
+        )
     hotline = next(s for s in ceasefire.swaps if s.after.option == "hotline")
     assert "hotline" in hotline.added
     assert "monitoring" in hotline.removed

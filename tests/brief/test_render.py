@@ -85,13 +85,13 @@ def test_no_sweeteners_no_swaps_no_collapse_and_a_rejected_forecast_read_as_sent
     render(b)
     out = capsys.readouterr().out
     assert "No change of one or two issues helps a reluctant party." in out
-    assert "No other option of an issue changes the mechanisms in force." in out
+    assert "No issue of this scenario has options that provide mechanisms." in out
     assert "Most collapses" not in out
     assert "some party rejects it" in out
     assert "beside the recommended deal" not in out
     page = briefing_html(b, for_print=True)
     assert "No change of one or two issues helps a reluctant party." in page
-    assert "No other option of an issue changes the mechanisms in force." in page
+    assert "No issue of this scenario has options that provide mechanisms." in page
     assert "simulated collapses" not in page
     assert "some party rejects it" in page
     assert '"width":680' in page  # figures sized for the printed page

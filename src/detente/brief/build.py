@@ -24,7 +24,6 @@ from detente.brief.result import (
     Swap,
     Term,
 )
-from detente.durability.mechanisms import mechanisms_for_deal
 from detente.negotiation import negotiate
 from detente.scenario.model import Role
 from detente.space import OutcomeSpace
@@ -74,14 +73,19 @@ def build_briefing(
         analysis = analyze(space, deal=recommended.deal, with_sensitivity=False, rng=seed)
     deal = None if recommended is None else dict(recommended.deal or {})
     survive = functools.partial(_durability, space, seed=seed, paths=paths, contexts=contexts)
-    survival = None if deal is None else survive(deal)
+    survival: Survival | None = None
     sweetened: tuple[BriefingSweetener, ...] = ()
     swaps: tuple[Swap, ...] = ()
-    if deal is not None and survival is not None:
+    if deal is not None:
+        # one run gives the deal's survival and its swaps, on the same random numbers
+        run = durability.run(
+            space, deal, contexts=contexts, compare=True, paths=paths, days=YEAR, seed=seed
+        )
+        survival = _survival(run)
+        swaps = _swaps(space, run)
         sweetened = tuple(
             _sweetener(space, s, deal, survival, survive) for s in _chosen_sweeteners(analysis)
         )
-        swaps = _swaps(space, deal, survival, survive)
     rehearsal = _rehearse(space, seed=seed, rounds=rounds)
     forecast = _forecast(space)
     model = space.scenario
@@ -155,7 +159,12 @@ def _durability(
     contexts: Sequence[str],
 ) -> Survival:
     """The durability model's run on ``deal``, the one ``detente durability --deal`` makes."""
-    run = durability.run(space, dict(deal), contexts=contexts, paths=paths, days=YEAR, seed=seed)
+    return _survival(
+        durability.run(space, dict(deal), contexts=contexts, paths=paths, days=YEAR, seed=seed)
+    )
+
+
+def _survival(run: durability.DurabilityRun) -> Survival:
     assert run.survival_1y is not None  # the horizon is one year
     assert run.survival_1y_se is not None
     return Survival(
@@ -167,40 +176,22 @@ def _durability(
     )
 
 
-def _swaps(
-    space: OutcomeSpace, deal: Mapping[str, str], base: Survival, survive: _Survive
-) -> tuple[Swap, ...]:
-    """Every one-option change of ``deal`` that changes the mechanisms in force."""
-    # TODO: stand-in until the durability comparison reports swaps (mechanisms as data).
-    out = []
-    current = set(mechanisms_for_deal(deal))
-    for issue in space.scenario.issues:
-        for value in issue.values:
-            option = str(value)
-            if option == deal[issue.name]:
-                continue
-            swapped = {**deal, issue.name: option}
-            row = space.options_of(swapped)[None, :]
-            if set(mechanisms_for_deal(swapped)) == current or not bool(
-                space.acceptable_options(row).all()
-            ):
-                continue
-            run = survive(swapped)
-            before, after = terms_of(space, {issue.name: deal[issue.name]}) + terms_of(
-                space, {issue.name: option}
-            )
-            out.append(
-                Swap(
-                    before=before,
-                    after=after,
-                    mechanisms=run.mechanisms,
-                    added=tuple(m for m in run.mechanisms if m not in base.mechanisms),
-                    removed=tuple(m for m in base.mechanisms if m not in run.mechanisms),
-                    survival_1y=run.survival_1y,
-                    survival_change=run.survival_1y - base.survival_1y,
-                    acceptable_to_all=bool(space.in_zopa_options(row)[0]),
-                )
-            )
+def _swaps(space: OutcomeSpace, run: durability.DurabilityRun) -> tuple[Swap, ...]:
+    """The run's swaps (every other option of each issue whose options provide mechanisms)."""
+    base = run.result.mechanisms
+    out = [
+        Swap(
+            before=terms_of(space, {s.issue: s.replaces})[0],
+            after=terms_of(space, {s.issue: s.option})[0],
+            mechanisms=s.mechanisms,
+            added=tuple(m for m in s.mechanisms if m not in base),
+            removed=tuple(m for m in base if m not in s.mechanisms),
+            survival_1y=s.holding,
+            survival_change=s.change,
+            acceptable_to_all=s.accepted,
+        )
+        for s in run.swaps
+    ]
     return tuple(sorted(out, key=lambda s: -s.survival_change))
 
 

@@ -113,7 +113,7 @@ class BriefingSweetener:
 
 @dataclass(frozen=True)
 class Swap:
-    """One option of the recommended deal replaced by another that puts other mechanisms in place.
+    """The recommended deal with another option of an issue whose options provide mechanisms.
 
     Attributes:
         before: the recommended deal's term.
@@ -204,7 +204,8 @@ class Briefing:
         stakes: what the deal is worth to each party, in scenario order.
         talking_points: why each party can say yes, in scenario order.
         sweeteners: changes in a party's favour with their effect on acceptance and survival.
-        swaps: options replaced by others that put other mechanisms in place.
+        swaps: the deal with another option of an issue whose options provide mechanisms
+            (the durability model's swaps), best survival first.
         survival: the durability model's run on the deal (``None`` without a deal).
         forecast: where a stakeholder model says the talks settle (``None``: not available).
         rehearsal: a session with every party seated.

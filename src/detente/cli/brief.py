@@ -217,10 +217,10 @@ def _render_sweeteners(b: Briefing) -> None:
 def _render_swaps(b: Briefing) -> None:
     console.rule("Mechanism swaps")
     if not b.swaps:
-        console.print("No other option of an issue changes the mechanisms in force.")
+        console.print("No issue of this scenario has options that provide mechanisms.")
         return
     table = _table(
-        "Other terms that put other mechanisms in place (same random numbers)",
+        "Another option of each issue that provides mechanisms (same random numbers)",
         "swap",
         "mechanisms",
         "everyone accepts",

@@ -78,6 +78,8 @@ class DurabilityResult:
         mine, theirs = self.holding_at(day), baseline.holding_at(day)
         if theirs >= 1.0:
             return math.nan
+        if theirs <= 0.0:  # every baseline path collapsed: its cumulative hazard is infinite
+            return math.nan if mine <= 0.0 else 0.0
         if mine <= 0.0:
             return math.inf
         return math.log(mine) / math.log(theirs)

@@ -230,9 +230,9 @@ def _mechanism_change(swap: Swap) -> str:
 
 
 def _swaps(b: Briefing) -> list[str]:
-    out = [_h2("Mechanism swaps: other terms that put other mechanisms in place")]
+    out = [_h2("Mechanism swaps: another option of an issue that provides mechanisms")]
     if not b.swaps:
-        return [*out, _p("No other option of an issue changes the mechanisms in force.")]
+        return [*out, _p("No issue of this scenario has options that provide mechanisms.")]
     rows = [
         [
             f"{s.before.issue_label}: {s.after.option_label} instead of {s.before.option_label}",
