@@ -16,7 +16,6 @@ from detente.analysis import analyze
 from detente.brief import FRAGILE_MARGIN, Briefing, briefing_json, build_briefing
 from detente.cli import app
 from detente.errors import DetenteError
-from detente.negotiation import negotiate
 from detente.scenario.model import Scenario
 from tests.strategies import additive_scenario, scenario_dicts
 
@@ -163,16 +162,27 @@ def test_swaps_are_durability_s_compare_swaps(ceasefire: Briefing) -> None:
     assert any(not s.acceptable_to_all for s in ceasefire.swaps)
 
 
-def test_the_rehearsal_seats_every_party_and_replays(ceasefire: Briefing) -> None:
+def test_the_rehearsal_is_detente_negotiate_with_every_party_seated(ceasefire: Briefing) -> None:
     r = ceasefire.rehearsal
     assert list(r.strategies) == list(ceasefire.parties)
-    space = OutcomeSpace.from_scenario(load_scenario("ceasefire-2025"))
-    trace = negotiate(
-        space, list(r.strategies.values()), protocol=r.protocol, rounds=r.deadline, seed=SEED
+    result = runner.invoke(
+        app,
+        [
+            "negotiate",
+            "ceasefire-2025",
+            "--deadline",
+            str(r.deadline),
+            "--seed",
+            str(SEED),
+            "--json",
+        ],
     )
-    assert trace.result == r.result
-    assert trace.rounds == r.rounds
-    assert trace.agreement_deal == r.agreement
+    assert result.exit_code == 0, result.output
+    session = json.loads(result.stdout)
+    assert session["agreement"] == r.agreement
+    assert session["rounds"] == r.rounds
+    assert session["strategies"] == r.strategies
+    assert session["utilities"] == r.utilities
     assert r.result == "agreement"
     assert r.agreement is not None
     assert [t.option for t in r.terms] == list(r.agreement.values())

@@ -6,7 +6,7 @@ survival, the survival curve, the forecast, a rehearsal with every party seated 
 assumptions. The terminal, ``--json``, HTML and PDF renderings read that one object.
 """
 
-from detente.brief.build import FRAGILE_MARGIN, build_briefing, terms_of
+from detente.brief.build import FRAGILE_MARGIN, REHEARSAL_ROUNDS, build_briefing, terms_of
 from detente.brief.result import (
     Briefing,
     BriefingSweetener,
@@ -21,6 +21,7 @@ from detente.brief.result import (
 
 __all__ = [
     "FRAGILE_MARGIN",
+    "REHEARSAL_ROUNDS",
     "Briefing",
     "BriefingSweetener",
     "Forecasted",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 
-from detente import durability
+from detente import durability, negotiation
 from detente._rng import check_seed
 from detente.analysis import Analysis, Solution, Sweetener, analyze
 from detente.brief.result import (
@@ -24,20 +24,16 @@ from detente.brief.result import (
     Swap,
     Term,
 )
-from detente.negotiation import negotiate
-from detente.scenario.model import Role
 from detente.space import OutcomeSpace
 
-__all__ = ["FRAGILE_MARGIN", "YEAR", "build_briefing"]
+__all__ = ["FRAGILE_MARGIN", "REHEARSAL_ROUNDS", "YEAR", "build_briefing"]
 
 #: Day at which survival is read ("one year").
 YEAR = 365
 #: A party left less than this above its alternative says a fragile yes.
 FRAGILE_MARGIN = 0.02
-#: Rehearsal strategies by role: belligerents concede steadily, the others early.
-_REHEARSAL_STRATEGY = {Role.BELLIGERENT: "linear"}
-_REHEARSAL_DEFAULT = "conceder"
-_REHEARSAL_PROTOCOL = "single-text"
+#: The rehearsal's deadline in rounds (the negotiation package's default).
+REHEARSAL_ROUNDS = 100
 
 
 def build_briefing(
@@ -45,7 +41,7 @@ def build_briefing(
     *,
     seed: int = 0,
     paths: int = durability.DEFAULT_PATHS,
-    rounds: int = 200,
+    rounds: int = REHEARSAL_ROUNDS,
     contexts: Sequence[str] = (),
 ) -> Briefing:
     """The briefing on a scenario: recommended deal, sweeteners, survival, forecast, rehearsal.
@@ -237,28 +233,23 @@ def _sweetener(
 
 
 def _rehearse(space: OutcomeSpace, *, seed: int, rounds: int) -> Rehearsal:
-    """A session with every party of the scenario seated."""
-    # TODO: stand-in until the negotiation package seats every party by role itself.
-    roles = {p.name: p.role for p in space.scenario.parties}
-    strategies = [_REHEARSAL_STRATEGY.get(roles[p], _REHEARSAL_DEFAULT) for p in space.party_names]
-    trace = negotiate(space, strategies, protocol=_REHEARSAL_PROTOCOL, rounds=rounds, seed=seed)
+    """The negotiation package's rehearsal: every party seated, each role's default strategy."""
+    rehearsal = negotiation.rehearse(space, deadline=rounds, seed=seed)
     agreement = (
-        None
-        if trace.agreement_deal is None
-        else {k: str(v) for k, v in trace.agreement_deal.items()}
+        None if rehearsal.agreement is None else {k: str(v) for k, v in rehearsal.agreement.items()}
     )
     return Rehearsal(
-        protocol=trace.protocol,
-        mediator=trace.mediator,
-        strategies=dict(zip(trace.parties, trace.strategies, strict=True)),
-        result=trace.result,
-        rounds=trace.rounds,
+        protocol=rehearsal.protocol,
+        chair=rehearsal.chair,
+        strategies=dict(rehearsal.strategies),
+        result=rehearsal.result,
+        rounds=rehearsal.rounds,
         deadline=rounds,
         agreement=agreement,
         terms=() if agreement is None else terms_of(space, agreement),
-        utilities=dict(zip(trace.parties, trace.final_utilities, strict=True)),
-        offers=len(trace),
-        seed=trace.seed,
+        utilities=dict(rehearsal.utilities),
+        offers=len(rehearsal.trace),
+        seed=rehearsal.trace.seed,
     )
 
 
@@ -324,7 +315,7 @@ def _assumptions(
             f"{', '.join(survival.mechanisms) or 'none'}. {survival.reference}"
         )
     seated = ", ".join(f"{p} ({s})" for p, s in rehearsal.strategies.items())
-    chair = f", chaired by a {rehearsal.mediator} mediator" if rehearsal.mediator else ""
+    chair = f", chaired by {rehearsal.chair}" if rehearsal.chair else ""
     out.append(
         f"The rehearsal is one simulated session ({rehearsal.protocol} protocol{chair}, "
         f"deadline {rehearsal.deadline} rounds, seed {rehearsal.seed}) with every party "

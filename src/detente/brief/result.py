@@ -163,7 +163,7 @@ class Rehearsal:
 
     Attributes:
         protocol: the negotiation protocol.
-        mediator: the single-text mediator's strategy, if the protocol has one.
+        chair: the party that chaired the single text, else ``None``.
         strategies: ``{party: strategy}``: who plays what.
         result: ``agreement``, ``deadline``, ``walk-away`` or ``impasse``.
         rounds: rounds played.
@@ -176,7 +176,7 @@ class Rehearsal:
     """
 
     protocol: str
-    mediator: str | None
+    chair: str | None
     strategies: dict[str, str]
     result: str
     rounds: int

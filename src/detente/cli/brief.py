@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from detente.analysis.wording import figure
-from detente.brief import Briefing, briefing_json, build_briefing
+from detente.brief import REHEARSAL_ROUNDS, Briefing, briefing_json, build_briefing
 from detente.cli._common import console, guarded, print_json
 from detente.errors import DetenteError
 from detente.report.brief import briefing_html
@@ -55,7 +55,9 @@ def brief_command(
     paths: Annotated[
         int, typer.Option(help="Simulated paths of each durability run.", min=100)
     ] = 20_000,
-    rounds: Annotated[int, typer.Option(help="Deadline of the rehearsal, in rounds.", min=1)] = 200,
+    rounds: Annotated[
+        int, typer.Option(help="Deadline of the rehearsal, in rounds.", min=1)
+    ] = REHEARSAL_ROUNDS,
     context: Annotated[
         str,
         typer.Option(
@@ -256,7 +258,7 @@ def _render_forecast(b: Briefing) -> None:
 def _render_rehearsal(b: Briefing) -> None:
     r = b.rehearsal
     console.rule("Rehearsal: every party at the table")
-    chair = f", chaired by a {r.mediator} mediator" if r.mediator else ""
+    chair = f", chaired by {r.chair}" if r.chair else ""
     seated = ", ".join(f"{p} plays {s}" for p, s in r.strategies.items())
     console.print(
         f"{r.protocol} protocol{chair}, deadline {r.deadline} rounds, seed {r.seed}: {seated}.",

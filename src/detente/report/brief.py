@@ -269,7 +269,7 @@ def _forecast(b: Briefing) -> list[str]:
 def _rehearsal(b: Briefing) -> list[str]:
     r = b.rehearsal
     out = [_h2("Rehearsal: the talks with every party seated")]
-    chair = f", chaired by a {r.mediator} mediator" if r.mediator else ""
+    chair = f", chaired by {r.chair}" if r.chair else ""
     out.append(
         _p(
             f"One simulated session, {r.protocol} protocol{chair}, deadline {r.deadline} rounds "
