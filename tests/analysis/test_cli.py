@@ -148,7 +148,7 @@ def test_a_given_deal_and_party(tmp_path: Path) -> None:
     flat = " ".join(out.split())
     assert "Sweeteners for the given deal" in flat
     assert "Russia rejects this deal: 0.49 against 0.60 for its alternative." in flat
-    assert "Ways to bring it to a yes, cheapest first:" in flat
+    assert "Ways to bring it to a yes, the safest first (then by survival at one year):" in flat
     assert (
         "Cheapest way to a yes: Offer Russia phased relief tied to compliance, with snap-back, "
         "instead of no sanctions relief, and agree that the line is frozen de facto, without "

@@ -10,7 +10,16 @@ from rich.table import Table
 
 from detente.analysis import Analysis, analyze
 from detente.analysis.wording import figure, party_name, pronoun
-from detente.cli._common import console, guarded, print_json
+from detente.assess import (
+    DEFAULT_FRAGILE_MARGIN,
+    DEFAULT_PATHS,
+    AssessedSweetener,
+    Assessment,
+    DealAssessment,
+    assess,
+    sweetener_group,
+)
+from detente.cli._common import console, guarded, print_json, to_plain
 from detente.errors import DetenteError, ScenarioError
 from detente.scenario import load_scenario
 from detente.space import OutcomeSpace
@@ -81,6 +90,22 @@ def analyze_command(
     samples: Annotated[
         int, typer.Option(help="Monte Carlo draws of the sensitivity analysis.", min=10)
     ] = 2000,
+    fragile_margin: Annotated[
+        float,
+        typer.Option(
+            help="A deal leaving a party within this utility of its alternative is fragile.",
+            min=0.0,
+        ),
+    ] = DEFAULT_FRAGILE_MARGIN,
+    survival_paths: Annotated[
+        int,
+        typer.Option(
+            help="Simulated paths per deal for its one-year survival (as `detente durability "
+            "--paths`).",
+            min=1,
+            max=1_000_000,
+        ),
+    ] = DEFAULT_PATHS,
 ) -> None:
     """Analyse a scenario: ZOPA, Pareto frontier, fair deals, sweeteners and talking points."""
     if html is not None and not html.parent.is_dir():  # fail before the work, not after it
@@ -104,17 +129,18 @@ def analyze_command(
         sensitivity_samples=samples,
         rng=seed,
     )
+    answer = assess(result, paths=survival_paths, seed=seed, fragile_margin=fragile_margin)
     if html is not None:
         from detente.report.analysis import analysis_html  # noqa: PLC0415 - needs 'report' extra
 
-        text = analysis_html(result, x=x, y=y)
+        text = analysis_html(result, x=x, y=y, assessment=answer)
         tmp = html.with_name(html.name + ".part")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(html)
     if as_json:
-        print_json(to_json(result))
+        print_json(to_json(result, answer))
         return
-    render(result)
+    render(result, answer)
     if html is not None:
         console.print(f"wrote {html}")
 
@@ -137,7 +163,7 @@ def _utilities(space: OutcomeSpace, row: Any) -> dict[str, float]:
     return dict(zip(space.party_names, map(float, row), strict=True))
 
 
-def to_json(result: Analysis) -> dict[str, Any]:
+def to_json(result: Analysis, answer: Assessment | None = None) -> dict[str, Any]:
     """The ``--json`` document (see ``docs/reference/analyze-json.md``)."""
     space = result.space
     frontier = result.frontier
@@ -161,7 +187,7 @@ def to_json(result: Analysis) -> dict[str, Any]:
             }
         )
     zopa = result.zopa
-    return {
+    out = {
         "scenario": space.scenario.name,
         "parties": list(space.party_names),
         "outcome_count": space.size,
@@ -183,9 +209,137 @@ def to_json(result: Analysis) -> dict[str, Any]:
         "talking_points": result.talking_points,
         "sensitivity": result.sensitivity,
     }
+    if answer is not None:
+        _add_assessment(out, answer)
+    return out
 
 
-def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per block
+def _survival(a: DealAssessment) -> dict[str, Any]:
+    return {
+        "margins": a.margins,
+        "survival_1y": a.survival_1y,
+        "survival_1y_se": a.survival_1y_se,
+        "fragile": a.fragile,
+    }
+
+
+def _add_assessment(out: dict[str, Any], answer: Assessment) -> None:
+    """Margins, one-year survival and fragility on every deal put forward; the recommendation."""
+    for name, assessed in answer.solutions.items():
+        if assessed is not None:
+            out["solutions"][name] |= _survival(assessed)
+    if out["sweeteners"] is not None:
+        plain = to_plain(out["sweeteners"])
+        plain["by_party"] = {
+            party: [to_plain(r.sweetener) | _survival(r.assessment) for r in rows]
+            for party, rows in answer.sweeteners.items()
+        }
+        out["sweeteners"] = plain
+    if out["sensitivity"] is not None and answer.robust is not None:
+        out["sensitivity"] = to_plain(out["sensitivity"]) | {
+            "robust_survival_1y": answer.robust.survival_1y,
+            "robust_fragile": answer.robust.fragile,
+        }
+    recommended = answer.recommended
+    out["recommended"] = (
+        None
+        if recommended is None
+        else {
+            "deal": recommended.deal,
+            "utilities": recommended.utilities,
+            "from": answer.recommended_from,
+            "fairness": recommended.fairness,
+            **_survival(recommended),
+        }
+    )
+    out["durability"] = {
+        "paths": answer.paths,
+        "seed": answer.seed,
+        "days": 365,
+        "fragile_margin": answer.fragile_margin,
+        "reference": answer.reference,
+    }
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _holds(a: DealAssessment) -> str:
+    return f"{_pct(a.survival_1y)} (±{_pct(a.survival_1y_se)})"
+
+
+def _fragility(a: DealAssessment, margin: float) -> str:
+    """Who is within ``margin`` of its alternative, in words ("" when nobody is)."""
+    thin = [f"{party_name(p)} {figure(m, 3)}" for p, m in a.margins.items() if m < margin]
+    if not thin:
+        return ""
+    return f"fragile: {', '.join(thin)} above {'their' if len(thin) > 1 else 'its'} alternative"
+
+
+def _render_sweetener(row: AssessedSweetener, margin: float) -> str:
+    a = row.assessment
+    note = _fragility(a, margin)
+    tail = f" Holds at one year: {_holds(a)}" + (f"; [bold red]{note}[/]." if note else ".")
+    return f"  - {row.sweetener.sentence}{tail}"
+
+
+def _render_holding(answer: Assessment) -> None:
+    """Each solution's one-year survival and its smallest margin."""
+    table = _table(
+        "Will each hold? (still holding at one year, durability model)",
+        "solution",
+        "holds at one year",
+        "smallest margin",
+        numeric=2,
+    )
+    for name, assessed in answer.solutions.items():
+        if assessed is None:  # pragma: no cover - the table is shown when the ZOPA is not empty
+            continue
+        party = min(assessed.margins, key=lambda p: assessed.margins[p])
+        margin = f"{party} {figure(assessed.margins[party], 3, sign=True)}"
+        if assessed.fragile:
+            margin = f"[red]{margin} (fragile)[/]"
+        table.add_row(f"[bold]{_title(name)}", _holds(assessed), margin)
+    console.print(table)
+
+
+def _render_recommended(answer: Assessment) -> None:
+    recommended = answer.recommended
+    console.rule("Recommended deal")
+    if recommended is None:
+        console.print("No deal put forward is acceptable to every party.")
+        return
+    result = answer.analysis
+    console.print(
+        f"{result.describe(recommended.deal)} (from: "
+        f"{_TITLES.get(answer.recommended_from, answer.recommended_from)}). Every party "
+        f"accepts it; it holds at one year in {_holds(recommended)} of simulated futures, and "
+        f"the worst-off party gets {recommended.fairness:.0%} of the gain it could get in the "
+        "ZOPA.",
+        highlight=False,
+    )
+    table = _table(
+        "Each party's gain over its alternative", "party", "utility", "margin", numeric=2
+    )
+    for party, u in recommended.utilities.items():
+        margin = recommended.margins[party]
+        cell = figure(margin, 3, sign=True)
+        table.add_row(
+            party, figure(u, 3), f"[red]{cell}[/]" if margin < answer.fragile_margin else cell
+        )
+    console.print(table)
+    console.print(
+        f"[dim]Chosen among the deals above as the best product of one-year survival and "
+        f"fairness (docs/explanation/analysis.md). Survival: the durability model, "
+        f"{answer.paths:,} paths, seed {answer.seed} (`detente durability --deal ... --paths "
+        f"{answer.paths} --seed {answer.seed}` gives the same figures). "
+        f"{answer.reference}[/]",
+        highlight=False,
+    )
+
+
+def render(result: Analysis, answer: Assessment | None = None) -> None:  # noqa: C901, PLR0915 - one section per block
     """Print the analysis as readable tables and sentences."""
     space = result.space
     model = space.scenario
@@ -240,6 +394,8 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
                 ),
             )
         console.print(table)
+        if answer is not None:
+            _render_holding(answer)
         deals = _table("The deals", "issue", *(_title(name) for name in result.solutions))
         for i, issue in enumerate(model.issues):
             cells = []
@@ -254,19 +410,23 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
         which = {"nash": "the Nash deal", "closest": "the closest deal", "given": "the given deal"}
         console.rule(f"Sweeteners for {which[result.reference]}")
         for who, found in advice.by_party.items():
-            console.print(advice.headlines[who], highlight=False)
+            headline = answer.headlines[who] if answer is not None else advice.headlines[who]
+            console.print(headline, highlight=False)
             if not found:
                 console.print(
                     "  none: every change of one or two issues costs "
                     f"{'them' if pronoun(who) == 'their' else 'it'} utility.",
                     highlight=False,
                 )
-            grouped = False
-            for s in found:
-                if s.loses and not grouped and s is not found[0]:
-                    console.print("  [italic]These would lose another party:[/]")
-                grouped = grouped or bool(s.loses)
-                console.print(f"  - {s.sentence}", highlight=False)
+            if answer is not None and who in answer.sweeteners:
+                _render_assessed_sweeteners(answer, who)
+            else:
+                grouped = False
+                for s in found:
+                    if s.loses and not grouped and s is not found[0]:
+                        console.print("  [italic]These would lose another party:[/]")
+                    grouped = grouped or bool(s.loses)
+                    console.print(f"  - {s.sentence}", highlight=False)
             if advice.reasons.get(who) == "rejects":
                 best = advice.to_yes[who]
                 if best is None:
@@ -313,11 +473,31 @@ def render(result: Analysis) -> None:  # noqa: C901, PLR0915 - one section per b
                 highlight=False,
             )
         if robust.robust_deal is not None:
+            lasting = ""
+            if answer is not None and answer.robust is not None:
+                lasting = f"; it holds at one year in {_holds(answer.robust)} of simulated futures"
             console.print(
                 f"  - the most robust of {robust.candidates:,} frontier deals holds in "
-                f"{robust.robust_probability:.0%}: {result.describe(robust.robust_deal)}.",
+                f"{robust.robust_probability:.0%}: {result.describe(robust.robust_deal)}{lasting}.",
                 highlight=False,
             )
+    if answer is not None:
+        _render_recommended(answer)
+
+
+def _render_assessed_sweeteners(answer: Assessment, who: str) -> None:
+    """Sweeteners ranked with survival in view: safe first, then fragile, then losing a party."""
+    headings = {
+        1: f"  [italic]Fragile (a party within {answer.fragile_margin:g} of its alternative):[/]",
+        2: "  [italic]These would lose another party:[/]",
+    }
+    group = 0
+    for row in answer.sweeteners[who]:
+        mine = sweetener_group(row)
+        if mine != group:
+            console.print(headings[mine])
+        group = mine
+        console.print(_render_sweetener(row, answer.fragile_margin), highlight=False)
 
 
 def _issue_label(result: Analysis, name: str) -> str:

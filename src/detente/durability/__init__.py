@@ -24,6 +24,7 @@ from detente.durability.parameters import (
     Policy,
     default_parameters,
     load_parameters,
+    reference_population,
 )
 from detente.durability.pipeline import (
     DEFAULT_DAYS,
@@ -64,6 +65,7 @@ __all__ = [
     "outside_zopa_warnings",
     "parameters_for_deal",
     "provided_mechanisms",
+    "reference_population",
     "resolve_deal",
     "run",
     "simulate",

@@ -7,6 +7,8 @@ equations each field enters and the calibrated defaults (``calibrated.yaml``) wi
 
 from __future__ import annotations
 
+import copy
+import functools
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -167,10 +169,16 @@ def load_parameters(path: str | Path) -> Parameters:
     return validate_parameters(raw, source=file)
 
 
-def _calibrated() -> dict[str, Any]:
+@functools.cache
+def _calibrated_file() -> dict[str, Any]:
     text = resources.files("detente.durability").joinpath("calibrated.yaml").read_text("utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
+
+
+def _calibrated() -> dict[str, Any]:
+    """The calibrated defaults, read once (a fresh copy each call: callers may change it)."""
+    return copy.deepcopy(_calibrated_file())
 
 
 def default_parameters(

@@ -10,6 +10,7 @@ import numpy as np
 from detente.analysis import Analysis
 from detente.analysis.sweeteners import Sweetener
 from detente.analysis.wording import figure, party_name
+from detente.assess import Assessment, DealAssessment
 from detente.report._html import figure_html, page, table_html
 
 __all__ = ["analysis_html", "utility_plane"]
@@ -163,8 +164,18 @@ def _p(text: str, cls: str = "") -> str:
     return f"<p{attr}>{html.escape(text)}</p>"
 
 
-def analysis_html(result: Analysis, *, x: str | None = None, y: str | None = None) -> str:
-    """The whole report: plot of the utility plane of two parties, then the tables."""
+def analysis_html(
+    result: Analysis,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    assessment: Assessment | None = None,
+) -> str:
+    """The whole report: plot of the utility plane of two parties, then the tables.
+
+    With ``assessment``, the recommended deal comes first, and every deal put forward shows
+    its one-year survival and whether it is fragile.
+    """
     space = result.space
     model = space.scenario
     names = list(space.party_names)
@@ -200,6 +211,8 @@ def analysis_html(result: Analysis, *, x: str | None = None, y: str | None = Non
         )
     )
     body.append(figure_html(utility_plane(result, x, y), "utility-plane"))
+    if assessment is not None:
+        body.extend(_recommended(assessment))
     if all(s.deal is None for s in result.solutions.values()):
         gaps = result.concessions
         body.append(_p("No deal is acceptable to every party.", "warn"))
@@ -214,13 +227,16 @@ def analysis_html(result: Analysis, *, x: str | None = None, y: str | None = Non
         body.append(_h2("Bargaining solutions"))
         table: list[list[object]] = []
         for name, solution in result.solutions.items():
+            assessed = assessment.solutions.get(name) if assessment is not None else None
             table.append(
                 [
                     _TITLES[name],
                     *(f"{solution.utilities[p]:.3f} ({solution.gains[p]:+.3f})" for p in names),
+                    *([_holds(assessed)] if assessed is not None else []),
                 ]
             )
-        body.append(table_html(["solution", *names], table, caption="utility (gain)"))
+        extra = ["holds at one year"] if assessment is not None else []
+        body.append(table_html(["solution", *names, *extra], table, caption="utility (gain)"))
         deal_rows: list[list[object]] = []
         for i, issue in enumerate(model.issues):
             cells: list[object] = [issue.label or issue.name]
@@ -229,7 +245,7 @@ def analysis_html(result: Analysis, *, x: str | None = None, y: str | None = Non
             )
             deal_rows.append(cells)
         body.append(table_html(["issue", *(_TITLES[n] for n in result.solutions)], deal_rows))
-    body.extend(_advice(result))
+    body.extend(_advice(result, assessment))
     return page(
         f"Deal-space analysis: {model.title or model.name}",
         body,
@@ -272,7 +288,39 @@ def _sweetener_row(result: Analysis, party: str, s: Sweetener) -> list[object]:
     return [party, moves, figure(s.gain), costs, ratio, yes, then]
 
 
-def _advice(result: Analysis) -> list[str]:
+def _holds(a: DealAssessment) -> str:
+    flag = " (fragile)" if a.fragile else ""
+    return f"{100 * a.survival_1y:.1f}% (±{100 * a.survival_1y_se:.1f}){flag}"
+
+
+def _recommended(assessment: Assessment) -> list[str]:
+    """The recommended deal: terms, each party's gain and margin, survival, the rule."""
+    body = [_h2("Recommended deal")]
+    a = assessment.recommended
+    if a is None:
+        return [*body, _p("No deal put forward is acceptable to every party.", "warn")]
+    result = assessment.analysis
+    body.append(
+        _p(
+            f"{result.describe(a.deal)} (from: {assessment.recommended_from}). Every party "
+            f"accepts it; it holds at one year in {_holds(a)} of simulated futures; the "
+            f"worst-off party gets {a.fairness:.0%} of the gain it could get in the ZOPA."
+        )
+    )
+    rows = [[p, u, a.margins[p]] for p, u in a.utilities.items()]
+    body.append(table_html(["party", "utility", "margin over its alternative"], rows))
+    body.append(
+        _p(
+            "Chosen among the deals put forward (the solutions, the sweetened deals, the most "
+            "robust frontier deal) as the best product of one-year survival and fairness "
+            f"(docs/explanation/analysis.md). Survival: the durability model, "
+            f"{assessment.paths:,} paths, seed {assessment.seed}. {assessment.reference}"
+        )
+    )
+    return body
+
+
+def _advice(result: Analysis, assessment: Assessment | None = None) -> list[str]:
     body = []
     advice = result.sweeteners
     if advice is not None:
@@ -280,19 +328,27 @@ def _advice(result: Analysis) -> list[str]:
         body.append(_h2(f"Sweeteners for {which[result.reference]}"))
         rows: list[list[object]] = []
         for party, found in advice.by_party.items():
-            body.append(_p(advice.headlines[party]))
-            items = "".join(f"<li>{html.escape(s.sentence)}</li>" for s in found)
+            headlines = assessment.headlines if assessment is not None else advice.headlines
+            body.append(_p(headlines[party]))
+            ranked = assessment.sweeteners.get(party, ()) if assessment is not None else ()
+            listed = [r.sweetener for r in ranked] or list(found)
+            holds = [_holds(r.assessment) for r in ranked] or [""] * len(listed)
+            items = "".join(
+                f"<li>{html.escape(s.sentence)}{' Holds at one year: ' + h if h else ''}</li>"
+                for s, h in zip(listed, holds, strict=True)
+            )
             body.append(f"<ul>{items}</ul>")
             best = advice.to_yes.get(party)
             if best is not None and best not in found:
                 body.append(_p(f"Cheapest way to a yes: {best.sentence}"))
-            rows.extend(_sweetener_row(result, party, s) for s in found)
-        body.append(
-            table_html(
-                ["for", "change", "gain", "who gives up what", "gain per cost", "yes?", "then"],
-                rows,
+            rows.extend(
+                [*_sweetener_row(result, party, s), *([h] if assessment is not None else [])]
+                for s, h in zip(listed, holds, strict=True)
             )
-        )
+        header = ["for", "change", "gain", "who gives up what", "gain per cost", "yes?", "then"]
+        if assessment is not None:
+            header.append("holds at one year")
+        body.append(table_html(header, rows))
     if result.talking_points:
         body.append(_h2("Talking points"))
         for tp in result.talking_points:
