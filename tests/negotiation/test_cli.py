@@ -85,6 +85,23 @@ def test_negotiate_prints_offers_saves_trace_and_report(pie_file: Path, tmp_path
     page = html.read_text()
     assert "<html" in page
     assert "<script src=" not in page
+    assert "Who plays what" in page
+    chaired = tmp_path / "chaired.html"
+    text = runner.invoke(
+        app,
+        [
+            "negotiate",
+            "ceasefire-2025",
+            "--protocol",
+            "single-text",
+            "--deadline",
+            "10",
+            "--html",
+            str(chaired),
+        ],
+    )
+    assert text.exit_code == 0, text.output
+    assert "United States (chairs the text)" in chaired.read_text()
 
 
 def test_negotiate_builtin_belligerents_and_single_text(tmp_path: Path) -> None:
@@ -178,7 +195,11 @@ def test_tournament(pie_file: Path, tmp_path: Path) -> None:
     )
     assert out.exit_code == 0, out.output
     assert "By strategy" in out.output
+    assert "Who sits at each table" in out.output
     assert all(f.exists() for f in files)
+    report = files[2].read_text()
+    assert "Who sits at each table" in report
+    assert "United States (mediator)" in report
     js = runner.invoke(
         app, ["tournament", str(pie_file), "-s", "linear", "--json", "--workers", "1"]
     )

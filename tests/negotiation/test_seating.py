@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from detente.errors import DetenteError
 from detente.negotiation import ROLE_DEFAULTS, Rehearsal, negotiate, rehearse, seat_parties
 from detente.negotiation._arena import arena_of
-from detente.negotiation.seating import parse_strategies
+from detente.negotiation.seating import MAX_ASSIGNMENTS, parse_strategies, seatings
 from detente.negotiation.timing import relative_time, round_at
+from detente.negotiation.tournament import run_tournament
 from detente.scenario import load_scenario
 from detente.scenario.model import Role, Scenario
 from detente.space import ACCEPT_TOLERANCE, OutcomeSpace, meets
@@ -151,6 +152,46 @@ def test_parse_strategies_reads_lists_and_pairs(ceasefire: OutcomeSpace) -> None
         parse_strategies("russia=boulware,conceder", ceasefire)
     with pytest.raises(DetenteError, match="at least one"):
         parse_strategies(" , ", ceasefire)
+
+
+# -- tournaments ---------------------------------------------------------------------------------
+
+
+def test_tournament_seatings_every_assignment_then_rotations() -> None:
+    every = seatings(4, ["a", "b", "c"])
+    assert len(every) == 81
+    assert len(set(every)) == 81
+    assert every[0] == ("a",) * 4
+    assert 7**4 <= MAX_ASSIGNMENTS < 8**4
+    many = [f"s{i}" for i in range(8)]
+    rotations = seatings(4, many)
+    assert len(rotations) == 8
+    assert rotations[0] == ("s0", "s1", "s2", "s3")
+    assert rotations[1] == ("s1", "s2", "s3", "s4")
+    for seat in range(4):  # every party plays every strategy once
+        assert sorted(r[seat] for r in rotations) == sorted(many)
+    cycled = seatings(20, ["a", "b", "c"])  # fewer strategies than parties: the list cycled
+    assert cycled[0][:4] == ("a", "b", "c", "a")
+    assert len(cycled) == 3
+
+
+def test_a_tournament_seats_every_party(ceasefire: OutcomeSpace) -> None:
+    result = run_tournament(
+        [ceasefire.scenario], ["boulware", "conceder", "linear"], rounds=60, seed=1
+    )
+    assert len(result.rows) == 81
+    assert all(len(row.strategies) == 4 for row in result.rows)
+    (seated,) = result.seating
+    assert seated.parties == ceasefire.party_names
+    assert seated.roles == ("belligerent", "belligerent", "mediator", "guarantor")
+    assert (seated.rule, seated.seatings) == ("every assignment", 81)
+    assert all(row.agreement for row in result.rows)  # the ZOPA is found in every seating
+    wide = run_tournament([ceasefire.scenario], [f"boulware:e={e}" for e in range(1, 9)], rounds=5)
+    assert (wide.seating[0].rule, wide.seating[0].seatings, len(wide.rows)) == (
+        "rotations",
+        8,
+        8,
+    )
 
 
 # -- the rehearsal -----------------------------------------------------------------------------

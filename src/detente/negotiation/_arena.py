@@ -73,6 +73,9 @@ class Arena:
     views: tuple[PartyView, ...]
     _options: list[np.ndarray] = field(default_factory=list, repr=False)  #: built on first use
     _for_others: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _margins: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list, repr=False
+    )
 
     @property
     def size(self) -> int:
@@ -104,16 +107,9 @@ class Arena:
         found = self._for_others.get(party)
         if found is not None:
             return found
-        view = self.views[party]
-        others = [q for q in range(self.utilities.shape[1]) if q != party]
-        deals = view.order
-        margin = np.full(deals.size, np.inf)
-        for q in others:  # a loop over the parties, not the deals
-            other = self.views[q]
-            mine = self.utilities[deals, q] - other.reservation
-            if other.order.size < self.size:  # the party has red lines
-                mine[~other.allowed[deals]] = -np.inf
-            np.minimum(margin, mine, out=margin)
+        deals = self.views[party].order
+        least, least_party, second = self._least_margins()
+        margin = np.where(least_party[deals] == party, second[deals], least[deals])
         # Read from the top (most valuable to p) down: a position is a record when its margin
         # is at least every margin above it; the best from k on is the last record seen.
         top_down = margin[::-1]
@@ -123,6 +119,28 @@ class Arena:
         best.flags.writeable = False
         self._for_others[party] = best
         return best
+
+    def _least_margins(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per deal, the smallest margin ``u_q - r_q``, the party it is of, and the second.
+
+        Margins are ``-inf`` across a red line. The smallest over every party but ``p`` is
+        then one ``where``: O(deals x parties) for all parties at once, not per party.
+        """
+        if self._margins:
+            return self._margins[0]
+        least = np.full(self.size, np.inf)
+        second = np.full(self.size, np.inf)
+        least_party = np.full(self.size, -1, dtype=np.int64)
+        for view in self.views:  # a loop over the parties, not the deals
+            margin = view.utility - view.reservation
+            if view.order.size < self.size:  # the party has red lines
+                margin[~view.allowed] = -np.inf
+            lower = margin < least
+            np.minimum(second, np.where(lower, least, margin), out=second)
+            least_party[lower] = view.party
+            np.minimum(least, margin, out=least)
+        self._margins.append((least, least_party, second))
+        return self._margins[0]
 
     def flat_options(self) -> np.ndarray:
         """``(n, n_issues)`` positions ``issue * max_options + option`` (built on first use)."""

@@ -150,6 +150,19 @@ def tournament_report(result: TournamentResult) -> str:
             ],
             caption="By scenario",
         ),
+        table_html(
+            ["scenario", "parties (role)", "seatings", "rule"],
+            [
+                [
+                    t.scenario,
+                    ", ".join(f"{p} ({r})" for p, r in zip(t.parties, t.roles, strict=True)),
+                    t.seatings,
+                    t.rule,
+                ]
+                for t in result.seating
+            ],
+            caption="Who sits at each table",
+        ),
     ]
     figure = go.Figure(
         go.Bar(
