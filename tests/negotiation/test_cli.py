@@ -196,6 +196,7 @@ def test_tournament(pie_file: Path, tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "By strategy" in out.output
     assert "Who sits at each table" in out.output
+    assert "warning" not in out.output  # every party seated: nobody left out
     assert all(f.exists() for f in files)
     report = files[2].read_text()
     assert "Who sits at each table" in report
