@@ -125,6 +125,10 @@ def test_the_thin_assurances_sweetener_is_fragile_and_shows_its_survival(
     sweet = [s for s in data["sweeteners"]["by_party"]["Russia"] if "assurances" in s["sentence"]]
     assert sweet[0]["fragile"] is False  # at the ZOPA's own tolerance it is acceptable
     assert data["durability"]["fragile_margin"] == 0.0
+    args = ["analyze", "ceasefire-2025", "--fragile-margin", "0.03", "--no-sensitivity"]
+    strict = runner.invoke(app, [*args, "--survival-paths", "50"])
+    flat = " ".join(strict.output.split())
+    assert "Russia +0.025 (fragile)" in flat  # the utilitarian deal, now within the margin
 
 
 def _fairness(space: OutcomeSpace, deal: dict[str, str]) -> float:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from detente import OutcomeSpace, load_scenario, save_scenario
 from detente.analysis import analyze, bargaining_solutions, pareto_frontier, zopa
+from detente.assess import assess
 from detente.cli import app
 from detente.cli.analyze import render
 from detente.errors import ScenarioError
@@ -354,7 +355,8 @@ def test_the_terminal_report_without_a_robust_deal(capsys: pytest.CaptureFixture
     result = analyze(space, sensitivity_samples=50, rng=0)
     assert result.sensitivity is not None
     robust = dataclasses.replace(result.sensitivity, robust_deal=None)
-    render(dataclasses.replace(result, sensitivity=robust))
+    without = dataclasses.replace(result, sensitivity=robust)
+    render(without, assess(without, paths=20))
     out = " ".join(capsys.readouterr().out.split())
     assert "stays acceptable to every party in" in out
     assert "most robust" not in out
@@ -363,7 +365,7 @@ def test_the_terminal_report_without_a_robust_deal(capsys: pytest.CaptureFixture
 def test_the_terminal_report_labels_an_estimate(capsys: pytest.CaptureFixture[str]) -> None:
     scenario = additive_scenario(np.random.default_rng(0).random((2, 4, 4)).tolist())
     result = analyze(OutcomeSpace.from_scenario(scenario), exact_limit=10, zopa_samples=1000, rng=1)
-    render(result)
+    render(result, assess(result, paths=20))
     out = " ".join(capsys.readouterr().out.split())
     assert "95% interval" in out
     assert "(estimate from 1,000 draws)" in out

@@ -235,6 +235,10 @@ def test_own_mechanism_presets(tmp_path: Path) -> None:
     assert data["mechanisms"] == ["drones"]
     assert [row["mechanisms"] for row in data["comparison"][1:]] == [["amnesty"]]
     assert data["swaps"] == []  # the deal's terms are left out: nothing to swap
+    code, out = run(*args, "--compare")
+    assert code == 0, out
+    assert "What each mechanism adds" in out
+    assert "Swapping one option" not in out
     code, out = run(*own, "--no-deal-terms", "--mechanisms", "dmz")
     assert code == 2
     assert "unknown mechanism 'dmz'" in out

@@ -80,15 +80,22 @@ def test_a_partial_strength_delivers_part_of_each_effect() -> None:
     assert params.attribution == pytest.approx(plain.attribution + 0.5 * (0.8 - plain.attribution))
 
 
+def test_one_provision_may_be_written_as_a_plain_name() -> None:
+    space = _space(["none", {"name": "au_observers", "provides": "monitoring"}])
+    (provision,) = space.scenario.issues[0].options[1].provides  # type: ignore[union-attr]
+    assert (provision.mechanism, provision.strength) == ("monitoring", 1.0)
+
+
 @pytest.mark.parametrize(
     ("provides", "message"),
     [
+        ({"monitoring": 1}, "valid list"),
         ([{"mechanism": "monitoring", "strength": 0}], "greater than 0"),
         ([{"mechanism": "monitoring", "strength": 1.5}], "less than or equal to 1"),
         (["monitoring", "Monitoring"], "duplicate mechanism"),
     ],
 )
-def test_bad_provisions_are_refused_on_loading(provides: list[Any], message: str) -> None:
+def test_bad_provisions_are_refused_on_loading(provides: Any, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         _space(["none", {"name": "au_observers", "provides": provides}])
 

@@ -242,15 +242,7 @@ def _add_assessment(out: dict[str, Any], answer: Assessment) -> None:
         }
     recommended = answer.recommended
     out["recommended"] = (
-        None
-        if recommended is None
-        else {
-            "deal": recommended.deal,
-            "utilities": recommended.utilities,
-            "from": answer.recommended_from,
-            "fairness": recommended.fairness,
-            **_survival(recommended),
-        }
+        None if recommended is None else recommended.to_dict() | {"from": answer.recommended_from}
     )
     out["durability"] = {
         "paths": answer.paths,
@@ -339,7 +331,7 @@ def _render_recommended(answer: Assessment) -> None:
     )
 
 
-def render(result: Analysis, answer: Assessment | None = None) -> None:  # noqa: C901, PLR0915 - one section per block
+def render(result: Analysis, answer: Assessment) -> None:  # noqa: C901, PLR0915 - one section per block
     """Print the analysis as readable tables and sentences."""
     space = result.space
     model = space.scenario
@@ -394,8 +386,7 @@ def render(result: Analysis, answer: Assessment | None = None) -> None:  # noqa:
                 ),
             )
         console.print(table)
-        if answer is not None:
-            _render_holding(answer)
+        _render_holding(answer)
         deals = _table("The deals", "issue", *(_title(name) for name in result.solutions))
         for i, issue in enumerate(model.issues):
             cells = []
@@ -410,23 +401,14 @@ def render(result: Analysis, answer: Assessment | None = None) -> None:  # noqa:
         which = {"nash": "the Nash deal", "closest": "the closest deal", "given": "the given deal"}
         console.rule(f"Sweeteners for {which[result.reference]}")
         for who, found in advice.by_party.items():
-            headline = answer.headlines[who] if answer is not None else advice.headlines[who]
-            console.print(headline, highlight=False)
+            console.print(answer.headlines[who], highlight=False)
             if not found:
                 console.print(
                     "  none: every change of one or two issues costs "
                     f"{'them' if pronoun(who) == 'their' else 'it'} utility.",
                     highlight=False,
                 )
-            if answer is not None and who in answer.sweeteners:
-                _render_assessed_sweeteners(answer, who)
-            else:
-                grouped = False
-                for s in found:
-                    if s.loses and not grouped and s is not found[0]:
-                        console.print("  [italic]These would lose another party:[/]")
-                    grouped = grouped or bool(s.loses)
-                    console.print(f"  - {s.sentence}", highlight=False)
+            _render_assessed_sweeteners(answer, who)
             if advice.reasons.get(who) == "rejects":
                 best = advice.to_yes[who]
                 if best is None:
@@ -474,15 +456,14 @@ def render(result: Analysis, answer: Assessment | None = None) -> None:  # noqa:
             )
         if robust.robust_deal is not None:
             lasting = ""
-            if answer is not None and answer.robust is not None:
+            if answer.robust is not None:
                 lasting = f"; it holds at one year in {_holds(answer.robust)} of simulated futures"
             console.print(
                 f"  - the most robust of {robust.candidates:,} frontier deals holds in "
                 f"{robust.robust_probability:.0%}: {result.describe(robust.robust_deal)}{lasting}.",
                 highlight=False,
             )
-    if answer is not None:
-        _render_recommended(answer)
+    _render_recommended(answer)
 
 
 def _render_assessed_sweeteners(answer: Assessment, who: str) -> None:
