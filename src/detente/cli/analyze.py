@@ -21,7 +21,7 @@ from detente.assess import (
 )
 from detente.cli._common import console, guarded, print_json, to_plain
 from detente.errors import DetenteError, ScenarioError
-from detente.scenario import load_scenario
+from detente.scenario import builtin_names, load_scenario
 from detente.space import OutcomeSpace
 
 __all__ = ["register", "to_json"]
@@ -321,12 +321,15 @@ def _render_recommended(answer: Assessment) -> None:
             party, figure(u, 3), f"[red]{cell}[/]" if margin < answer.fragile_margin else cell
         )
     console.print(table)
+    terms = ",".join(f"{k}={v}" for k, v in recommended.deal.items())
+    name = answer.analysis.space.scenario.name
+    where = name if name in builtin_names() else "SCENARIO"
     console.print(
         f"[dim]Chosen among the deals above as the best product of one-year survival and "
         f"fairness (docs/explanation/analysis.md). Survival: the durability model, "
-        f"{answer.paths:,} paths, seed {answer.seed} (`detente durability --deal ... --paths "
-        f"{answer.paths} --seed {answer.seed}` gives the same figures). "
-        f"{answer.reference}[/]",
+        f"{answer.paths:,} paths, seed {answer.seed}; the same figures: detente durability "
+        f"{where} --deal '{terms}' --paths {answer.paths} "
+        f"--seed {answer.seed}. {answer.reference}[/]",
         highlight=False,
     )
 
