@@ -3,12 +3,23 @@ empty; the one acceptance rule and the one round-to-time rule."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 from detente.errors import DetenteError
-from detente.negotiation import ROLE_DEFAULTS, Rehearsal, negotiate, rehearse, seat_parties
+from detente.negotiation import (
+    ROLE_DEFAULTS,
+    Rehearsal,
+    load_trace,
+    negotiate,
+    rehearse,
+    save_trace,
+    seat_parties,
+)
 from detente.negotiation._arena import arena_of
 from detente.negotiation.seating import MAX_ASSIGNMENTS, parse_strategies, seatings
 from detente.negotiation.timing import relative_time, round_at
@@ -304,3 +315,40 @@ def test_best_for_others_is_the_brute_force(scenario: Scenario) -> None:
         for k in range(view.order.size):
             tail = margins[k:]
             assert best[k] == k + tail.index(max(tail))
+
+
+def test_informed_is_a_switch() -> None:
+    with pytest.raises(DetenteError, match="informed must be 0 or 1"):
+        seat_parties(OutcomeSpace.from_scenario(table_scenario(3)), "linear:informed=0.5")
+
+
+def test_traces_without_roles_still_load(tmp_path: Path) -> None:
+    """Traces written before roles and the chair were recorded read back without them."""
+    space = OutcomeSpace.from_scenario(table_scenario(3))
+    path = save_trace(negotiate(space, ["conceder"], rounds=20, seed=0), tmp_path / "t.jsonl")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    assert header["roles"] == ["other"] * 3
+    del header["roles"], header["chair"]
+    path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8")
+    old = load_trace(path)
+    assert (old.roles, old.chair) == ((), None)
+    assert old.summary()["roles"] == {}
+
+
+def test_tournament_strategy_lists_keep_their_parameters(tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from detente.cli import app  # noqa: PLC0415
+
+    runner = CliRunner()
+    args = ["tournament", "ceasefire-2025", "--deadline", "5", "--workers", "1", "--json"]
+    out = runner.invoke(app, [*args, "-s", "boulware:e=0.1,informed=0,conceder"])
+    assert out.exit_code == 0, out.output
+    assert [s["strategy"] for s in json.loads(out.stdout)["by_strategy"]] == [
+        "boulware:e=0.1,informed=0",
+        "conceder",
+    ]
+    empty = runner.invoke(app, [*args, "-s", " , "])
+    assert empty.exit_code == 2
+    assert "at least one strategy" in empty.output
