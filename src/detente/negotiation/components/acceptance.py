@@ -7,7 +7,8 @@ time ``T``; ``AC_combi(T)`` is ``AC_next`` or, from time ``T``, an offer at leas
 the best of the earlier offers received in the last ``1 - t`` of the session (its ``MAX^W``
 variant, the window as long as the time left; with no earlier offer in the window, no).
 :class:`ACTarget` accepts what the bidding strategy aims at (the rule of Faratin et al.'s
-time-dependent tactics).
+time-dependent tactics). Every comparison of a utility with a level goes through
+:func:`detente.space.meets`, the acceptance rule of the ZOPA (equal up to rounding counts).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 
 from detente.negotiation.components.boa import AcceptanceStrategy
+from detente.space import meets
 
 __all__ = ["ACCombi", "ACConst", "ACNext", "ACTarget", "ACTime", "AnyOf"]
 
@@ -30,7 +32,7 @@ class ACNext(AcceptanceStrategy):
         if next_bid < 0:
             return True  # it would walk away: an acceptable offer beats that
         utility = self.view.utility
-        return self.a * float(utility[offer]) + self.b >= float(utility[next_bid])
+        return meets(self.a * float(utility[offer]) + self.b, float(utility[next_bid]))
 
 
 class ACTarget(AcceptanceStrategy):
@@ -38,7 +40,7 @@ class ACTarget(AcceptanceStrategy):
 
     def accepts(self, time: float, offer: int, next_bid: int) -> bool:
         """Compare with the target."""
-        return float(self.view.utility[offer]) >= self.owner.bidding.target(time)
+        return meets(float(self.view.utility[offer]), self.owner.bidding.target(time))
 
 
 class ACConst(AcceptanceStrategy):
@@ -49,7 +51,7 @@ class ACConst(AcceptanceStrategy):
 
     def accepts(self, time: float, offer: int, next_bid: int) -> bool:
         """Compare with the constant."""
-        return float(self.view.utility[offer]) >= self.c
+        return meets(float(self.view.utility[offer]), self.c)
 
 
 class ACTime(AcceptanceStrategy):
@@ -81,7 +83,7 @@ class ACCombi(AcceptanceStrategy):
         if time < self.T:
             return False
         best = self.owner.best_received(time - (1.0 - time))
-        return best > -math.inf and float(self.view.utility[offer]) >= best
+        return best > -math.inf and meets(float(self.view.utility[offer]), best)
 
 
 class AnyOf(AcceptanceStrategy):

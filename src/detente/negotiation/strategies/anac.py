@@ -35,6 +35,7 @@ from detente.negotiation.components import (
     TimeDependentBidding,
 )
 from detente.negotiation.strategies._base import register
+from detente.space import meets
 
 __all__ = ["AgentK", "AgentKAcceptance", "AgentKBidding", "HardHeaded", "NiceTitForTat"]
 
@@ -150,7 +151,7 @@ class AgentKAcceptance(AcceptanceStrategy):
         assert isinstance(bidding, AgentKBidding)
         utility = float(self.view.utility[offer])
         target = bidding.target(time)
-        if utility >= target:
+        if meets(utility, target):
             return True
         chance = (
             time**bidding.alpha / 5.0 + (utility - bidding.estimated_max()) + (utility - target)
