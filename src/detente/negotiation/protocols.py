@@ -77,7 +77,7 @@ def negotiate(
     seating = seat_parties(space, strategies, protocol=protocol)
     n = space.n_parties
     factors = _discounts(discounts, n)
-    players = [p.clone() for p in seating.players]
+    players = list(seating.players)  # fresh instances, made by the seating
     check_seed(seed)
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**63))
