@@ -183,3 +183,5 @@ def test_reprs_summarise(result: TournamentResult) -> None:
     assert len(text) < 200
     assert text.startswith(f"<TournamentResult {len(result.rows)} sessions, 4 strategies")
     assert "2 scenarios" in text
+    one = run_tournament([pie(5)], ["linear"], rounds=3)
+    assert repr(one).startswith("<TournamentResult 1 session, 1 strategy, 1 scenario; ")

@@ -151,3 +151,13 @@ def test_save_tables_names_the_missing_parquet_extra(
     with pytest.raises(DetenteError, match=r"pip install 'detente\[parquet\]'"):
         save_tables(result, tmp_path / "r.parquet")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_html_report_shows_advantage_and_the_matrix() -> None:
+    from detente.report.negotiation import tournament_report  # noqa: PLC0415
+
+    result = run_tournament([pie(10)], ["boulware", "hardliner"], rounds=10)
+    page = tournament_report(result)
+    assert "Mean utility of the row strategy against the column strategy" in page
+    assert "Advantage (utility - reservation value) and time of agreement" in page
+    assert f'<td class="num">{result.matrix().utility[0][1]:.3f}</td>' in page

@@ -151,9 +151,16 @@ class TournamentResult:
         """A summary: sessions, strategies, scenarios, settings and the leading strategy."""
         lead = max(self.by_strategy, key=lambda s: s.mean_utility, default=None)
         best = f"; best {lead.strategy} ({lead.mean_utility:.3f})" if lead else ""
+        counts = ", ".join(
+            f"{n:,} {word if n == 1 else plural}"
+            for n, word, plural in (
+                (len(self.rows), "session", "sessions"),
+                (len(self.by_strategy), "strategy", "strategies"),
+                (len(self.by_scenario), "scenario", "scenarios"),
+            )
+        )
         return (
-            f"<TournamentResult {len(self.rows):,} sessions, {len(self.by_strategy)} strategies, "
-            f"{len(self.by_scenario)} scenarios; {self.protocol}, {self.rounds} rounds, "
+            f"<TournamentResult {counts}; {self.protocol}, {self.rounds} rounds, "
             f"discount {self.discount:g}, seed {self.seed}{best}>"
         )
 

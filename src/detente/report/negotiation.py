@@ -115,7 +115,7 @@ def session_report(space: OutcomeSpace, trace: Trace) -> str:
 
 
 def tournament_report(result: TournamentResult) -> str:
-    """A self-contained HTML page with the tables per strategy and per scenario."""
+    """A self-contained HTML page: the tables per strategy and per scenario, the matrix."""
     import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
 
     headers = ["sessions", "agreement rate", "mean utility", "Nash distance", "welfare"]
@@ -163,7 +163,26 @@ def tournament_report(result: TournamentResult) -> str:
             ],
             caption="Who sits at each table",
         ),
+        table_html(
+            ["strategy", "advantage", "agreement time"],
+            [
+                [s.strategy, _number(s.advantage), _number(s.agreement_time)]
+                for s in result.by_strategy
+            ],
+            caption="Advantage (utility - reservation value) and time of agreement",
+        ),
     ]
+    matrix = result.matrix()
+    body.append(
+        table_html(
+            ["row vs column", *matrix.strategies],
+            [
+                [name, *(_number(u) for u in line)]
+                for name, line in zip(matrix.strategies, matrix.utility, strict=True)
+            ],
+            caption="Mean utility of the row strategy against the column strategy",
+        )
+    )
     figure = go.Figure(
         go.Bar(
             x=[s.strategy for s in result.by_strategy],
