@@ -48,7 +48,7 @@ def test_authorisation_matrix(api: Api) -> None:
         (
             "POST",
             "/api/users",
-            lambda: {"username": f"u{next(n)}", "password": "password1", "role": "analyst"},
+            lambda: {"username": f"u{next(n)}", "password": PASSWORD, "role": "analyst"},
             status({"admin"}, 201),
         ),
         ("GET", "/api/agreements", None, status(set(ROLES), 200)),
@@ -641,7 +641,7 @@ def test_sql_metacharacters_are_data(api: Api) -> None:
     assert got["description"] == nasty
     assert api.get("analyst", "/api/incidents").json()["total"] == 1
     r = api.post(
-        "admin", "/api/users", json={"username": "x'--", "password": "password1", "role": "analyst"}
+        "admin", "/api/users", json={"username": "x'--", "password": PASSWORD, "role": "analyst"}
     )
     assert r.status_code == 422
     r = api.client.post("/api/token", json={"username": nasty, "password": nasty})
@@ -668,23 +668,23 @@ def test_tokens_and_users(api: Api) -> None:
     assert me["party_id"] == api.world.party_ids[0]
     assert "password" not in api.get("admin", "/api/users").text
     for body in (
-        {"username": "l1", "password": "password1", "role": "liaison"},
+        {"username": "l1", "password": PASSWORD, "role": "liaison"},
         {
             "username": "l1",
-            "password": "password1",
+            "password": PASSWORD,
             "role": "monitor",
             "party_id": api.world.party_ids[0],
         },
-        {"username": "l1", "password": "password1", "role": "liaison", "party_id": 999},
+        {"username": "l1", "password": PASSWORD, "role": "liaison", "party_id": 999},
         {"username": "l1", "password": "short", "role": "monitor"},
-        {"username": "l1", "password": "password1", "role": "superuser"},
+        {"username": "l1", "password": PASSWORD, "role": "superuser"},
     ):
         assert api.post("admin", "/api/users", json=body).status_code == 422, body
     assert (
         api.post(
             "admin",
             "/api/users",
-            json={"username": "monitor", "password": "password1", "role": "monitor"},
+            json={"username": "monitor", "password": PASSWORD, "role": "monitor"},
         ).status_code
         == 409
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from detente.cli import monitor as monitor_cli
 from detente.monitor.db import display_url, make_engine, migrate
 from detente.monitor.enums import State
 from detente.monitor.models import AuditEntry, Incident, User
+from tests.monitor_support import PASSWORD, _free_port
 
 runner = CliRunner()
 
@@ -32,17 +34,17 @@ def test_help(command: str) -> None:
 def test_init_seed_verify(db_url: str, tmp_path: Path) -> None:
     r = runner.invoke(app, ["monitor", "seed-demo", "--db", db_url])
     assert r.exit_code == 2
-    assert "not initialised" in r.output
+    assert "detente monitor init" in r.output
     r = runner.invoke(app, ["monitor", "init", "--db", db_url, "--password", "short"])
     assert r.exit_code == 2
-    assert "8 characters" in r.output
-    r = runner.invoke(app, ["monitor", "init", "--db", db_url], input="s3cret-pass\n")
+    assert "10 characters" in r.output
+    r = runner.invoke(app, ["monitor", "init", "--db", db_url], input="night patrol ledger\n")
     assert r.exit_code == 2  # no terminal: say how to give the password instead of waiting
     assert "--password or set DETENTE_MONITOR_ADMIN_PASSWORD" in r.output
     r = runner.invoke(
         app,
         ["monitor", "init", "--db", db_url],
-        env={"DETENTE_MONITOR_ADMIN_PASSWORD": "s3cret-pass"},
+        env={"DETENTE_MONITOR_ADMIN_PASSWORD": "night patrol ledger"},
     )
     assert r.exit_code == 0, r.output
     assert "sqlite:" not in r.output
@@ -80,7 +82,8 @@ def test_init_seed_verify(db_url: str, tmp_path: Path) -> None:
 def test_init_asks_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(monitor_cli, "_stdin_is_terminal", lambda: True)
     db = tmp_path / "asked.db"
-    r = runner.invoke(app, ["monitor", "init", "--db", str(db)], input="s3cret-pass\ns3cret-pass\n")
+    typed = "night patrol ledger\nnight patrol ledger\n"
+    r = runner.invoke(app, ["monitor", "init", "--db", str(db)], input=typed)
     assert r.exit_code == 0, r.output
     assert f"Database ready at {db};" in " ".join(r.output.split())
 
@@ -90,11 +93,17 @@ def test_serve_warns_without_a_secret_and_sets_secure_cookies(
 ) -> None:
     db = str(tmp_path / "s.db")
     assert (
-        runner.invoke(app, ["monitor", "init", "--db", db, "--password", "password1"]).exit_code
-        == 0
+        runner.invoke(app, ["monitor", "init", "--db", db, "--password", PASSWORD]).exit_code == 0
     )
     served: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append((app, kw)))
+
+    def run(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        served.append((server.config.app, {"port": sockets[0].getsockname()[1]}))
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    port = _free_port()
     monkeypatch.delenv("DETENTE_MONITOR_SECRET", raising=False)
     r = runner.invoke(
         app,
@@ -105,7 +114,7 @@ def test_serve_warns_without_a_secret_and_sets_secure_cookies(
             db,
             "--secure-cookies",
             "--port",
-            "8123",
+            str(port),
             "--tiles",
             "http://t/{z}/{x}/{y}.png",
         ],
@@ -115,7 +124,7 @@ def test_serve_warns_without_a_secret_and_sets_secure_cookies(
     assert "DETENTE_MONITOR_SECRET is not set" in out
     assert f"(database {db})" in out
     web, kw = served[0]
-    assert kw["port"] == 8123
+    assert kw["port"] == port
     assert "http://t" in web.state.settings.tile_url
     sessions = [m for m in web.user_middleware if m.cls is SessionMiddleware]
     assert sessions[0].kwargs["https_only"] is True
@@ -159,17 +168,50 @@ def test_display_url() -> None:
     assert display_url("sqlite://") == ":memory:"
 
 
-def test_serve_needs_an_initialised_database(tmp_path: Path) -> None:
-    r = runner.invoke(app, ["monitor", "serve", "--db", str(tmp_path / "new.db")])
-    assert r.exit_code == 2
-    assert "not initialised" in r.output
+def _one_line_exit_2(args: list[str], expected: str) -> None:
+    r = runner.invoke(app, ["monitor", *args])
+    assert r.exit_code == 2, r.output
+    assert len(r.output.strip().splitlines()) == 1, r.output  # no traceback
+    assert expected in r.output
+    assert "Serving on" not in r.output
+
+
+def test_operator_faults_end_in_one_line_and_leave_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "m.db"
+    _one_line_exit_2(["init", "--db", str(missing), "--password", PASSWORD], "folder")
+    for command in ("serve", "verify-audit", "seed-demo", "rates"):
+        _one_line_exit_2([command, "--db", str(missing)], "folder")
+    for command in ("serve", "verify-audit", "seed-demo", "rates"):
+        _one_line_exit_2([command, "--db", str(tmp_path / "misspelt.db")], "monitor init")
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    _one_line_exit_2(["serve", "--db", str(empty)], "not initialised")
+    weak = tmp_path / "weak.db"
+    _one_line_exit_2(["init", "--db", str(weak), "--password", "password123"], "guess")
+    read_only = f"sqlite:///file:{tmp_path / 'ro.db'}?mode=ro&uri=true"
+    _one_line_exit_2(["init", "--db", read_only, "--password", PASSWORD], "cannot use")
+    pg = f"postgresql://u:p@127.0.0.1:{_free_port()}/nothing"
+    _one_line_exit_2(["init", "--db", pg, "--password", PASSWORD], "cannot use the database")
+    _one_line_exit_2(["serve", "--db", pg], "cannot use the database")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]  # nothing created
+
+
+def test_serve_says_serving_only_once_the_port_is_bound(tmp_path: Path) -> None:
+    db = str(tmp_path / "m.db")
+    r = runner.invoke(app, ["monitor", "init", "--db", db, "--password", PASSWORD])
+    assert r.exit_code == 0
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        _one_line_exit_2(["serve", "--db", db, "--port", str(port)], f"127.0.0.1:{port}")
+    _one_line_exit_2(["serve", "--db", db, "--host", "no-such-host.invalid"], "cannot listen")
 
 
 def test_seed_demo_text_output(tmp_path: Path) -> None:
     db = str(tmp_path / "demo.db")
     assert (
-        runner.invoke(app, ["monitor", "init", "--db", db, "--password", "password1"]).exit_code
-        == 0
+        runner.invoke(app, ["monitor", "init", "--db", db, "--password", PASSWORD]).exit_code == 0
     )
     r = runner.invoke(app, ["monitor", "seed-demo", "--db", db, "--incidents", "5"])
     assert r.exit_code == 0, r.output

@@ -17,6 +17,7 @@ from detente.monitor.enums import Role
 from detente.monitor.models import Incident
 from detente.monitor.schemas import UserIn
 from detente.monitor.seed import seed_demo
+from tests.monitor_support import PASSWORD
 
 
 def _seed(path: Path, seed: int) -> list[tuple[str, dt.datetime, str, list[dt.datetime]]]:
@@ -24,12 +25,12 @@ def _seed(path: Path, seed: int) -> list[tuple[str, dt.datetime, str, list[dt.da
     migrate(engine)
     with Session(engine) as s, s.begin():
         admin = service.create_user(
-            s, None, UserIn(username="admin", password="password1", role=Role.ADMIN)
+            s, None, UserIn(username="admin", password=PASSWORD, role=Role.ADMIN)
         )
         seed_demo(
             s,
             admin,
-            password="password1",
+            password=PASSWORD,
             incidents=25,
             days=7,
             today=dt.date(2026, 3, 15),

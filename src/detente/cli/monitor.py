@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -36,7 +37,7 @@ monitor_app = typer.Typer(
 
 
 #: Password of the demo users unless --password says otherwise (demo data only).
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo accounts
+DEMO_PASSWORD = "demo ceasefire watch"  # noqa: S105 - documented demo accounts
 
 
 def register(app: typer.Typer) -> None:
@@ -45,12 +46,36 @@ def register(app: typer.Typer) -> None:
 
 
 @contextlib.contextmanager
-def _disposing(engine: Engine) -> Iterator[Engine]:
-    """Close the engine's connections when the command is done with it."""
+def _open(url: str, *, create: bool = False, write: bool = True) -> Iterator[Engine]:
+    """An engine on a database that exists (or, with ``create``, may be created).
+
+    A database that cannot be reached or used ends the command with one line (exit 2); a SQLite
+    file this command created is removed again if the command fails.
+    """
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    from detente.monitor.db import (  # noqa: PLC0415
+        check_database,
+        database_problem,
+        make_engine,
+        sqlite_path,
+    )
+
+    check_database(url, create=create, write=write)
+    path = sqlite_path(url)
+    existed = path is None or path.exists()
+    engine = make_engine(url)
     try:
         yield engine
+    except DBAPIError as exc:
+        raise database_problem(exc, url) from None
+    else:
+        existed = True
     finally:
         engine.dispose()
+        if not existed and path is not None:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
 
 
 def _settings(db: str | None) -> MonitorSettings:
@@ -74,44 +99,42 @@ def init(
     ] = None,
 ) -> None:
     """Create or upgrade the database and, if it has no user yet, the first admin."""
+    from pydantic import ValidationError  # noqa: PLC0415
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from detente.monitor import service  # noqa: PLC0415
-    from detente.monitor.db import (  # noqa: PLC0415
-        current_revision,
-        display_url,
-        make_engine,
-        migrate,
-    )
+    from detente.monitor.db import current_revision, display_url, migrate  # noqa: PLC0415
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
     from detente.monitor.schemas import UserIn  # noqa: PLC0415
 
     settings = _settings(db)
-    engine = make_engine(settings.db_url)
-    migrate(engine)
-    revision = current_revision(engine)
-    with _disposing(engine), Session(engine) as session, session.begin():
-        if session.scalars(select(User.id)).first() is not None:
-            console.print(f"Database up to date (revision {revision}); users exist.")
-            return
-        if password is None:
-            if not _stdin_is_terminal():
-                raise InputError(
-                    "no terminal to ask the first admin's password: pass --password or set "
-                    "DETENTE_MONITOR_ADMIN_PASSWORD",
-                    field="password",
+    with _open(settings.db_url, create=True) as engine:
+        migrate(engine)
+        revision = current_revision(engine)
+        with Session(engine) as session, session.begin():
+            if session.scalars(select(User.id)).first() is not None:
+                console.print(f"Database up to date (revision {revision}); users exist.")
+                return
+            if password is None:
+                if not _stdin_is_terminal():
+                    raise InputError(
+                        "no terminal to ask the first admin's password: pass --password or set "
+                        "DETENTE_MONITOR_ADMIN_PASSWORD",
+                        field="password",
+                    )
+                password = typer.prompt(
+                    "Password of the first admin", hide_input=True, confirmation_prompt=True
                 )
-            password = typer.prompt(
-                "Password of the first admin", hide_input=True, confirmation_prompt=True
-            )
-        if len(password) < 8:
-            raise InputError("the admin password needs at least 8 characters", field="password")
-        service.create_user(
-            session, None, UserIn(username=admin, password=password, role=Role.ADMIN)
-        )
+            try:
+                first = UserIn(username=admin, password=password, role=Role.ADMIN)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = "admin" if err["loc"][0] == "username" else "password"
+                raise InputError(err["msg"], field=field) from None
+            service.create_user(session, None, first)
     console.print(
         f"Database ready at {display_url(settings.db_url)}; admin user [bold]{admin}[/] created."
     )
@@ -145,12 +168,7 @@ def serve(
     """Run the web site and API with uvicorn (the database must be initialised)."""
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
-    from detente.monitor.db import (  # noqa: PLC0415
-        MonitorSettings,
-        current_revision,
-        display_url,
-        make_engine,
-    )
+    from detente.monitor.db import MonitorSettings, current_revision, display_url  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.web import create_app  # noqa: PLC0415 - only this command needs the pages
 
@@ -158,11 +176,11 @@ def serve(
     if tiles is not None:
         overrides["tile_url"] = tiles
     settings = MonitorSettings.from_env(db, **overrides)
-    engine = make_engine(settings.db_url)
-    with _disposing(engine):
+    with _open(settings.db_url) as engine:
         revision = current_revision(engine)
     if revision is None:
         raise InputError("the database is not initialised: run `detente monitor init`", field="db")
+    sock = _listen(host, port)
     if not settings.secret_from_env:
         err_console.print(
             "[yellow]warning:[/] DETENTE_MONITOR_SECRET is not set: a key made up now signs "
@@ -174,7 +192,26 @@ def serve(
         f"Serving on http://{host}:{port}/ (database {display_url(settings.db_url)})",
         highlight=False,
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(create_app(settings), log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (bound before anything says the server is up)."""
+    from detente.errors import DetenteError  # noqa: PLC0415
+
+    sock: socket.socket | None = None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        if sock is not None:
+            sock.close()
+        reason = exc.strerror or str(exc)
+        raise DetenteError(f"cannot listen on {host}:{port}: {reason}", field="--port") from None
+    return sock
 
 
 @monitor_app.command("seed-demo")
@@ -193,24 +230,26 @@ def seed(
     from sqlalchemy import select  # noqa: PLC0415
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from detente.monitor.db import current_revision, make_engine  # noqa: PLC0415
+    from detente.monitor.db import current_revision  # noqa: PLC0415
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
     from detente.monitor.seed import seed_demo  # noqa: PLC0415
 
-    engine = make_engine(_settings(db).db_url)
-    with _disposing(engine):
-        revision = current_revision(engine)
-    if revision is None:
-        raise InputError("the database is not initialised: run `detente monitor init`", field="db")
-    with _disposing(engine), Session(engine) as session, session.begin():
-        admin = session.scalars(
-            select(User).where(User.role == Role.ADMIN).order_by(User.id)
-        ).first()
-        if admin is None:
-            raise InputError("no admin user: run `detente monitor init`", field="db")
-        summary = seed_demo(session, admin, password=password, incidents=incidents, rng=seed_value)
+    with _open(_settings(db).db_url) as engine:
+        if current_revision(engine) is None:
+            raise InputError(
+                "the database is not initialised: run `detente monitor init`", field="db"
+            )
+        with Session(engine) as session, session.begin():
+            admin = session.scalars(
+                select(User).where(User.role == Role.ADMIN).order_by(User.id)
+            ).first()
+            if admin is None:
+                raise InputError("no admin user: run `detente monitor init`", field="db")
+            summary = seed_demo(
+                session, admin, password=password, incidents=incidents, rng=seed_value
+            )
     if as_json:
         print_json(summary)
         return
@@ -228,10 +267,8 @@ def verify_audit(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from detente.monitor import audit  # noqa: PLC0415
-    from detente.monitor.db import make_engine  # noqa: PLC0415
 
-    engine = make_engine(_settings(db).db_url)
-    with _disposing(engine), Session(engine) as session:
+    with _open(_settings(db).db_url, write=False) as engine, Session(engine) as session:
         report = audit.verify_chain(session)
     if as_json:
         print_json(dataclasses.asdict(report))
@@ -283,16 +320,14 @@ def rates(
     from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from detente.durability.parameters import load_parameters  # noqa: PLC0415
-    from detente.monitor.db import make_engine  # noqa: PLC0415
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
     from detente.monitor.rates import default_window, observed_rates, to_parameters  # noqa: PLC0415
 
     base_params = load_parameters(base) if base is not None else None
-    engine = make_engine(_settings(db).db_url)
     now = dt.datetime.now(dt.UTC)
-    with _disposing(engine), Session(engine) as session:
+    with _open(_settings(db).db_url, write=False) as engine, Session(engine) as session:
         admin = session.scalars(select(User).where(User.role == Role.ADMIN)).first()
         if admin is None:
             raise InputError("no admin user: run `detente monitor init`", field="db")

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -398,6 +399,37 @@ def error_body(exc: MonitorError) -> dict[str, Any]:
     return {"detail": exc.message, "field": exc.field, "line": exc.line}
 
 
+def printable(value: object) -> str | int:
+    """A location part or message that JSON in UTF-8 can always carry (lone surrogates escaped)."""
+    if isinstance(value, int):
+        return value
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def validation_body(exc: RequestValidationError) -> dict[str, Any]:
+    """The 422 body of a request that fails validation: where and why, never the value given.
+
+    Pydantic's errors carry the rejected input, which may be a password or text that cannot be
+    encoded (a lone surrogate, NaN); only the error's type, location and message are kept.
+    """
+    return {
+        "detail": [
+            {
+                "type": printable(err.get("type", "value_error")),
+                "loc": [printable(part) for part in err.get("loc", ())],
+                "msg": printable(err.get("msg", "invalid value")),
+            }
+            for err in exc.errors()
+        ]
+    }
+
+
+async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Answer 422 with :func:`validation_body`."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(validation_body(exc), status_code=422)
+
+
 def install(app: FastAPI, settings: MonitorSettings) -> None:
     """Attach the database, the error handler, the size limit and the API routes to ``app``."""
     engine = make_engine(settings.db_url)
@@ -411,6 +443,7 @@ def install(app: FastAPI, settings: MonitorSettings) -> None:
         return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
 
     app.add_exception_handler(MonitorError, on_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(router)
 

@@ -7,10 +7,16 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from detente.monitor import audit
 from detente.monitor.enums import Role
-from detente.monitor.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from detente.monitor.errors import (
+    AuthenticationError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from detente.monitor.models import Incident, User
 from detente.monitor.workflow import RAISED_STATES
 
@@ -19,6 +25,7 @@ __all__ = [
     "can_read_incident",
     "can_read_notes",
     "check_incident_readable",
+    "check_password_strength",
     "hash_password",
     "issue_token",
     "needs_rehash",
@@ -35,6 +42,37 @@ _DUMMY_HASH = _hasher.hash("not a password of anyone")
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password`` (salted; parameters stored in the hash)."""
     return _hasher.hash(password)
+
+
+#: zxcvbn's score a password needs: 3 is "safely unguessable: moderate protection from an
+#: offline slow-hash scenario" (Wheeler 2016), which argon2id storage is.
+MIN_PASSWORD_SCORE = 3
+MIN_PASSWORD_LENGTH = 10
+#: Words every account of this service shares, so a password made of them is weak.
+_SITE_WORDS = ("detente", "monitor", "monitoring", "ceasefire", "mission", "admin")
+
+
+def check_password_strength(password: str, username: str) -> None:
+    """Refuse a password that is short, contains the user name, or zxcvbn finds guessable.
+
+    zxcvbn (Wheeler, "zxcvbn: Low-Budget Password Strength Estimation", USENIX Security 2016)
+    estimates the guesses an attacker with dictionaries, keyboard patterns and common
+    substitutions needs. The message says why, never the password itself.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+    if username and username.casefold() in password.casefold():
+        raise InputError("a password must not contain the user name", field="password")
+    # zxcvbn's run time grows with length; the first 100 characters decide any real password.
+    result = zxcvbn(password[:100], user_inputs=[username, *_SITE_WORDS])
+    if int(result["score"]) < MIN_PASSWORD_SCORE:
+        feedback = result["feedback"]
+        hint = feedback["warning"] or " ".join(feedback["suggestions"]) or "use more words"
+        raise InputError(
+            f"the password is too easy to guess: {hint.rstrip('.').lower()}", field="password"
+        )
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -22,6 +22,8 @@ from detente.monitor.errors import InputError
 __all__ = [
     "DEFAULT_DB_FILE",
     "MonitorSettings",
+    "check_database",
+    "database_problem",
     "display_url",
     "make_engine",
     "migrate",
@@ -53,6 +55,50 @@ def display_url(url: str) -> str:
     if parsed.get_backend_name() == "sqlite":
         return parsed.database or ":memory:"
     return parsed.render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL, an in-memory or a URI-style database)."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def check_database(url: str, *, create: bool = False, write: bool = True) -> None:
+    """Refuse a SQLite file that cannot be used, before any connection could create it.
+
+    Args:
+        url: the database URL.
+        create: whether a missing file may be created (``init``); otherwise a missing file is
+            an error and nothing is created.
+        write: whether the command writes (the file and its folder must be writable, since
+            SQLite's write-ahead log lives beside the file).
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return
+    if not path.parent.is_dir():
+        raise InputError(f"the folder {path.parent} does not exist", source=path, field="db")
+    if not path.exists():
+        if not create:
+            raise InputError(
+                "no database here: check the path, or create it with `detente monitor init`",
+                source=path,
+                field="db",
+            )
+        path = path.parent
+    if write and not os.access(path, os.W_OK):
+        raise InputError("it is read-only: the monitor needs to write there", source=path)
+
+
+def database_problem(exc: Exception, url: str) -> InputError:
+    """One line for an operator when the database cannot be reached or used."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return InputError(f"cannot use the database: {first}", source=display_url(url), field="db")
 
 
 @dataclasses.dataclass(frozen=True)

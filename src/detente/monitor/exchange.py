@@ -69,10 +69,22 @@ CLAUSE_SEPARATOR = ";"
 MAX_IMPORT_ROWS = 5000
 
 
+_FORMULA_STARTS = frozenset("=+-@\t\r\n")
+
+
 def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    Text whose first character, or first character after leading white space, starts a
+    formula (``= + - @``, a tab or a line break) gets a leading apostrophe (OWASP's advice);
+    spreadsheets skip leading blanks before ``=``. Numbers are written as they are.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value) if isinstance(value, float) else str(value)
     text = "" if value is None else str(getattr(value, "value", value))
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+    stripped = text.lstrip()
+    risky = text[:1] in _FORMULA_STARTS or stripped[:1] in _FORMULA_STARTS
+    return "'" + text if risky else text
 
 
 def _row(i: Incident) -> list[str]:

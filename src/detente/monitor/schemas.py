@@ -58,10 +58,16 @@ Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC time
+        raise ValueError("the time is out of range") from None
 
 
 UTCTime = Annotated[dt.datetime, AfterValidator(_aware)]
+#: A longitude or latitude in degrees (finite: NaN and infinities are refused).
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 
 
 class _In(BaseModel):
@@ -109,8 +115,8 @@ class IncidentIn(_In):
     occurred_at: UTCTime
     type: IncidentType
     sector_id: Id | None = None
-    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
-    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     sources: Annotated[str, StringConstraints(min_length=0, max_length=2000), Storable] = ""
     confidence: Confidence = Confidence.MEDIUM
     description: Text = ""
@@ -124,8 +130,8 @@ class IncidentPatch(_In):
     occurred_at: UTCTime | None = None
     type: IncidentType | None = None
     sector_id: Id | None = None
-    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
-    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    longitude: Longitude | None = None
+    latitude: Latitude | None = None
     sources: Annotated[str, StringConstraints(max_length=2000), Storable] | None = None
     confidence: Confidence | None = None
     description: Text | None = None
@@ -158,7 +164,7 @@ class UserIn(_In):
     """A new user; a liaison names its party."""
 
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{2,80}$")]
-    password: Annotated[str, StringConstraints(min_length=8, max_length=200), Storable]
+    password: Annotated[str, StringConstraints(min_length=10, max_length=200), Storable]
     role: Role
     party_id: Id | None = None
 

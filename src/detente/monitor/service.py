@@ -17,6 +17,7 @@ from detente.monitor import audit
 from detente.monitor.auth import (
     can_read_notes,
     check_incident_readable,
+    check_password_strength,
     hash_password,
     require_role,
 )
@@ -50,8 +51,10 @@ from detente.monitor.schemas import (
 from detente.monitor.workflow import RAISED_STATES, apply_action, check_correctable
 
 __all__ = [
+    "CLOCK_SKEW",
     "IncidentFilter",
     "add_note",
+    "check_occurred_at",
     "correct_incident",
     "count_incidents",
     "create_agreement",
@@ -71,6 +74,36 @@ __all__ = [
 
 MISSION = (Role.ADMIN, Role.MONITOR)
 READERS = (Role.ADMIN, Role.MONITOR, Role.ANALYST)
+#: How far ahead of the server's clock an incident's time may be (reporters' clocks drift).
+CLOCK_SKEW = dt.timedelta(minutes=10)
+#: The earliest time zone: the signing day starts this much before UTC midnight somewhere.
+_EARLIEST_ZONE = dt.timedelta(hours=14)
+#: Incidents of an agreement with no signing date are refused before this day.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+
+
+def check_occurred_at(agreement: Agreement, occurred_at: dt.datetime | None) -> None:
+    """Refuse a time before the agreement's signing day or more than ``CLOCK_SKEW`` ahead.
+
+    The signing day counts from its first hour anywhere on Earth (UTC+14), so a breach in the
+    first hours of the ceasefire is accepted whatever the zone of the line.
+    """
+    if occurred_at is None:
+        return
+    day = agreement.signed_on or EARLIEST_DAY
+    earliest = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) - _EARLIEST_ZONE
+    if occurred_at < earliest:
+        raise InputError(
+            f"the incident cannot have occurred before the agreement's day {day.isoformat()}",
+            field="occurred_at",
+        )
+    if occurred_at > utcnow() + CLOCK_SKEW:
+        minutes = int(CLOCK_SKEW.total_seconds() // 60)
+        raise InputError(
+            f"the incident's time is in the future (more than {minutes} minutes ahead of the "
+            "server's clock)",
+            field="occurred_at",
+        )
 
 
 def _actor_name(actor: User | None) -> str | None:
@@ -87,6 +120,7 @@ def create_user(session: Session, actor: User | None, data: UserIn) -> User:
         raise InputError(f"no party {data.party_id}", field="party_id")
     if session.scalars(select(User.id).where(User.username == data.username)).first():
         raise ConflictError(f"user {data.username!r} exists already", field="username")
+    check_password_strength(data.password, data.username)
     user = User(
         username=data.username,
         password_hash=hash_password(data.password),
@@ -187,6 +221,7 @@ def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident
     if agreement is None:
         raise InputError(f"no agreement {data.agreement_id}", field="agreement_id")
     _check_place(agreement, data.sector_id, data.longitude, data.latitude)
+    check_occurred_at(agreement, data.occurred_at)
     clauses = {c.id: c for c in agreement.clauses}
     unknown = sorted(set(data.clause_ids) - set(clauses))
     if unknown:
@@ -285,6 +320,7 @@ def correct_incident(
             raise InputError(f"{field} cannot be emptied", field=field)
     place = {f: given.get(f, getattr(incident, f)) for f in ("sector_id", "longitude", "latitude")}
     _check_place(incident.agreement, **place)
+    check_occurred_at(incident.agreement, given.get("occurred_at"))
     for field, value in given.items():
         old_value = getattr(incident, field)
         if old_value != value:

@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -78,10 +77,11 @@ def create_app(settings: MonitorSettings) -> FastAPI:
     async def on_bad_request(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if request.url.path.startswith("/api/"):
-            return await request_validation_exception_handler(request, exc)
+            return await api.on_validation_error(request, exc)
         err = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(p) for p in err["loc"][1:]) or None
-        message = f"{field}: {err['msg']}" if field else str(err["msg"])
+        field = ".".join(str(api.printable(p)) for p in err["loc"][1:]) or None
+        msg = api.printable(err["msg"])
+        message = f"{field}: {msg}" if field else str(msg)
         return pages.error_page(request, InputError(message, field=field))
 
     app.add_exception_handler(MonitorError, on_error)
