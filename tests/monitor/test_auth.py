@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from detente.monitor import auth
 from detente.monitor.audit import verify_chain
 from detente.monitor.errors import AuthenticationError
+from detente.monitor.login import log_in
 from detente.monitor.models import AuditEntry, User
 from tests.monitor_support import PASSWORD, World
 
@@ -35,18 +36,21 @@ def test_default_parameters_make_argon2id_hashes(monkeypatch: pytest.MonkeyPatch
     assert auth.needs_rehash("not a hash")
 
 
+def _log_in(factory: sessionmaker[Session], name: str, password: str) -> int:
+    return log_in(factory, name, password, client="127.0.0.1", kind="api")[1]
+
+
 @SQLITE
 def test_login_refusals(factory: sessionmaker[Session], world: World) -> None:
     assert _hash_of(factory, "analyst").startswith("$argon2id$")
-    with factory() as s:
-        assert auth.authenticate(s, "analyst", PASSWORD).id == world.users["analyst"]
-        for name, password in [("analyst", PASSWORD + "x"), ("ghost", PASSWORD), ("analyst", "")]:
-            with pytest.raises(AuthenticationError, match="wrong username or password"):
-                auth.authenticate(s, name, password)
+    assert _log_in(factory, "analyst", PASSWORD) == world.users["analyst"]
+    for name, password in [("analyst", PASSWORD + "x"), ("ghost", PASSWORD), ("analyst", "")]:
+        with pytest.raises(AuthenticationError, match="wrong username or password"):
+            _log_in(factory, name, password)
     with factory() as s, s.begin():
         s.execute(update(User).where(User.username == "analyst").values(active=False))
-    with factory() as s, pytest.raises(AuthenticationError, match="wrong username or password"):
-        auth.authenticate(s, "analyst", PASSWORD)  # right password, inactive account
+    with pytest.raises(AuthenticationError, match="wrong username or password"):
+        _log_in(factory, "analyst", PASSWORD)  # right password, inactive account
 
 
 @SQLITE
@@ -60,15 +64,13 @@ def test_rehash_on_login_when_parameters_change(
         auth, "_hasher", PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
     )
     assert auth.needs_rehash(old)
-    with factory() as s, pytest.raises(AuthenticationError):
-        auth.authenticate(s, "monitor", "wrong password")
+    with pytest.raises(AuthenticationError):
+        _log_in(factory, "monitor", "wrong password")
     assert _hash_of(factory, "monitor") == old  # a wrong password changes nothing
-    with factory() as s, s.begin():
-        auth.authenticate(s, "monitor", PASSWORD)
+    _log_in(factory, "monitor", PASSWORD)
     new = _hash_of(factory, "monitor")
     assert new.startswith("$argon2id$v=19$m=2048,t=2,p=1$")
-    with factory() as s, s.begin():
-        auth.authenticate(s, "monitor", PASSWORD)
+    _log_in(factory, "monitor", PASSWORD)
     assert _hash_of(factory, "monitor") == new  # current parameters: no second rehash
     with factory() as s:
         rehashes = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "user.rehash")))

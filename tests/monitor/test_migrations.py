@@ -15,14 +15,14 @@ def test_upgrade_from_empty_matches_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     migrate(engine)  # a second run is a no-op
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 

@@ -17,15 +17,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from detente.monitor import audit, exchange, reports, service
-from detente.monitor.auth import authenticate, issue_token, require_role, user_from_token
+from detente.monitor import audit, exchange, login, reports, service
+from detente.monitor.auth import require_role
 from detente.monitor.db import MonitorSettings, make_engine
 from detente.monitor.enums import IncidentType, Role, State
-from detente.monitor.errors import AuthenticationError, MonitorError, PermissionDeniedError
+from detente.monitor.errors import (
+    AuthenticationError,
+    MonitorError,
+    PermissionDeniedError,
+    TooManyAttemptsError,
+)
 from detente.monitor.models import User
 from detente.monitor.schemas import (
     AgreementIn,
@@ -39,6 +44,8 @@ from detente.monitor.schemas import (
     LoginIn,
     NoteIn,
     NoteOut,
+    PasswordChangeIn,
+    SessionsEnded,
     TokenOut,
     TransitionIn,
     UserIn,
@@ -56,10 +63,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 @dataclasses.dataclass(frozen=True)
 class Credentials:
-    """Who a request claims to be: a bearer token or a browser session's user id."""
+    """Who a request claims to be: the secret of an API token or of a browser session."""
 
-    token: str | None = None
-    session_uid: int | None = None
+    token: str
+    browser: bool = False
 
 
 def credentials(request: Request) -> Credentials:
@@ -67,13 +74,13 @@ def credentials(request: Request) -> Credentials:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return Credentials(token=header[7:].strip())
-    if "session" in request.scope and "uid" in request.session:
+    if "session" in request.scope and "sid" in request.session:
         if request.method not in SAFE_METHODS:
             expected = str(request.session.get("csrf", ""))
             given = request.headers.get("x-csrf-token", "")
             if not expected or not secrets.compare_digest(expected, given):
                 raise PermissionDeniedError("missing or wrong CSRF token", field="X-CSRF-Token")
-        return Credentials(session_uid=int(request.session["uid"]))
+        return Credentials(token=str(request.session["sid"]), browser=True)
     raise AuthenticationError(
         "log in first: send 'Authorization: Bearer <token>'", field="Authorization"
     )
@@ -84,32 +91,76 @@ def _factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
+def client_address(request: Request) -> str:
+    """The client's address (the proxy's, unless uvicorn trusts its forwarded headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 @contextmanager
 def unit_of_work(request: Request, creds: Credentials) -> Iterator[tuple[Session, User]]:
     """One transaction with the authenticated user: committed on success, else rolled back."""
     with _factory(request)() as session, session.begin():
-        settings: MonitorSettings = request.app.state.settings
-        if creds.token is not None:
-            user = user_from_token(session, settings.secret_key, creds.token)
-        else:
-            found = session.get(User, creds.session_uid)
-            if found is None or not found.active:
-                raise AuthenticationError("your session has ended: log in again")
-            user = found
-        yield session, user
+        yield session, login.session_user(session, creds.token)
 
 
 Creds = Annotated[Credentials, Depends(credentials)]
 router = APIRouter(prefix="/api")
 
 
-@router.post("/token", tags=["auth"], responses={401: {"description": "Wrong credentials"}})
+@router.post(
+    "/token",
+    tags=["auth"],
+    responses={401: {"description": "Wrong credentials"}, 429: {"description": "Locked"}},
+)
 def token(body: LoginIn, request: Request) -> TokenOut:
-    """Exchange a username and password for a bearer token (valid 12 hours)."""
-    settings: MonitorSettings = request.app.state.settings
-    with _factory(request)() as session, session.begin():
-        user = authenticate(session, body.username, body.password)
-        return TokenOut(access_token=issue_token(settings.secret_key, user))
+    """Exchange a username and password for a bearer token (valid 12 hours, until logout).
+
+    After repeated failures the account or the client address is locked for a while (429
+    with ``Retry-After``); an admin can unlock an account.
+    """
+    secret, _ = login.log_in(
+        _factory(request),
+        body.username,
+        body.password,
+        client=client_address(request),
+        kind="api",
+        policy=request.app.state.throttle,
+    )
+    return TokenOut(access_token=secret)
+
+
+@router.post("/logout", tags=["auth"], status_code=204)
+def logout(request: Request, creds: Creds) -> Response:
+    """End the session whose token the request carries."""
+    with unit_of_work(request, creds) as (s, _):
+        login.revoke(s, creds.token)
+    if creds.browser:
+        request.session.clear()
+    return Response(status_code=204)
+
+
+@router.post("/me/password", tags=["auth"])
+def password(body: PasswordChangeIn, request: Request, creds: Creds) -> SessionsEnded:
+    """Change one's password; every session of the account ends (log in again)."""
+    ended = login.change_password(
+        _factory(request), creds.token, body.current_password, body.new_password
+    )
+    return SessionsEnded(sessions_ended=ended["sessions_ended"])
+
+
+@router.post("/users/{user_id}/sign-out", tags=["users"])
+def sign_out(user_id: IdPath, request: Request, creds: Creds) -> SessionsEnded:
+    """End every session of a user (admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        return SessionsEnded(sessions_ended=login.sign_out_everywhere(s, user, user_id))
+
+
+@router.post("/users/{user_id}/unlock", tags=["users"], status_code=204)
+def unlock(user_id: IdPath, request: Request, creds: Creds) -> Response:
+    """Clear a user's failed logins and lock (admins)."""
+    with unit_of_work(request, creds) as (s, user):
+        login.unlock(s, user, user_id)
+    return Response(status_code=204)
 
 
 @router.get("/me", tags=["auth"])
@@ -399,6 +450,18 @@ def error_body(exc: MonitorError) -> dict[str, Any]:
     return {"detail": exc.message, "field": exc.field, "line": exc.line}
 
 
+def error_headers(exc: MonitorError) -> dict[str, str] | None:
+    """``WWW-Authenticate`` on 401, ``Retry-After`` on 429."""
+    if isinstance(exc, TooManyAttemptsError):
+        return {"Retry-After": str(exc.retry_after)}
+    return {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+
+
+def error_response(exc: MonitorError) -> JSONResponse:
+    """The API's answer to a refused request."""
+    return JSONResponse(error_body(exc), status_code=exc.status, headers=error_headers(exc))
+
+
 def printable(value: object) -> str | int:
     """A location part or message that JSON in UTF-8 can always carry (lone surrogates escaped)."""
     if isinstance(value, int):
@@ -437,10 +500,11 @@ def install(app: FastAPI, settings: MonitorSettings) -> None:
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
 
+    app.state.throttle = settings.throttle
+
     async def on_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, MonitorError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+        return error_response(exc)
 
     app.add_exception_handler(MonitorError, on_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -1,42 +1,31 @@
-"""Passwords (argon2id), API tokens, and who may do and see what."""
+"""Passwords (argon2id, strength by zxcvbn), and who may do and see what."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 
-from detente.monitor import audit
 from detente.monitor.enums import Role
-from detente.monitor.errors import (
-    AuthenticationError,
-    InputError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from detente.monitor.errors import InputError, NotFoundError, PermissionDeniedError
 from detente.monitor.models import Incident, User
 from detente.monitor.workflow import RAISED_STATES
 
 __all__ = [
-    "authenticate",
+    "DUMMY_HASH",
     "can_read_incident",
     "can_read_notes",
     "check_incident_readable",
     "check_password_strength",
     "hash_password",
-    "issue_token",
     "needs_rehash",
     "require_role",
-    "user_from_token",
     "verify_password",
 ]
 
 _hasher = PasswordHasher()
-TOKEN_MAX_AGE = 12 * 3600
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+#: Checked when the user name is unknown, so that a login costs the same either way.
+DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -89,53 +78,6 @@ def needs_rehash(password_hash: str) -> bool:
         return _hasher.check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
-
-
-def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with these credentials; one message whether the name or password is wrong.
-
-    A hash made with older argon2 parameters is replaced by one with the current parameters
-    (the password is known at this moment only); the caller commits the change.
-    """
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        verify_password(_DUMMY_HASH, password)  # same work either way: no user enumeration
-        raise AuthenticationError("wrong username or password", field="username")
-    if not verify_password(user.password_hash, password) or not user.active:
-        raise AuthenticationError("wrong username or password", field="username")
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        session.flush()
-        audit.record(
-            session,
-            actor=user.username,
-            action="user.rehash",
-            object_type="user",
-            object_id=user.id,
-            payload={"reason": "argon2 parameters changed"},
-        )
-    return user
-
-
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt="detente-monitor-api")
-
-
-def issue_token(secret_key: str, user: User) -> str:
-    """A signed bearer token naming the user (valid for 12 hours)."""
-    return _serializer(secret_key).dumps({"uid": user.id})
-
-
-def user_from_token(session: Session, secret_key: str, token: str) -> User:
-    """The active user a token names."""
-    try:
-        data = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE)
-    except BadSignature as exc:
-        raise AuthenticationError("invalid or expired token", field="Authorization") from exc
-    user = session.get(User, int(data["uid"]))
-    if user is None or not user.active:
-        raise AuthenticationError("invalid or expired token", field="Authorization")
-    return user
 
 
 def require_role(user: User, *roles: Role) -> None:

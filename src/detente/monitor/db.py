@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor.errors import InputError
+from detente.monitor.login import ThrottlePolicy
 
 __all__ = [
     "DEFAULT_DB_FILE",
@@ -112,7 +113,8 @@ class MonitorSettings:
         max_body_bytes: requests with a larger body are refused with 413.
         secure_cookies: send the session cookie only over HTTPS (behind a TLS proxy).
         secret_from_env: whether ``secret_key`` came from ``DETENTE_MONITOR_SECRET``; a key
-            made up at start-up ends every session when the server restarts.
+            made up at start-up ends every browser session when the server restarts.
+        throttle: when failed logins lock an account or a client address.
     """
 
     db_url: str = ""
@@ -121,6 +123,7 @@ class MonitorSettings:
     max_body_bytes: int = 1_000_000
     secure_cookies: bool = False
     secret_from_env: bool = True
+    throttle: ThrottlePolicy = dataclasses.field(default_factory=ThrottlePolicy)
 
     @classmethod
     def from_env(cls, db_url: str | None = None, **overrides: Any) -> MonitorSettings:

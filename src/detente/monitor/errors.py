@@ -11,6 +11,7 @@ __all__ = [
     "MonitorError",
     "NotFoundError",
     "PermissionDeniedError",
+    "TooManyAttemptsError",
     "WorkflowError",
 ]
 
@@ -53,3 +54,13 @@ class ConflictError(MonitorError):
 
 class WorkflowError(ConflictError):
     """An action is not allowed in the incident's current state."""
+
+
+class TooManyAttemptsError(MonitorError):
+    """Too many failed logins: the account or address is locked for ``retry_after`` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, field="username")
+        self.retry_after = retry_after

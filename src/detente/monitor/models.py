@@ -29,11 +29,14 @@ __all__ = [
     "Agreement",
     "Attachment",
     "AuditEntry",
+    "AuthSession",
     "Base",
     "Clause",
+    "IdempotentRequest",
     "Incident",
     "IncidentEvent",
     "IncidentNote",
+    "LoginThrottle",
     "Party",
     "Sector",
     "User",
@@ -249,3 +252,47 @@ class AuditEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuthSession(Base):
+    """A login: an API token or a browser session, known by the SHA-256 of its secret.
+
+    The secret itself is never stored, so a copy of the database holds no usable token.
+    Logout, a password change, deactivation and an admin's "sign out everywhere" set
+    ``revoked_at``; an expired or revoked session no longer authenticates anyone.
+    """
+
+    __tablename__ = "auth_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    client: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account (``user:NAME``) or one client address (``addr:IP``)."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class IdempotentRequest(Base):
+    """The first answer to a creating request sent with an ``Idempotency-Key`` header.
+
+    Stored in the same transaction as what the request created, so a retry finds either both
+    or neither; the primary key makes a concurrent retry fail instead of creating twice.
+    """
+
+    __tablename__ = "idempotent_request"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

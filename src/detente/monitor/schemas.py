@@ -26,7 +26,9 @@ __all__ = [
     "LoginIn",
     "NoteIn",
     "NoteOut",
+    "PasswordChangeIn",
     "SectorIn",
+    "SessionsEnded",
     "TokenOut",
     "TransitionIn",
     "UserIn",
@@ -174,6 +176,19 @@ class LoginIn(_In):
 
     username: Annotated[str, StringConstraints(min_length=1, max_length=80), Storable]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+
+
+class PasswordChangeIn(_In):
+    """A password change: the current password and the new one."""
+
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
+    new_password: Annotated[str, StringConstraints(min_length=10, max_length=200), Storable]
+
+
+class SessionsEnded(BaseModel):
+    """How many sessions an action ended."""
+
+    sessions_ended: int
 
 
 class TokenOut(BaseModel):

@@ -23,6 +23,7 @@ from detente.monitor.auth import (
 )
 from detente.monitor.enums import IncidentType, Role, State
 from detente.monitor.errors import ConflictError, InputError, NotFoundError
+from detente.monitor.login import revoke_all
 from detente.monitor.models import (
     Agreement,
     Attachment,
@@ -141,7 +142,10 @@ def create_user(session: Session, actor: User | None, data: UserIn) -> User:
 
 
 def set_user_active(session: Session, actor: User, user_id: int, data: UserPatch) -> User:
-    """Deactivate or reactivate a user (admins; not oneself). A deactivated user cannot log in."""
+    """Deactivate or reactivate a user (admins; not oneself).
+
+    A deactivated user cannot log in, and every one of its sessions ends for good.
+    """
     require_role(actor, Role.ADMIN)
     user = session.get(User, user_id)
     if user is None:
@@ -150,6 +154,8 @@ def set_user_active(session: Session, actor: User, user_id: int, data: UserPatch
         raise InputError("an admin cannot deactivate their own account", field="active")
     if user.active != data.active:
         user.active = data.active
+        if not data.active:
+            revoke_all(session, user.id)  # reactivation does not bring them back
         session.flush()
         audit.record(
             session,

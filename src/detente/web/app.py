@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -68,8 +68,7 @@ def create_app(settings: MonitorSettings) -> FastAPI:
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MonitorError)
         if request.url.path.startswith("/api/"):
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-            return JSONResponse(api.error_body(exc), status_code=exc.status, headers=headers)
+            return api.error_response(exc)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
         return pages.error_page(request, exc)

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from detente.monitor import exchange, reports, service
-from detente.monitor.auth import authenticate, can_read_notes
+from detente.monitor.api import Credentials, client_address, unit_of_work
+from detente.monitor.auth import can_read_notes
 from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Action, Confidence, IncidentType, Role, State
 from detente.monitor.errors import (
@@ -29,7 +30,9 @@ from detente.monitor.errors import (
     InputError,
     MonitorError,
     PermissionDeniedError,
+    TooManyAttemptsError,
 )
+from detente.monitor.login import log_in, revoke
 from detente.monitor.models import Agreement, User
 from detente.monitor.schemas import IncidentIn, NoteIn, TransitionIn
 from detente.monitor.workflow import allowed_actions
@@ -66,15 +69,15 @@ CSRF = Depends(check_csrf)
 @contextmanager
 def unit(request: Request) -> Iterator[tuple[Session, User]]:
     """One transaction with the logged-in user (401, i.e. a redirect to login, if none)."""
-    uid = request.session.get("uid")
-    if uid is None:
+    sid = request.session.get("sid")
+    if sid is None:
         raise AuthenticationError("log in first")
-    with request.app.state.sessionmaker() as session, session.begin():
-        user = session.get(User, int(uid))
-        if user is None or not user.active:
-            request.session.clear()
-            raise AuthenticationError("log in first")
-        yield session, user
+    try:
+        with unit_of_work(request, Credentials(token=str(sid), browser=True)) as (session, user):
+            yield session, user
+    except AuthenticationError:
+        request.session.clear()
+        raise
 
 
 def render(
@@ -111,19 +114,29 @@ def login(
 ) -> Response:
     """Check the password; start a fresh session (new CSRF token) on success."""
     try:
-        with request.app.state.sessionmaker() as session, session.begin():
-            uid = authenticate(session, username, password).id
-    except AuthenticationError as exc:
-        return render(request, "login.html", None, status=401, error=exc.message)
+        sid, _ = log_in(
+            request.app.state.sessionmaker,
+            username,
+            password,
+            client=client_address(request),
+            kind="browser",
+            policy=request.app.state.throttle,
+        )
+    except (AuthenticationError, TooManyAttemptsError) as exc:
+        return render(request, "login.html", None, status=exc.status, error=exc.message)
     request.session.clear()
-    request.session["uid"] = uid
+    request.session["sid"] = sid
     csrf_token(request)
     return RedirectResponse("/incidents", status_code=303)
 
 
 @router.post("/logout", dependencies=[CSRF])
 def logout(request: Request) -> RedirectResponse:
-    """End the session."""
+    """End the session, on the server too: a copy of the cookie no longer works."""
+    sid = request.session.get("sid")
+    if sid is not None:
+        with request.app.state.sessionmaker() as session, session.begin():
+            revoke(session, str(sid))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
