@@ -101,10 +101,14 @@ def init(
     """Create or upgrade the database and, if it has no user yet, the first admin."""
     from pydantic import ValidationError  # noqa: PLC0415
     from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
 
     from detente.monitor import service  # noqa: PLC0415
-    from detente.monitor.db import current_revision, display_url, migrate  # noqa: PLC0415
+    from detente.monitor.db import (  # noqa: PLC0415
+        current_revision,
+        display_url,
+        migrate,
+        sessions,
+    )
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
@@ -114,7 +118,7 @@ def init(
     with _open(settings.db_url, create=True) as engine:
         migrate(engine)
         revision = current_revision(engine)
-        with Session(engine) as session, session.begin():
+        with sessions(engine, settings)() as session, session.begin():
             if session.scalars(select(User.id)).first() is not None:
                 console.print(f"Database up to date (revision {revision}); users exist.")
                 return
@@ -188,6 +192,13 @@ def serve(
             highlight=False,
             soft_wrap=True,
         )
+    if not settings.audit_key:
+        err_console.print(
+            "[yellow]warning:[/] DETENTE_MONITOR_AUDIT_KEY is not set: whoever can write to the "
+            "database can rewrite the audit log and recompute its hashes undetected",
+            highlight=False,
+            soft_wrap=True,
+        )
     err_console.print(
         f"Serving on http://{host}:{port}/ (database {display_url(settings.db_url)})",
         highlight=False,
@@ -228,20 +239,20 @@ def seed(
 ) -> None:
     """Add a demo agreement, one user per role and incidents in every state."""
     from sqlalchemy import select  # noqa: PLC0415
-    from sqlalchemy.orm import Session  # noqa: PLC0415
 
-    from detente.monitor.db import current_revision  # noqa: PLC0415
+    from detente.monitor.db import current_revision, sessions  # noqa: PLC0415
     from detente.monitor.enums import Role  # noqa: PLC0415
     from detente.monitor.errors import InputError  # noqa: PLC0415
     from detente.monitor.models import User  # noqa: PLC0415
     from detente.monitor.seed import seed_demo  # noqa: PLC0415
 
-    with _open(_settings(db).db_url) as engine:
+    settings = _settings(db)
+    with _open(settings.db_url) as engine:
         if current_revision(engine) is None:
             raise InputError(
                 "the database is not initialised: run `detente monitor init`", field="db"
             )
-        with Session(engine) as session, session.begin():
+        with sessions(engine, settings)() as session, session.begin():
             admin = session.scalars(
                 select(User).where(User.role == Role.ADMIN).order_by(User.id)
             ).first()
@@ -263,12 +274,16 @@ def seed(
 @monitor_app.command("verify-audit")
 @guarded
 def verify_audit(db: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """Check the audit log's hash chain; exit 1 if any past entry was changed or removed."""
-    from sqlalchemy.orm import Session  # noqa: PLC0415
+    """Check the audit log (under $DETENTE_MONITOR_AUDIT_KEY) against the stored records.
 
+    Exit 1 if an entry was changed, inserted or removed, or an incident or user row does not
+    match what the log records.
+    """
     from detente.monitor import audit  # noqa: PLC0415
+    from detente.monitor.db import sessions  # noqa: PLC0415
 
-    with _open(_settings(db).db_url, write=False) as engine, Session(engine) as session:
+    settings = _settings(db)
+    with _open(settings.db_url, write=False) as engine, sessions(engine, settings)() as session:
         report = audit.verify_chain(session)
     if as_json:
         print_json(dataclasses.asdict(report))

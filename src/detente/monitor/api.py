@@ -9,29 +9,39 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import itertools
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from detente.monitor import audit, exchange, login, reports, service
 from detente.monitor.auth import require_role
-from detente.monitor.db import MonitorSettings, make_engine
+from detente.monitor.db import MonitorSettings, make_engine, sessions
 from detente.monitor.enums import IncidentType, Role, State
 from detente.monitor.errors import (
     AuthenticationError,
+    InputError,
     MonitorError,
     PermissionDeniedError,
-    TooManyAttemptsError,
 )
-from detente.monitor.models import User
+from detente.monitor.http import (
+    BodySizeLimit,
+    error_response,
+    on_validation_error,
+)
+from detente.monitor.models import IdempotentRequest, User
 from detente.monitor.schemas import (
     AgreementIn,
     AgreementOut,
@@ -105,6 +115,78 @@ def unit_of_work(request: Request, creds: Credentials) -> Iterator[tuple[Session
 
 Creds = Annotated[Credentials, Depends(credentials)]
 router = APIRouter(prefix="/api")
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[\x21-\x7e]{1,200}$",
+        description="Any unique string (a UUID): a retry with the same key returns the first "
+        "answer and creates nothing new.",
+    ),
+]
+
+
+def _request_digest(request: Request, body: bytes) -> str:
+    """What a retry must repeat: method, path, query and body."""
+    head = f"{request.method} {request.url.path}?{request.url.query}\n".encode()
+    return hashlib.sha256(head + body).hexdigest()
+
+
+def _replay(stored: IdempotentRequest, digest: str) -> JSONResponse:
+    if stored.request_hash != digest:
+        raise InputError(
+            "this Idempotency-Key was already used for another request", field="Idempotency-Key"
+        )
+    return JSONResponse(
+        json.loads(stored.response),
+        status_code=stored.status,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def once(
+    request: Request,
+    creds: Credentials,
+    *,
+    key: str | None,
+    body: bytes,
+    status: int,
+    work: Callable[[Session, User], Any],
+) -> Any:
+    """Run a creating request once per ``Idempotency-Key``: a retry gets the first answer.
+
+    The key is claimed in the same transaction as the work and its answer, so a request
+    either left both or neither; a concurrent retry fails on the key's primary key and then
+    finds the first answer. Without a key the work simply runs.
+    """
+    if key is None:
+        with unit_of_work(request, creds) as (s, user):
+            return work(s, user)
+    digest = _request_digest(request, body)
+    try:
+        with unit_of_work(request, creds) as (s, user):
+            stored = s.get(IdempotentRequest, (user.id, key))
+            if stored is not None:
+                return _replay(stored, digest)
+            claim = IdempotentRequest(
+                user_id=user.id, key=key, request_hash=digest, status=0, response="null"
+            )
+            s.add(claim)
+            s.flush()  # a concurrent request with this key waits here, then fails
+            result = work(s, user)
+            claim.status = status
+            claim.response = json.dumps(jsonable_encoder(result), ensure_ascii=False)
+            return result
+    except IntegrityError:
+        with unit_of_work(request, creds) as (s, user):
+            stored = s.get(IdempotentRequest, (user.id, key))
+            if stored is None:
+                raise
+            return _replay(stored, digest)
+
+
+def _json(body: BaseModel) -> bytes:
+    return body.model_dump_json().encode()
 
 
 @router.post(
@@ -177,11 +259,14 @@ def users(request: Request, creds: Creds) -> list[UserOut]:
         return [UserOut.model_validate(u) for u in service.list_users(s, user)]
 
 
-@router.post("/users", tags=["users"], status_code=201)
-def new_user(body: UserIn, request: Request, creds: Creds) -> UserOut:
+@router.post("/users", tags=["users"], status_code=201, response_model=UserOut)
+def new_user(body: UserIn, request: Request, creds: Creds, key: IdempotencyKey = None) -> Any:
     """Create a user (admins)."""
-    with unit_of_work(request, creds) as (s, user):
+
+    def work(s: Session, user: User) -> UserOut:
         return UserOut.model_validate(service.create_user(s, user, body))
+
+    return once(request, creds, key=key, body=_json(body), status=201, work=work)
 
 
 @router.patch("/users/{user_id}", tags=["users"])
@@ -198,11 +283,16 @@ def agreements(request: Request, creds: Creds) -> list[AgreementOut]:
         return [AgreementOut.model_validate(a) for a in service.list_agreements(s, user)]
 
 
-@router.post("/agreements", tags=["agreements"], status_code=201)
-def new_agreement(body: AgreementIn, request: Request, creds: Creds) -> AgreementOut:
+@router.post("/agreements", tags=["agreements"], status_code=201, response_model=AgreementOut)
+def new_agreement(
+    body: AgreementIn, request: Request, creds: Creds, key: IdempotencyKey = None
+) -> Any:
     """Create an agreement with its parties, clauses and sectors (admins)."""
-    with unit_of_work(request, creds) as (s, user):
+
+    def work(s: Session, user: User) -> AgreementOut:
         return AgreementOut.model_validate(service.create_agreement(s, user, body))
+
+    return once(request, creds, key=key, body=_json(body), status=201, work=work)
 
 
 @router.get("/agreements/{agreement_id}", tags=["agreements"])
@@ -271,11 +361,19 @@ def incidents(
         )
 
 
-@router.post("/incidents", tags=["incidents"], status_code=201)
-def new_incident(body: IncidentIn, request: Request, creds: Creds) -> IncidentOut:
-    """Report an incident (monitors and admins)."""
-    with unit_of_work(request, creds) as (s, user):
+@router.post("/incidents", tags=["incidents"], status_code=201, response_model=IncidentOut)
+def new_incident(
+    body: IncidentIn, request: Request, creds: Creds, key: IdempotencyKey = None
+) -> Any:
+    """Report an incident (monitors and admins).
+
+    Send an ``Idempotency-Key`` header to retry safely: the retry returns the first answer.
+    """
+
+    def work(s: Session, user: User) -> IncidentOut:
         return service.incident_out(service.create_incident(s, user, body), user)
+
+    return once(request, creds, key=key, body=_json(body), status=201, work=work)
 
 
 @router.patch("/incidents/{incident_id}", tags=["incidents"])
@@ -294,19 +392,37 @@ def incident(incident_id: IdPath, request: Request, creds: Creds) -> IncidentOut
         return service.incident_out(service.get_incident(s, user, incident_id), user)
 
 
-@router.post("/incidents/{incident_id}/transitions", tags=["incidents"])
-def act(incident_id: IdPath, body: TransitionIn, request: Request, creds: Creds) -> IncidentOut:
+@router.post(
+    "/incidents/{incident_id}/transitions", tags=["incidents"], response_model=IncidentOut
+)
+def act(
+    incident_id: IdPath,
+    body: TransitionIn,
+    request: Request,
+    creds: Creds,
+    key: IdempotencyKey = None,
+) -> Any:
     """Move an incident through the workflow."""
-    with unit_of_work(request, creds) as (s, user):
+
+    def work(s: Session, user: User) -> IncidentOut:
         return service.incident_out(service.transition(s, user, incident_id, body), user)
 
+    return once(request, creds, key=key, body=_json(body), status=200, work=work)
 
-@router.post("/incidents/{incident_id}/notes", tags=["incidents"], status_code=201)
-def note(incident_id: IdPath, body: NoteIn, request: Request, creds: Creds) -> NoteOut:
+
+@router.post(
+    "/incidents/{incident_id}/notes", tags=["incidents"], status_code=201, response_model=NoteOut
+)
+def note(
+    incident_id: IdPath, body: NoteIn, request: Request, creds: Creds, key: IdempotencyKey = None
+) -> Any:
     """Add an internal note (monitors and admins)."""
-    with unit_of_work(request, creds) as (s, user):
+
+    def work(s: Session, user: User) -> NoteOut:
         n = service.add_note(s, user, incident_id, body)
         return NoteOut(id=n.id, author=user.username, at=n.at, body=n.body)
+
+    return once(request, creds, key=key, body=_json(body), status=201, work=work)
 
 
 @router.get("/reports/daily", tags=["reports"])
@@ -370,10 +486,19 @@ _CSV_BODY = {
 }
 
 
-@router.post("/import/incidents", tags=["import"], status_code=201, openapi_extra=_CSV_BODY)
+@router.post(
+    "/import/incidents",
+    tags=["import"],
+    status_code=201,
+    openapi_extra=_CSV_BODY,
+    response_model=list[int],
+)
 async def import_incidents(
-    agreement_id: Annotated[int, Query(ge=1, le=MAX_ID)], request: Request, creds: Creds
-) -> list[int]:
+    agreement_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    request: Request,
+    creds: Creds,
+    key: IdempotencyKey = None,
+) -> Any:
     """Import incidents from CSV (columns as in the export); a bad row refuses the whole file."""
     raw = await request.body()
     try:
@@ -381,13 +506,14 @@ async def import_incidents(
     except UnicodeDecodeError as exc:
         raise MonitorError("the CSV is not UTF-8", source="csv") from exc
 
-    def work() -> list[int]:
-        with unit_of_work(request, creds) as (s, user):
-            return [i.id for i in exchange.import_csv(s, user, agreement_id, text)]
+    def work(s: Session, user: User) -> list[int]:
+        return [i.id for i in exchange.import_csv(s, user, agreement_id, text)]
 
     from starlette.concurrency import run_in_threadpool  # noqa: PLC0415 - keeps imports light
 
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(
+        functools.partial(once, request, creds, key=key, body=raw, status=201, work=work)
+    )
 
 
 @router.get("/audit/verify", tags=["audit"])
@@ -398,107 +524,12 @@ def verify(request: Request, creds: Creds) -> AuditOut:
         return AuditOut(**dataclasses.asdict(audit.verify_chain(s)))
 
 
-class BodySizeLimit:
-    """ASGI middleware: refuse a body over ``max_bytes`` with 413 before the app sees it."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Buffer the body up to the limit, then replay it to the app."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        too_big = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
-        chunks: list[bytes] = []
-        size = 0
-        more = not too_big
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                too_big = True
-                break
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        if too_big:
-            response = JSONResponse(
-                {"detail": f"request body is larger than {self.max_bytes} bytes"}, status_code=413
-            )
-            await response(scope, receive, send)
-            return
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
-def error_body(exc: MonitorError) -> dict[str, Any]:
-    """The JSON body of an error response."""
-    return {"detail": exc.message, "field": exc.field, "line": exc.line}
-
-
-def error_headers(exc: MonitorError) -> dict[str, str] | None:
-    """``WWW-Authenticate`` on 401, ``Retry-After`` on 429."""
-    if isinstance(exc, TooManyAttemptsError):
-        return {"Retry-After": str(exc.retry_after)}
-    return {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-
-
-def error_response(exc: MonitorError) -> JSONResponse:
-    """The API's answer to a refused request."""
-    return JSONResponse(error_body(exc), status_code=exc.status, headers=error_headers(exc))
-
-
-def printable(value: object) -> str | int:
-    """A location part or message that JSON in UTF-8 can always carry (lone surrogates escaped)."""
-    if isinstance(value, int):
-        return value
-    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def validation_body(exc: RequestValidationError) -> dict[str, Any]:
-    """The 422 body of a request that fails validation: where and why, never the value given.
-
-    Pydantic's errors carry the rejected input, which may be a password or text that cannot be
-    encoded (a lone surrogate, NaN); only the error's type, location and message are kept.
-    """
-    return {
-        "detail": [
-            {
-                "type": printable(err.get("type", "value_error")),
-                "loc": [printable(part) for part in err.get("loc", ())],
-                "msg": printable(err.get("msg", "invalid value")),
-            }
-            for err in exc.errors()
-        ]
-    }
-
-
-async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """Answer 422 with :func:`validation_body`."""
-    assert isinstance(exc, RequestValidationError)
-    return JSONResponse(validation_body(exc), status_code=422)
-
-
 def install(app: FastAPI, settings: MonitorSettings) -> None:
     """Attach the database, the error handler, the size limit and the API routes to ``app``."""
     engine = make_engine(settings.db_url)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    app.state.sessionmaker = sessions(engine, settings)
 
     app.state.throttle = settings.throttle
 

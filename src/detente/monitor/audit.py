@@ -1,7 +1,12 @@
 """Append-only, hash-chained audit log: every write adds one entry in the same transaction.
 
-Entry ``n`` stores ``hash_n = sha256(hash_{n-1} || canonical JSON of entry n)``; changing,
-inserting or deleting a past entry breaks every later link, which :func:`verify_chain` finds.
+Entry ``n`` stores ``hash_n = HMAC-SHA256(key, hash_{n-1} || canonical JSON of entry n)``
+when the service has an audit key (kept outside the database, like the session secret), else
+``SHA-256(hash_{n-1} || ...)``. Changing, inserting or deleting a past entry breaks every later
+link, which :func:`verify_chain` finds; with a key, whoever can write to the database but does
+not hold the key cannot recompute the links after a change. :func:`verify_records` replays the
+log and compares it with the incidents and users as they are stored, so a row edited behind
+the service's back, or a deleted tail of the log, is found too.
 """
 
 from __future__ import annotations
@@ -9,18 +14,29 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
 import json
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from detente.monitor.models import AuditEntry, utcnow
 
-__all__ = ["GENESIS", "AuditReport", "entry_hash", "record", "verify_chain"]
+__all__ = [
+    "AUDIT_KEY",
+    "GENESIS",
+    "AuditReport",
+    "entry_hash",
+    "record",
+    "verify_chain",
+    "verify_records",
+]
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x6D6F6E69  # pg_advisory_xact_lock key that serialises appends
+#: The key of ``Session.info`` that holds the audit key (set by the service's session maker).
+AUDIT_KEY = "audit_key"
 
 
 def entry_hash(
@@ -33,14 +49,18 @@ def entry_hash(
     object_type: str,
     object_id: int | None,
     payload: str,
+    key: str = "",
 ) -> str:
-    """The chained hash of one entry."""
+    """The chained hash of one entry: HMAC-SHA256 under ``key``, or SHA-256 without one."""
     body = json.dumps(
         [seq, at.astimezone(dt.UTC).isoformat(), actor, action, object_type, object_id, payload],
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    message = (prev_hash + body).encode()
+    if key:
+        return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
 
 
 def record(
@@ -82,6 +102,7 @@ def record(
             object_type=object_type,
             object_id=object_id,
             payload=body,
+            key=str(session.info.get(AUDIT_KEY, "")),
         ),
     )
     session.add(entry)
@@ -108,7 +129,7 @@ class AuditReport:
     head_hash: str
 
 
-def _hash_of(e: AuditEntry, prev: str) -> str:
+def _hash_of(e: AuditEntry, prev: str, key: str) -> str:
     return entry_hash(
         prev,
         seq=e.seq,
@@ -118,11 +139,28 @@ def _hash_of(e: AuditEntry, prev: str) -> str:
         object_type=e.object_type,
         object_id=e.object_id,
         payload=e.payload,
+        key=key,
     )
 
 
 def verify_chain(session: Session) -> AuditReport:
-    """Recompute every hash in order; report the first entry that does not match."""
+    """Recompute every hash in order (under the session's audit key); report the first bad one.
+
+    Then replay the log against the stored incidents and users (:func:`verify_records`): an
+    intact chain that does not account for the rows as they are is reported too.
+    """
+    report = _verify_links(session)
+    if not report.ok:
+        return report
+    problem = verify_records(session)
+    if problem is None:
+        return report
+    seq, what = problem
+    return dataclasses.replace(report, ok=False, first_bad_seq=seq, problem=what)
+
+
+def _verify_links(session: Session) -> AuditReport:
+    key = str(session.info.get(AUDIT_KEY, ""))
     prev, expected_seq, count = GENESIS, 1, 0
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for e in rows:
@@ -132,11 +170,121 @@ def verify_chain(session: Session) -> AuditReport:
             problem = f"entry {expected_seq} is missing"
         elif e.prev_hash != prev:
             problem = "its link to the previous entry is broken"
-        elif e.hash != _hash_of(e, prev):
-            problem = "its content does not match its hash"
+        elif e.hash != _hash_of(e, prev, key):
+            problem = "its content does not match its hash" + (
+                " under this audit key" if key else ""
+            )
         if problem is not None:
             return AuditReport(
                 count, ok=False, first_bad_seq=e.seq, problem=problem, head_hash=prev
             )
         prev, expected_seq = e.hash, e.seq + 1
     return AuditReport(count, ok=True, first_bad_seq=None, problem=None, head_hash=prev)
+
+
+_INCIDENT_FIELDS = (
+    "occurred_at",
+    "type",
+    "sector_id",
+    "longitude",
+    "latitude",
+    "sources",
+    "confidence",
+    "description",
+    "clause_ids",
+    "state",
+    "attributed_party_id",
+    "attribution_confidence",
+)
+_USER_FIELDS = ("username", "role", "party_id", "active")
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit payload holds it (JSON, times and enums as text)."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _apply_incident(state: dict[str, Any], action: str, data: dict[str, Any]) -> None:
+    """Advance a replayed incident by one audited action."""
+    if action == "incident.correct":
+        for field, (_old, new) in data.get("changes", {}).items():
+            state[field] = new
+    elif "to" in data:
+        state["state"] = data["to"]
+        if data.get("action") == "attribute":
+            state["attributed_party_id"] = data.get("party_id")
+            state["attribution_confidence"] = data.get("confidence")
+        elif data.get("action") == "reopen":
+            state["attributed_party_id"] = state["attribution_confidence"] = None
+
+
+def _replay(
+    session: Session,
+) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[tuple[str, int], int]]:
+    """The incidents and users as the audit log says they should be, and each one's last entry."""
+    incidents: dict[int, dict[str, Any]] = {}
+    users: dict[int, dict[str, Any]] = {}
+    last: dict[tuple[str, int], int] = {}
+    rows = session.execute(
+        select(
+            AuditEntry.seq, AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id,
+            AuditEntry.payload,
+        ).order_by(AuditEntry.seq)
+    )  # fmt: skip
+    for seq, action, kind, oid, payload in rows:
+        if oid is None or kind not in {"incident", "user"}:
+            continue
+        data = json.loads(payload)
+        last[kind, oid] = seq
+        if action == "incident.create":
+            incidents[oid] = {f: data.get(f) for f in _INCIDENT_FIELDS[:8]} | {
+                "clause_ids": sorted(set(data.get("clause_ids", []))),
+                "state": "reported",
+                "attributed_party_id": None,
+                "attribution_confidence": None,
+            }
+        elif action == "user.create":
+            users[oid] = {f: data.get(f) for f in _USER_FIELDS[:3]} | {"active": True}
+        elif kind == "incident" and oid in incidents:
+            _apply_incident(incidents[oid], action, data)
+        elif action in {"user.activate", "user.deactivate"} and oid in users:
+            users[oid]["active"] = bool(data.get("active"))
+    return incidents, users, last
+
+
+def verify_records(session: Session) -> tuple[int | None, str] | None:
+    """Compare the stored incidents and users with the audit log's replay.
+
+    Returns ``(entry, what)`` for the first disagreement (``entry`` is the object's last
+    audit entry, or None when the log has none for it), or None when every row agrees.
+    """
+    from detente.monitor.models import Incident, User  # noqa: PLC0415 - avoids a cycle
+
+    incidents, users, last = _replay(session)
+    checks: list[tuple[str, Any, dict[int, dict[str, Any]], tuple[str, ...]]] = [
+        (
+            "incident",
+            select(Incident).order_by(Incident.id).options(selectinload(Incident.clauses)),
+            incidents,
+            _INCIDENT_FIELDS,
+        ),
+        ("user", select(User).order_by(User.id), users, _USER_FIELDS),
+    ]
+    for kind, query, expected, fields in checks:
+        for row in session.scalars(query):
+            want = expected.pop(row.id, None)
+            if want is None:
+                return None, (
+                    f"{kind} {row.id} has no record in the audit log (a row added behind the "
+                    "service's back, or the end of the log removed)"
+                )
+            for field in fields:
+                value = sorted(c.id for c in row.clauses) if field == "clause_ids" else None
+                have = _plain(value if field == "clause_ids" else getattr(row, field))
+                if have != _plain(want[field]):
+                    return last[kind, row.id], (
+                        f"{kind} {row.id}: its {field} differs from what the audit log records"
+                    )
+        for oid in expected:
+            return last[kind, oid], f"{kind} {oid} of the audit log is missing from the database"
+    return None

@@ -29,6 +29,7 @@ __all__ = [
     "make_engine",
     "migrate",
     "normalise_url",
+    "sessions",
     "transaction",
 ]
 
@@ -115,6 +116,8 @@ class MonitorSettings:
         secret_from_env: whether ``secret_key`` came from ``DETENTE_MONITOR_SECRET``; a key
             made up at start-up ends every browser session when the server restarts.
         throttle: when failed logins lock an account or a client address.
+        audit_key: the key of the audit chain's HMAC (``DETENTE_MONITOR_AUDIT_KEY``), kept
+            outside the database; empty chains entries with plain SHA-256.
     """
 
     db_url: str = ""
@@ -124,10 +127,14 @@ class MonitorSettings:
     secure_cookies: bool = False
     secret_from_env: bool = True
     throttle: ThrottlePolicy = dataclasses.field(default_factory=ThrottlePolicy)
+    audit_key: str = ""
 
     @classmethod
     def from_env(cls, db_url: str | None = None, **overrides: Any) -> MonitorSettings:
-        """Settings from ``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``; arguments win."""
+        """Settings from ``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``, ``_AUDIT_KEY``.
+
+        Arguments win over the environment.
+        """
         url = db_url or os.environ.get("DETENTE_MONITOR_DB") or str(Path.cwd() / DEFAULT_DB_FILE)
         secret = os.environ.get("DETENTE_MONITOR_SECRET")
         values: dict[str, Any] = {
@@ -135,6 +142,7 @@ class MonitorSettings:
             "secret_key": secret or secrets.token_urlsafe(32),
             "secret_from_env": bool(secret),
             "tile_url": os.environ.get("DETENTE_MONITOR_TILES", ""),
+            "audit_key": os.environ.get("DETENTE_MONITOR_AUDIT_KEY", ""),
         }
         values.update(overrides)
         return cls(**values)
@@ -166,6 +174,11 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def sessions(engine: Engine, settings: MonitorSettings) -> sessionmaker[Session]:
+    """The session maker of the service: its sessions carry the audit key."""
+    return sessionmaker(engine, expire_on_commit=False, info={"audit_key": settings.audit_key})
 
 
 def _alembic_config() -> Config:

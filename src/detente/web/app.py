@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from detente.monitor import api
+from detente.monitor import api, http
 from detente.monitor.db import MonitorSettings
 from detente.monitor.errors import InputError, MonitorError
 from detente.web import pages
@@ -68,7 +68,7 @@ def create_app(settings: MonitorSettings) -> FastAPI:
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, MonitorError)
         if request.url.path.startswith("/api/"):
-            return api.error_response(exc)
+            return http.error_response(exc)
         if exc.status == 401:
             return RedirectResponse("/login", status_code=303)
         return pages.error_page(request, exc)
@@ -76,10 +76,10 @@ def create_app(settings: MonitorSettings) -> FastAPI:
     async def on_bad_request(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if request.url.path.startswith("/api/"):
-            return await api.on_validation_error(request, exc)
+            return await http.on_validation_error(request, exc)
         err = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(api.printable(p)) for p in err["loc"][1:]) or None
-        msg = api.printable(err["msg"])
+        field = ".".join(str(http.printable(p)) for p in err["loc"][1:]) or None
+        msg = http.printable(err["msg"])
         message = f"{field}: {msg}" if field else str(msg)
         return pages.error_page(request, InputError(message, field=field))
 
