@@ -203,3 +203,64 @@ def test_kill_9_during_write_burst(db_url: str, factory: sessionmaker[Session]) 
         count = len(list(s.scalars(select(Incident.id))))
     assert report.ok
     assert report.entries == _entries_expected(factory, count)
+
+
+def test_kill_9_with_retries_stores_every_report_once(
+    db_url: str, factory: sessionmaker[Session]
+) -> None:
+    """200 concurrent reports, the server killed mid-burst and restarted; clients retry."""
+    world = make_world(factory)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    reports = 200
+    answered: dict[str, int] = {}
+    attempts: dict[str, int] = {}
+    lock = threading.Lock()
+    started = threading.Barrier(reports + 1)
+    with server(db_url, port) as proc:
+        token = _token(base)
+
+        def client(n: int) -> None:
+            label = f"retry-{n}"
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": label}
+            deadline = time.monotonic() + 240
+            started.wait()
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+                while time.monotonic() < deadline:
+                    with lock:
+                        attempts[label] = attempts.get(label, 0) + 1
+                    try:
+                        r = c.post("/api/incidents", json=_body(world, label))
+                    except httpx.TransportError:
+                        time.sleep(0.3)
+                        continue
+                    if r.status_code == 201:
+                        with lock:
+                            answered[label] = r.json()["id"]
+                        return
+                    time.sleep(0.3)  # 5xx while the server dies: try again
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(reports)]
+        for t in threads:
+            t.start()
+        started.wait()
+        deadline = time.monotonic() + 60
+        while len(answered) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.kill()  # SIGKILL mid-burst: requests in flight get no answer
+        proc.wait(10)
+        at_kill = len(answered)
+    with server(db_url, port):  # restarted on the same database; the clients retry
+        for t in threads:
+            t.join(240)
+    assert 0 < at_kill < reports  # the kill did land in the middle of the burst
+    assert sum(attempts.values()) > reports  # some clients had to retry
+    assert len(answered) == reports
+    stored = _stored(factory)
+    for label, iid in answered.items():
+        assert stored[label] == [iid]  # exactly once, and the one the client was told of
+    assert set(stored) == set(answered)
+    with factory() as s:
+        report = verify_chain(s)
+    assert report.ok, report
+    assert report.entries == _entries_expected(factory, reports)
