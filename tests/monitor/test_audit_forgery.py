@@ -72,7 +72,8 @@ def test_an_intact_keyed_log_verifies_only_under_its_key(
 
 def _rehash_from(session: Session, seq: int) -> None:
     """What a writer without the key can do: recompute every link from ``seq`` on."""
-    entries = list(session.scalars(select(AuditEntry).where(AuditEntry.seq >= seq - 1)))
+    query = select(AuditEntry).where(AuditEntry.seq >= seq - 1).order_by(AuditEntry.seq)
+    entries = list(session.scalars(query))
     prev = entries[0].hash if seq > 1 else audit.GENESIS
     for e in entries[1:] if seq > 1 else entries:
         e.prev_hash = prev
