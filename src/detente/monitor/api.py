@@ -311,6 +311,13 @@ def incident_filter(
     type: IncidentType | None = None,  # noqa: A002 - the API's field name
     state: State | None = None,
     party_id: IdQuery = None,
+    changed_since: Annotated[
+        dt.datetime | None,
+        Query(
+            description="reported, moved through the workflow or corrected at or after this "
+            "time: for incremental pulls, pass the time of the previous pull"
+        ),
+    ] = None,
 ) -> service.IncidentFilter:
     """Query parameters shared by the list and the exports."""
 
@@ -318,7 +325,7 @@ def incident_filter(
         return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
 
     return service.IncidentFilter(
-        agreement_id, utc(since), utc(until), sector_id, type, state, party_id
+        agreement_id, utc(since), utc(until), sector_id, type, state, party_id, utc(changed_since)
     )
 
 
@@ -392,9 +399,7 @@ def incident(incident_id: IdPath, request: Request, creds: Creds) -> IncidentOut
         return service.incident_out(service.get_incident(s, user, incident_id), user)
 
 
-@router.post(
-    "/incidents/{incident_id}/transitions", tags=["incidents"], response_model=IncidentOut
-)
+@router.post("/incidents/{incident_id}/transitions", tags=["incidents"], response_model=IncidentOut)
 def act(
     incident_id: IdPath,
     body: TransitionIn,

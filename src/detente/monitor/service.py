@@ -408,6 +408,8 @@ class IncidentFilter:
     type: IncidentType | None = None
     state: State | None = None
     party_id: int | None = None
+    changed_since: dt.datetime | None = None
+    """Only incidents reported, moved or corrected at or after this time (incremental pulls)."""
 
 
 def visible_incidents(actor: User) -> Select[Incident]:
@@ -434,6 +436,9 @@ def _filtered(actor: User, flt: IncidentFilter) -> Select[Incident]:
     for value, compare in columns:
         if value is not None:
             query = query.where(compare(value))
+    if flt.changed_since is not None:
+        changed = select(IncidentEvent.incident_id).where(IncidentEvent.at >= flt.changed_since)
+        query = query.where(Incident.id.in_(changed))
     return query
 
 
