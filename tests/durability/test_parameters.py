@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -88,5 +89,11 @@ def test_hazard_ratio_edges() -> None:
         rng=0,
     )
     assert math.isnan(doomed.cumulative_hazard_ratio(certain, 5))
-    assert doomed.cumulative_hazard_ratio(doomed, 5) == math.inf
+    # both collapse everywhere: inf / inf, undefined; a collapsed baseline: every other run
+    # has a finite cumulative hazard, a ratio of 0
+    assert math.isnan(doomed.cumulative_hazard_ratio(doomed, 5))
+    assert certain.cumulative_hazard_ratio(doomed, 5) == 0.0
+    half = dataclasses.replace(certain, survival=(0.5,) * 5)
+    assert doomed.cumulative_hazard_ratio(half, 5) == math.inf
+    assert half.cumulative_hazard_ratio(half, 5) == 1.0
     assert doomed.median_days == 1
