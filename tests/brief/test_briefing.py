@@ -188,12 +188,70 @@ def test_the_rehearsal_is_detente_negotiate_with_every_party_seated(ceasefire: B
     assert [t.option for t in r.terms] == list(r.agreement.values())
 
 
+def test_the_forecast_is_detente_forecast_s_deal_with_its_survival(ceasefire: Briefing) -> None:
+    f = ceasefire.forecast
+    assert f is not None
+    result = runner.invoke(app, ["forecast", "ceasefire-2025", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert f.model == doc["model"]
+    assert f.deal == doc["deal"]
+    assert f.utilities == pytest.approx(doc["utilities"])
+    assert f.acceptable_to_all == doc["in_zopa"]
+    assert f.note.startswith(f"The {f.model} model: ")
+    assert set(f.disagreements) <= set(doc["dimensions"])
+    assert f.disagreements
+    assert ceasefire.deal is not None
+    assert f.deal != ceasefire.deal
+    cli = _durability_json("ceasefire-2025", f.deal, seed=SEED, paths=PATHS)
+    assert f.survival_1y == cli["survival_1y"]
+
+
+RULES = {
+    "name": "rules",
+    "issues": [{"name": "i0", "options": ["a", "b"]}, {"name": "i1", "options": ["c", "d"]}],
+    "parties": [
+        {
+            "name": "p0",
+            "reservation_value": 0.1,
+            "preferences": {
+                "kind": "rules",
+                "constraints": [{"utility": 1.0, "bounds": {"i0": ["a"]}}],
+            },
+        },
+        {
+            "name": "p1",
+            "reservation_value": 0.1,
+            "preferences": {
+                "issues": {
+                    "i0": {"weight": 1, "values": {"a": 0.5, "b": 1}},
+                    "i1": {"weight": 1, "values": {"c": 1, "d": 0}},
+                }
+            },
+        },
+    ],
+}
+
+
+def test_a_scenario_the_forecast_cannot_read_is_briefed_without_one() -> None:
+    space = OutcomeSpace.from_scenario(Scenario.model_validate(RULES))
+    briefing = build_briefing(space, paths=200, rounds=20)
+    assert briefing.deal is not None
+    assert briefing.forecast is None
+    assert briefing_json(briefing)["forecast"] is None
+    assert any(
+        a.startswith("No stakeholder forecast of this scenario: ") for a in briefing.assumptions
+    )
+    assert any("rule-based" in a for a in briefing.assumptions)
+
+
 def test_assumptions_name_the_seed_paths_and_calibration(ceasefire: Briefing) -> None:
     text = " ".join(ceasefire.assumptions)
     assert f"{PATHS:,} simulated paths (seed {SEED})" in text
     assert "Fortna" in text
     assert "every party seated" in text
     assert "Russia 0.60" in text
+    assert "The smp model: " in text
 
 
 def test_the_json_has_exactly_the_documented_shape(ceasefire: Briefing) -> None:
@@ -213,7 +271,7 @@ def test_the_json_has_exactly_the_documented_shape(ceasefire: Briefing) -> None:
         assert set(s) == {"change", "beneficiary", "utilities", "survival_1y", "fragile"}
         assert isinstance(s["fragile"], bool)
     assert set(doc["rehearsal"]) == {"agreement", "rounds", "strategies"}
-    assert doc["forecast"] is None or set(doc["forecast"]) == {"model", "deal"}
+    assert set(doc["forecast"]) == {"model", "deal"}
 
 
 def test_the_same_seed_gives_the_same_briefing() -> None:

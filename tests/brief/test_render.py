@@ -44,7 +44,9 @@ def _forecast(b: Briefing) -> Forecasted:
         terms=terms_of(space, b.deal),
         utilities={s.party: s.utility for s in b.stakes},
         acceptable_to_all=True,
+        survival_1y=0.5,
         note="Russia's clout pulls the line toward a freeze.",
+        disagreements={"oversight": "bdm and smp part on oversight."},
     )
 
 
@@ -60,13 +62,13 @@ def test_a_forecast_and_an_agreement_on_the_deal_itself_show(
     )
     render(b)
     out = capsys.readouterr().out
-    assert "The smp model settles on (every party accepts it):" in out
-    assert "Russia's clout pulls the line toward a freeze." in out
-    assert "The session agreed on the recommended deal itself." in out
+    assert "The smp model's forecast: every party accepts it; 50.0% still holding" in out
+    assert "The models part on Oversight of the frontline: detente forecast" in out
+    assert out.count("It is the recommended deal itself.") == 2  # forecast and rehearsal
     page = briefing_html(b)
-    assert "The smp model settles on: Ceasefire scope and duration: full ceasefire" in page
-    assert "every party accepts it" in page
-    assert "The session agreed on the recommended deal itself" in page
+    assert "The smp model&#x27;s forecast: every party accepts it; 50.0% still holding" in page
+    assert "<li>bdm and smp part on oversight.</li>" in page
+    assert page.count("It is the recommended deal itself.") == 2
 
 
 def test_no_sweeteners_no_swaps_no_collapse_and_a_rejected_forecast_read_as_sentences(
@@ -79,7 +81,9 @@ def test_no_sweeteners_no_swaps_no_collapse_and_a_rejected_forecast_read_as_sent
         sweeteners=(),
         swaps=(),
         survival=dataclasses.replace(briefing.survival, result=calm),
-        forecast=dataclasses.replace(_forecast(briefing), acceptable_to_all=False, note=""),
+        forecast=dataclasses.replace(
+            _forecast(briefing), acceptable_to_all=False, survival_1y=None, disagreements={}
+        ),
         rehearsal=dataclasses.replace(briefing.rehearsal, agreement=None, terms=()),
     )
     render(b)
@@ -133,9 +137,12 @@ def test_a_party_that_alone_cannot_open_a_zopa_is_named(
         sweeteners=(),
         swaps=(),
         concessions={"Russia": None, "Ukraine": 0.25},
+        forecast=None,
     )
     render(b)
     out = capsys.readouterr().out
+    assert "No stakeholder forecast of this scenario is available." in out
+    assert "No stakeholder forecast of this scenario is available." in briefing_html(b)
     assert "Russia: no concession by it alone opens a zone of agreement." in out
     assert "Ukraine would have to accept 0.250 less" in out
     assert "no concession by it alone opens a zone of agreement" in briefing_html(b)

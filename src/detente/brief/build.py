@@ -8,10 +8,11 @@ below, so that a figure the briefing shows is the figure the lens's own command 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 
-from detente import durability, negotiation
+from detente import durability, forecast, negotiation
 from detente._rng import check_seed
 from detente.analysis import Analysis, Solution, Sweetener, analyze
 from detente.brief.result import (
@@ -24,6 +25,7 @@ from detente.brief.result import (
     Swap,
     Term,
 )
+from detente.errors import UnsupportedError
 from detente.space import OutcomeSpace
 
 __all__ = ["FRAGILE_MARGIN", "REHEARSAL_ROUNDS", "YEAR", "build_briefing"]
@@ -83,7 +85,11 @@ def build_briefing(
             _sweetener(space, s, deal, survival, survive) for s in _chosen_sweeteners(analysis)
         )
     rehearsal = _rehearse(space, seed=seed, rounds=rounds)
-    forecast = _forecast(space)
+    forecasted, forecast_note = _forecast(space)
+    if forecasted is not None and deal is not None and survival is not None:
+        same = forecasted.deal == deal
+        held = survival.survival_1y if same else survive(forecasted.deal).survival_1y
+        forecasted = dataclasses.replace(forecasted, survival_1y=held)
     model = space.scenario
     return Briefing(
         scenario=model.name,
@@ -98,10 +104,13 @@ def build_briefing(
         sweeteners=sweetened,
         swaps=swaps,
         survival=survival,
-        forecast=forecast,
+        forecast=forecasted,
         rehearsal=rehearsal,
         concessions={} if deal is not None else dict(analysis.concessions.by_party),
-        assumptions=_assumptions(space, survival, rehearsal, forecast, paths=paths, seed=seed),
+        assumptions=(
+            *_assumptions(space, survival, rehearsal, paths=paths, seed=seed),
+            forecast_note,
+        ),
         seed=seed,
         fragile_margin=FRAGILE_MARGIN,
     )
@@ -253,11 +262,27 @@ def _rehearse(space: OutcomeSpace, *, seed: int, rounds: int) -> Rehearsal:
     )
 
 
-def _forecast(space: OutcomeSpace) -> Forecasted | None:
-    """Where a stakeholder model says the talks on ``space`` settle, as a deal."""
-    # TODO: stand-in until the forecast reads a negotiation scenario.
-    del space
-    return None
+def _forecast(space: OutcomeSpace) -> tuple[Forecasted | None, str]:
+    """Where the stakeholder models say the talks settle, as a deal; or why there is none."""
+    try:
+        result = forecast.forecast_scenario(space)
+    except UnsupportedError as exc:
+        return None, f"No stakeholder forecast of this scenario: {exc.message}."
+    deal = {k: str(v) for k, v in result.deal.items()}
+    found = Forecasted(
+        model=result.model,
+        deal=deal,
+        terms=terms_of(space, deal),
+        utilities=dict(result.utilities),
+        acceptable_to_all=result.in_zopa,
+        note=f"The {result.model} model: {result.assumptions[result.model]}.",
+        disagreements={gap.dimension: gap.summary for gap in result.disagreements},
+    )
+    return found, (
+        "The forecast places each issue's options on a 0-100 line and each party at its best "
+        "option, with its weight of the issue as salience and its clout (declared, or its "
+        f"role's default) as capability. {found.note}"
+    )
 
 
 # -- the rest is read off the lenses' answers ----------------------------------------------
@@ -286,7 +311,6 @@ def _assumptions(
     space: OutcomeSpace,
     survival: Survival | None,
     rehearsal: Rehearsal,
-    forecast: Forecasted | None,
     *,
     paths: int,
     seed: int,
@@ -322,6 +346,4 @@ def _assumptions(
         f"seated: {seated}. Real negotiators learn, bluff and tire; a session shows whether "
         "simple concession rules find the zone of agreement, not what people will do."
     )
-    if forecast is None:
-        out.append("No stakeholder forecast of this scenario is available.")
     return tuple(out)

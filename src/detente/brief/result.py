@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from detente.analysis import TalkingPoints
@@ -146,7 +146,11 @@ class Forecasted:
         terms: the deal in words.
         utilities: every party's utility of it.
         acceptable_to_all: every party accepts it.
-        note: what drives the forecast, in words.
+        survival_1y: the durability model's survival of it at day 365 (same random numbers as
+            the recommended deal's run), if it differs from the recommended deal.
+        note: what the model assumes, and the facts of its run, in words.
+        disagreements: where the models' forecasts part: ``{issue: sentence}``, the sentence
+            naming the gap and the parties that make most of it.
     """
 
     model: str
@@ -154,7 +158,9 @@ class Forecasted:
     terms: tuple[Term, ...]
     utilities: dict[str, float]
     acceptable_to_all: bool
+    survival_1y: float | None = None
     note: str = ""
+    disagreements: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from detente.analysis.wording import figure
-from detente.brief import REHEARSAL_ROUNDS, Briefing, briefing_json, build_briefing
+from detente.brief import REHEARSAL_ROUNDS, Briefing, Term, briefing_json, build_briefing
 from detente.cli._common import console, guarded, print_json
 from detente.errors import DetenteError
 from detente.report.brief import briefing_html
@@ -21,6 +21,8 @@ from detente.space import OutcomeSpace
 __all__ = ["register", "render"]
 
 _MARKS = (30, 90, 180, 365)
+_FORECAST_DIFFERS = "Where the forecast differs from the recommended deal"
+_AGREEMENT_DIFFERS = "Where the agreement differs from the recommended deal"
 
 
 def register(app: typer.Typer) -> None:
@@ -242,17 +244,44 @@ def _render_swaps(b: Briefing) -> None:
 
 
 def _render_forecast(b: Briefing) -> None:
-    console.rule("Forecast")
+    console.rule("Forecast: where the parties' positions settle")
     f = b.forecast
     if f is None:
         console.print("No stakeholder forecast of this scenario is available.")
         return
-    accepted = "every party accepts it" if f.acceptable_to_all else "some party rejects it"
-    console.print(f"The {f.model} model settles on ({accepted}):", highlight=False)
-    for t in f.terms:
-        console.print(f"  - {t.issue_label}: {t.option_label}", highlight=False)
-    if f.note:
-        console.print(f"[dim]{f.note}[/]", highlight=False)
+    accepted = "every party accepts it" if f.acceptable_to_all else "[red]some party rejects it[/]"
+    held = "" if f.survival_1y is None else f"; {_pct(f.survival_1y)} still holding at one year"
+    payoffs = ", ".join(f"{p} {figure(u)}" for p, u in f.utilities.items())
+    console.print(
+        f"The {f.model} model's forecast: {accepted}{held}; utilities: {payoffs}.",
+        highlight=False,
+    )
+    _render_beside(b, f.terms, _FORECAST_DIFFERS, "forecast")
+    if f.disagreements:
+        labels = {t.issue: t.issue_label for t in f.terms}
+        parted = ", ".join(labels.get(issue, issue) for issue in f.disagreements)
+        console.print(
+            f"[dim]The models part on {parted}: detente forecast {b.scenario} says why.[/]",
+            highlight=False,
+        )
+
+
+def _render_beside(b: Briefing, terms: tuple[Term, ...], title: str, column: str) -> None:
+    """The terms that differ from the recommended deal's; a sentence when none does."""
+    if b.deal is not None and {t.issue: t.option for t in terms} == b.deal:
+        console.print("It is the recommended deal itself.")
+        return
+    recommended = {t.issue: t.option_label for t in b.terms}
+    table = _table(title, "issue", column, "recommended")
+    same = []
+    for t in terms:
+        if recommended.get(t.issue) == t.option_label:
+            same.append(t.issue_label)
+        else:
+            table.add_row(t.issue_label, t.option_label, recommended.get(t.issue, ""))
+    console.print(table)
+    if same:
+        console.print(f"The same on {', '.join(same)}.", highlight=False)
 
 
 def _render_rehearsal(b: Briefing) -> None:
@@ -269,14 +298,5 @@ def _render_rehearsal(b: Briefing) -> None:
         f"[bold]{r.result}[/] after {r.rounds} rounds and {r.offers:,} offers; payoffs: {payoffs}.",
         highlight=False,
     )
-    if r.agreement is None:
-        return
-    if b.deal is not None and r.agreement == b.deal:
-        console.print("The session agreed on the recommended deal itself.")
-        return
-    recommended = {t.issue: t.option_label for t in b.terms}
-    table = _table("The agreement beside the recommended deal", "issue", "agreed", "recommended")
-    for t in r.terms:
-        mark = "" if recommended.get(t.issue) == t.option_label else "[bold]"
-        table.add_row(t.issue_label, f"{mark}{t.option_label}", recommended.get(t.issue, ""))
-    console.print(table)
+    if r.agreement is not None:
+        _render_beside(b, r.terms, _AGREEMENT_DIFFERS, "agreed")

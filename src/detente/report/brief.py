@@ -29,6 +29,9 @@ caption{text-align:left;color:#52606d;font-size:.9rem;padding-bottom:.2rem}
 ul.points{margin:.2rem 0 .8rem 1.2rem;padding:0}
 """
 
+_FORECAST_DIFFERS = "Where the forecast differs from the recommended deal"
+_AGREEMENT_DIFFERS = "Where the agreement differs from the recommended deal"
+
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
@@ -255,15 +258,36 @@ def _swaps(b: Briefing) -> list[str]:
 
 
 def _forecast(b: Briefing) -> list[str]:
-    out = [_h2("Forecast: where the stakeholders settle")]
+    out = [_h2("Forecast: where the parties' positions settle")]
     f = b.forecast
     if f is None:
         return [*out, _p("No stakeholder forecast of this scenario is available.")]
     accepted = "every party accepts it" if f.acceptable_to_all else "some party rejects it"
-    out.append(_p(f"The {f.model} model settles on: {_terms(f.terms)} ({accepted})."))
-    if f.note:
-        out.append(_p(f.note, "note"))
+    held = "" if f.survival_1y is None else f"; {_pct(f.survival_1y)} still holding at one year"
+    payoffs = ", ".join(f"{p} {figure(u)}" for p, u in f.utilities.items())
+    out.append(_p(f"The {f.model} model's forecast: {accepted}{held}; utilities: {payoffs}."))
+    out.append(_beside(b, f.terms, "forecast", _FORECAST_DIFFERS))
+    if f.disagreements:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in f.disagreements.values())
+        out.append(_p("Where the models part:", "note"))
+        out.append(f'<ul class="points note">{items}</ul>')
     return out
+
+
+def _beside(b: Briefing, terms: Sequence[Term], column: str, caption: str) -> str:
+    """The terms that differ from the recommended deal's; a sentence when none does."""
+    if b.deal is not None and {t.issue: t.option for t in terms} == b.deal:
+        return _p("It is the recommended deal itself.")
+    rows = [
+        [t.issue_label, t.option_label, _recommended_label(b, t.issue)]
+        for t in terms
+        if t.option_label != _recommended_label(b, t.issue)
+    ]
+    same = [t.issue_label for t in terms if t.option_label == _recommended_label(b, t.issue)]
+    note = f" (the same on {', '.join(same)})" if same else ""
+    return _wide(
+        table_html(["issue", column, "the recommended deal's"], rows, caption=caption + note)
+    )
 
 
 def _rehearsal(b: Briefing) -> list[str]:
@@ -279,16 +303,7 @@ def _rehearsal(b: Briefing) -> list[str]:
     rows = [[p, s, r.utilities[p]] for p, s in r.strategies.items()]
     out.append(table_html(["party", "plays", "payoff"], rows))
     if r.agreement is not None:
-        same = b.deal is not None and r.agreement == b.deal
-        out.append(
-            table_html(
-                ["issue", "agreed term", "the recommended deal's"],
-                [[t.issue_label, t.option_label, _recommended_label(b, t.issue)] for t in r.terms],
-                caption="The session agreed on the recommended deal itself"
-                if same
-                else "The session's agreement beside the recommended deal",
-            )
-        )
+        out.append(_beside(b, r.terms, "agreed", _AGREEMENT_DIFFERS))
     return out
 
 
