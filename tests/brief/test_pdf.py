@@ -34,7 +34,7 @@ def test_the_pdf_has_pages_text_and_the_figures(tmp_path: Path) -> None:
         "Mechanism swaps",
         "Rehearsal",
         "Assumptions",
-        "an international monitoring mission on the line",
+        "a binding collective-defence commitment",
     ):
         assert needle in words, needle
     assert "P(ceasefire holding)" in words  # the survival figure was drawn before printing

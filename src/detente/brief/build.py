@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
-from detente import durability, forecast, negotiation
+from detente import assess, durability, forecast, negotiation
 from detente._rng import check_seed
-from detente.analysis import Analysis, Solution, Sweetener, analyze
+from detente.analysis import analyze
 from detente.brief.result import (
     Briefing,
     BriefingSweetener,
@@ -26,14 +26,14 @@ from detente.brief.result import (
     Term,
 )
 from detente.errors import UnsupportedError
-from detente.space import OutcomeSpace
+from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
 __all__ = ["FRAGILE_MARGIN", "REHEARSAL_ROUNDS", "YEAR", "build_briefing"]
 
 #: Day at which survival is read ("one year").
 YEAR = 365
-#: A party left less than this above its alternative says a fragile yes.
-FRAGILE_MARGIN = 0.02
+#: A party left less than this above its alternative says a fragile yes (the analysis's).
+FRAGILE_MARGIN = assess.DEFAULT_FRAGILE_MARGIN
 #: The rehearsal's deadline in rounds (the negotiation package's default).
 REHEARSAL_ROUNDS = 100
 
@@ -42,48 +42,44 @@ def build_briefing(
     space: OutcomeSpace,
     *,
     seed: int = 0,
-    paths: int = durability.DEFAULT_PATHS,
+    paths: int = assess.DEFAULT_PATHS,
     rounds: int = REHEARSAL_ROUNDS,
-    contexts: Sequence[str] = (),
 ) -> Briefing:
     """The briefing on a scenario: recommended deal, sweeteners, survival, forecast, rehearsal.
 
     Args:
         space: the scenario's outcome space.
         seed: the seed of every random process (the analysis, every durability run, the
-            rehearsal); the same seed gives the same briefing, and the survival of a deal is
-            the one ``detente durability --deal ... --seed`` reports with this seed.
-        paths: simulated paths of each durability run.
+            rehearsal); the same seed gives the same briefing.
+        paths: simulated paths of each durability run: the deal is the one ``detente analyze
+            --survival-paths PATHS --seed SEED`` recommends, and each survival figure the one
+            ``detente durability --deal ... --paths PATHS --seed SEED`` reports.
         rounds: the rehearsal's deadline in rounds.
-        contexts: the durability model's context presets (how the war ended, what was
-            signed, the era: ``detente durability --list-contexts``).
 
     Raises:
-        DetenteError: a bad seed, path count, deadline or context, or a scenario with fewer
-            than two parties.
+        DetenteError: a bad seed, path count or deadline, or a scenario with fewer than two
+            parties.
     """
     check_seed(seed)
-    analysis = analyze(space, with_sensitivity=False, rng=seed)
-    recommended = _recommended(analysis)
-    advice = analysis.sweeteners
-    if recommended is not None and advice is not None and advice.deal != recommended.deal:
-        # sweeteners and talking points of the recommended deal, not of the default reference
-        analysis = analyze(space, deal=recommended.deal, with_sensitivity=False, rng=seed)
-    deal = None if recommended is None else dict(recommended.deal or {})
-    survive = functools.partial(_durability, space, seed=seed, paths=paths, contexts=contexts)
+    answer = assess.assess(analyze(space, rng=seed), paths=paths, seed=seed)
+    recommended = answer.recommended
+    deal = None if recommended is None else dict(recommended.deal)
+    analysis, advised = answer.analysis, answer
+    reference = analysis.sweeteners.deal if analysis.sweeteners is not None else None
+    if deal is not None and reference != deal:
+        # the sweeteners and talking points of the recommended deal, as `analyze --deal` gives
+        analysis = analyze(space, deal=deal, with_sensitivity=False, rng=seed)
+        advised = assess.assess(analysis, paths=paths, seed=seed)
+    survive = functools.partial(_durability, space, seed=seed, paths=paths)
     survival: Survival | None = None
     sweetened: tuple[BriefingSweetener, ...] = ()
     swaps: tuple[Swap, ...] = ()
     if deal is not None:
         # one run gives the deal's survival and its swaps, on the same random numbers
-        run = durability.run(
-            space, deal, contexts=contexts, compare=True, paths=paths, days=YEAR, seed=seed
-        )
+        run = durability.run(space, deal, compare=True, paths=paths, days=YEAR, seed=seed)
         survival = _survival(run)
         swaps = _swaps(space, run)
-        sweetened = tuple(
-            _sweetener(space, s, deal, survival, survive) for s in _chosen_sweeteners(analysis)
-        )
+        sweetened = tuple(_sweetener(space, s, survival) for s in _chosen_sweeteners(advised))
     rehearsal = _rehearse(space, seed=seed, rounds=rounds)
     forecasted, forecast_note = _forecast(space)
     if forecasted is not None and deal is not None and survival is not None:
@@ -97,9 +93,9 @@ def build_briefing(
         disclaimer=model.disclaimer.strip(),
         parties=space.party_names,
         deal=deal,
-        basis=_BASIS if deal is not None else _NO_DEAL,
+        basis=_NO_DEAL if recommended is None else _basis(answer, recommended),
         terms=() if deal is None else terms_of(space, deal),
-        stakes=() if deal is None else _stakes(space, deal),
+        stakes=() if recommended is None else _stakes(space, recommended, answer.fragile_margin),
         talking_points=analysis.talking_points if deal is not None else (),
         sweeteners=sweetened,
         swaps=swaps,
@@ -108,11 +104,18 @@ def build_briefing(
         rehearsal=rehearsal,
         concessions={} if deal is not None else dict(analysis.concessions.by_party),
         assumptions=(
-            *_assumptions(space, survival, rehearsal, paths=paths, seed=seed),
+            *_assumptions(
+                space,
+                survival,
+                rehearsal,
+                fragile_margin=answer.fragile_margin,
+                paths=paths,
+                seed=seed,
+            ),
             forecast_note,
         ),
         seed=seed,
-        fragile_margin=FRAGILE_MARGIN,
+        fragile_margin=answer.fragile_margin,
     )
 
 
@@ -137,36 +140,34 @@ def terms_of(space: OutcomeSpace, deal: Mapping[str, str]) -> tuple[Term, ...]:
 
 # -- the lenses, one function each ---------------------------------------------------------
 
-# TODO: the Nash deal stands in for the recommended deal until the analysis names one.
-_BASIS = (
-    "The Nash bargaining solution: of the deals every party accepts, the one that maximises the "
-    "product of the parties' gains over their alternatives."
-)
 _NO_DEAL = "No deal is acceptable to every party, so there is no deal to recommend."
+_SOURCES = {
+    "nash": "the Nash bargaining solution",
+    "kalai_smorodinsky": "the Kalai-Smorodinsky solution",
+    "egalitarian": "the egalitarian solution",
+    "utilitarian": "the utilitarian solution",
+}
 
 
-def _recommended(analysis: Analysis) -> Solution | None:
-    """The analysis's recommended deal (``None`` when no deal is acceptable to every party)."""
-    nash = analysis.solutions["nash"]
-    return None if nash.deal is None else nash
+def _basis(answer: assess.Assessment, chosen: assess.DealAssessment) -> str:
+    """How the analysis chose the recommended deal, in words."""
+    source = _SOURCES.get(answer.recommended_from, answer.recommended_from)
+    return (
+        "Of the deals the analysis puts forward that every party accepts (the bargaining "
+        "solutions, the sweetened deals, the most robust frontier deal), the one with the best "
+        "product of survival at one year and fairness (the worst-off party's share of its "
+        f"possible gain): here {source}, holding in {100 * chosen.survival_1y:.1f}% of "
+        f"simulated futures, fairness {chosen.fairness:.2f}."
+    )
 
 
 #: The durability model's run on a deal, every run with the briefing's seed and settings.
 _Survive = Callable[[Mapping[str, str]], Survival]
 
 
-def _durability(
-    space: OutcomeSpace,
-    deal: Mapping[str, str],
-    *,
-    seed: int,
-    paths: int,
-    contexts: Sequence[str],
-) -> Survival:
+def _durability(space: OutcomeSpace, deal: Mapping[str, str], *, seed: int, paths: int) -> Survival:
     """The durability model's run on ``deal``, the one ``detente durability --deal`` makes."""
-    return _survival(
-        durability.run(space, dict(deal), contexts=contexts, paths=paths, days=YEAR, seed=seed)
-    )
+    return _survival(durability.run(space, dict(deal), paths=paths, days=YEAR, seed=seed))
 
 
 def _survival(run: durability.DurabilityRun) -> Survival:
@@ -200,44 +201,28 @@ def _swaps(space: OutcomeSpace, run: durability.DurabilityRun) -> tuple[Swap, ..
     return tuple(sorted(out, key=lambda s: -s.survival_change))
 
 
-def _chosen_sweeteners(analysis: Analysis) -> list[Sweetener]:
-    """The analysis's sweeteners of the deal, party by party, best first."""
-    advice = analysis.sweeteners
-    if advice is None:
-        return []
-    out: list[Sweetener] = []
-    for party, found in advice.by_party.items():
-        out.extend(found)
-        best = advice.to_yes.get(party)
-        if best is not None and best not in found:
-            out.append(best)
-    return out
+def _chosen_sweeteners(answer: assess.Assessment) -> list[assess.AssessedSweetener]:
+    """The assessed sweeteners of the deal, party by party, safest first."""
+    return [row for rows in answer.sweeteners.values() for row in rows]
 
 
 def _sweetener(
-    space: OutcomeSpace,
-    sweetener: Sweetener,
-    deal: Mapping[str, str],
-    base: Survival,
-    survive: _Survive,
+    space: OutcomeSpace, row: assess.AssessedSweetener, base: Survival
 ) -> BriefingSweetener:
-    """A sweetener of ``deal`` with its survival (the durability model's run on the result)."""
-    change = {c.issue: c.after for c in sweetener.changes}
-    # TODO: the analysis will carry survival_1y and fragile on each sweetener.
-    run = survive({**deal, **change})
-    pairs = zip(space.party_names, space.reservation, strict=True)
-    margins = [sweetener.utilities[p] - r for p, r in pairs]
+    """A sweetener with the assessment of the deal it makes (survival, fragility)."""
+    s, a = row.sweetener, row.assessment
+    change = {c.issue: c.after for c in s.changes}
     return BriefingSweetener(
-        beneficiary=sweetener.party,
+        beneficiary=s.party,
         change=change,
         terms=terms_of(space, change),
-        sentence=sweetener.sentence,
-        utilities=dict(sweetener.utilities),
-        acceptable_to_all=sweetener.acceptable_to_all,
-        lifts=sweetener.lifts,
-        survival_1y=run.survival_1y,
-        survival_change=run.survival_1y - base.survival_1y,
-        fragile=bool(min(margins) < FRAGILE_MARGIN),
+        sentence=s.sentence,
+        utilities=dict(a.utilities),
+        acceptable_to_all=a.accepted,
+        lifts=s.lifts,
+        survival_1y=a.survival_1y,
+        survival_change=a.survival_1y - base.survival_1y,
+        fragile=a.fragile,
     )
 
 
@@ -288,19 +273,20 @@ def _forecast(space: OutcomeSpace) -> tuple[Forecasted | None, str]:
 # -- the rest is read off the lenses' answers ----------------------------------------------
 
 
-def _stakes(space: OutcomeSpace, deal: Mapping[str, str]) -> tuple[Stake, ...]:
-    utilities = space.utilities_of_options(space.options_of(deal)[None, :])[0]
+def _stakes(
+    space: OutcomeSpace, chosen: assess.DealAssessment, fragile_margin: float
+) -> tuple[Stake, ...]:
     out = []
-    for p, party in enumerate(space.scenario.parties):
-        margin = float(utilities[p] - space.reservation[p])
+    for k, party in enumerate(space.scenario.parties):
+        margin = chosen.margins[party.name]
         out.append(
             Stake(
                 party=party.name,
                 role=party.role.value,
-                utility=float(utilities[p]),
-                alternative=float(space.reservation[p]),
+                utility=chosen.utilities[party.name],
+                alternative=float(space.reservation[k]),
                 margin=margin,
-                fragile=margin < FRAGILE_MARGIN,
+                fragile=margin < fragile_margin - ACCEPT_TOLERANCE,  # the analysis's rule
                 alternative_rationale=party.reservation_rationale.strip(),
             )
         )
@@ -312,6 +298,7 @@ def _assumptions(
     survival: Survival | None,
     rehearsal: Rehearsal,
     *,
+    fragile_margin: float,
     paths: int,
     seed: int,
 ) -> tuple[str, ...]:
@@ -328,7 +315,7 @@ def _assumptions(
             + ", ".join(
                 f"{p} {r:.2f}" for p, r in zip(space.party_names, space.reservation, strict=True)
             )
-            + f"); a margin under {FRAGILE_MARGIN:g} counts as a fragile yes."
+            + f"); a margin under {fragile_margin:g} counts as a fragile yes."
         ),
     ]
     if survival is not None:

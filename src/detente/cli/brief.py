@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from detente.analysis.wording import figure
+from detente.assess import DEFAULT_PATHS
 from detente.brief import REHEARSAL_ROUNDS, Briefing, Term, briefing_json, build_briefing
 from detente.cli._common import console, guarded, print_json
 from detente.errors import DetenteError
@@ -55,19 +56,17 @@ def brief_command(
         int, typer.Option(help="Seed of every simulation (same seed, same briefing).", min=0)
     ] = 0,
     paths: Annotated[
-        int, typer.Option(help="Simulated paths of each durability run.", min=100)
-    ] = 20_000,
+        int,
+        typer.Option(
+            help="Simulated paths of each durability run (as `detente analyze "
+            "--survival-paths` and `detente durability --paths`).",
+            min=100,
+            max=1_000_000,
+        ),
+    ] = DEFAULT_PATHS,
     rounds: Annotated[
         int, typer.Option(help="Deadline of the rehearsal, in rounds.", min=1)
     ] = REHEARSAL_ROUNDS,
-    context: Annotated[
-        str,
-        typer.Option(
-            help="How the war ended and what was signed, for the durability model, "
-            "comma-separated: e.g. 'interstate', 'truce' (see detente durability "
-            "--list-contexts)."
-        ),
-    ] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     html: Annotated[
         Path | None, typer.Option("--html", help="Also write the briefing as an offline page.")
@@ -81,8 +80,7 @@ def brief_command(
     _writable(pdf, "--pdf", (".pdf",))
     browser = find_chromium() if pdf is not None else None  # before the work, not after it
     space = OutcomeSpace.from_scenario(load_scenario(scenario))
-    contexts = [c.strip() for c in context.split(",") if c.strip()]
-    briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds, contexts=contexts)
+    briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds)
     if html is not None:
         atomic_write_text(html, briefing_html(briefing))
     if pdf is not None:
