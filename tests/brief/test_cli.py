@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.errors import DetenteError
+from detente.report import pdf
 from detente.report.pdf import PdfEngineError, find_chromium, write_pdf
 
 runner = CliRunner()
@@ -185,3 +186,11 @@ def test_a_browser_that_cannot_run_is_one_error(tmp_path: Path) -> None:
     not_executable.write_text("", encoding="utf-8")
     with pytest.raises(DetenteError, match="cannot run"):
         write_pdf("<html></html>", tmp_path / "x.pdf", chromium=str(not_executable))
+
+
+def test_a_browser_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "_TIMEOUT", 0.5)
+    target = tmp_path / "brief.pdf"
+    with pytest.raises(PdfEngineError, match=r"did not finish printing within 0\.5 s"):
+        write_pdf("<html></html>", target, chromium=_fake_browser(tmp_path, "exec sleep 5"))
+    assert not target.exists()

@@ -101,12 +101,22 @@ def test_no_sweeteners_no_swaps_no_collapse_and_a_rejected_forecast_read_as_sent
     assert '"width":680' in page  # figures sized for the printed page
 
 
-def test_a_fragile_party_is_marked(briefing: Briefing, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_fragile_party_and_a_refused_sweetener_are_marked(
+    briefing: Briefing, capsys: pytest.CaptureFixture[str]
+) -> None:
     shaky = dataclasses.replace(briefing.stakes[0], margin=0.01, fragile=True)
-    b = dataclasses.replace(briefing, stakes=(shaky, *briefing.stakes[1:]))
+    refused = dataclasses.replace(briefing.sweeteners[0], acceptable_to_all=False)
+    b = dataclasses.replace(
+        briefing,
+        stakes=(shaky, *briefing.stakes[1:]),
+        sweeteners=(refused, *briefing.sweeteners[1:]),
+    )
     render(b)
-    assert "+0.010 fragile" in capsys.readouterr().out
-    assert "a fragile yes" in briefing_html(b)
+    out = capsys.readouterr().out
+    assert "+0.010 fragile" in out
+    page = briefing_html(b)
+    assert "a fragile yes" in page
+    assert f"<td>{refused.sentence}</td><td>no</td>" in page.replace("&#x27;", "'")
 
 
 def test_without_a_zopa_the_briefing_says_how_far_apart_the_parties_are(tmp_path: Path) -> None:

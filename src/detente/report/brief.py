@@ -50,10 +50,6 @@ def _p(text: str, cls: str = "") -> str:
     return f"<p{attr}>{html.escape(text)}</p>"
 
 
-def _terms(terms: Sequence[Term]) -> str:
-    return "; ".join(f"{t.issue_label}: {t.option_label}" for t in terms)
-
-
 def margins_figure(briefing: Briefing) -> object:
     """A plotly figure: each party's utility of the deal beside its alternative."""
     import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
