@@ -21,6 +21,8 @@ _PRINT_CSS = """
 body{margin:0;max-width:none;font-size:10pt}
 h2{break-after:avoid}
 tr,.plot,li{break-inside:avoid}
+thead tr,caption{break-after:avoid}
+tbody tr:first-child{break-before:avoid}
 .modebar-container{display:none!important}
 }
 table.wide{width:100%}
