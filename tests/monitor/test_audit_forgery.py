@@ -14,7 +14,7 @@ from detente.cli import app
 from detente.monitor import audit, service
 from detente.monitor.enums import Action, Confidence
 from detente.monitor.models import AuditEntry, Incident, IncidentEvent, User
-from detente.monitor.schemas import IncidentIn, TransitionIn
+from detente.monitor.schemas import IncidentIn, IncidentPatch, TransitionIn, UserPatch
 from tests.monitor_support import make_world
 
 KEY = "an audit key kept outside the database"
@@ -178,3 +178,25 @@ def test_verify_audit_reads_the_key_from_the_environment(
     assert r.exit_code == 1
     assert "entry 1" in r.output
     assert hashlib.sha256(b"").hexdigest() not in r.output
+
+
+def test_replay_follows_corrections_reopenings_and_deactivations(
+    engine: Engine, keyed: sessionmaker[Session]
+) -> None:
+    with keyed() as s, s.begin():
+        monitor = s.get(User, 2)
+        admin = s.get(User, 1)
+        assert monitor is not None
+        assert admin is not None
+        patch = IncidentPatch(description="corrected", latitude=45.1, longitude=20.1, reason="r")
+        service.correct_incident(s, monitor, 1, patch)
+        for action in (Action.START_VERIFICATION, Action.REJECT, Action.REOPEN):
+            service.transition(s, monitor, 2, TransitionIn(action=action, reason="again"))
+        for active in (False, True):
+            service.set_user_active(s, admin, 3, UserPatch(active=active))
+    assert _verify(engine).ok
+    with Session(engine) as s, s.begin():
+        s.execute(update(Incident).where(Incident.id == 1).values(description="report 0"))
+    assert _verify(engine).problem == (
+        "incident 1: its description differs from what the audit log records"
+    )
