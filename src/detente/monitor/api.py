@@ -465,9 +465,15 @@ def _started(chunks: Iterator[str]) -> Iterator[str]:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def export_csv(flt: Filter, request: Request, creds: Creds) -> StreamingResponse:
-    """Every incident matching the filters, as CSV (streamed)."""
-    chunks = _started(_stream(request, creds, exchange.csv_chunks, flt))
+def export_csv(
+    flt: Filter,
+    request: Request,
+    creds: Creds,
+    hxl: Annotated[bool, Query(description="add a second row of HXL hashtags")] = False,
+) -> StreamingResponse:
+    """Every incident matching the filters, as CSV (streamed); ``hxl`` adds HXL hashtags."""
+    render = functools.partial(exchange.csv_chunks, hxl=hxl)
+    chunks = _started(_stream(request, creds, render, flt))
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8")
 
 

@@ -27,6 +27,7 @@ from detente.monitor.service import (
 
 __all__ = [
     "CSV_COLUMNS",
+    "HXL_TAGS",
     "IMPORT_COLUMNS",
     "csv_chunks",
     "geojson_chunks",
@@ -64,6 +65,26 @@ IMPORT_COLUMNS = [
     "clauses",
     "attachments",
 ]
+#: HXL hashtags of the columns (Humanitarian Exchange Language 1.1, hxlstandard.org): the
+#: second row of an export with ``hxl=True``, so humanitarian tools read the columns' meaning.
+HXL_TAGS = {
+    "id": "#event+id",
+    "agreement_id": "#meta+agreement+id",
+    "occurred_at": "#date+occurred",
+    "reported_at": "#date+reported",
+    "type": "#event+type",
+    "sector": "#loc+sector+name",
+    "longitude": "#geo+lon",
+    "latitude": "#geo+lat",
+    "confidence": "#meta+confidence",
+    "state": "#status+workflow",
+    "attributed_party": "#org+party+name",
+    "attribution_confidence": "#meta+confidence+attribution",
+    "sources": "#meta+source",
+    "description": "#description",
+    "clauses": "#meta+clauses",
+    "attachments": "#meta+attachments",
+}
 #: Clause references in the ``clauses`` column are separated by this character.
 CLAUSE_SEPARATOR = ";"
 MAX_IMPORT_ROWS = 5000
@@ -123,13 +144,23 @@ def _attachments_cell(i: Incident) -> str:
 
 
 def csv_chunks(
-    session: Session, actor: User, flt: IncidentFilter, *, rows_per_chunk: int = 200
+    session: Session,
+    actor: User,
+    flt: IncidentFilter,
+    *,
+    rows_per_chunk: int = 200,
+    hxl: bool = False,
 ) -> Iterator[str]:
-    """Every filtered incident as CSV text, in chunks (analysts and mission staff)."""
+    """Every filtered incident as CSV text, in chunks (analysts and mission staff).
+
+    With ``hxl``, the second row holds each column's HXL hashtag (:data:`HXL_TAGS`).
+    """
     require_role(actor, *READERS)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    if hxl:
+        writer.writerow([HXL_TAGS[c] for c in CSV_COLUMNS])
     for n, incident in enumerate(iter_incidents(session, actor, flt), start=1):
         writer.writerow(_row(incident))
         if n % rows_per_chunk == 0:
@@ -192,7 +223,7 @@ def _parse(  # noqa: C901 - one pass over the rows, each column checked in turn
     if unknown:
         raise InputError(f"unknown column {unknown[0]!r}", source="csv", line=1)
     items: list[tuple[int, IncidentIn]] = []
-    for row in reader:
+    for row in _without_hxl(reader):
         line = reader.line_num
         if len(items) >= MAX_IMPORT_ROWS or None in row:
             raise InputError(
@@ -230,6 +261,15 @@ def _parse(  # noqa: C901 - one pass over the rows, each column checked in turn
     if not items:
         raise InputError("the CSV has no rows", source="csv", line=1)
     return items
+
+
+def _without_hxl(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any]]:
+    """The rows, less a first row of HXL hashtags (every non-empty cell starting with ``#``)."""
+    for n, row in enumerate(reader):
+        cells = [v for v in row.values() if isinstance(v, str) and v.strip()]
+        if n == 0 and cells and all(v.strip().startswith("#") for v in cells):
+            continue
+        yield row
 
 
 def import_csv(session: Session, actor: User, agreement_id: int, text: str) -> list[Incident]:
