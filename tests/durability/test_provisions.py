@@ -11,7 +11,14 @@ import yaml
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.durability import parameters_for_deal, run, simulate, swap_deals
+from detente.durability import (
+    ParameterError,
+    load_mechanisms,
+    parameters_for_deal,
+    run,
+    simulate,
+    swap_deals,
+)
 from detente.errors import ScenarioError
 from detente.scenario import load_scenario, save_scenario
 from detente.scenario.formats.native import dump_native, json_schema, parse_native
@@ -165,3 +172,33 @@ def test_swaps_run_each_alternative_option_on_the_same_numbers() -> None:
     assert [(s["issue"], s["option"]) for s in data["swaps"]] == [  # type: ignore[union-attr]
         (w.issue, w.option) for w in answer.swaps
     ]
+
+
+def test_a_term_phases_in_when_its_option_says_so_whatever_its_name() -> None:
+    space = _space(["none", {"name": "stepwise", "phase_in": {"starts_from": "none", "days": 90}}])
+    params = parameters_for_deal(space, {"oversight": "stepwise", "line": "frozen"})
+    north = params.parties[0]
+    assert north.phase_in_days == 90
+    # every party values both options of the issue at 1: nothing is still to come
+    assert north.deferred_value == pytest.approx(0.0)
+    named = _space(["none", "phased"])
+    plain = parameters_for_deal(named, {"oversight": "phased", "line": "frozen"})
+    assert plain.parties[0].phase_in_days == 0  # the name "phased" alone does nothing
+
+
+def test_a_phase_in_must_start_from_another_option_of_the_issue() -> None:
+    with pytest.raises(ScenarioError, match="phases in from 'nowhere'"):
+        _space(["none", {"name": "stepwise", "phase_in": {"starts_from": "nowhere", "days": 9}}])
+    with pytest.raises(ScenarioError, match="phases in from 'stepwise'"):
+        _space(["none", {"name": "stepwise", "phase_in": {"starts_from": "stepwise", "days": 9}}])
+
+
+def test_a_presets_file_with_phased_terms_is_refused(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(
+        "mechanisms:\n  - name: drones\n    label: D\n    what: w\n    why: y\n    source: s\n"
+        "    effects:\n      - {field: detection, op: at_least, value: 0.95}\n"
+        "phased_terms:\n  - {option: phased, starts_from: none, days: 9}\n"
+    )
+    with pytest.raises(ParameterError, match="declared on the scenario's option"):
+        load_mechanisms(old)

@@ -22,12 +22,11 @@ from detente.analysis.solutions import SOLUTION_NAMES
 from detente.durability.mechanisms import (
     Mechanism,
     apply_mechanisms,
-    phased_terms,
     provided_mechanisms,
 )
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
 from detente.errors import DetenteError
-from detente.scenario.model import Role
+from detente.scenario.model import DiscreteIssue, Role
 from detente.space import OutcomeSpace
 
 __all__ = ["complete_deal", "parameters_for_deal", "resolve_deal"]
@@ -181,16 +180,21 @@ def parameters_for_deal(
 def _phased(
     space: OutcomeSpace, deal: Mapping[str, str], index: list[int]
 ) -> tuple[list[float], int]:
-    """Each party's value still to come from phased terms, and the longest phase-in."""
+    """Each party's value still to come from phased terms, and the longest phase-in.
+
+    A term phases in when the chosen option declares ``phase_in`` in the scenario; nothing is
+    inferred from an option's name.
+    """
     deferred = np.zeros(len(index))
     days = 0
-    by_option = {t.option: t for t in phased_terms()}
     for i, issue in enumerate(space.scenario.issues):
-        term = by_option.get(deal[issue.name])
-        names = [str(v) for v in issue.values]
-        if term is None or term.starts_from not in names:
+        if not isinstance(issue, DiscreteIssue):
             continue
-        chosen, start = names.index(deal[issue.name]), names.index(term.starts_from)
+        chosen = issue.option_index(deal[issue.name])
+        term = issue.options[chosen].phase_in
+        if term is None:
+            continue
+        start = issue.option_index(term.starts_from)
         deferred += space.tables[index, i, chosen] - space.tables[index, i, start]
         days = max(days, term.days)
     return [float(d) for d in deferred], days

@@ -25,11 +25,9 @@ from detente.scenario.model import DiscreteIssue, Scenario
 __all__ = [
     "Effect",
     "Mechanism",
-    "PhasedTerm",
     "apply_mechanisms",
     "check_provisions",
     "load_mechanisms",
-    "phased_terms",
     "provided_mechanisms",
     "resolve_mechanism",
 ]
@@ -156,19 +154,18 @@ class Mechanism(_Frozen):
         return data
 
 
-class PhasedTerm(_Frozen):
-    """A deal option delivered over time: its value phases in from ``starts_from``'s."""
-
-    option: str
-    starts_from: str
-    days: int = Field(ge=1, le=100_000)
-    why: str
-    source: str
-
-
 class _File(_Frozen):
     mechanisms: tuple[Mechanism, ...]
-    phased_terms: tuple[PhasedTerm, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_phased_terms(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "phased_terms" in data:
+            raise ValueError(
+                "phased_terms is not read: a term delivered over time is declared on the "
+                "scenario's option (phase_in: {starts_from: OPTION, days: N})"
+            )
+        return data
 
 
 @functools.cache
@@ -180,11 +177,6 @@ def _builtin_file() -> _File:
 @functools.cache
 def _builtin() -> tuple[Mechanism, ...]:
     return _parse(_builtin_file().model_dump(), "mechanisms.yaml")
-
-
-def phased_terms() -> tuple[PhasedTerm, ...]:
-    """Deal options whose value is delivered over time (``phased_terms`` in the presets file)."""
-    return _builtin_file().phased_terms
 
 
 def _parse(raw: Any, source: str | Path) -> tuple[Mechanism, ...]:

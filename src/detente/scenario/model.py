@@ -26,6 +26,7 @@ __all__ = [
     "NumericIssue",
     "Option",
     "Party",
+    "PhaseIn",
     "PiecewiseLinearFunction",
     "Preferences",
     "Provision",
@@ -72,12 +73,25 @@ class Provision(_Model):
     """Share of each of the preset's effects that this option delivers (1: all of it)."""
 
 
+class PhaseIn(_Model):
+    """An option whose value is delivered over time, starting from another option's value.
+
+    While it phases in, each party's utility from the issue moves linearly from its value of
+    ``starts_from`` to its value of this option over ``days`` (for example sanctions relief
+    "phased and tied to compliance", delivered from no relief over about six months).
+    """
+
+    starts_from: Name
+    days: int = Field(ge=1, le=100_000)
+
+
 class Option(_Model):
     """One option of a discrete issue.
 
     ``provides`` lists the mechanisms choosing this option puts in place (for example an
     international monitoring mission provides ``monitoring``): the durability model switches
-    exactly these on, never from the option's name.
+    exactly these on, never from the option's name. ``phase_in`` says the option's value is
+    delivered over time (the durability model's phased terms).
     """
 
     name: Name
@@ -91,6 +105,7 @@ class Option(_Model):
     label: str = ""
     description: str = ""
     provides: list[Provision] = Field(default_factory=list)
+    phase_in: PhaseIn | None = None
 
     @field_validator("provides", mode="before")
     @classmethod
@@ -140,6 +155,14 @@ class DiscreteIssue(_Model):
                 f"a position is given for {placed} but not for {missing}: "
                 "give one to every option or to none"
             )
+        names = {o.name for o in options}
+        for option in options:
+            start = option.phase_in.starts_from if option.phase_in is not None else None
+            if start is not None and (start not in names or start == option.name):
+                raise ValueError(
+                    f"option {option.name!r} phases in from {start!r}, which is not another "
+                    "option of the issue"
+                )
         return options
 
     @property

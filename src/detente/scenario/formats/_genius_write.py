@@ -132,6 +132,8 @@ def _domain(scenario: Scenario, profile_files: list[str]) -> Element:
                 if option.provides:
                     provides = [p.model_dump(mode="json") for p in option.provides]
                     attrs["detente_provides"] = json.dumps(provides)
+                if option.phase_in is not None:
+                    attrs["detente_phase_in"] = json.dumps(option.phase_in.model_dump())
                 if option.position is not None:
                     attrs["detente_position"] = _num(option.position)
                 SubElement(element, "item", attrs)

@@ -188,7 +188,8 @@ def _option(item: Element, value: str, source: Path, where: str) -> dict[str, An
         "name": value,
         "label": item.get("detente_label", ""),
         "description": item.get("description", ""),
-        "provides": _provides(item, source, f"{where}: item {value!r}"),
+        "provides": _json_attribute(item, "provides", [], source, where),
+        "phase_in": _json_attribute(item, "phase_in", None, source, where),
     }
     if item.get("detente_position") is not None:
         option["position"] = number(item.get("detente_position"), source, f"{where}.position")
@@ -579,14 +580,16 @@ def _read_rectangle(
     return {"utility": utility, "bounds": bounds}
 
 
-def _provides(item: Element, source: str | Path, where: str) -> Any:
-    """The mechanisms an ``<item>`` provides (detente's ``detente_provides``, JSON)."""
-    text = item.get("detente_provides")
+def _json_attribute(item: Element, name: str, default: Any, source: str | Path, where: str) -> Any:
+    """The ``detente_NAME`` attribute of an ``<item>`` (JSON), or ``default``."""
+    text = item.get(f"detente_{name}")
     if text is None:
-        return []
+        return default
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(
-            f"detente_provides is not JSON: {exc.msg}", source=source, field=where
+            f"detente_{name} is not JSON: {exc.msg}",
+            source=source,
+            field=f"{where}: item {item.get('value')!r}",
         ) from None
