@@ -73,6 +73,24 @@ def test_show_prints_readable_tables_and_json() -> None:
     assert len(data["parties"]) == len(load_scenario("ceasefire-2025").parties)
 
 
+def test_show_prints_option_names_beside_labels() -> None:
+    result = runner.invoke(app, ["show", "ceasefire-2025"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    model = load_scenario("ceasefire-2025")
+    for issue in model.issues:
+        assert f"({issue.name})" in result.output
+        for option in issue.options:
+            assert f"{option.display} ({option.name})" in result.output
+
+
+def test_version_prints_the_package_version() -> None:
+    import detente  # noqa: PLC0415
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"detente {detente.__version__}\n"
+
+
 def test_show_at_80_columns_wraps_instead_of_cropping() -> None:
     result = runner.invoke(app, ["show", "ceasefire-2025"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+import detente
 from detente.cli import (
     analyze,
     brief,
@@ -24,6 +27,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:  # noqa: FBT001 - Typer passes the flag positionally
+    if value:
+        typer.echo(f"detente {detente.__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    *,
+    version: Annotated[  # noqa: ARG001 - handled by its callback, which exits
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Model ceasefire and peace negotiations: parties, deals, talks, durability, monitoring."""
+
+
 scenarios.register(app)
 analyze.register(app)
 brief.register(app)

@@ -140,16 +140,27 @@ def render_scenario(model: Scenario) -> None:
 
 
 def _issues_table(model: Scenario, space: OutcomeSpace) -> Table:
-    issues = Table(title=f"Issues ({space.size:,} possible deals)")
+    """Issues and their options, each label beside the name a deal is written with."""
+    issues = Table(title=f"Issues ({space.size:,} possible deals; --deal takes the names)")
     issues.add_column("issue", style="bold", overflow="fold")
     issues.add_column("options", overflow="fold")
     for issue in model.issues:
         labels = issue.labels
-        lines = [escape(label) for label in labels[:SHOWN_OPTIONS]]
+        names = [str(v) for v in issue.values]
+        lines = [
+            _named(label, name)
+            for label, name in zip(labels[:SHOWN_OPTIONS], names[:SHOWN_OPTIONS], strict=True)
+        ]
         if len(labels) > SHOWN_OPTIONS:
             lines.append(f"[dim]… {len(labels) - SHOWN_OPTIONS:,} more[/]")
-        issues.add_row(escape(issue.label or issue.name), "\n".join(lines))
+        issues.add_row(_named(issue.label or issue.name, issue.name, bold=True), "\n".join(lines))
     return issues
+
+
+def _named(label: str, name: str, *, bold: bool = False) -> str:
+    """``label`` followed by the ``name`` to type, in brackets, unless the two are the same."""
+    shown = f"[bold]{escape(label)}[/]" if bold else escape(label)
+    return shown if label == name else f"{shown} [cyan]({escape(name)})[/]"
 
 
 def _weights_table(model: Scenario, space: OutcomeSpace) -> Table:
