@@ -20,6 +20,7 @@ from typing import overload
 import numpy as np
 
 from detente.errors import ScenarioError
+from detente.scenario.deal import check_deal
 from detente.scenario.model import (
     AdditivePreferences,
     DiscreteIssue,
@@ -209,22 +210,19 @@ class OutcomeSpace:
         """Option positions ``(n_issues,)`` of a deal given as ``{issue: option}``.
 
         Raises:
-            ScenarioError: an issue is missing or unknown, or an option is unknown.
+            ScenarioError: an issue is missing or unknown, or an option is unknown (the
+                message lists the valid names).
         """
-        unknown = [k for k in deal if k not in self.issue_names]
-        if unknown:
-            raise ScenarioError(f"unknown issue(s) {unknown}", field="deal")
         row = np.empty(self.n_issues, dtype=np.int64)
-        for i, issue in enumerate(self.scenario.issues):
-            if issue.name not in deal:
-                raise ScenarioError(f"no option given for issue {issue.name!r}", field="deal")
-            try:
+        try:
+            for i, issue in enumerate(self.scenario.issues):
                 row[i] = issue.option_index(deal[issue.name])
-            except (KeyError, ValueError):
-                raise ScenarioError(
-                    f"unknown option {deal[issue.name]!r} of issue {issue.name!r}",
-                    field=f"deal.{issue.name}",
-                ) from None
+        except (KeyError, ValueError):
+            # an unknown name is refused with the valid ones listed; an option written as a
+            # number (5.0 for "5") comes back under its own name
+            return self.options_of(check_deal(self.scenario, deal))
+        if len(deal) != self.n_issues:
+            check_deal(self.scenario, deal)  # an unknown issue beside the known ones
         return row
 
     def index_of(self, deal: Mapping[str, OptionValue]) -> int:

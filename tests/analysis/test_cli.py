@@ -164,7 +164,10 @@ def test_a_given_deal_and_party(tmp_path: Path) -> None:
     [
         (["--deal", "alignment"], "expected issue=option"),
         (["--deal", "alignment=maybe"], "unknown option 'maybe'"),
-        (["--deal", "alignment=moratorium,weather=fine"], "unknown issue(s) ['weather']"),
+        (
+            ["--deal", "alignment=moratorium,weather=fine"],
+            "unknown issue 'weather'; the issues are",
+        ),
         (["--party", "Atlantis"], "unknown party 'Atlantis'"),
         (["--x", "Atlantis"], "unknown party 'Atlantis'"),
         (["--x", "Russia", "--y", "Russia"], "--x and --y both name 'Russia'"),

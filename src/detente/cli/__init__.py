@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 
 
-def _print_version(value: bool) -> None:  # noqa: FBT001 - Typer passes the flag positionally
+def _print_version(value: bool) -> None:
     if value:
         typer.echo(f"detente {detente.__version__}")
         raise typer.Exit
@@ -38,7 +38,7 @@ def _print_version(value: bool) -> None:  # noqa: FBT001 - Typer passes the flag
 @app.callback()
 def _options(
     *,
-    version: Annotated[  # noqa: ARG001 - handled by its callback, which exits
+    version: Annotated[
         bool,
         typer.Option(
             "--version", callback=_print_version, is_eager=True, help="Print the version and exit."

@@ -21,7 +21,7 @@ from detente.assess import (
 )
 from detente.cli._common import console, guarded, print_json, to_plain
 from detente.errors import DetenteError, ScenarioError
-from detente.scenario import builtin_names, load_scenario
+from detente.scenario import builtin_names, load_scenario, parse_deal
 from detente.space import OutcomeSpace
 
 __all__ = ["register", "to_json"]
@@ -39,16 +39,6 @@ _WIDE = 100
 def register(app: typer.Typer) -> None:
     """Add ``analyze`` to ``app``."""
     app.command("analyze")(analyze_command)
-
-
-def _parse_deal(text: str) -> dict[str, str]:
-    deal = {}
-    for part in text.split(","):
-        issue, sep, option = part.partition("=")
-        if not sep or not issue.strip() or not option.strip():
-            raise ScenarioError(f"expected issue=option, got {part.strip()!r}", field="--deal")
-        deal[issue.strip()] = option.strip()
-    return deal
 
 
 @guarded
@@ -121,7 +111,7 @@ def analyze_command(
         raise ScenarioError(f"--x and --y both name {x!r}; choose two different parties")
     result = analyze(
         space,
-        deal=_parse_deal(deal) if deal else None,
+        deal=parse_deal(deal, model, complete=False) if deal else None,
         parties=party or None,
         with_sensitivity=sensitivity,
         concentration=concentration,

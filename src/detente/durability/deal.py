@@ -10,12 +10,10 @@ marked as one): mediators and guarantors act through the mechanisms.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from detente.analysis import bargaining_solutions
 from detente.analysis.solutions import SOLUTION_NAMES
@@ -26,11 +24,13 @@ from detente.durability.mechanisms import (
 )
 from detente.durability.parameters import ParameterError, Parameters, default_parameters
 from detente.errors import DetenteError
+from detente.scenario.deal import parse_deal
 from detente.scenario.model import DiscreteIssue, Role
 from detente.space import OutcomeSpace
 
 __all__ = ["complete_deal", "parameters_for_deal", "resolve_deal"]
 
+_DEAL_FILES = {".yaml", ".yml", ".json"}
 _ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}
 
 
@@ -51,30 +51,33 @@ def complete_deal(
     Raises:
         DetenteError: the spec cannot be read, or the ZOPA is empty for a solution name (or
             for filling in the issues left out).
-        DetenteError: an issue is unknown.
-        ScenarioError: an option is unknown.
+        ScenarioError: an issue or option is unknown (the message lists the valid names).
     """
     if isinstance(spec, Mapping):
-        raw: Mapping[str, object] = spec
+        raw: str | Mapping[str, object] = spec
     else:
-        text = spec.strip()
-        name = _ALIASES.get(text.lower(), text.lower())
+        raw = spec.strip()
+        name = _ALIASES.get(raw.lower(), raw.lower())
         if name in SOLUTION_NAMES:
             return dict(_solution(space, name)), ()
-        raw = _parse_spec(text)
-    deal = {str(k): str(v) for k, v in raw.items()}
-    issues = [i.name for i in space.scenario.issues]
-    unknown = [k for k in deal if k not in issues]
-    if unknown:
-        raise DetenteError(
-            f"unknown issue {unknown[0]!r} (issues: {', '.join(issues)})", field="--deal"
-        )
+        if not _written_deal(raw):
+            known = ", ".join(SOLUTION_NAMES)
+            raise DetenteError(
+                f"unknown deal {raw!r}: give a solution ({known}), issue=option pairs, a JSON "
+                "object or a YAML/JSON file",
+                field="--deal",
+            )
+    deal = parse_deal(raw, space.scenario, complete=False)
     missing = tuple(i.name for i in space.scenario.issues if i.name not in deal)
     if missing:
         nash = _solution(space, "nash", f"to take {', '.join(missing)} from")
         deal = {i.name: deal.get(i.name, str(nash[i.name])) for i in space.scenario.issues}
-    space.options_of(deal)  # validates every issue and option
     return deal, missing
+
+
+def _written_deal(text: str) -> bool:
+    """Whether ``text`` is a deal written out (not a solution name): pairs, JSON or a file."""
+    return text.startswith("{") or "=" in text or Path(text).suffix.lower() in _DEAL_FILES
 
 
 def _solution(space: OutcomeSpace, name: str, purpose: str = "") -> Mapping[str, str]:
@@ -86,41 +89,6 @@ def _solution(space: OutcomeSpace, name: str, purpose: str = "") -> Mapping[str,
             field="--deal",
         )
     return {str(k): str(v) for k, v in deal.items()}
-
-
-def _parse_spec(text: str) -> Mapping[str, object]:
-    if text.startswith("{"):
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DetenteError(f"not a JSON object: {exc}", field="--deal") from None
-        return _mapping(loaded, "--deal")
-    path = Path(text)
-    if path.suffix.lower() in {".yaml", ".yml", ".json"}:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise DetenteError(f"cannot read: {exc.strerror or exc}", source=path) from None
-        except yaml.YAMLError as exc:
-            raise DetenteError(f"not valid YAML/JSON: {exc}", source=path) from None
-        return _mapping(loaded, str(path))
-    if "=" in text:
-        pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
-        if any(len(p) != 2 for p in pairs):
-            raise DetenteError("write the deal as issue=option,issue=option", field="--deal")
-        return {k.strip(): v.strip() for k, v in pairs}
-    known = ", ".join(SOLUTION_NAMES)
-    raise DetenteError(
-        f"unknown deal {text!r}: give a solution ({known}), issue=option pairs, a JSON object "
-        "or a YAML/JSON file",
-        field="--deal",
-    )
-
-
-def _mapping(loaded: object, where: str) -> Mapping[str, object]:
-    if not isinstance(loaded, dict):
-        raise DetenteError("a deal must be a mapping of issue to option", source=where)
-    return loaded
 
 
 def parameters_for_deal(
