@@ -55,7 +55,7 @@ def test_ravel_unravel_round_trip(cards: list[int], data: st.DataObject) -> None
         {
             "name": "s",
             "issues": issues,
-            "parties": [{"name": "a", "preferences": {"issues": prefs}}],
+            "parties": [{"name": "a", "reservation_value": 0.0, "preferences": {"issues": prefs}}],
         }
     )
     space = OutcomeSpace.from_scenario(scenario)
@@ -74,7 +74,7 @@ def test_a_space_of_1e15_outcomes_is_representable() -> None:
         {
             "name": "big",
             "issues": issues,
-            "parties": [{"name": "a", "preferences": {"issues": prefs}}],
+            "parties": [{"name": "a", "reservation_value": 0.0, "preferences": {"issues": prefs}}],
         }
     )
     space = OutcomeSpace.from_scenario(scenario)
@@ -91,7 +91,7 @@ def test_spaces_beyond_int64_refuse_indices_but_take_option_matrices() -> None:
         {
             "name": "huge",
             "issues": issues,
-            "parties": [{"name": "a", "preferences": {"issues": prefs}}],
+            "parties": [{"name": "a", "reservation_value": 0.0, "preferences": {"issues": prefs}}],
         }
     )
     space = OutcomeSpace.from_scenario(scenario)
@@ -144,6 +144,7 @@ def test_rules_on_discrete_issues_count_the_listed_options() -> None:
             "parties": [
                 {
                     "name": "p",
+                    "reservation_value": 0.0,
                     "preferences": {
                         "kind": "rules",
                         "constraints": [{"utility": 2, "bounds": {"a": ["y", "z"]}}],
@@ -166,6 +167,7 @@ def test_a_subnormal_normalizer_clips_without_overflow_warnings() -> None:
             "parties": [
                 {
                     "name": "p",
+                    "reservation_value": 0.0,
                     "preferences": {
                         "kind": "rules",
                         "constraints": [

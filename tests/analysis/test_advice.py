@@ -387,6 +387,7 @@ def test_clause_labels_are_proposed_as_clauses() -> None:
             "parties": [
                 {
                     "name": "Russia",
+                    "reservation_value": 0.0,
                     "preferences": {
                         "issues": {
                             "arms": {"weight": 1, "values": {"go_on": 0, "pause": 0.5, "stop": 1}}
@@ -395,6 +396,7 @@ def test_clause_labels_are_proposed_as_clauses() -> None:
                 },
                 {
                     "name": "Ukraine",
+                    "reservation_value": 0.0,
                     "preferences": {
                         "issues": {
                             "arms": {"weight": 1, "values": {"go_on": 1, "pause": 0.5, "stop": 0}}

@@ -205,8 +205,8 @@ def test_enumeration_beyond_the_limit_is_refused() -> None:
             "name": "wide",
             "issues": issues,
             "parties": [
-                {"name": "a", "preferences": rules},
-                {"name": "b", "preferences": {"issues": prefs}},
+                {"name": "a", "reservation_value": 0.0, "preferences": rules},
+                {"name": "b", "reservation_value": 0.0, "preferences": {"issues": prefs}},
             ],
         }
     )

@@ -35,6 +35,7 @@ parties:
         scope: {weight: 2, values: {trial: 1, extended: 0}}
         monitors: {weight: 1, values: {none: 0, joint: 1}}
   - name: west
+    reservation_value: 0
     preferences:
       issues:
         scope: {weight: 1, values: {trial: 0, extended: 1}}

@@ -119,6 +119,7 @@ def test_show_sums_up_long_option_lists(tmp_path: Path) -> None:
             {
                 "name": "a",
                 "red_lines": {"many": ["o15"]},
+                "reservation_value": 0.0,
                 "preferences": {
                     "issues": {
                         "many": {"weight": 1, "values": {f"o{k}": k for k in range(16)}},

@@ -30,6 +30,7 @@ RAW: dict[str, Any] = {
             "role": "mediator",
             "description": "the host",
             "red_lines": {"troops": [8]},
+            "reservation_value": 0.0,
             "preferences": {
                 "issues": {
                     "troops": {
@@ -43,6 +44,7 @@ RAW: dict[str, Any] = {
         },
         {
             "name": "east/west",
+            "reservation_value": 0.0,
             "preferences": {
                 "issues": {
                     "troops": {
@@ -100,6 +102,7 @@ def test_a_rule_based_party_with_red_lines_is_refused(tmp_path: Path) -> None:
             {
                 "name": "p",
                 "red_lines": {"i": [0]},
+                "reservation_value": 0.0,
                 "preferences": {
                     "kind": "rules",
                     "constraints": [{"utility": 1, "bounds": {"i": [1, 2]}}],
@@ -129,6 +132,7 @@ def test_a_rectangle_no_integer_deal_satisfies_is_left_out(tmp_path: Path) -> No
         "parties": [
             {
                 "name": "p",
+                "reservation_value": 0.0,
                 "preferences": {
                     "kind": "rules",
                     "constraints": [

@@ -364,7 +364,7 @@ def rich_scenarios(draw: st.DrawFn) -> Scenario:
             utility = draw(st.floats(-2, 10))
             constraints.append({"utility": utility, "bounds": {bounded["name"]: [a, b]}})
         rules = {"kind": "rules", "constraints": constraints}
-        raw["parties"].append({"name": "rules", "preferences": rules})
+        raw["parties"].append({"name": "rules", "reservation_value": 0.0, "preferences": rules})
     return Scenario.model_validate(raw)
 
 

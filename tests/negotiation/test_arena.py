@@ -56,6 +56,7 @@ def test_too_large_spaces_are_refused() -> None:
         "parties": [
             {
                 "name": "A",
+                "reservation_value": 0.0,
                 "preferences": {
                     "issues": {
                         f"i{i}": {"weight": 1, "values": {f"o{k}": k for k in range(20)}}

@@ -28,6 +28,7 @@ BASE: dict[str, Any] = {
     "parties": [
         {
             "name": "east",
+            "reservation_value": 0.0,
             "preferences": {
                 "issues": {
                     "scope": {"weight": 1, "values": {"trial": 1, "extended": 0}},

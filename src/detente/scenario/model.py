@@ -361,14 +361,15 @@ class Party(_Model):
     """A party to the negotiation.
 
     ``reservation_value`` is the utility (in [0, 1]) of the party's best alternative to a
-    negotiated agreement; for a belligerent, usually "continue the war". ``red_lines`` lists,
-    per issue, options the party rejects outright.
+    negotiated agreement; for a belligerent, usually "continue the war". It has no default: a
+    party without an alternative states ``reservation_value: 0``, so that a forgotten value never
+    widens the ZOPA unseen. ``red_lines`` lists, per issue, options the party rejects outright.
     """
 
     name: Name
     role: Role = Role.OTHER
     description: str = ""
-    reservation_value: float = Field(default=0.0, ge=0.0, le=1.0)
+    reservation_value: float = Field(ge=0.0, le=1.0)
     reservation_rationale: str = ""
     discount_factor: float = Field(default=1.0, gt=0.0, le=1.0)
     clout: float | None = Field(

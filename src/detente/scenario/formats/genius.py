@@ -293,7 +293,7 @@ def _reservation(root: Element, objective: Element, source: Path) -> float:
     if element is None:
         element = objective.find("reservation")
     if element is None:
-        return 0.0
+        return 0.0  # GENIUS's default: a profile without <reservation> has no alternative
     return number(element.get("value"), source, "reservation")
 
 

@@ -211,6 +211,8 @@ def _read_profile(
     warn_if_not_normalised({k: float(v) for k, v in weights.items()}, source)
     party: dict[str, Any] = {
         "name": str(data.get("name") or source.stem),
+        # GeniusWeb's default: a profile without a reservationBid has no alternative (0)
+        "reservation_value": 0.0,
         "preferences": {"kind": "additive", "issues": valuations},
     }
     validate_party(party, source)

@@ -77,6 +77,8 @@ def validate_scenario(
         loc = tuple(x for x in first["loc"] if not _is_union_tag(x))
         field = ".".join(str(x) for x in loc) or None
         message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "missing" and loc[-1:] == ("reservation_value",):
+            message = _no_reservation(raw, loc)
         if first["type"] == "union_tag_not_found":
             message = "no 'kind' given (it selects the type: see the scenario format reference)"
         found = _MODEL_PATH.match(message) if not loc else None
@@ -87,6 +89,18 @@ def validate_scenario(
         line = _nearest_line(lines or {}, loc)
         extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ScenarioError(message + extra, source=source, field=field, line=line) from None
+
+
+def _no_reservation(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """What to say of a party that gives no reservation value."""
+    party = raw["parties"][loc[1]] if len(loc) == 3 else {}  # noqa: PLR2004 - parties.k.field
+    name = party.get("name") if isinstance(party, dict) else None
+    who = f"party {name!r}" if name else "this party"
+    return (
+        f"{who} has no reservation_value: give the utility (0 to 1) of its best alternative to "
+        "a deal, or write 'reservation_value: 0' if it has none (a missing value is never "
+        "taken as 0)"
+    )
 
 
 def dump_native(scenario: Scenario, *, as_json: bool = False) -> str:
