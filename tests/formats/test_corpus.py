@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.errors import RepairWarning, UnsupportedError
+from detente.errors import FormatError, RepairWarning, UnsupportedError
 from detente.scenario.formats._xml import parse_xml
 from detente.scenario.formats.genius import classify, load_genius, save_genius
 from detente.scenario.formats.geniusweb import load_geniusweb, save_geniusweb
@@ -26,6 +26,8 @@ from tests.genius_reference import Profile
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "genius"
 FOLDERS = sorted({p.parent for p in CORPUS.rglob("*.xml")})
 ENUMERATE_UP_TO = 20_000
+#: Folders that are incomplete as published: they must be refused, naming what is missing.
+INCOMPLETE = {"other/laptopdomainNoBayes": "names the profile laptop_buyer_utility.xml"}
 
 
 def test_the_corpus_is_there() -> None:
@@ -62,6 +64,11 @@ def _profile_files(folder: Path) -> dict[str, Path]:
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: str(p.relative_to(CORPUS)))
 def test_corpus_domain_imports_and_round_trips(folder: Path, tmp_path: Path) -> None:
+    missing = INCOMPLETE.get(str(folder.relative_to(CORPUS)))
+    if missing is not None:
+        with pytest.raises(FormatError, match=missing):
+            _load(folder)
+        return
     scenario = _load(folder)
     space = OutcomeSpace.from_scenario(scenario)
     options = _options(space)

@@ -312,3 +312,75 @@ def test_junk_in_detente_attributes_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="detente_red_lines") as info:
         load_genius(target)
     assert "'four'" in str(info.value)
+
+
+CORPUS = Path(__file__).parents[1] / "data" / "corpus" / "genius"
+AGENTS = (
+    '<agent name="East" utility_space="etc/templates/talks/talks-east.xml"/>\n'
+    '<agent name="West" utility_space="talks-west.xml"/>\n'
+    '<agent name="North" utility_space="talks-north.xml"/>\n'
+)
+
+
+def test_a_profile_the_agent_list_names_must_be_there(tmp_path: Path) -> None:
+    folder = _variant(
+        tmp_path, "clean", DOMAIN, "</negotiation_template>", AGENTS + "</negotiation_template>"
+    )
+    with pytest.raises(FormatError) as info:
+        load_genius(folder)
+    assert str(info.value) == (
+        f"{folder / DOMAIN}: the domain's <agent> list names the profile talks-north.xml, "
+        f"which is not in {folder}"
+    )
+    # naming one profile explicitly reads the domain with that profile only, as before
+    assert load_genius(folder / EAST).party_names == ["talks-east"]
+    # with every profile there, the list sets the order and the descriptions
+    (folder / "talks-north.xml").write_bytes((folder / EAST).read_bytes())
+    scenario = load_genius(folder)
+    assert scenario.party_names == ["talks-east", "talks-west", "talks-north"]
+    assert [p.description for p in scenario.parties] == ["East", "West", "North"]
+
+
+def test_a_real_folder_missing_a_profile_is_refused() -> None:
+    # the corpus's laptopdomainNoBayes names the buyer's profile but holds only the seller's
+    folder = CORPUS / "other" / "laptopdomainNoBayes"
+    with pytest.raises(FormatError, match=r"names the profile laptop_buyer_utility\.xml"):
+        load_genius(folder)
+
+
+def test_an_agent_list_naming_none_of_the_profiles_is_set_aside() -> None:
+    # ANAC 2012 Car kept the agent list of ANAC 2011 Car (ABMP_car_*_utilityspace.xml)
+    folder = CORPUS / "anac" / "y2012" / "CarA"
+    with pytest.warns(RepairWarning, match="none of which is here: the list is ignored"):
+        scenario = load_genius(folder)
+    assert scenario.party_names == ["Car-A-prof1", "Car-A-prof2"]
+
+
+CONSTRAINT_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<utility_space type="constraint" number_of_issues="2">
+<objective index="0" name="talks" type="objective" etype="objective">
+<issue index="1" name="scope" type="discrete" etype="discrete" vtype="discrete">
+<item index="1" value="trial"/><item index="2" value="extended"/><item index="3" value="indefinite"/>
+</issue>
+<rules>
+<ranks><issue index="1"><item value="trial" rank="1"/><item value="extended" rank="2"/></issue></ranks>
+<constraints><constraint type="zeroConstraint" index="1"/></constraints>
+</rules>
+</objective>
+<reservation value="0.2"/>
+</utility_space>
+"""
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_constraint_utility_space_is_refused_by_name(tmp_path: Path, *, named: bool) -> None:
+    # GENIUS's ConstraintUtilitySpace (the Railway domain): ranks and constraints, no weights
+    folder = tmp_path / "railway"
+    shutil.copytree(DATA / "clean", folder)
+    (folder / "talks-rail.xml").write_text(CONSTRAINT_PROFILE)
+    with pytest.raises(Unsupported) as info:
+        load_genius(folder / "talks-rail.xml" if named else folder)
+    message = str(info.value)
+    assert message.startswith(f"{folder / 'talks-rail.xml'}: a GENIUS constraint utility space")
+    assert "Railway" in message
+    assert "several GENIUS domain files" not in message

@@ -47,6 +47,8 @@ from detente.scenario.model import (
 __all__ = ["classify", "genius_texts", "load_genius", "save_genius"]
 
 _RULE_TAGS = ("utility", "utility_function")
+#: Elements of GENIUS's constraint utility spaces (genius.core.utility.ConstraintUtilitySpace).
+_CONSTRAINT_TAGS = ("rules", "ranks", "constraints", "constraint")
 
 
 @dataclass
@@ -70,11 +72,18 @@ class _Domain:
 
 
 def classify(root: Element) -> str:
-    """``"domain"``, ``"profile"`` or ``"other"`` (logs and anything not GENIUS)."""
+    """``"domain"``, ``"profile"``, ``"constraint"`` or ``"other"`` (logs, anything not GENIUS).
+
+    ``"constraint"`` is a GENIUS constraint utility space (``ConstraintUtilitySpace``, as in the
+    Railway domain): ranked values and zero-utility constraints under ``<rules>``, no weights or
+    evaluations, which detente does not read.
+    """
     if root.tag == "negotiation_template":
         return "domain"
     if root.tag != "utility_space":
         return "other"
+    if any(root.find(f".//{tag}") is not None for tag in _CONSTRAINT_TAGS):
+        return "constraint"
     has_preferences = (
         root.find(".//weight") is not None
         or root.find(".//evaluator") is not None
@@ -98,6 +107,14 @@ def load_genius(path: Path) -> Scenario:
         if file.is_file():
             roots[file] = parse_xml(read_bytes(file), file)
     kinds = {file: classify(root) for file, root in roots.items()}
+    for file, kind in kinds.items():
+        if kind == "constraint":
+            raise UnsupportedError(
+                'a GENIUS constraint utility space (<utility_space type="constraint"> with '
+                "ranked values and zero-utility constraints under <rules>, as in the Railway "
+                "domain) is not supported",
+                source=file,
+            )
     if not path.is_dir() and kinds.get(path) == "other":
         raise FormatError(
             f"not a GENIUS domain or profile (root element <{roots[path].tag}>)", source=path
@@ -116,6 +133,8 @@ def load_genius(path: Path) -> Scenario:
         profiles = [path]
     if not profiles:
         raise FormatError("no GENIUS profile file beside the domain", source=domains[0])
+    if path.is_dir() or kinds.get(path) == "domain":
+        _check_agents(domain, profiles)
     parties = [
         _read_profile(roots[file], file, domain, name) for file, name in _ordered(profiles, domain)
     ]
@@ -127,6 +146,31 @@ def load_genius(path: Path) -> Scenario:
         "parties": parties,
     }
     return validate_scenario(raw, source=domain.source)
+
+
+def _check_agents(domain: _Domain, profiles: list[Path]) -> None:
+    """Refuse a folder missing a profile that the domain's ``<agent>`` list names.
+
+    A list that names none of the profiles here describes another folder (the ANAC 2012 Car
+    domains kept the list of the 2011 Car domain): it is set aside with a warning, and every
+    profile of the folder is read.
+    """
+    here = {p.name for p in profiles}
+    named = [Path(file).name for _, file in domain.agents]
+    missing = [name for name in named if name not in here]
+    if not missing:
+        return
+    if len(missing) < len(named):
+        raise FormatError(
+            f"the domain's <agent> list names the profile {missing[0]}, which is not in "
+            f"{domain.source.parent}" + (f" (nor {', '.join(missing[1:])})" if missing[1:] else ""),
+            source=domain.source,
+        )
+    repair(
+        domain.source,
+        f"the domain's <agent> list names {', '.join(named)}, none of which is here: the "
+        f"list is ignored and the folder's {len(profiles)} profile(s) are read",
+    )
 
 
 def _ordered(profiles: list[Path], domain: _Domain) -> list[tuple[Path, str]]:
