@@ -13,9 +13,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
+from detente._rng import check_seed
 from detente.errors import DetenteError
 
-__all__ = ["DaskExecutor", "Executor", "LocalExecutor", "make_executor", "open_executor"]
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "check_seed",
+    "make_executor",
+    "open_executor",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.scenario.formats._files import MAX_FILE_BYTES
+from detente.files import MAX_FILE_BYTES
 from detente.scenario.formats.native import MAX_DEPTH, dump_native
 from detente.scenario.io import load_scenario
 

@@ -360,10 +360,13 @@ CONSTRAINT_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
 <utility_space type="constraint" number_of_issues="2">
 <objective index="0" name="talks" type="objective" etype="objective">
 <issue index="1" name="scope" type="discrete" etype="discrete" vtype="discrete">
-<item index="1" value="trial"/><item index="2" value="extended"/><item index="3" value="indefinite"/>
+<item index="1" value="trial"/><item index="2" value="extended"/>
+<item index="3" value="indefinite"/>
 </issue>
 <rules>
-<ranks><issue index="1"><item value="trial" rank="1"/><item value="extended" rank="2"/></issue></ranks>
+<ranks><issue index="1">
+<item value="trial" rank="1"/><item value="extended" rank="2"/><item value="indefinite" rank="3"/>
+</issue></ranks>
 <constraints><constraint type="zeroConstraint" index="1"/></constraints>
 </rules>
 </objective>

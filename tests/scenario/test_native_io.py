@@ -10,7 +10,7 @@ from hypothesis import given, settings
 
 from detente import OutcomeSpace
 from detente.errors import FormatError, ScenarioError
-from detente.scenario.formats._files import atomic_write_text, read_bytes
+from detente.files import atomic_write_text, read_bytes
 from detente.scenario.formats.native import dump_native, load_native, parse_native
 from detente.scenario.io import builtin_names, load_scenario, save_scenario
 from detente.scenario.model import Scenario

@@ -21,6 +21,7 @@ from detente.assess import (
 )
 from detente.cli._common import console, guarded, print_json, to_plain
 from detente.errors import DetenteError, ScenarioError
+from detente.files import atomic_write_text
 from detente.scenario import builtin_names, load_scenario, parse_deal
 from detente.space import OutcomeSpace
 
@@ -124,9 +125,7 @@ def analyze_command(
         from detente.report.analysis import analysis_html  # noqa: PLC0415 - needs 'report' extra
 
         text = analysis_html(result, x=x, y=y, assessment=answer)
-        tmp = html.with_name(html.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(html)
+        atomic_write_text(html, text, make_folder=False)
     if as_json:
         print_json(to_json(result, answer))
         return

@@ -27,8 +27,8 @@ from detente.durability import (
     run,
 )
 from detente.errors import DetenteError
+from detente.files import atomic_write_text
 from detente.scenario import load_scenario
-from detente.scenario.formats._files import atomic_write_text
 from detente.space import OutcomeSpace
 
 __all__ = ["register"]

@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 from detente.cli._common import console, guarded, print_json
 from detente.compute import make_executor
 from detente.errors import DetenteError
+from detente.files import atomic_write_text
 from detente.forecast import (
     MODELS,
     ScenarioForecast,
@@ -30,7 +31,6 @@ from detente.forecast import (
 from detente.forecast.result import HOLDOUT_GAP, Forecast
 from detente.report.forecast import forecast_report
 from detente.scenario import Scenario
-from detente.scenario.formats._files import atomic_write_text
 from detente.space import ACCEPT_TOLERANCE
 
 __all__ = ["register"]

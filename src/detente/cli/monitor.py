@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from detente.cli._common import console, err_console, guarded, print_json
+from detente.files import atomic_write_text
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -383,21 +384,11 @@ def _parameters_yaml(params: object, result: object) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file: never a half-written file."""
-    import os  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
     from detente.errors import DetenteError  # noqa: PLC0415
 
     if not path.parent.is_dir():
         raise DetenteError("its folder does not exist", source=path, field="--params-out")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text, make_folder=False)
 
 
 def _render_rates(result: object) -> None:

@@ -12,9 +12,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from detente._rng import check_seed
 from detente.cli._common import console, err_console, guarded, print_json
-from detente.compute import make_executor
+from detente.compute import check_seed, make_executor
 from detente.errors import DetenteError
 from detente.negotiation import (
     PROTOCOLS,

@@ -28,7 +28,7 @@ from detente.scenario.deal import parse_deal
 from detente.scenario.model import DiscreteIssue, Role
 from detente.space import OutcomeSpace
 
-__all__ = ["complete_deal", "parameters_for_deal", "resolve_deal"]
+__all__ = ["complete_deal", "deal_utilities", "parameters_for_deal", "resolve_deal"]
 
 _DEAL_FILES = {".yaml", ".yml", ".json"}
 _ALIASES = {"ks": "kalai_smorodinsky", "kalai-smorodinsky": "kalai_smorodinsky"}

@@ -20,12 +20,12 @@ import numpy as np
 
 from detente.compute import Executor, LocalExecutor
 from detente.errors import FormatError
+from detente.files import read_bytes
 from detente.forecast.bdm import run_bdm
 from detente.forecast.compromise import run_compromise
 from detente.forecast.inputs import StakeholderError, Stakeholders, _number
 from detente.forecast.result import Forecast
 from detente.forecast.smp import run_smp
-from detente.scenario.formats._files import read_bytes
 
 __all__ = ["MODELS", "DecisionIssue", "Evaluation", "ModelError", "evaluate", "read_deu3"]
 

@@ -21,8 +21,8 @@ from defusedxml import DefusedXmlException, ElementTree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from detente.errors import DetenteError, FormatError, RepairWarning
-from detente.scenario.formats._files import read_bytes
-from detente.scenario.formats.native import _load_yaml, _nearest_line
+from detente.files import read_bytes
+from detente.scenario.formats.native import nearest_line, parse_yaml
 
 __all__ = [
     "StakeholderError",
@@ -397,7 +397,7 @@ class StakeholderFile(_Strict):
 def parse_stakeholder_yaml(data: bytes | str, *, source: Path | str) -> StakeholderFile:
     """Parse and validate a native stakeholder file; errors name file, field and line."""
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    raw, lines = _load_yaml(text, source)
+    raw, lines = parse_yaml(text, source)
     if not isinstance(raw, dict):
         raise FormatError("a stakeholder file holds a mapping at the top level", source=source)
     try:
@@ -411,11 +411,11 @@ def parse_stakeholder_yaml(data: bytes | str, *, source: Path | str) -> Stakehol
             message + extra,
             source=source,
             field=".".join(str(x) for x in loc) or None,
-            line=_nearest_line(lines, loc),
+            line=nearest_line(lines, loc),
         ) from None
     for loc, message in spec.problems():
         raise StakeholderError(
-            message, source=source, field=".".join(map(str, loc)), line=_nearest_line(lines, loc)
+            message, source=source, field=".".join(map(str, loc)), line=nearest_line(lines, loc)
         )
     return spec
 

@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_DB_FILE",
     "MonitorSettings",
     "check_database",
+    "current_revision",
     "database_problem",
     "display_url",
     "make_engine",

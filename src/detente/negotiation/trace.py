@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from detente.errors import DetenteError, FormatError
+from detente.files import atomic_path
 
 __all__ = ["Trace", "load_trace", "save_trace"]
 
@@ -163,38 +164,37 @@ def save_trace(trace: Trace, path: str | Path, deals: list[dict[str, Any]] | Non
     suffix = target.suffix.lower()
     if suffix not in {".jsonl", ".parquet"}:
         raise FormatError("unknown trace format (use .jsonl or .parquet)", source=target)
-    tmp = target.with_name(target.name + ".part")
-    if suffix == ".jsonl":
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(json.dumps({"kind": "session", **trace.header()}, ensure_ascii=False))
-            out.write("\n")
-            for k in range(len(trace)):
-                line: dict[str, Any] = {
-                    "kind": "offer",
-                    "round": int(trace.offer_rounds[k]),
-                    "time": float(trace.offer_times[k]),
-                    "proposer": int(trace.proposers[k]),
-                    "outcome": int(trace.outcomes[k]),
-                    "utilities": [float(u) for u in trace.utilities[k]],
-                }
-                if deals is not None:
-                    line["deal"] = deals[k]
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
-    else:
-        pa, pq = _pyarrow()
-        columns: dict[str, Any] = {
-            "round": pa.array(trace.offer_rounds, pa.int64()),
-            "time": pa.array(trace.offer_times, pa.float64()),
-            "proposer": pa.array(trace.proposers, pa.int64()),
-            "outcome": pa.array(trace.outcomes, pa.int64()),
-        }
-        for p, party in enumerate(trace.parties):
-            columns[f"utility:{party}"] = pa.array(trace.utilities[:, p], pa.float64())
-        table = pa.table(columns).replace_schema_metadata(
-            {"detente": json.dumps(trace.header(), ensure_ascii=False)}
-        )
-        pq.write_table(table, tmp)
-    tmp.replace(target)
+    with atomic_path(target) as tmp:
+        if suffix == ".jsonl":
+            with tmp.open("w", encoding="utf-8") as out:
+                out.write(json.dumps({"kind": "session", **trace.header()}, ensure_ascii=False))
+                out.write("\n")
+                for k in range(len(trace)):
+                    line: dict[str, Any] = {
+                        "kind": "offer",
+                        "round": int(trace.offer_rounds[k]),
+                        "time": float(trace.offer_times[k]),
+                        "proposer": int(trace.proposers[k]),
+                        "outcome": int(trace.outcomes[k]),
+                        "utilities": [float(u) for u in trace.utilities[k]],
+                    }
+                    if deals is not None:
+                        line["deal"] = deals[k]
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        else:
+            pa, pq = _pyarrow()
+            columns: dict[str, Any] = {
+                "round": pa.array(trace.offer_rounds, pa.int64()),
+                "time": pa.array(trace.offer_times, pa.float64()),
+                "proposer": pa.array(trace.proposers, pa.int64()),
+                "outcome": pa.array(trace.outcomes, pa.int64()),
+            }
+            for p, party in enumerate(trace.parties):
+                columns[f"utility:{party}"] = pa.array(trace.utilities[:, p], pa.float64())
+            table = pa.table(columns).replace_schema_metadata(
+                {"detente": json.dumps(trace.header(), ensure_ascii=False)}
+            )
+            pq.write_table(table, tmp)
     return target
 
 

@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 
 from detente.errors import FormatError
+from detente.files import atomic_write_text
 from detente.scenario.formats import genius, geniusweb
-from detente.scenario.formats._files import atomic_write_text
 from detente.scenario.formats.native import dump_native, load_native
 from detente.scenario.model import Scenario
 

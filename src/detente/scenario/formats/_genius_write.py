@@ -19,8 +19,8 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from detente.errors import UnsupportedError
+from detente.files import atomic_write_text
 from detente.scenario.formats._common import clipped_line_function, unique_stems
-from detente.scenario.formats._files import atomic_write_text
 from detente.scenario.model import (
     AdditivePreferences,
     DiscreteIssue,

@@ -25,6 +25,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from detente.errors import FormatError, ScenarioError, UnsupportedError
+from detente.files import read_bytes
 from detente.scenario.formats._common import (
     clipped_line,
     number,
@@ -33,7 +34,6 @@ from detente.scenario.formats._common import (
     warn_if_not_normalised,
     warn_if_peak_below_one,
 )
-from detente.scenario.formats._files import read_bytes
 from detente.scenario.formats._genius_write import genius_texts, save_genius
 from detente.scenario.formats._xml import parse_xml
 from detente.scenario.formats.native import validate_scenario
@@ -107,14 +107,7 @@ def load_genius(path: Path) -> Scenario:
         if file.is_file():
             roots[file] = parse_xml(read_bytes(file), file)
     kinds = {file: classify(root) for file, root in roots.items()}
-    for file, kind in kinds.items():
-        if kind == "constraint":
-            raise UnsupportedError(
-                'a GENIUS constraint utility space (<utility_space type="constraint"> with '
-                "ranked values and zero-utility constraints under <rules>, as in the Railway "
-                "domain) is not supported",
-                source=file,
-            )
+    _refuse_constraint_spaces(kinds)
     if not path.is_dir() and kinds.get(path) == "other":
         raise FormatError(
             f"not a GENIUS domain or profile (root element <{roots[path].tag}>)", source=path
@@ -146,6 +139,17 @@ def load_genius(path: Path) -> Scenario:
         "parties": parties,
     }
     return validate_scenario(raw, source=domain.source)
+
+
+def _refuse_constraint_spaces(kinds: dict[Path, str]) -> None:
+    for file, kind in kinds.items():
+        if kind == "constraint":
+            raise UnsupportedError(
+                'a GENIUS constraint utility space (<utility_space type="constraint"> with '
+                "ranked values and zero-utility constraints under <rules>, as in the Railway "
+                "domain) is not supported",
+                source=file,
+            )
 
 
 def _check_agents(domain: _Domain, profiles: list[Path]) -> None:

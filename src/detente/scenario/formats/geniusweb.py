@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from detente.errors import FormatError, RepairWarning, ScenarioError, UnsupportedError
+from detente.files import atomic_write_text, read_bytes
 from detente.scenario.formats._common import (
     clipped_line_function,
     number,
@@ -30,7 +31,7 @@ from detente.scenario.formats._common import (
     warn_if_not_normalised,
     warn_if_peak_below_one,
 )
-from detente.scenario.formats._files import atomic_write_text, loads_json, read_bytes
+from detente.scenario.formats._files import loads_json
 from detente.scenario.formats.native import validate_scenario
 from detente.scenario.model import (
     AdditivePreferences,

@@ -14,7 +14,8 @@ import yaml
 from pydantic import ValidationError
 
 from detente.errors import FormatError, ScenarioError
-from detente.scenario.formats._files import dumps_json, loads_json, read_bytes
+from detente.files import read_bytes
+from detente.scenario.formats._files import dumps_json, loads_json
 from detente.scenario.model import Scenario
 
 _MODEL_PATH = re.compile(
@@ -27,7 +28,9 @@ __all__ = [
     "dump_native",
     "json_schema",
     "load_native",
+    "nearest_line",
     "parse_native",
+    "parse_yaml",
 ]
 
 #: YAML aliases may add at most this many nodes to those written in the file. A scenario rarely
@@ -57,7 +60,7 @@ def parse_native(data: bytes | str, *, source: str | Path, is_json: bool = False
         raw = loads_json(text, source)
         lines: dict[tuple[str | int, ...], int] = {}
     else:
-        raw, lines = _load_yaml(text, source)
+        raw, lines = parse_yaml(text, source)
     if not isinstance(raw, dict):
         raise FormatError("a scenario file holds a mapping at the top level", source=source)
     return validate_scenario(raw, source=source, lines=lines)
@@ -86,14 +89,14 @@ def validate_scenario(
             field, message = found.group(1), found.group(5)
             index = (int(found.group(3)),) if found.group(3) else ()
             loc = (found.group(2), *index, *[x for x in found.group(4).split(".") if x])
-        line = _nearest_line(lines or {}, loc)
+        line = nearest_line(lines or {}, loc)
         extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ScenarioError(message + extra, source=source, field=field, line=line) from None
 
 
 def _no_reservation(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
     """What to say of a party that gives no reservation value."""
-    party = raw["parties"][loc[1]] if len(loc) == 3 else {}  # noqa: PLR2004 - parties.k.field
+    party = raw["parties"][loc[1]] if len(loc) == 3 else {}
     name = party.get("name") if isinstance(party, dict) else None
     who = f"party {name!r}" if name else "this party"
     return (
@@ -172,7 +175,12 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _load_yaml(text: str, source: str | Path) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+def parse_yaml(text: str, source: str | Path) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """YAML text through the strict safe loader, and the line of every field path.
+
+    Keys given twice in one mapping, recursive or exploding aliases and nesting deeper than
+    :data:`MAX_DEPTH` are refused with a :class:`FormatError` naming ``source`` and the line.
+    """
     try:
         loader = _StrictLoader(text)
         try:
@@ -254,7 +262,8 @@ def _children(
     return []
 
 
-def _nearest_line(lines: dict[tuple[str | int, ...], int], loc: tuple[Any, ...]) -> int | None:
+def nearest_line(lines: dict[tuple[str | int, ...], int], loc: tuple[Any, ...]) -> int | None:
+    """The line of field path ``loc``, or of its nearest enclosing field (``None``: unknown)."""
     for end in range(len(loc), -1, -1):
         key = tuple(str(x) if not isinstance(x, int) else x for x in loc[:end])
         if key in lines:
