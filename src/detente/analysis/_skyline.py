@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["skyline"]
+from detente.space import ACCEPT_TOLERANCE
+
+__all__ = ["settle_ties", "skyline"]
 
 _BATCH_3D = 512
 _BATCH_ND = 256
+_BATCH_TIES = 256
 
 
 def skyline(utilities: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -100,3 +103,57 @@ def _block_nested_loops(rows: np.ndarray) -> np.ndarray:
         keep[start : start + _BATCH_ND] = ~dominated
         kept = np.concatenate([kept, block[~dominated]])
     return keep
+
+
+def settle_ties(
+    utilities: np.ndarray, options: np.ndarray, tolerance: float = ACCEPT_TOLERANCE
+) -> np.ndarray:
+    """Indices of the skyline rows that survive dominance decided with ``tolerance``.
+
+    ``utilities`` are the distinct, exactly non-dominated rows (the skyline), ``options`` their
+    deals' option positions. Utilities are sums of rounded decimals, so two deals worth the same
+    on paper can differ in the last bits, and one can seem to beat the other by 1e-16. With the
+    tolerance ``t`` acceptance uses, ``p`` dominates ``q`` when ``p_c >= q_c - t`` for every
+    party and ``p_c > q_c + t`` for one; ``p`` and ``q`` are tied when every ``|p_c - q_c| <= t``.
+    A row dominated by another is dropped; of tied rows, the deal with the lowest outcome index
+    stays.
+
+    Only rows with a value less than ``t`` from a different value of the same column (a *near
+    tie*) can be affected: a dominating or tied skyline row is below the other in some column
+    (else it would dominate it exactly) and within ``t`` there. So the pairwise comparison runs
+    on those rows alone, usually none or a handful.
+
+    Returns:
+        ``int64`` row indices, in their original order.
+    """
+    n, m = utilities.shape
+    suspect = np.zeros(n, dtype=bool)
+    for c in range(m):
+        values, inverse = np.unique(utilities[:, c], return_inverse=True)
+        near = np.zeros(len(values), dtype=bool)
+        close = np.diff(values) <= tolerance
+        near[:-1] |= close
+        near[1:] |= close
+        suspect |= near[inverse.reshape(-1)]
+    rows = np.flatnonzero(suspect)
+    keep = np.ones(n, dtype=bool)
+    if len(rows) < 2:  # a tie needs a pair
+        return np.flatnonzero(keep)
+    u = utilities[rows]
+    dominated = np.zeros(len(rows), dtype=bool)
+    for start in range(0, len(rows), _BATCH_TIES):
+        q = u[start : start + _BATCH_TIES]
+        at_least = (u[:, None, :] >= q[None, :, :] - tolerance).all(axis=2)
+        above = (u[:, None, :] > q[None, :, :] + tolerance).any(axis=2)
+        dominated[start : start + _BATCH_TIES] = (at_least & above).any(axis=0)
+    # ties among the survivors: the lowest outcome index (lexicographic options) stays
+    alive = np.flatnonzero(~dominated)
+    order = alive[np.lexsort(options[rows[alive]].T[::-1])]
+    kept: list[int] = []
+    for k in order:
+        if kept and (np.abs(u[kept] - u[k]) <= tolerance).all(axis=1).any():
+            dominated[k] = True
+        else:
+            kept.append(int(k))
+    keep[rows[dominated]] = False
+    return np.flatnonzero(keep)

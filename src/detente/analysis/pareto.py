@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from detente.analysis._exact import exact_tables, exact_utilities, thresholds
-from detente.analysis._skyline import skyline
+from detente.analysis._skyline import settle_ties, skyline
 from detente.errors import ScenarioError, UnsupportedError
 from detente.space import OutcomeSpace
 
@@ -100,9 +100,10 @@ def _empty(space: OutcomeSpace) -> ParetoFrontier:
 
 
 def _finish(space: OutcomeSpace, utilities: np.ndarray, options: np.ndarray) -> ParetoFrontier:
-    """Freeze the rows (already distinct, non-dominated and in skyline order)."""
-    options = np.ascontiguousarray(options)
-    utilities = np.ascontiguousarray(utilities)
+    """Settle rounding ties among the skyline rows (in skyline order), then freeze them."""
+    keep = settle_ties(utilities, options)
+    options = np.ascontiguousarray(options[keep])
+    utilities = np.ascontiguousarray(utilities[keep])
     outcomes = (
         space.ravel(options) if space.indexable else np.full(len(options), -1, dtype=np.int64)
     )
