@@ -3,7 +3,8 @@
 The deals are walked in chunks of outcome indices, so memory stays flat and the cost is
 O(size x parties) whatever the frontier: nothing here uses the Pareto frontier, which is what
 detente's own answers are computed from. Ties are broken as ``DESIGN.md`` says: the larger sum
-of utilities, then the lower outcome index.
+of utilities, then the lower outcome index; scores and sums within the acceptance tolerance of
+each other are ties (rounding in the last bits decides nothing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detente.analysis._exact import exact_utilities, thresholds
+from detente.analysis._exact import TOLERANCE, exact_utilities, thresholds
 from detente.space import OutcomeSpace
 
 __all__ = ["BruteForce", "brute_force"]
@@ -67,16 +68,26 @@ def brute_force(space: OutcomeSpace, chunk: int = 1 << 18) -> BruteForce:
     if count == 0:
         return BruteForce(0, ideal, dict.fromkeys(NAMES))
     span = np.maximum(ideal - r, 0.0)
-    best: dict[str, tuple[float, float, int]] = {}
-    for index, u in _blocks(space, chunk):  # pass 2: the best deal of each criterion
-        if not len(u):
-            continue
-        totals = u.sum(axis=1)
+    # pass 2: each criterion's best score; pass 3: of the deals within the tolerance of it, the
+    # best sum; then the lowest index of the deals within the tolerance of both
+    top = dict.fromkeys(NAMES, -np.inf)
+    for _, u in _blocks(space, chunk):
+        if len(u):
+            for name in NAMES:
+                top[name] = max(top[name], float(_scores(name, u, r, span).max()))
+    best_total = dict.fromkeys(NAMES, -np.inf)
+    for _, u in _blocks(space, chunk):
         for name in NAMES:
-            score = _scores(name, u, r, span)
-            top = score == score.max()
-            k = int(np.flatnonzero(top & (totals == totals[top].max()))[0])  # index order
-            candidate = (float(score[k]), float(totals[k]), -int(index[k]))
-            if name not in best or candidate > best[name]:
-                best[name] = candidate
-    return BruteForce(count, ideal, {name: -best[name][2] for name in NAMES})
+            near = _scores(name, u, r, span) >= top[name] - TOLERANCE
+            if near.any():
+                best_total[name] = max(best_total[name], float(u[near].sum(axis=1).max()))
+    found: dict[str, int | None] = dict.fromkeys(NAMES)
+    for index, u in _blocks(space, chunk):
+        for name in NAMES:
+            if found[name] is not None:
+                continue
+            near = _scores(name, u, r, span) >= top[name] - TOLERANCE
+            near &= u.sum(axis=1) >= best_total[name] - TOLERANCE
+            if near.any():
+                found[name] = int(index[np.flatnonzero(near)[0]])  # index order
+    return BruteForce(count, ideal, found)

@@ -1,9 +1,11 @@
 """The skyline kernel: distinct non-dominated rows of a utility matrix, vectorised.
 
-Rows are first put in lexicographically decreasing order of their utilities (ties: lower rank
-first). After that, a row ``q`` is dropped exactly when some *earlier* row ``p`` has
-``p_c >= q_c`` for every column but the first: the order already gives ``p_0 >= q_0``, so either
-``p`` dominates ``q`` or the two are equal and ``p`` has the lower rank.
+Values of a column less than the acceptance tolerance apart are first put in one class (so
+rounding in the last bits decides nothing). Rows are then put in lexicographically decreasing
+order of their utilities (ties: lower rank first). After that, a row ``q`` is dropped exactly
+when some *earlier* row ``p`` has ``p_c >= q_c`` for every column but the first: the order
+already gives ``p_0 >= q_0``, so either ``p`` dominates ``q`` or the two are equal and ``p`` has
+the lower rank.
 
 * 1 column: the first row.
 * 2 columns: a running maximum (sort and sweep, O(n log n); Kung, Luccio and Preparata 1975).
@@ -18,19 +20,28 @@ import numpy as np
 
 from detente.space import ACCEPT_TOLERANCE
 
-__all__ = ["settle_ties", "skyline"]
+__all__ = ["skyline", "tie_classes"]
 
 _BATCH_3D = 512
 _BATCH_ND = 256
-_BATCH_TIES = 256
 
 
-def skyline(utilities: np.ndarray, rank: np.ndarray) -> np.ndarray:
-    """Indices of the distinct non-dominated rows of ``utilities``.
+def skyline(
+    utilities: np.ndarray, rank: np.ndarray, tolerance: float = ACCEPT_TOLERANCE
+) -> np.ndarray:
+    """Indices of the distinct non-dominated rows of ``utilities``, up to ``tolerance``.
+
+    Utilities are sums of rounded decimals: two deals worth the same on paper (0.3 + 0.6 and
+    0.4 + 0.5) can differ in the last bits, and one would seem to beat the other by 1e-16. So
+    dominance is decided with the tolerance acceptance uses: in each column, values less than
+    ``tolerance`` apart (chained: each within ``tolerance`` of the next) count as equal
+    (:func:`tie_classes`), and rows equal in every column are one point, kept at its lowest
+    rank.
 
     Args:
         utilities: ``(n, m)`` float matrix, one row per candidate.
         rank: ``(n,)`` integers; among rows with equal utilities the lowest rank is kept.
+        tolerance: values closer than this are equal (``0``: exact comparison).
 
     Returns:
         ``int64`` indices into ``utilities``, in lexicographically decreasing order of the rows.
@@ -38,6 +49,8 @@ def skyline(utilities: np.ndarray, rank: np.ndarray) -> np.ndarray:
     n, m = utilities.shape
     if n == 0:
         return np.empty(0, dtype=np.int64)
+    if tolerance > 0:
+        utilities = np.column_stack([tie_classes(utilities[:, c], tolerance) for c in range(m)])
     keys = [rank, *(-utilities[:, c] for c in range(m - 1, -1, -1))]
     order = np.lexsort(keys).astype(np.int64)
     if m == 1:
@@ -50,6 +63,21 @@ def skyline(utilities: np.ndarray, rank: np.ndarray) -> np.ndarray:
     rows = utilities[order]
     keep = _sweep3(rows[:, 1], rows[:, 2]) if m == 3 else _block_nested_loops(rows)
     return np.asarray(order[keep])
+
+
+def tie_classes(values: np.ndarray, tolerance: float) -> np.ndarray:
+    """Each value's class, numbered in increasing order: values within ``tolerance`` share one.
+
+    Sorted values open a new class wherever the gap to the previous one exceeds ``tolerance``,
+    so the classes keep the order of the values and a class is wider than ``tolerance`` only
+    when a chain of values each closer than it to the next spans more.
+    """
+    order = np.argsort(values, kind="stable")
+    opens = np.ones(len(values), dtype=bool)
+    opens[1:] = np.diff(values[order]) > tolerance
+    out = np.empty(len(values))
+    out[order] = np.cumsum(opens) - 1
+    return out
 
 
 def _sweep3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -103,57 +131,3 @@ def _block_nested_loops(rows: np.ndarray) -> np.ndarray:
         keep[start : start + _BATCH_ND] = ~dominated
         kept = np.concatenate([kept, block[~dominated]])
     return keep
-
-
-def settle_ties(
-    utilities: np.ndarray, options: np.ndarray, tolerance: float = ACCEPT_TOLERANCE
-) -> np.ndarray:
-    """Indices of the skyline rows that survive dominance decided with ``tolerance``.
-
-    ``utilities`` are the distinct, exactly non-dominated rows (the skyline), ``options`` their
-    deals' option positions. Utilities are sums of rounded decimals, so two deals worth the same
-    on paper can differ in the last bits, and one can seem to beat the other by 1e-16. With the
-    tolerance ``t`` acceptance uses, ``p`` dominates ``q`` when ``p_c >= q_c - t`` for every
-    party and ``p_c > q_c + t`` for one; ``p`` and ``q`` are tied when every ``|p_c - q_c| <= t``.
-    A row dominated by another is dropped; of tied rows, the deal with the lowest outcome index
-    stays.
-
-    Only rows with a value less than ``t`` from a different value of the same column (a *near
-    tie*) can be affected: a dominating or tied skyline row is below the other in some column
-    (else it would dominate it exactly) and within ``t`` there. So the pairwise comparison runs
-    on those rows alone, usually none or a handful.
-
-    Returns:
-        ``int64`` row indices, in their original order.
-    """
-    n, m = utilities.shape
-    suspect = np.zeros(n, dtype=bool)
-    for c in range(m):
-        values, inverse = np.unique(utilities[:, c], return_inverse=True)
-        near = np.zeros(len(values), dtype=bool)
-        close = np.diff(values) <= tolerance
-        near[:-1] |= close
-        near[1:] |= close
-        suspect |= near[inverse.reshape(-1)]
-    rows = np.flatnonzero(suspect)
-    keep = np.ones(n, dtype=bool)
-    if len(rows) < 2:  # a tie needs a pair
-        return np.flatnonzero(keep)
-    u = utilities[rows]
-    dominated = np.zeros(len(rows), dtype=bool)
-    for start in range(0, len(rows), _BATCH_TIES):
-        q = u[start : start + _BATCH_TIES]
-        at_least = (u[:, None, :] >= q[None, :, :] - tolerance).all(axis=2)
-        above = (u[:, None, :] > q[None, :, :] + tolerance).any(axis=2)
-        dominated[start : start + _BATCH_TIES] = (at_least & above).any(axis=0)
-    # ties among the survivors: the lowest outcome index (lexicographic options) stays
-    alive = np.flatnonzero(~dominated)
-    order = alive[np.lexsort(options[rows[alive]].T[::-1])]
-    kept: list[int] = []
-    for k in order:
-        if kept and (np.abs(u[kept] - u[k]) <= tolerance).all(axis=1).any():
-            dominated[k] = True
-        else:
-            kept.append(int(k))
-    keep[rows[dominated]] = False
-    return np.flatnonzero(keep)

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from detente.analysis._exact import exact_tables, exact_utilities, thresholds
-from detente.analysis._skyline import settle_ties, skyline
+from detente.analysis._skyline import skyline
 from detente.errors import ScenarioError, UnsupportedError
 from detente.space import OutcomeSpace
 
@@ -100,10 +100,10 @@ def _empty(space: OutcomeSpace) -> ParetoFrontier:
 
 
 def _finish(space: OutcomeSpace, utilities: np.ndarray, options: np.ndarray) -> ParetoFrontier:
-    """Settle rounding ties among the skyline rows (in skyline order), then freeze them."""
-    keep = settle_ties(utilities, options)
-    options = np.ascontiguousarray(options[keep])
-    utilities = np.ascontiguousarray(utilities[keep])
+    """Freeze the rows (distinct and non-dominated), first party's best first."""
+    order = np.lexsort((-utilities).T[::-1]) if len(utilities) else np.empty(0, dtype=np.int64)
+    options = np.ascontiguousarray(options[order])
+    utilities = np.ascontiguousarray(utilities[order])
     outcomes = (
         space.ravel(options) if space.indexable else np.full(len(options), -1, dtype=np.int64)
     )

@@ -9,7 +9,9 @@ line crossed), gains ``g_p = u_p - r_p``:
 * Egalitarian (Kalai 1977): maximise ``min_p g_p``.
 * Utilitarian: maximise ``sum_p u_p``.
 
-Ties go to the larger sum of utilities, then to the lower outcome index. Each criterion is
+Ties go to the larger sum of utilities, then to the lower outcome index; scores and sums
+within ``ACCEPT_TOLERANCE`` of each other are ties, so rounding in the last bits of two deals
+worth the same on paper decides nothing. Each criterion is
 monotone under Pareto dominance and the tie-break strictly prefers a dominating deal, so the
 answer always lies on the frontier: searching the frontier is exact and scales with it.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente.analysis.pareto import ParetoFrontier, pareto_frontier
-from detente.space import OutcomeSpace
+from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
 __all__ = ["SOLUTION_NAMES", "Solution", "bargaining_solutions", "describe_deal"]
 
@@ -77,6 +79,14 @@ _CRITERIA: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+def _best(score: np.ndarray, totals: np.ndarray, rank: np.ndarray) -> int:
+    """Row of the best score; ties (within the tolerance) to the larger sum, then lower rank."""
+    near = score >= score.max() - ACCEPT_TOLERANCE
+    near &= totals >= totals[near].max() - ACCEPT_TOLERANCE
+    rows = np.flatnonzero(near)
+    return int(rows[np.argmin(rank[rows])])
+
+
 def bargaining_solutions(
     space: OutcomeSpace, frontier: ParetoFrontier | None = None
 ) -> dict[str, Solution]:
@@ -104,7 +114,7 @@ def bargaining_solutions(
             out[name] = Solution(name=name, outcome=None, deal=None, utilities={}, gains={})
             continue
         score = totals if name == "utilitarian" else _CRITERIA[name](np.maximum(gains, 0.0))
-        best = int(np.lexsort((rank, -totals, -score))[0])
+        best = _best(score, totals, rank)
         out[name] = Solution(
             name=name,
             outcome=int(outcomes[best]) if outcomes[best] >= 0 else None,
