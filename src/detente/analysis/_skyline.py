@@ -49,8 +49,8 @@ def skyline(
     n, m = utilities.shape
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    if tolerance > 0:
-        utilities = np.column_stack([tie_classes(utilities[:, c], tolerance) for c in range(m)])
+    if tolerance > 0 and n > 1:
+        utilities = _classes_where_near(utilities, tolerance)
     keys = [rank, *(-utilities[:, c] for c in range(m - 1, -1, -1))]
     order = np.lexsort(keys).astype(np.int64)
     if m == 1:
@@ -63,6 +63,22 @@ def skyline(
     rows = utilities[order]
     keep = _sweep3(rows[:, 1], rows[:, 2]) if m == 3 else _block_nested_loops(rows)
     return np.asarray(order[keep])
+
+
+def _classes_where_near(utilities: np.ndarray, tolerance: float) -> np.ndarray:
+    """``utilities`` with each column holding a near tie replaced by its tie classes.
+
+    A column whose distinct values are all more than ``tolerance`` apart is left as it is
+    (comparing its values is comparing its classes), which spares the usual case the work.
+    """
+    gaps = np.diff(np.sort(utilities, axis=0), axis=0)
+    near = np.flatnonzero(((gaps > 0) & (gaps <= tolerance)).any(axis=0))
+    if not len(near):
+        return utilities
+    out = utilities.copy()
+    for c in near:
+        out[:, c] = tie_classes(utilities[:, c], tolerance)
+    return out
 
 
 def tie_classes(values: np.ndarray, tolerance: float) -> np.ndarray:
