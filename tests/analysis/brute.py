@@ -83,11 +83,9 @@ def brute_force(space: OutcomeSpace, chunk: int = 1 << 18) -> BruteForce:
                 best_total[name] = max(best_total[name], float(u[near].sum(axis=1).max()))
     found: dict[str, int | None] = dict.fromkeys(NAMES)
     for index, u in _blocks(space, chunk):
-        for name in NAMES:
-            if found[name] is not None:
-                continue
+        for name in (n for n in NAMES if found[n] is None):
             near = _scores(name, u, r, span) >= top[name] - TOLERANCE
             near &= u.sum(axis=1) >= best_total[name] - TOLERANCE
-            if near.any():
-                found[name] = int(index[np.flatnonzero(near)[0]])  # index order
+            hits = np.flatnonzero(near)
+            found[name] = int(index[hits[0]]) if len(hits) else None  # index order
     return BruteForce(count, ideal, found)
