@@ -13,10 +13,10 @@ from detente.assess import DEFAULT_PATHS
 from detente.brief import REHEARSAL_ROUNDS, Briefing, Term, briefing_json, build_briefing
 from detente.cli._common import console, guarded, print_json
 from detente.errors import DetenteError
+from detente.files import atomic_write_text
 from detente.report.brief import briefing_html
 from detente.report.pdf import find_chromium, write_pdf
 from detente.scenario import load_scenario
-from detente.scenario.formats._files import atomic_write_text
 from detente.space import OutcomeSpace
 
 __all__ = ["register", "render"]

@@ -16,8 +16,8 @@ from detente.cli._common import console, guarded, print_json
 from detente.durability.deal import complete_deal
 from detente.durability.mechanisms import provided_mechanisms
 from detente.errors import DetenteError
+from detente.files import atomic_write_text
 from detente.scenario import load_scenario
-from detente.scenario.formats._files import atomic_write_text
 from detente.scenario.model import Role
 from detente.space import OutcomeSpace
 

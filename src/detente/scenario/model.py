@@ -25,6 +25,7 @@ __all__ = [
     "LinearFunction",
     "NumericIssue",
     "Option",
+    "OptionValue",
     "Party",
     "PhaseIn",
     "PiecewiseLinearFunction",
