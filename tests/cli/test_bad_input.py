@@ -129,6 +129,22 @@ def test_reservation_outside_unit_interval(tmp_path: Path) -> None:
     _fails(["validate", str(path)], f"{path}:9", "parties.0.reservation_value")
 
 
+def test_a_party_without_a_reservation_value_is_refused(tmp_path: Path) -> None:
+    # it once became 0 silently, which widens the ZOPA (ceasefire-2025: 27 deals became 46)
+    path = _yaml(tmp_path, "    reservation_value: 0\n", "")
+    _fails(
+        ["validate", str(path)],
+        f"{path}:14: parties.1.reservation_value: party 'west' has no reservation_value",
+        "write 'reservation_value: 0' if it has none",
+    )
+    # and a stated 0 survives a round trip (it is never dropped as a default)
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    out = tmp_path / "out.yaml"
+    assert runner.invoke(app, ["convert", str(good), str(out)]).exit_code == 0
+    assert yaml.safe_load(out.read_text())["parties"][1]["reservation_value"] == 0
+
+
 def test_profile_not_matching_its_domain(tmp_path: Path) -> None:
     folder = tmp_path / "talks"
     shutil.copytree(DATA / "genius" / "clean", folder)

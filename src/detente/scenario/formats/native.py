@@ -95,14 +95,12 @@ def validate_scenario(
 
 
 def _no_reservation(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
-    """What to say of a party that gives no reservation value."""
-    party = raw["parties"][loc[1]] if len(loc) == 3 else {}
-    name = party.get("name") if isinstance(party, dict) else None
-    who = f"party {name!r}" if name else "this party"
+    """What to say of a party that gives no reservation value (``loc``: parties, k, field)."""
+    name = raw["parties"][loc[1]].get("name")  # a missing name would have been reported first
     return (
-        f"{who} has no reservation_value: give the utility (0 to 1) of its best alternative to "
-        "a deal, or write 'reservation_value: 0' if it has none (a missing value is never "
-        "taken as 0)"
+        f"party {name!r} has no reservation_value: give the utility (0 to 1) of its best "
+        "alternative to a deal, or write 'reservation_value: 0' if it has none (a missing value "
+        "is never taken as 0)"
     )
 
 
