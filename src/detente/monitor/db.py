@@ -31,6 +31,7 @@ __all__ = [
     "migrate",
     "normalise_url",
     "sessions",
+    "sqlite_path",
     "transaction",
 ]
 
