@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detente.cli import app
+from detente.cli._common import err_console
 from detente.errors import DetenteError
 from detente.report import pdf
 from detente.report.pdf import PdfEngineError, find_chromium, write_pdf
@@ -194,3 +195,11 @@ def test_a_browser_that_hangs_is_stopped(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(PdfEngineError, match=r"did not finish printing within 0\.5 s"):
         write_pdf("<html></html>", target, chromium=_fake_browser(tmp_path, "exec sleep 5"))
     assert not target.exists()
+
+
+def test_a_terminal_sees_that_work_is_under_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(err_console, "_force_terminal", True)
+    code, out, err = run("brief", "ceasefire-2025", *FAST)
+    assert code == 0
+    assert "The recommended deal." in out
+    assert "\x1b[?25l" in err  # a transient status line ran (it hides the cursor meanwhile)

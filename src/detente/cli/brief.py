@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from detente.analysis.wording import figure
 from detente.assess import DEFAULT_PATHS
 from detente.brief import REHEARSAL_ROUNDS, Briefing, Term, briefing_json, build_briefing
-from detente.cli._common import console, guarded, print_json
+from detente.cli._common import console, err_console, guarded, print_json
 from detente.errors import DetenteError
 from detente.files import atomic_write_text
 from detente.report.brief import briefing_html
@@ -80,7 +81,12 @@ def brief_command(
     _writable(pdf, "--pdf", (".pdf",))
     browser = find_chromium() if pdf is not None else None  # before the work, not after it
     space = OutcomeSpace.from_scenario(load_scenario(scenario))
-    briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds)
+    with contextlib.ExitStack() as stack:
+        if err_console.is_terminal and not as_json:  # a few seconds of work: say so
+            stack.enter_context(
+                err_console.status("analysing, simulating, forecasting, rehearsing...")
+            )
+        briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds)
     if html is not None:
         atomic_write_text(html, briefing_html(briefing))
     if pdf is not None:
