@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from detente.negotiation import negotiate
@@ -17,7 +17,7 @@ from detente.scenario.model import Role, Scenario
 from detente.space import OutcomeSpace
 from tests import reference
 from tests.negotiation.conftest import pie
-from tests.strategies import scenarios
+from tests.strategies import additive_scenario, scenarios
 
 
 def _belligerents() -> OutcomeSpace:
@@ -143,29 +143,55 @@ def _reference_revision(
     return tier, best, [c[3] for c in close if c[2] <= gain + 1e-9]
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    scenario=scenarios(max_parties=3, max_issues=3, max_options=4, numeric=False),
-    data=st.data(),
+Case = tuple[Scenario, list[tuple[int, ...]], tuple[int, ...], list[tuple[int, int] | None]]
+
+
+@st.composite
+def _revision_cases(draw: st.DrawFn) -> Case:
+    """A scenario, the texts seen before, the current text and each party's request."""
+    scenario = draw(scenarios(max_parties=3, max_issues=3, max_options=4, numeric=False))
+    cards = [len(issue.values) for issue in scenario.issues]
+    draw_text = st.tuples(*(st.integers(0, c - 1) for c in cards))
+    history = draw(st.lists(draw_text, max_size=4))
+    text = draw(draw_text)
+    request = st.none() | st.tuples(st.integers(0, len(cards) - 1), st.just(0))
+    requests = [draw(request) for _ in scenario.parties]
+    return scenario, history, text, requests
+
+
+#: Costs 0 and 2e-13 tie up to rounding, so the larger gain (p1's, on ``i1``) wins.
+_NEAR_TIE = additive_scenario(
+    [
+        [[0.0], [0.0, 1.0, 0.0, 9.999999960041972e-13], [0.0]],
+        [[0.0], [0.0, 0.0, 1.0, 0.0], [0.0]],
+        [[0.0], [0.0, 0.0, 0.0, 0.0], [0.0]],
+    ],
+    weights=[[1.0, 0.5, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]],
 )
-def test_the_revision_follows_the_brokers_rule(scenario: Scenario, data: st.DataObject) -> None:
+#: On paper p0's two changes of ``i0`` both cost 0.5 (0.75 - 0.25 against 0.6 - 0.1), so its
+#: larger gain (o0) wins; compared as float sums the costs differ in the last bit.
+_PAPER_TIE = additive_scenario(
+    [[[0.6, 0.2, 0.3, 0.0]], [[0.4, 0.2, 0.1, 0.3]], [[0.1, 0.2, 1.0, 0.6]]],
+    weights=[[1.0], [1.0], [3.0]],
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=_revision_cases())
+@example(case=(_NEAR_TIE, [], (0, 3, 0), [None, None, None]))
+@example(case=(_PAPER_TIE, [], (3,), [None, None, None]))
+def test_the_revision_follows_the_brokers_rule(case: Case) -> None:
+    scenario, history, drawn, requests = case
     space = OutcomeSpace.from_scenario(scenario)
     mediator = make_strategy("single-text")
     assert isinstance(mediator, SingleText)
     mediator.reset(arena_of(space), -1, np.random.default_rng(0), (1.0,) * space.n_parties)
-    cards = [int(c) for c in space.cardinalities]
-    draw_text = st.tuples(*(st.integers(0, c - 1) for c in cards))
-    history = [np.array(t) for t in data.draw(st.lists(draw_text, max_size=4))]
     for earlier in history:
-        mediator._seen.add(int(space.ravel(earlier[None, :])[0]))
-    text = np.array(data.draw(draw_text))
-    requests: list[tuple[int, int] | None] = [
-        data.draw(st.none() | st.tuples(st.integers(0, len(cards) - 1), st.just(0)))
-        for _ in range(space.n_parties)
-    ]
+        mediator._seen.add(int(space.ravel(np.array(earlier)[None, :])[0]))
+    text = np.array(drawn)
     revised = mediator.revise(text.copy(), requests)
     named = [None if r is None else (space.issue_names[r[0]], "") for r in requests]
-    seen = [space.deal(t) for t in [*history, text]]
+    seen = [space.deal(np.array(t)) for t in [*history, drawn]]
     expected = _reference_revision(scenario, space.deal(text), named, seen)
     if expected is None:
         assert revised is None
@@ -173,3 +199,15 @@ def test_the_revision_follows_the_brokers_rule(scenario: Scenario, data: st.Data
     assert revised is not None
     assert int((revised != text).sum()) == 1
     assert space.deal(revised) in expected[2]
+
+
+def test_paper_ties_go_to_the_larger_gain() -> None:
+    """Both pinned cases, spelt out: the reference's answer is the one the mediator gives."""
+    for scenario, text, winner in ((_NEAR_TIE, [0, 3, 0], [0, 2, 0]), (_PAPER_TIE, [3], [0])):
+        space = OutcomeSpace.from_scenario(scenario)
+        mediator = make_strategy("single-text")
+        assert isinstance(mediator, SingleText)
+        mediator.reset(arena_of(space), -1, np.random.default_rng(0), (1.0,) * space.n_parties)
+        revised = mediator.revise(np.array(text), [None] * space.n_parties)
+        assert revised is not None
+        assert revised.tolist() == winner

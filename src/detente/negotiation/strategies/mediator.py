@@ -8,6 +8,7 @@ import numpy as np
 
 from detente.negotiation._arena import Arena
 from detente.negotiation.strategies._base import Mediator, Stream, register
+from detente.space import ACCEPT_TOLERANCE
 
 __all__ = ["SingleText"]
 
@@ -32,7 +33,11 @@ class SingleText(Mediator):
 
     Within a tier the change costing the other parties least (the sum of their utility
     losses) wins, ties going to the larger gain of the requester, then to the lower party, issue
-    and option. When no admissible change remains, the mediator has no new text and the talks
+    and option. Utilities are sums of floating-point terms, so every comparison is made up to
+    rounding (:data:`~detente.space.ACCEPT_TOLERANCE`): a change helps when it raises the
+    utility by more than the tolerance, and costs, stakes and gains within the tolerance of the
+    best tie (on paper 0.75 - 0.25 and 0.6 - 0.1 are equal; their float differences are not).
+    When no admissible change remains, the mediator has no new text and the talks
     end in an impasse. The mediator reads every party's utilities (the parties' stated
     positions), as Raiffa's broker does.
     """
@@ -85,12 +90,12 @@ class SingleText(Mediator):
         losses = np.clip(base - utility, 0.0, None)
         asked = [(q, change) for q, change in enumerate(requests) if change is not None]
         requesters = [q for q, _ in asked] or list(range(space.n_parties))
-        tiers: list[list[tuple[float, float, int, int]]] = [[], [], []]
+        tiers: list[list[tuple[float, float, int, int]]] = [[], [], []]  # key, gain, party, k
         for q in requesters:
             others = np.arange(space.n_parties) != q
             admissible = fresh & allowed[:, others].all(axis=1)
             helps = (allowed[:, q] & ~was_allowed[:, q]) | (
-                (allowed[:, q] == was_allowed[:, q]) & (utility[:, q] > base[q] + 1e-12)
+                (allowed[:, q] == was_allowed[:, q]) & (utility[:, q] > base[q] + ACCEPT_TOLERANCE)
             )
             cost = losses[:, others].sum(axis=1)
             gain = utility[:, q] - base[q]
@@ -99,13 +104,13 @@ class SingleText(Mediator):
             first = np.flatnonzero(admissible & helps & on_issue)
             second = np.flatnonzero(admissible & helps)
             for level, picks in ((0, first), (1, second)):
-                tiers[level].extend((float(cost[k]), -float(gain[k]), q, int(k)) for k in picks)
+                tiers[level].extend((float(cost[k]), float(gain[k]), q, int(k)) for k in picks)
             stake = self._stake(issues, utility[:, others], base[others])
             third = np.flatnonzero(admissible & allowed[:, q])
-            tiers[2].extend((float(stake[issues[k]]), -float(gain[k]), q, int(k)) for k in third)
+            tiers[2].extend((float(stake[issues[k]]), float(gain[k]), q, int(k)) for k in third)
         for found in tiers:
             if found:
-                return np.asarray(rows[min(found)[3]])
+                return np.asarray(rows[_best(found)])
         return None
 
     def _stake(self, issues: np.ndarray, utility: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -116,3 +121,16 @@ class SingleText(Mediator):
             mine = np.vstack([base[None, :], utility[issues == i]])
             stake[i] = float((mine.max(axis=0) - mine.min(axis=0)).sum())
         return stake
+
+
+def _best(found: list[tuple[float, float, int, int]]) -> int:
+    """The row ``k`` of the best ``(key, gain, party, k)``.
+
+    The least key wins, then the largest gain, then the lowest party and row (issue, then
+    option); keys and gains within :data:`~detente.space.ACCEPT_TOLERANCE` of the best tie.
+    """
+    key, gain, party, row = (np.array(column) for column in zip(*found, strict=True))
+    near = key <= key.min() + ACCEPT_TOLERANCE
+    near &= gain >= gain[near].max() - ACCEPT_TOLERANCE
+    first = np.lexsort((row[near], party[near]))[0]
+    return int(row[near][first])
