@@ -306,3 +306,32 @@ def test_party_streams_are_the_spawned_children_of_the_seed() -> None:
     negotiate(_PIE, [_Draws(), _Draws()], rounds=3, seed=2024)
     children = np.random.SeedSequence(2024).spawn(3)
     assert _Draws.draws == [float(np.random.default_rng(c).random()) for c in children[:2]]
+
+
+def test_a_gain_within_the_acceptance_tolerance_is_no_request() -> None:
+    """A party asks for a change only when it helps by more than the mediator's tolerance."""
+
+    def party(name: str, second: float) -> dict[str, object]:
+        values = {"o0": 1.0, "o1": second}
+        return {
+            "name": name,
+            "reservation_value": 0,
+            "preferences": {"issues": {"i0": {"weight": 1, "values": values}}},
+        }
+
+    def request_from(second: float) -> tuple[int, int] | None:
+        space = OutcomeSpace.from_scenario(
+            Scenario.model_validate(
+                {
+                    "name": "near-tie",
+                    "issues": [{"name": "i0", "options": ["o0", "o1"]}],
+                    "parties": [party("A", second), party("B", 0.5)],
+                }
+            )
+        )
+        asking = make_strategy("linear")
+        asking.reset(arena_of(space), 0, np.random.default_rng(0), (1.0, 1.0))
+        return asking.request(np.array([1]))
+
+    assert request_from(1.0 - 5e-10) is None  # a rounding-sized gain helps no one
+    assert request_from(1.0 - 5e-9) == (0, 0)  # a real gain, however small, is asked for

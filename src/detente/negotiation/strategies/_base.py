@@ -13,6 +13,7 @@ import numpy as np
 
 from detente.errors import DetenteError
 from detente.negotiation._arena import Arena, PartyView
+from detente.space import ACCEPT_TOLERANCE
 
 __all__ = [
     "REGISTRY",
@@ -244,7 +245,9 @@ class Strategy:
         """The single change ``(issue, option)`` to a text that raises this party's utility most.
 
         Used by the single-text protocol. A text crossing a red line of the party is first
-        moved off that line. Returns ``None`` when no single change helps.
+        moved off that line. A change helps when it raises the utility by more than
+        ``ACCEPT_TOLERANCE``, the same rule the mediator applies. Returns ``None`` when no single
+        change helps.
         """
         space = self.arena.space
         p = self.view.party
@@ -255,7 +258,7 @@ class Strategy:
         utility = space.utilities_of_options(rows)[:, p]
         crossings = (~space.allowed[p, np.arange(space.n_issues), rows]).sum(axis=1)
         better = (crossings[1:] < crossings[0]) | (
-            (crossings[1:] == crossings[0]) & (utility[1:] > utility[0] + 1e-12)
+            (crossings[1:] == crossings[0]) & (utility[1:] > utility[0] + ACCEPT_TOLERANCE)
         )
         if not better.any():
             return None
