@@ -234,7 +234,9 @@ def assess(
         fragile_margin=fragile_margin,
         paths=paths,
         seed=seed,
-        reference=durability.reference_population(),
+        reference=durability.reference_population(
+            durability.scenario_contexts(space.scenario.context), space.scenario.context
+        ),
         headlines={
             party: advice.headlines.get(party, "").replace(
                 "cheapest first:", "the safest first (then by survival at one year):"

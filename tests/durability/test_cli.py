@@ -146,7 +146,9 @@ def test_params_file_and_list(tmp_path: Path) -> None:
         .replace_parties(incident_rate=0.05, trust_prior=0.0)
     )
     file.write_text(json.dumps(harsh.model_dump(mode="json")))
-    args = ("durability", "ceasefire-2025", "--paths", "2000", "--days", "90", "--json")
+    # the calibration's own baseline (the scenario states an ongoing war)
+    args = ("durability", "ceasefire-2025", "--context", "civil", "--paths", "2000")
+    args = (*args, "--days", "90", "--json")
     code, out = run(*args, "--params", str(file))
     assert code == 0, out
     code, default = run(*args)
@@ -273,12 +275,18 @@ def test_output_states_the_baseline_scope() -> None:
     base = ("durability", "ceasefire-2025", "--paths", "300", "--days", "30")
     code, out = run(*base)
     assert code == 0, out
-    assert "Calibrated to civil-war cease-fires" in out
-    assert "add the interstate context" in out
+    # the scenario states an ongoing war between states: the nearest class, said so
+    assert "Reference class: ceasefires agreed during civil conflicts" in out
+    assert "nearest class" in out
+    assert "95% model + simulation" in out
     code, out = run(*base, "--context", "interstate")
     assert code == 0, out
-    assert "moved to a war between states" in out
+    assert "Reference class: cease-fires after interstate wars" in out
     assert "Context: interstate" in out
+    assert "95% simulation error" in out
+    code, out = run(*base, "--context", "civil")
+    assert code == 0, out
+    assert "Reference class: cease-fires after civil wars" in out
 
 
 def test_memory_does_not_grow_with_the_horizon() -> None:
@@ -354,7 +362,7 @@ def test_comparison_says_where_each_effect_size_comes_from() -> None:
     assert rows[0]["effect_size"] == ""  # the deal as agreed
     code, out = run(*args)
     assert "effect size" in out
-    assert "simulation error" in out
+    assert "model + simulation" in out
 
 
 def test_errors_of_a_long_run_are_one_line() -> None:

@@ -96,7 +96,7 @@ def test_contexts_apply_once() -> None:
 
 def test_context_targets_are_met(report: CalibrationReport) -> None:
     checks = [c for c in report.checks if c.target.startswith("context ") or " vs " in c.target]
-    assert len(checks) == 14
+    assert len(checks) == 18
     failing = [c for c in checks if not c.ok]
     assert not failing, failing
 
@@ -230,9 +230,10 @@ def test_cli_context_option_and_list() -> None:
     plain = json.loads(runner.invoke(app, args).output)
     truce = json.loads(runner.invoke(app, [*args, "--context", "truce"]).output)
     victory = json.loads(runner.invoke(app, [*args, "--context", "victory,definitive"]).output)
-    assert plain["contexts"] == []
-    assert truce["contexts"] == ["truce"]
-    assert victory["contexts"] == ["victory", "definitive"]
+    # the scenario's war context (ongoing) comes first, the others after it
+    assert plain["contexts"] == ["ongoing"]
+    assert truce["contexts"] == ["ongoing", "truce"]
+    assert victory["contexts"] == ["ongoing", "victory", "definitive"]
     assert truce["survival"][-1] < plain["survival"][-1] < victory["survival"][-1]
     out = runner.invoke(app, ["durability", "ceasefire-2025", "--list-contexts"]).output
     assert "cessation" in out

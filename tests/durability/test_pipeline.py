@@ -14,6 +14,7 @@ from detente.compute import LocalExecutor, open_executor
 from detente.durability import (
     DurabilityRun,
     Standing,
+    apply_contexts,
     outside_zopa_warnings,
     parameters_for_deal,
     run,
@@ -47,7 +48,9 @@ def test_the_cli_prints_the_run_as_is(space: OutcomeSpace) -> None:
 def test_one_year_survival_is_the_simulation_of_the_deal(space: OutcomeSpace) -> None:
     answer = run(space, "nash", paths=1_000, seed=5)
     # independently: the model of the deal, simulated directly with the same seed
-    direct = simulate(parameters_for_deal(space, answer.deal), paths=1_000, days=365, rng=5)
+    # in the scenario's context (an ongoing war)
+    model = apply_contexts(parameters_for_deal(space, answer.deal), ["ongoing"])
+    direct = simulate(model, paths=1_000, days=365, rng=5)
     assert answer.survival_1y == direct.survival[364]
     p = direct.survival[364]
     assert answer.survival_1y_se == pytest.approx(math.sqrt(p * (1 - p) / 1_000), rel=1e-12)

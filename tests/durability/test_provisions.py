@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from detente.cli import app
 from detente.durability import (
     ParameterError,
+    apply_contexts,
     load_mechanisms,
     parameters_for_deal,
     run,
@@ -159,7 +160,8 @@ def test_swaps_run_each_alternative_option_on_the_same_numbers() -> None:
     reservation = dict(zip(space.party_names, space.reservation, strict=True))
     for swap, (_, _, deal) in zip(answer.swaps, expected, strict=True):
         # the same figures as simulating the swapped deal alone with the same seed
-        alone = simulate(parameters_for_deal(space, deal), paths=400, days=365, rng=2)
+        model = apply_contexts(parameters_for_deal(space, deal), ["ongoing"])
+        alone = simulate(model, paths=400, days=365, rng=2)
         assert swap.holding == alone.final
         assert swap.change == alone.final - answer.result.final
         assert swap.replaces == answer.deal[swap.issue]

@@ -22,7 +22,8 @@ def test_minimal_report_has_the_survival_plot_causes_and_the_deal(space: Outcome
     assert "Why ceasefires collapse" in text
     assert "What each mechanism adds" not in text
     assert "The deal" in text
-    assert "Calibrated to civil-war cease-fires" in text
+    assert "Reference class: ceasefires agreed during civil conflicts" in text
+    assert "model plus simulation uncertainty" in text
     assert "At one year" not in text  # a 60-day horizon has no one-year figure
 
 
@@ -55,11 +56,10 @@ def test_report_shows_contexts_phased_terms_and_power_shifts(space: OutcomeSpace
         "Context: interstate, truce",
         "still to come (over 180 days)",
         "Known power shifts",
-        "simulation-error band",
-        "Monte Carlo error only",
-        "moved to a war between states",
+        "simulation uncertainty (95% Wilson band",
+        "Reference class: cease-fires after interstate wars",
     ):
         assert needle in text
     plain = durability_report(run(space, "nash", deal_terms=False, paths=200, days=30, seed=1))
     assert "Known power shifts" not in plain
-    assert "Context: none" in plain
+    assert "Context: ongoing" in plain  # the scenario's own context

@@ -179,6 +179,7 @@ def _survival(run: durability.DurabilityRun) -> Survival:
         error_1y=run.survival_1y_se,
         reference=run.reference,
         mechanisms=tuple(run.result.mechanisms),
+        band=run.band,
     )
 
 
@@ -321,8 +322,8 @@ def _assumptions(
     if survival is not None:
         out.append(
             f"Survival comes from the durability model's {paths:,} simulated paths (seed "
-            f"{seed}); the band and the standard error are simulation error only, not the "
-            "uncertainty of the model's parameters. Mechanisms the deal puts in place: "
+            f"{seed}); the standard error is simulation error only, the band is "
+            f"{survival.band}. Mechanisms the deal puts in place: "
             f"{', '.join(survival.mechanisms) or 'none'}. {survival.reference}"
         )
     seated = ", ".join(f"{p} ({s})" for p, s in rehearsal.strategies.items())

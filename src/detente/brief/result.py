@@ -72,6 +72,7 @@ class Survival:
         error_1y: Monte Carlo standard error of ``survival_1y``.
         reference: the population of past ceasefires the model is calibrated to, in words.
         mechanisms: the mechanisms the deal's terms put in place.
+        band: what the band of ``result`` holds (simulation, or model plus simulation).
     """
 
     result: DurabilityResult
@@ -79,6 +80,7 @@ class Survival:
     error_1y: float
     reference: str
     mechanisms: tuple[str, ...]
+    band: str = ""
 
 
 @dataclass(frozen=True)

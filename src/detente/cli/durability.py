@@ -231,8 +231,7 @@ def _render(answer: DurabilityRun) -> None:
     on = ", ".join(result.mechanisms) or "none"
     console.print(f"Mechanisms in force: [bold]{on}[/]")
     console.print(f"Context: [bold]{', '.join(contexts) or 'none'}[/]")
-    style = "" if "interstate" in contexts else "yellow"
-    console.print(answer.reference, style=style, highlight=False, soft_wrap=True)
+    console.print(answer.reference, style="yellow", highlight=False, soft_wrap=True)
     _render_survival(answer)
     if answer.comparison is not None:
         _render_comparison(answer.comparison)
@@ -267,7 +266,9 @@ def _render_interests(answer: DurabilityRun) -> None:
 def _render_survival(answer: DurabilityRun) -> None:
     result = answer.result
     survival = Table(title=f"P(ceasefire holding), {result.paths:,} paths, seed {result.seed}")
-    for column in ("day", "holding", "95% simulation error"):
+    fitted = answer.reference_class.fitted
+    band = "95% model + simulation" if fitted else "95% simulation error"
+    for column in ("day", "holding", band):
         survival.add_column(column, justify="right")
     marks = {d for d in (30, 90, 180, 365, 730, 1826, 3652) if d < result.days} | {result.days}
     for day in sorted(marks):
@@ -275,9 +276,14 @@ def _render_survival(answer: DurabilityRun) -> None:
         band = f"{_pct(result.lower[i])}-{_pct(result.upper[i])}"
         survival.add_row(str(day), _pct(result.survival[i]), band)
     console.print(survival)
+    rest = (
+        "the other parameters are uncertain too"
+        if fitted
+        else "the model's parameters are uncertain too"
+    )
     console.print(
-        "[dim]The band is Monte Carlo error only (how many paths were drawn); the model's "
-        "parameters are uncertain too: compare designs, all else fixed.[/]"
+        f"[dim]The band is {answer.band}; {rest}: compare designs, all else fixed.[/]",
+        highlight=False,
     )
     if result.median_days is None:
         console.print(f"Median time to collapse: beyond day {result.days} (more than half hold).")

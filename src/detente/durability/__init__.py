@@ -24,7 +24,6 @@ from detente.durability.parameters import (
     Policy,
     default_parameters,
     load_parameters,
-    reference_population,
 )
 from detente.durability.pipeline import (
     DEFAULT_DAYS,
@@ -34,6 +33,12 @@ from detente.durability.pipeline import (
     outside_zopa_warnings,
     run,
     swap_deals,
+)
+from detente.durability.reference import (
+    ReferenceClass,
+    reference_class,
+    reference_population,
+    scenario_contexts,
 )
 from detente.durability.results import Comparison, DurabilityResult, Swap, SweepResult
 from detente.durability.simulate import simulate
@@ -51,6 +56,7 @@ __all__ = [
     "Parameters",
     "PartyParameters",
     "Policy",
+    "ReferenceClass",
     "Standing",
     "Swap",
     "SweepResult",
@@ -65,9 +71,11 @@ __all__ = [
     "outside_zopa_warnings",
     "parameters_for_deal",
     "provided_mechanisms",
+    "reference_class",
     "reference_population",
     "resolve_deal",
     "run",
+    "scenario_contexts",
     "simulate",
     "swap_deals",
     "sweep",

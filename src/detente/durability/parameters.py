@@ -26,7 +26,6 @@ __all__ = [
     "Policy",
     "default_parameters",
     "load_parameters",
-    "reference_population",
     "validate_parameters",
 ]
 
@@ -204,18 +203,3 @@ def default_parameters(
         for name, value in deal_values.items()
     ]
     return validate_parameters({**data["shared"], "parties": parties}, source="calibrated.yaml")
-
-
-def reference_population(contexts: tuple[str, ...] | list[str] = ()) -> str:
-    """The population the baseline hazard is calibrated to, in words (``calibrated.yaml``).
-
-    The calibration lives in one file; a context that moves the baseline to another
-    population (``interstate``) says so here.
-    """
-    population = str(_calibrated()["population"]).strip()
-    if "interstate" in contexts:
-        return (
-            f"Calibrated to {population}, moved to a war between states by the interstate "
-            "context (almost half renewed, read at 10 years)."
-        )
-    return f"Calibrated to {population}; for a war between states add the interstate context."

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from detente._rng import RNGLike
 from detente.compute import Executor
 from detente.durability.contexts import apply_contexts
@@ -21,11 +23,14 @@ from detente.durability.mechanisms import (
     load_mechanisms,
     resolve_mechanism,
 )
-from detente.durability.parameters import (
-    Parameters,
-    Policy,
-    reference_population,
-    validate_parameters,
+from detente.durability.parameters import Parameters, Policy, validate_parameters
+from detente.durability.reference import (
+    MODEL_BAND,
+    SIMULATION_BAND,
+    ReferenceClass,
+    reference_class,
+    scenario_contexts,
+    with_model_uncertainty,
 )
 from detente.durability.results import Comparison, ComparisonRow, DurabilityResult, Swap
 from detente.durability.simulate import check_size, root_seed, simulate
@@ -103,6 +108,10 @@ class DurabilityRun:
     result: DurabilityResult
     reference: str
     """The population the baseline hazard is calibrated to, in words."""
+    reference_class: ReferenceClass
+    """That population: its name, source and the war context that selects it."""
+    band: str
+    """What ``result``'s band holds: simulation uncertainty, or model plus simulation."""
     warnings: tuple[str, ...] = ()
     comparison: Comparison | None = None
     swaps: tuple[Swap, ...] = ()
@@ -167,6 +176,8 @@ class DurabilityRun:
             "mechanisms": list(result.mechanisms),
             "contexts": list(self.params.contexts),
             "reference": self.reference,
+            "reference_class": self.reference_class.to_dict(),
+            "band": self.band,
             "parties": list(result.parties),
             "paths": result.paths,
             "days": result.days,
@@ -235,7 +246,8 @@ def run(
         deal: a solution name, ``"issue=option,..."``, a JSON object, a YAML/JSON file or a
             mapping (see :func:`detente.durability.deal.complete_deal`).
         mechanisms: presets to add to those the deal's own terms put in place.
-        contexts: context presets (how the war ended, what was signed, the era).
+        contexts: context presets (how the war ended, what was signed, the era); without a
+            ``war`` preset, the one the scenario's context implies (its reference class).
         power_shifts: known coming drops in a party's power, ``{party: (drop, day)}``.
         policy: how every party answers what it perceives (default: as calibrated).
         params: parameters whose first party is the template of every party.
@@ -260,7 +272,7 @@ def run(
         check_provisions(space.scenario, pool)
     chosen, filled = complete_deal(space, deal)
     extra = [resolve_mechanism(m, pool).name for m in mechanisms]
-    context_names = list(contexts)
+    context_names = scenario_contexts(space.scenario.context, contexts)
 
     def model_of(terms: Mapping[str, str]) -> Parameters:
         built = parameters_for_deal(
@@ -285,6 +297,11 @@ def run(
         result = comparison.baseline.result
     else:
         result = simulate(model, paths=paths, days=days, rng=root, executor=executor, progress=tick)
+    reference = reference_class(model.contexts, space.scenario.context)
+    band = SIMULATION_BAND
+    if reference.fitted:  # the fitted coefficients' uncertainty widens the band
+        result = with_model_uncertainty(result, rng=np.random.default_rng(root.generate_state(4)))
+        band = MODEL_BAND
     swaps: tuple[Swap, ...] = ()
     if alternatives:
         swapped = run_many(
@@ -328,7 +345,9 @@ def run(
         standings=standings,
         params=model,
         result=result,
-        reference=reference_population(model.contexts),
+        reference=reference.describe(),
+        reference_class=reference,
+        band=band,
         warnings=outside_zopa_warnings(standings, result),
         comparison=comparison,
         swaps=swaps,

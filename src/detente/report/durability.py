@@ -74,8 +74,7 @@ def durability_report(run: DurabilityRun) -> str:
         "<h2>Will it hold?</h2>",
         (
             f"<p>P(holding at day {result.days}) = <b>{_pct(result.final)}</b> "
-            f"(95% simulation-error band {band}: Monte Carlo error only, not the "
-            f"uncertainty of the model's parameters); median time to collapse: "
+            f"(95% band {band}: {html.escape(run.band)}); median time to collapse: "
             f"{html.escape(median)}.{one_year}</p>"
         ),
         f"<p>Context: {html.escape(', '.join(contexts) or 'none')}.</p>",

@@ -4,6 +4,7 @@ from detente.scenario.deal import check_deal, parse_deal
 from detente.scenario.io import builtin_names, load_scenario, save_scenario
 from detente.scenario.model import (
     AdditivePreferences,
+    ConflictKind,
     DiscreteIssue,
     IssueValuation,
     NumericIssue,
@@ -13,10 +14,13 @@ from detente.scenario.model import (
     Role,
     RuleBasedPreferences,
     Scenario,
+    ScenarioContext,
+    WarStatus,
 )
 
 __all__ = [
     "AdditivePreferences",
+    "ConflictKind",
     "DiscreteIssue",
     "IssueValuation",
     "NumericIssue",
@@ -26,6 +30,8 @@ __all__ = [
     "Role",
     "RuleBasedPreferences",
     "Scenario",
+    "ScenarioContext",
+    "WarStatus",
     "builtin_names",
     "check_deal",
     "load_scenario",

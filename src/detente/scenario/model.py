@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "AdditivePreferences",
+    "ConflictKind",
     "Constraint",
     "DiscreteIssue",
     "Issue",
@@ -34,6 +35,8 @@ __all__ = [
     "Role",
     "RuleBasedPreferences",
     "Scenario",
+    "ScenarioContext",
+    "WarStatus",
     "issue_value_table",
     "normalized_weights",
 ]
@@ -391,6 +394,40 @@ class Party(_Model):
         return value
 
 
+class WarStatus(StrEnum):
+    """Whether the war is still being fought when the ceasefire is agreed."""
+
+    ONGOING = "ongoing"  #: a ceasefire in the middle of a war
+    ENDED = "ended"  #: a ceasefire that ends the war (its fighting has stopped for good)
+
+
+class ConflictKind(StrEnum):
+    """Who fights whom."""
+
+    CIVIL = "civil"  #: a government against armed groups within its state
+    INTERSTATE = "interstate"  #: states against one another
+
+
+class ScenarioContext(_Model):
+    """The context of the ceasefire: it picks the durability model's reference class.
+
+    The default, a ceasefire after a civil war, is the population the durability model was
+    first calibrated to (Fortna's civil-war cease-fires); ``docs/explanation/durability.md``
+    gives the class each combination maps to.
+    """
+
+    war: WarStatus = Field(
+        default=WarStatus.ENDED,
+        description="Whether the war is 'ongoing' when the ceasefire is agreed, or 'ended' by it "
+        "(default: ended).",
+    )
+    conflict: ConflictKind = Field(
+        default=ConflictKind.CIVIL,
+        description="'civil' (a government against armed groups) or 'interstate' (default: civil).",
+    )
+    rationale: str = ""
+
+
 class Scenario(_Model):
     """A whole negotiation: its issues and parties."""
 
@@ -398,6 +435,11 @@ class Scenario(_Model):
     title: str = ""
     description: str = ""
     disclaimer: str = ""
+    context: ScenarioContext = Field(
+        default_factory=ScenarioContext,
+        description="Whether the war is ongoing or ended, civil or interstate: the durability "
+        "model's reference class (default: a ceasefire after a civil war).",
+    )
     issues: list[Issue] = Field(min_length=1)
     parties: list[Party] = Field(min_length=1)
 
