@@ -49,7 +49,7 @@ def test_the_terminal_briefing_has_every_section() -> None:
         "Assumptions",
     ):
         assert heading in out, heading
-    assert "Calibrated to civil-war cease-fires (Fortna)" in out
+    assert "Reference class: ceasefires agreed during civil conflicts" in out
     assert "United States plays" in out
 
 

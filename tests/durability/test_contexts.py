@@ -239,7 +239,7 @@ def test_cli_context_option_and_list() -> None:
     assert "cessation" in out
     assert "definitive" in out
     text = runner.invoke(app, [*args[:-1], "--context", "settlement"]).output
-    assert "Context: settlement" in text
+    assert "Context: ongoing, settlement" in text
     bad = runner.invoke(app, [*args, "--context", "truce,victory"])
     assert bad.exit_code == 2
     assert "choose one" in bad.output

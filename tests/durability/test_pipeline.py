@@ -56,7 +56,7 @@ def test_one_year_survival_is_the_simulation_of_the_deal(space: OutcomeSpace) ->
     assert answer.survival_1y_se == pytest.approx(math.sqrt(p * (1 - p) / 1_000), rel=1e-12)
     data = answer.to_dict()
     assert data["survival_1y"] == p
-    assert data["reference"].startswith("Calibrated to civil-war cease-fires (Fortna)")
+    assert data["reference"].startswith("Reference class: ceasefires agreed during civil conflicts")
     margins = data["margins"]
     assert isinstance(margins, dict)
     for party, u in answer.utilities.items():
