@@ -189,8 +189,26 @@ def test_same_seed_same_result(space: OutcomeSpace) -> None:
 def test_fitted_effects_name_their_source() -> None:
     effects = fitted_effects(["monitoring", "peacekeepers", "dmz"])
     assert set(effects) == {"monitoring", "peacekeepers"}
-    assert effects["monitoring"].startswith("ETH/PRIO fit (implementation): HR 1.11 (0.87-1.43)")
-    assert effects["peacekeepers"].startswith("ETH/PRIO fit (state_enforcement): HR 1.43")
+    assert effects["monitoring"] == "ETH/PRIO fit HR 1.11 (0.87-1.43, implementation)"
+    assert effects["peacekeepers"] == "ETH/PRIO fit HR 1.43 (0.89-2.30, state enforcement)"
+
+
+def test_the_comparison_labels_each_effect_by_its_source(space: OutcomeSpace) -> None:
+    answer = run(space, "nash", compare=True, paths=200, days=60, seed=1)
+    assert answer.comparison is not None
+    assert answer.comparison.baseline.result == answer.result  # the widened band
+    basis = {row.mechanisms: row.effect_size for row in answer.comparison.rows}
+    assert basis[("peacekeepers",)] == (
+        "calibrated to published figures (HR 0.45 at 1 y, HR 0.56 at 5 y); "
+        "ETH/PRIO fit HR 1.43 (0.89-2.30, state enforcement), not simulated"
+    )
+    assert basis[("dmz",)] == "direction published, size judgement"  # not in the record
+    every = next(r for r in answer.comparison.rows if len(r.mechanisms) > 1)
+    assert every.effect_size.startswith("combination")
+    assert "ETH/PRIO" not in every.effect_size
+    plain = run(space, "nash", contexts=["civil"], compare=True, paths=200, days=60, seed=1)
+    assert plain.comparison is not None
+    assert all("ETH/PRIO" not in r.effect_size for r in plain.comparison.rows)
 
 
 def test_analyze_and_brief_name_the_same_class(space: OutcomeSpace) -> None:

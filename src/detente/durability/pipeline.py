@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from detente.durability.reference import (
     MODEL_BAND,
     SIMULATION_BAND,
     ReferenceClass,
+    fitted_effects,
     reference_class,
     scenario_contexts,
     with_model_uncertainty,
@@ -204,6 +205,28 @@ class DurabilityRun:
         return out
 
 
+def _with_record_effects(comparison: Comparison, result: DurabilityResult) -> Comparison:
+    """The comparison with each mechanism's effect size also labelled by the record's figure.
+
+    The simulation keeps the published sizes (the fitted hazard ratios average an early
+    benefit and a later cost, docs/explanation/durability.md); the record's figure is shown
+    beside them, named by its source, for each single mechanism the record codes.
+    """
+
+    def labelled(row: ComparisonRow) -> ComparisonRow:
+        found = fitted_effects(row.mechanisms)
+        if len(row.mechanisms) != 1 or not found:
+            return row
+        record = found[row.mechanisms[0]]
+        return replace(row, effect_size=f"{row.effect_size}; {record}, not simulated")
+
+    return replace(
+        comparison,
+        baseline=replace(comparison.baseline, result=result),
+        rows=tuple(labelled(r) for r in comparison.rows),
+    )
+
+
 def _row_dict(row: ComparisonRow) -> dict[str, object]:
     hr = row.hazard_ratio
     return {
@@ -302,6 +325,8 @@ def run(
     if reference.fitted:  # the fitted coefficients' uncertainty widens the band
         result = with_model_uncertainty(result, rng=np.random.default_rng(root.generate_state(4)))
         band = MODEL_BAND
+        if comparison is not None:
+            comparison = _with_record_effects(comparison, result)
     swaps: tuple[Swap, ...] = ()
     if alternatives:
         swapped = run_many(

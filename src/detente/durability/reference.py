@@ -207,8 +207,8 @@ def fitted_effects(mechanisms: Iterable[str]) -> dict[str, str]:
         j = names.index(covariate)
         b, s = float(fitted["coefficients"][j]), float(fitted["standard_errors"][j])
         out[mechanism] = (
-            f"ETH/PRIO fit ({covariate}): HR {np.exp(b):.2f} "
-            f"({np.exp(b - 1.96 * s):.2f}-{np.exp(b + 1.96 * s):.2f})"
+            f"ETH/PRIO fit HR {np.exp(b):.2f} ({np.exp(b - 1.96 * s):.2f}-"
+            f"{np.exp(b + 1.96 * s):.2f}, {covariate.replace('_', ' ')})"
         )
     return out
 

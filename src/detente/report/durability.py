@@ -31,7 +31,7 @@ def survival_figure(curves: Sequence[tuple[str, DurabilityResult]]) -> object:
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=f"{label} (95% simulation error)",
+                name=f"{label} (95% band)",
             )
         )
         figure.add_trace(
