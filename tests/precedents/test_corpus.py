@@ -175,3 +175,18 @@ def test_fortnas_peacekeeping_hazard_ratio_from_her_file() -> None:
     assert controlled.loc["pk_dum", "exp(coef)"] == pytest.approx(0.66, abs=0.01)
     assert controlled.loc["victory", "exp(coef)"] < 0.2  # "at least 85%" lower: HR <= 0.15-0.2
     assert controlled.loc["treaty", "exp(coef)"] == pytest.approx(0.47, abs=0.01)  # about 60%
+
+
+def test_durability_s_during_war_targets_are_the_kaplan_meier_of_the_file() -> None:
+    """calibration.yaml's ``ongoing`` figures: lifelines' Kaplan-Meier of the shipped fit's data."""
+    from lifelines import KaplanMeierFitter  # noqa: PLC0415 - only this test needs it
+
+    from detente.durability.calibration import load_targets  # noqa: PLC0415
+
+    data = survival_data(load_ethprio(ETHPRIO))
+    used = data[data["usable"]]
+    curve = KaplanMeierFitter().fit(used["days"].astype(float), used["event"])
+    target = next(c for c in load_targets().contexts if c.context == "ongoing")
+    for point in target.points:
+        holding = float(curve.survival_function_at_times(point.day).iloc[0])
+        assert 1.0 - point.failed == pytest.approx(holding, abs=5e-4), point.day
