@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import numpy as np
 import typer
@@ -20,12 +20,30 @@ from rich.markup import escape
 
 from detente.errors import DetenteError, RepairWarning
 
-__all__ = ["EXIT_BAD_INPUT", "console", "err_console", "guarded", "print_json", "to_plain"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "DealOption",
+    "console",
+    "err_console",
+    "guarded",
+    "print_json",
+    "to_plain",
+    "writable_output",
+]
 
 EXIT_BAD_INPUT = 2
 
 console = Console()
 err_console = Console(stderr=True)
+
+#: The ``--deal`` option of the commands that take one deal (durability, precedents).
+DealOption = Annotated[
+    str,
+    typer.Option(
+        help="nash, kalai_smorodinsky, egalitarian, utilitarian, 'issue=option,...', "
+        "a JSON object or a YAML/JSON file."
+    ),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -95,3 +113,15 @@ def to_plain(obj: Any) -> Any:  # noqa: PLR0911 - one branch per type
 def print_json(obj: Any) -> None:
     """Print ``obj`` as JSON on stdout (machine output: no colours, no wrapping)."""
     sys.stdout.write(json.dumps(to_plain(obj), indent=2, ensure_ascii=False) + "\n")
+
+
+def writable_output(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
+    """Refuse an output path before any work: wrong suffix, missing folder, or a folder."""
+    if path is None:
+        return
+    if path.suffix.lower() not in suffixes:
+        raise DetenteError(f"use a {' or '.join(suffixes)} file", source=path, field=option)
+    if not path.parent.is_dir():
+        raise DetenteError(f"no such folder {str(path.parent)!r}", source=path, field=option)
+    if path.is_dir():
+        raise DetenteError("is a folder, not a file", source=path, field=option)

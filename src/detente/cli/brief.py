@@ -12,8 +12,7 @@ from rich.table import Table
 from detente.analysis.wording import figure
 from detente.assess import DEFAULT_PATHS
 from detente.brief import REHEARSAL_ROUNDS, Briefing, Term, briefing_json, build_briefing
-from detente.cli._common import console, err_console, guarded, print_json
-from detente.errors import DetenteError
+from detente.cli._common import console, err_console, guarded, print_json, writable_output
 from detente.files import atomic_write_text
 from detente.report.brief import briefing_html
 from detente.report.pdf import find_chromium, write_pdf
@@ -30,18 +29,6 @@ _AGREEMENT_DIFFERS = "Where the agreement differs from the recommended deal"
 def register(app: typer.Typer) -> None:
     """Add ``brief`` to ``app``."""
     app.command("brief")(brief_command)
-
-
-def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
-    """Refuse an output path before any work: wrong suffix, missing folder, or a folder."""
-    if path is None:
-        return
-    if path.suffix.lower() not in suffixes:
-        raise DetenteError(f"use a {' or '.join(suffixes)} file", source=path, field=option)
-    if not path.parent.is_dir():
-        raise DetenteError(f"no such folder {str(path.parent)!r}", source=path, field=option)
-    if path.is_dir():
-        raise DetenteError("is a folder, not a file", source=path, field=option)
 
 
 @guarded
@@ -77,8 +64,8 @@ def brief_command(
     ] = None,
 ) -> None:
     """The mediator's briefing: the deal to propose, what sweetens it, will it hold."""
-    _writable(html, "--html", (".html", ".htm"))
-    _writable(pdf, "--pdf", (".pdf",))
+    writable_output(html, "--html", (".html", ".htm"))
+    writable_output(pdf, "--pdf", (".pdf",))
     browser = find_chromium() if pdf is not None else None  # before the work, not after it
     space = OutcomeSpace.from_scenario(load_scenario(scenario))
     with contextlib.ExitStack() as stack:

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from detente.cli._common import console, err_console, guarded, print_json
+from detente.cli._common import DealOption, console, err_console, guarded, print_json
 from detente.compute import open_executor
 from detente.durability import (
     DEFAULT_DAYS,
@@ -77,13 +77,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 def durability(
     scenario: Annotated[str, typer.Argument(help="A scenario file or a built-in name.")],
     *,
-    deal: Annotated[
-        str,
-        typer.Option(
-            help="nash, kalai_smorodinsky, egalitarian, utilitarian, 'issue=option,...', "
-            "a JSON object or a YAML/JSON file."
-        ),
-    ] = "nash",
+    deal: DealOption = "nash",
     mechanisms: Annotated[
         str, typer.Option(help="Mechanisms to add, comma-separated (see --list-mechanisms).")
     ] = "",

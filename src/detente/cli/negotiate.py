@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from detente.cli._common import console, err_console, guarded, print_json
+from detente.cli._common import console, err_console, guarded, print_json, writable_output
 from detente.compute import check_seed, make_executor
 from detente.errors import DetenteError
 from detente.negotiation import (
@@ -110,18 +110,6 @@ def _restricted(scenario: Scenario, parties: str | None) -> Scenario:
     return scenario.model_copy(update={"parties": [scenario.party(n) for n in names]})
 
 
-def _writable(path: Path | None, option: str, suffixes: tuple[str, ...]) -> None:
-    """Refuse an output path before any work: wrong suffix, missing folder, or a folder."""
-    if path is None:
-        return
-    if path.suffix.lower() not in suffixes:
-        raise DetenteError(f"use a {' or '.join(suffixes)} file", source=path, field=option)
-    if not path.parent.is_dir():
-        raise DetenteError(f"no such folder {str(path.parent)!r}", source=path, field=option)
-    if path.is_dir():
-        raise DetenteError("is a folder, not a file", source=path, field=option)
-
-
 def _require(module: str, extra: str, option: str) -> None:
     """Refuse an option before any work when the extra it needs is not installed."""
     try:
@@ -147,13 +135,13 @@ def _check_tournament_options(
     if executor not in {"local", "dask"}:
         raise DetenteError(f"unknown executor {executor!r} (use local or dask)", field="--executor")
     csv, parquet, html = outputs["--csv"], outputs["--parquet"], outputs["--html"]
-    _writable(csv, "--csv", (".csv",))
-    _writable(parquet, "--parquet", (".parquet",))
-    _writable(html, "--html", (".html", ".htm"))
+    writable_output(csv, "--csv", (".csv",))
+    writable_output(parquet, "--parquet", (".parquet",))
+    writable_output(html, "--html", (".html", ".htm"))
     for path in (csv, parquet):
         if path is not None:
             for beside in table_paths(path)[1:]:
-                _writable(beside, "--csv" if path is csv else "--parquet", (path.suffix,))
+                writable_output(beside, "--csv" if path is csv else "--parquet", (path.suffix,))
     if parquet is not None:
         _require("pyarrow", "parquet", "--parquet")
     if html is not None:
@@ -218,8 +206,8 @@ def negotiate_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate one negotiation session and print its offers and result."""
-    _writable(trace, "--trace", (".jsonl", ".parquet"))
-    _writable(html, "--html", (".html", ".htm"))
+    writable_output(trace, "--trace", (".jsonl", ".parquet"))
+    writable_output(html, "--html", (".html", ".htm"))
     if trace is not None and trace.suffix.lower() == ".parquet":
         _require("pyarrow", "parquet", "--trace")
     if html is not None:

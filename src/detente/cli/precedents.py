@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from detente.cli._common import console, guarded, print_json
+from detente.cli._common import DealOption, console, guarded, print_json
 from detente.durability.deal import complete_deal
 from detente.durability.mechanisms import provided_mechanisms
 from detente.errors import DetenteError
@@ -88,13 +88,7 @@ def search(
         Path | None,
         typer.Option(help="Your copy of the PA-X agreements (CSV), for its provisions."),
     ] = None,
-    deal: Annotated[
-        str,
-        typer.Option(
-            help="nash, kalai_smorodinsky, egalitarian, utilitarian, 'issue=option,...', "
-            "a JSON object or a YAML/JSON file."
-        ),
-    ] = "nash",
+    deal: DealOption = "nash",
     threshold: Annotated[
         float, typer.Option(help="Similarity of the matched set (share of known features).")
     ] = 0.8,
