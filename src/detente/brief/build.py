@@ -8,9 +8,12 @@ below, so that a figure the briefing shows is the figure the lens's own command 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from detente import assess, durability, forecast, negotiation
 from detente._rng import check_seed
@@ -19,16 +22,22 @@ from detente.brief.result import (
     Briefing,
     BriefingSweetener,
     Forecasted,
+    PastCeasefire,
+    Precedents,
     Rehearsal,
     Stake,
     Survival,
     Swap,
     Term,
 )
+from detente.durability.precedents import load_records, records_source, search_deal
 from detente.errors import UnsupportedError
 from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
-__all__ = ["FRAGILE_MARGIN", "REHEARSAL_ROUNDS", "YEAR", "build_briefing"]
+if TYPE_CHECKING:
+    from detente.precedents import PrecedentSearch
+
+__all__ = ["FRAGILE_MARGIN", "PRECEDENTS_SHOWN", "REHEARSAL_ROUNDS", "YEAR", "build_briefing"]
 
 #: Day at which survival is read ("one year").
 YEAR = 365
@@ -36,6 +45,8 @@ YEAR = 365
 FRAGILE_MARGIN = assess.DEFAULT_FRAGILE_MARGIN
 #: The rehearsal's deadline in rounds (the negotiation package's default).
 REHEARSAL_ROUNDS = 100
+#: How many of the past ceasefires most like the deal the briefing lists.
+PRECEDENTS_SHOWN = 5
 
 
 def build_briefing(
@@ -44,6 +55,8 @@ def build_briefing(
     seed: int = 0,
     paths: int = assess.DEFAULT_PATHS,
     rounds: int = REHEARSAL_ROUNDS,
+    ethprio: Path | None = None,
+    pax: Path | None = None,
 ) -> Briefing:
     """The briefing on a scenario: recommended deal, sweeteners, survival, forecast, rehearsal.
 
@@ -55,12 +68,18 @@ def build_briefing(
             --survival-paths PATHS --seed SEED`` recommends, and each survival figure the one
             ``detente durability --deal ... --paths PATHS --seed SEED`` reports.
         rounds: the rehearsal's deadline in rounds.
+        ethprio: a copy of the ETH/PRIO Civil Conflict Ceasefire data (CSV): the briefing
+            then lists the past ceasefires most like the recommended deal, the search
+            ``detente precedents SCENARIO --deal ... --ethprio ETHPRIO`` makes (needs the
+            ``precedents`` extra).
+        pax: a copy of the PA-X agreements (CSV), for their provisions (with ``ethprio``).
 
     Raises:
-        DetenteError: a bad seed, path count or deadline, or a scenario with fewer than two
-            parties.
+        DetenteError: a bad seed, path count or deadline, a scenario with fewer than two
+            parties, or a bad records file (read before any other work).
     """
     check_seed(seed)
+    records = None if ethprio is None and pax is None else load_records(ethprio, pax)
     answer = assess.assess(analyze(space, rng=seed), paths=paths, seed=seed)
     recommended = answer.recommended
     deal = None if recommended is None else dict(recommended.deal)
@@ -86,6 +105,19 @@ def build_briefing(
         same = forecasted.deal == deal
         held = survival.survival_1y if same else survive(forecasted.deal).survival_1y
         forecasted = dataclasses.replace(forecasted, survival_1y=held)
+    found = None
+    if records is not None and deal is not None:
+        assert ethprio is not None  # records come from it
+        found = _precedents(
+            search_deal(
+                space,
+                deal,
+                records[0],
+                pax=records[1],
+                limit=PRECEDENTS_SHOWN,
+                source=records_source(ethprio, pax),
+            )
+        )
     model = space.scenario
     return Briefing(
         scenario=model.name,
@@ -116,6 +148,7 @@ def build_briefing(
         ),
         seed=seed,
         fragile_margin=answer.fragile_margin,
+        precedents=found,
     )
 
 
@@ -268,6 +301,39 @@ def _forecast(space: OutcomeSpace) -> tuple[Forecasted | None, str]:
         "The forecast places each issue's options on a 0-100 line and each party at its best "
         "option, with its weight of the issue as salience and its clout (declared, or its "
         f"role's default) as capability. {found.note}"
+    )
+
+
+def _precedents(search: PrecedentSearch) -> Precedents:
+    """The search's answer, with its Kaplan-Meier curve read at one year."""
+    curve = search.curve
+    median = survival = band = None
+    if curve is not None:
+        at = bisect.bisect_right(curve.days, YEAR) - 1  # the step function at day 365
+        median, survival = curve.median_days, curve.survival[at]
+        band = (curve.lower[at], curve.upper[at])
+    return Precedents(
+        compared=search.compared,
+        matched=search.matched,
+        threshold=search.threshold,
+        median_days=median,
+        survival_1y=survival,
+        band_1y=band,
+        most_similar=tuple(
+            PastCeasefire(
+                country=p.country,
+                year=p.year,
+                similarity=p.similarity,
+                matched=p.matched,
+                missing=p.missing,
+                days=p.days,
+                end=p.end,
+            )
+            for p in search.precedents
+        ),
+        features={k: search.labels[k] for k, has in search.features.items() if has},
+        unmapped=search.unmapped,
+        source=search.source,
     )
 
 

@@ -12,6 +12,8 @@ __all__ = [
     "Briefing",
     "BriefingSweetener",
     "Forecasted",
+    "PastCeasefire",
+    "Precedents",
     "Rehearsal",
     "Stake",
     "Survival",
@@ -197,6 +199,60 @@ class Rehearsal:
 
 
 @dataclass(frozen=True)
+class PastCeasefire:
+    """One of the past ceasefires most like the recommended deal (``detente precedents``).
+
+    Attributes:
+        country: where it was.
+        year: the year it was declared (``None``: not recorded).
+        similarity: share of the features known for it on which it agrees with the deal.
+        matched: the deal's features it had.
+        missing: the deal's features it lacked.
+        days: how long it lasted, when its end is recorded.
+        end: the recorded end (ISO date), if any.
+    """
+
+    country: str
+    year: int | None
+    similarity: float
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    days: float | None
+    end: str | None
+
+
+@dataclass(frozen=True)
+class Precedents:
+    """The past ceasefires like the recommended deal: the precedent search on it.
+
+    Attributes:
+        compared: ceasefires of the records that know at least half the features.
+        matched: ceasefires in the matched set (similarity at least ``threshold``).
+        threshold: the similarity of the matched set.
+        median_days: Kaplan-Meier median of the matched set in days (``None``: not reached,
+            or no match).
+        survival_1y: Kaplan-Meier share of the matched set still holding at day 365
+            (``None``: no match).
+        band_1y: its 95% band ``(lower, upper)`` (``None``: no match).
+        most_similar: the most similar past ceasefires, best first.
+        features: the deal's features (the ones it has), in words, by name.
+        unmapped: the deal's mechanisms with no counterpart in the records.
+        source: the records searched.
+    """
+
+    compared: int
+    matched: int
+    threshold: float
+    median_days: float | None
+    survival_1y: float | None
+    band_1y: tuple[float, float] | None
+    most_similar: tuple[PastCeasefire, ...]
+    features: dict[str, str]
+    unmapped: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class Briefing:
     """Everything a mediator needs about one scenario, from one computation.
 
@@ -222,6 +278,8 @@ class Briefing:
         assumptions: what the figures rest on, one sentence each.
         seed: the seed of every random process behind the figures.
         fragile_margin: the margin under which a party's yes counts as fragile.
+        precedents: the past ceasefires most like the deal (``None``: no records given, or
+            no deal).
     """
 
     scenario: str
@@ -242,6 +300,7 @@ class Briefing:
     assumptions: tuple[str, ...]
     seed: int
     fragile_margin: float
+    precedents: Precedents | None = None
 
 
 def briefing_json(briefing: Briefing) -> dict[str, Any]:
@@ -249,7 +308,7 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
     stakes = briefing.stakes if briefing.deal is not None else ()
     forecast = briefing.forecast
     rehearsal = briefing.rehearsal
-    return {
+    out: dict[str, Any] = {
         "deal": briefing.deal,
         "utilities": {s.party: s.utility for s in stakes},
         "margins": {s.party: s.margin for s in stakes},
@@ -273,4 +332,32 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
             "rounds": rehearsal.rounds,
             "strategies": dict(rehearsal.strategies),
         },
+    }
+    if briefing.precedents is not None:  # only when records were given
+        out["precedents"] = _precedents_json(briefing.precedents)
+    return out
+
+
+def _precedents_json(p: Precedents) -> dict[str, Any]:
+    return {
+        "compared": p.compared,
+        "matched": p.matched,
+        "threshold": p.threshold,
+        "median_days": p.median_days,
+        "survival_1y": p.survival_1y,
+        "band_1y": None if p.band_1y is None else list(p.band_1y),
+        "most_similar": [
+            {
+                "country": c.country,
+                "year": c.year,
+                "similarity": c.similarity,
+                "matched": list(c.matched),
+                "missing": list(c.missing),
+                "days": c.days,
+                "end": c.end,
+            }
+            for c in p.most_similar
+        ],
+        "unmapped": list(p.unmapped),
+        "source": p.source,
     }

@@ -13,6 +13,7 @@ from detente.analysis.wording import figure
 from detente.assess import DEFAULT_PATHS
 from detente.brief import REHEARSAL_ROUNDS, Briefing, Term, briefing_json, build_briefing
 from detente.cli._common import console, err_console, guarded, print_json, writable_output
+from detente.cli.precedents import needs_extra
 from detente.files import atomic_write_text
 from detente.report.brief import briefing_html
 from detente.report.pdf import find_chromium, write_pdf
@@ -62,8 +63,22 @@ def brief_command(
     pdf: Annotated[
         Path | None, typer.Option("--pdf", help="Also write the briefing as a PDF (Chromium).")
     ] = None,
+    ethprio: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your copy of the ETH/PRIO Civil Conflict Ceasefire data (CSV): adds the past "
+            "ceasefires most like the deal (as `detente precedents`).",
+            dir_okay=False,
+        ),
+    ] = None,
+    pax: Annotated[
+        Path | None,
+        typer.Option(help="Your copy of the PA-X agreements (CSV), for its provisions."),
+    ] = None,
 ) -> None:
     """The mediator's briefing: the deal to propose, what sweetens it, will it hold."""
+    if ethprio is not None or pax is not None:
+        needs_extra("pandas", "lifelines")
     writable_output(html, "--html", (".html", ".htm"))
     writable_output(pdf, "--pdf", (".pdf",))
     browser = find_chromium() if pdf is not None else None  # before the work, not after it
@@ -73,7 +88,9 @@ def brief_command(
             stack.enter_context(
                 err_console.status("analysing, simulating, forecasting, rehearsing...")
             )
-        briefing = build_briefing(space, seed=seed, paths=paths, rounds=rounds)
+        briefing = build_briefing(
+            space, seed=seed, paths=paths, rounds=rounds, ethprio=ethprio, pax=pax
+        )
     if html is not None:
         atomic_write_text(html, briefing_html(briefing))
     if pdf is not None:
@@ -139,6 +156,7 @@ def render(b: Briefing) -> None:
         _render_survival(b)
         _render_sweeteners(b)
         _render_swaps(b)
+        _render_precedents(b)
     _render_forecast(b)
     _render_rehearsal(b)
     console.rule("Assumptions")
@@ -232,6 +250,46 @@ def _render_swaps(b: Briefing) -> None:
             f"{_pct(s.survival_1y)} ({100 * s.survival_change:+.1f} pts)",
         )
     console.print(table)
+
+
+def _render_precedents(b: Briefing) -> None:
+    p = b.precedents
+    if p is None:  # no records given
+        return
+    console.rule("Precedents: past ceasefires like this deal")
+    console.print(
+        f"Features of the deal: {'; '.join(p.features.values()) or 'none'}.", highlight=False
+    )
+    if p.unmapped:
+        console.print(f"No counterpart in the records: {', '.join(p.unmapped)}.", highlight=False)
+    if p.survival_1y is None or p.band_1y is None:
+        console.print(
+            f"No past ceasefire matches the deal closely enough (similarity >= "
+            f"{p.threshold:.2f}, {p.compared:,} compared).",
+            highlight=False,
+        )
+    else:
+        median = f"{p.median_days:,.0f} days" if p.median_days is not None else "not reached"
+        console.print(
+            f"[bold]{p.matched:,}[/] of {p.compared:,} past ceasefires match (similarity >= "
+            f"{p.threshold:.2f}): Kaplan-Meier median {median}; still holding after one year: "
+            f"[bold]{_pct(p.survival_1y)}[/] (95% band {_pct(p.band_1y[0])}-"
+            f"{_pct(p.band_1y[1])}).",
+            highlight=False,
+        )
+    table = _table(
+        "The most similar", "country", "year", "matched", "missing", "lasted (days)", numeric=1
+    )
+    for c in p.most_similar:
+        table.add_row(
+            c.country,
+            str(c.year or ""),
+            f"{len(c.matched)} of {len(p.features)}",
+            ", ".join(c.missing),
+            "end not recorded" if c.days is None else f"{c.days:,.0f}",
+        )
+    console.print(table)
+    console.print(f"[dim]Source: {p.source}.[/]", highlight=False)
 
 
 def _render_forecast(b: Briefing) -> None:

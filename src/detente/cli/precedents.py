@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,14 +13,13 @@ from typer.core import TyperGroup
 
 from detente.cli._common import DealOption, console, guarded, print_json
 from detente.durability.deal import complete_deal
-from detente.durability.mechanisms import provided_mechanisms
+from detente.durability.precedents import records_source, search_deal
 from detente.errors import DetenteError
 from detente.files import atomic_write_text
 from detente.scenario import load_scenario
-from detente.scenario.model import Role
 from detente.space import OutcomeSpace
 
-__all__ = ["register"]
+__all__ = ["needs_extra", "register"]
 
 
 class _SearchByDefault(TyperGroup):
@@ -45,31 +43,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="precedents")
 
 
-def _needs_extra(*modules: str) -> None:
+def needs_extra(*modules: str) -> None:
     """Fail with one line unless the ``precedents`` extra's ``modules`` are installed."""
     try:
         for module in modules:
             importlib.import_module(module)
     except ImportError:  # pragma: no cover - the test environment has the extra
         raise DetenteError("this command needs: pip install 'detente[precedents]'") from None
-
-
-def deal_terms(space: OutcomeSpace, deal: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """The deal's mechanisms and context, in the terms of ``provisions.yaml``.
-
-    Mechanisms are what the deal's options provide (``provides`` in the scenario, resolved as
-    the durability model resolves them). A signed deal is written; two belligerents make it
-    bilateral, more multilateral; a mediator at the table makes it mediated.
-    """
-    roles = [p.role for p in space.scenario.parties]
-    fighting = roles.count(Role.BELLIGERENT)
-    context = ["written", "bilateral" if fighting <= 2 else "multilateral"]
-    if Role.MEDIATOR in roles:
-        context.append("mediated")
-    return {
-        "mechanisms": tuple(provided_mechanisms(space.scenario, deal)),
-        "context": tuple(context),
-    }
 
 
 @group.command("search")
@@ -99,26 +79,22 @@ def search(
     ] = None,
 ) -> None:
     """The past ceasefires most like the deal: what they shared, how long they lasted."""
-    _needs_extra("pandas", "lifelines")
-    from detente.precedents import find_precedents, load_ethprio, load_pax  # noqa: PLC0415
-    from detente.precedents.search import deal_features, load_features  # noqa: PLC0415
+    needs_extra("pandas", "lifelines")
+    from detente.precedents import load_ethprio, load_pax  # noqa: PLC0415
 
     if html_file is not None and html_file.is_dir():
         raise DetenteError("is a directory", source=html_file, field="--html")
     model = load_scenario(scenario)
     space = OutcomeSpace.from_scenario(model)
     chosen, _ = complete_deal(space, deal)
-    terms = deal_terms(space, chosen)
-    features = load_features()
-    mapped = {m for f in features for m in f.mechanisms}
-    result = find_precedents(
+    result = search_deal(
+        space,
+        chosen,
         load_ethprio(ethprio),
-        deal_features(features, **terms),
         pax=load_pax(pax) if pax is not None else None,
-        unmapped=[m for m in terms["mechanisms"] if m not in mapped],
         threshold=threshold,
         limit=limit,
-        source=f"ETH/PRIO CF ({ethprio.name})" + (f" and PA-X ({pax.name})" if pax else ""),
+        source=records_source(ethprio, pax),
     )
     if html_file is not None:
         from detente.report.precedents import precedents_report  # noqa: PLC0415
@@ -185,7 +161,7 @@ def predict(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Predicted survival of each ceasefire of FILE (30, 90, 365 days; median)."""
-    _needs_extra("pandas")  # predictions need numpy and pandas alone, not lifelines
+    needs_extra("pandas")  # predictions need numpy and pandas alone, not lifelines
     from detente.precedents.predict import predict_file  # noqa: PLC0415
 
     started = time.perf_counter()

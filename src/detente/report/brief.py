@@ -133,6 +133,7 @@ def briefing_html(briefing: Briefing, *, for_print: bool = False) -> str:
         body.extend(_survival(b, for_print=for_print))
         body.extend(_sweeteners(b))
         body.extend(_swaps(b))
+        body.extend(_precedents(b))
     body.extend(_forecast(b))
     body.extend(_rehearsal(b))
     body.append(_h2("Assumptions"))
@@ -249,6 +250,55 @@ def _swaps(b: Briefing) -> list[str]:
                 ["the swap", "mechanisms", "everyone accepts", "holding at 1 year"],
                 rows,
                 caption="Every row uses the same random numbers as the recommended deal's run.",
+            )
+        )
+    )
+    return out
+
+
+def _precedents(b: Briefing) -> list[str]:
+    p = b.precedents
+    if p is None:  # no records given
+        return []
+    out = [
+        _h2("Precedents: past ceasefires like this deal"),
+        _p(f"Features of the deal: {'; '.join(p.features.values()) or 'none'}."),
+    ]
+    if p.unmapped:
+        out.append(_p(f"No counterpart in the records: {', '.join(p.unmapped)}.", "note"))
+    if p.survival_1y is None or p.band_1y is None:
+        out.append(
+            _p(
+                f"No past ceasefire matches the deal closely enough (similarity at least "
+                f"{p.threshold:.2f}, {p.compared:,} compared)."
+            )
+        )
+    else:
+        median = f"{p.median_days:,.0f} days" if p.median_days is not None else "not reached"
+        out.append(
+            _p(
+                f"{p.matched:,} of {p.compared:,} past ceasefires match (similarity at least "
+                f"{p.threshold:.2f}): Kaplan-Meier median {median}; still holding after one "
+                f"year: {_pct(p.survival_1y)} (95% band {_pct(p.band_1y[0])}-"
+                f"{_pct(p.band_1y[1])})."
+            )
+        )
+    rows = [
+        [
+            c.country,
+            str(c.year or ""),
+            f"{len(c.matched)} of {len(p.features)}",
+            ", ".join(c.missing),
+            "end not recorded" if c.days is None else f"{c.days:,.0f}",
+        ]
+        for c in p.most_similar
+    ]
+    out.append(
+        _wide(
+            table_html(
+                ["country", "year", "matched", "missing", "lasted (days)"],
+                rows,
+                caption=f"The most similar past ceasefires. Source: {p.source}.",
             )
         )
     )
