@@ -3,9 +3,9 @@
 Bilateral and multilateral domains, discrete and numeric issues: every model's deal is a valid
 deal of the scenario, valued as the outcome space values it, and every reported gap between the
 models splits exactly into the actors' parts. A domain with a single profile is refused with a
-clear error (there is no one to bargain with). Domains with many parties (SMP's cost grows with
-the cube of the number of actors) and the full sweep are marked slow; a fast sample stays in the
-default run.
+clear error (there is no one to bargain with); a folder the reader refuses is one of
+``REFUSED``. Domains with many parties (SMP's cost grows with the cube of the number of actors)
+and the full sweep are marked slow; a fast sample stays in the default run.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ FAST = {
     "anac/y2016/Grandma",
     "other/laptopdomainNoBayes",
 }
+#: Folders the GENIUS reader refuses (tests/formats/test_corpus.py checks why): this one's agent
+#: list names a buyer profile the folder does not hold.
+REFUSED = {"other/laptopdomainNoBayes"}
 
 
 def _load(folder: Path) -> Scenario | None:
@@ -59,7 +62,9 @@ PARAMS = [
 def test_forecast_runs_on_the_domain(folder: Path) -> None:
     scenario = _load(folder)
     if scenario is None:
-        pytest.skip("the domain is refused by the GENIUS reader")
+        assert _id(folder) in REFUSED
+        return
+    assert _id(folder) not in REFUSED
     space = OutcomeSpace.from_scenario(scenario)
     if space.n_parties < 2:
         with pytest.raises(StakeholderError, match="at least two parties"):

@@ -159,7 +159,11 @@ def test_deal_columns_of_mixed_types_become_text() -> None:
             "name": "words",
             "issues": [{"name": "share", "options": ["none", "all"]}],
             "parties": [
-                {"name": n, "preferences": {"issues": {"share": {"weight": 1, "values": v}}}}
+                {
+                    "name": n,
+                    "reservation_value": 0,
+                    "preferences": {"issues": {"share": {"weight": 1, "values": v}}},
+                }
                 for n, v in (("A", {"none": 0, "all": 1}), ("B", {"none": 1, "all": 0}))
             ],
         }
