@@ -22,7 +22,7 @@ from __future__ import annotations
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.table import Table
@@ -112,15 +112,21 @@ def big_session() -> dict[str, float]:
     return {"tables": tables, "session": session, "rounds": float(trace.rounds)}
 
 
-def genius_spaces(limit: int = 10, max_size: int = 20_000) -> list[OutcomeSpace]:
-    """Two-party additive GENIUS domains of the test corpus, spread over sizes."""
+T = TypeVar("T")
+
+
+def genius_domains(max_size: int = 20_000) -> list[tuple[Path, OutcomeSpace]]:
+    """Every two-party additive GENIUS domain of the test corpus up to ``max_size``, smallest first.
+
+    Both this benchmark and the parity benchmark choose their domains from this list.
+    """
     import warnings  # noqa: PLC0415
 
     from detente.errors import DetenteError  # noqa: PLC0415
     from detente.scenario.formats.genius import load_genius  # noqa: PLC0415
 
     corpus = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "genius"
-    spaces: list[OutcomeSpace] = []
+    found: list[tuple[Path, OutcomeSpace]] = []
     seen: set[str] = set()
     for folder in sorted({p.parent for p in corpus.rglob("*.xml")}):
         if folder.name in seen:
@@ -136,10 +142,20 @@ def genius_spaces(limit: int = 10, max_size: int = 20_000) -> list[OutcomeSpace]
         space = OutcomeSpace.from_scenario(scenario)
         if len(scenario.parties) == 2 and 100 <= space.size <= max_size:
             seen.add(folder.name)
-            spaces.append(space)
-    spaces.sort(key=lambda s: s.size)
-    step = max(1, len(spaces) // limit)
-    return spaces[::step][:limit]
+            found.append((folder, space))
+    found.sort(key=lambda f: f[1].size)
+    return found
+
+
+def spread(found: list[T], limit: int) -> list[T]:
+    """At most ``limit`` items taken evenly from ``found`` (smallest to largest)."""
+    step = max(1, len(found) // limit)
+    return found[::step][:limit]
+
+
+def genius_spaces(limit: int = 10, max_size: int = 20_000) -> list[OutcomeSpace]:
+    """Two-party additive GENIUS domains of the test corpus, spread over sizes."""
+    return [space for _, space in spread(genius_domains(max_size), limit)]
 
 
 def negmas_from_space(space: OutcomeSpace) -> tuple[list[Any], list[Any]]:

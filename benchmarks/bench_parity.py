@@ -34,10 +34,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.bench_negotiation import negmas_from_space, negmas_session, same_concession
+from benchmarks.bench_negotiation import (
+    genius_domains,
+    negmas_from_space,
+    negmas_session,
+    same_concession,
+    spread,
+)
 from detente.errors import DetenteError
 from detente.negotiation import negotiate
-from detente.scenario.formats.genius import load_genius
 from detente.space import OutcomeSpace
 
 console = Console(width=220)
@@ -46,26 +51,8 @@ CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus" / "ge
 
 def domains(limit: int = 10, max_size: int = 20_000) -> list[tuple[Path, OutcomeSpace]]:
     """Two-party additive GENIUS domains of the corpus, spread over sizes (as the benchmark)."""
-    found: list[tuple[Path, OutcomeSpace]] = []
-    seen: set[str] = set()
-    for folder in sorted({p.parent for p in CORPUS.rglob("*.xml")}):
-        if folder.name in seen:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # repaired quirks are reported by the importer
-            try:
-                scenario = load_genius(folder)
-            except DetenteError:
-                continue
-        if any(p.preferences.kind != "additive" for p in scenario.parties):
-            continue
-        space = OutcomeSpace.from_scenario(scenario)
-        if len(scenario.parties) == 2 and 100 <= space.size <= max_size:
-            seen.add(folder.name)
-            found.append((folder, space))
-    found.sort(key=lambda f: f[1].size)
-    step = max(1, len(found) // limit)
-    chosen = found[::step][:limit]
+    found = genius_domains(max_size)
+    chosen = spread(found, limit)
     # CameraC: the example of the report (same deal, NegMAS 1.0/0.634, detente 1.0/0.493)
     chosen += [f for f in found if f[0].name == "CameraC" and f not in chosen]
     return chosen
