@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -166,6 +167,22 @@ def test_the_recommended_deal_follows_the_documented_rule(
     # sweetener for Russia are within simulation error of each other at one year
     solutions = {"nash", "kalai_smorodinsky", "egalitarian", "utilitarian"}
     assert answer.recommended_from in {*solutions, "sweetener for Russia"}
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("nash", "the Nash bargaining solution"),
+        ("kalai_smorodinsky", "the Kalai-Smorodinsky solution"),
+        ("sweetener for Russia", "the Nash bargaining solution, sweetened for Russia"),
+        ("most robust frontier deal", "most robust frontier deal"),
+    ],
+)
+def test_the_recommended_deal_names_its_source_in_words(
+    answer: Assessment, source: str, words: str
+) -> None:
+    assert answer.analysis.reference == "nash"
+    assert dataclasses.replace(answer, recommended_from=source).recommended_words == words
 
 
 @pytest.mark.slow

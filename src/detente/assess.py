@@ -119,6 +119,30 @@ class Assessment:
     reference: str
     headlines: dict[str, str]
 
+    @property
+    def recommended_words(self) -> str:
+        """Where the recommended deal comes from, in words (``""`` when there is none).
+
+        A sweetened deal is named with the deal it sweetens, e.g. "the Nash bargaining
+        solution, sweetened for Russia".
+        """
+        source = self.recommended_from
+        if source.startswith(_SWEETENED):
+            base = _SOURCE_WORDS.get(self.analysis.reference, "the reference deal")
+            return f"{base}, sweetened for {source.removeprefix(_SWEETENED)}"
+        return _SOURCE_WORDS.get(source, source)
+
+
+#: How a candidate source reads in a sentence.
+_SOURCE_WORDS = {
+    "nash": "the Nash bargaining solution",
+    "kalai_smorodinsky": "the Kalai-Smorodinsky solution",
+    "egalitarian": "the egalitarian solution",
+    "utilitarian": "the utilitarian solution",
+    "given": "the deal given",
+}
+_SWEETENED = "sweetener for "
+
 
 def _ideal(analysis: Analysis) -> np.ndarray:
     """Each party's best utility in the ZOPA (attained on the Pareto frontier)."""
@@ -218,7 +242,7 @@ def assess(
             rows = [AssessedSweetener(s, assessed(_changed(advice.deal, s))) for s in found]
             order = sorted(range(len(rows)), key=lambda k: _rank(rows[k], k))
             ranked[party] = tuple(rows[k] for k in order)
-            candidates += [(f"sweetener for {party}", r.assessment) for r in ranked[party]]
+            candidates += [(f"{_SWEETENED}{party}", r.assessment) for r in ranked[party]]
     robust = None
     if analysis.sensitivity is not None and analysis.sensitivity.robust_deal is not None:
         robust = assessed(analysis.sensitivity.robust_deal)

@@ -68,8 +68,10 @@ def test_the_deal_is_the_analysis_recommended_deal(ceasefire: Briefing) -> None:
     assert ceasefire.survival is not None
     assert ceasefire.survival.survival_1y == recommended["survival_1y"]
     assert {s.party: s.margin for s in ceasefire.stakes} == pytest.approx(recommended["margins"])
-    source = recommended["from"].lower().replace("_", "-").replace(" ", "-")
-    assert source in ceasefire.basis.lower().replace(" ", "-")
+    source: str = recommended["from"]
+    party = source.removeprefix("sweetener for ")
+    words = f"sweetened for {party}" if party != source else source.replace("_", "-")
+    assert words.lower() in ceasefire.basis.lower()
     assert [t.issue for t in ceasefire.terms] == list(space.issue_names)
     assert ceasefire.terms[0].option_label == "full ceasefire, extendable by mutual consent"
 

@@ -174,23 +174,16 @@ def terms_of(space: OutcomeSpace, deal: Mapping[str, str]) -> tuple[Term, ...]:
 # -- the lenses, one function each ---------------------------------------------------------
 
 _NO_DEAL = "No deal is acceptable to every party, so there is no deal to recommend."
-_SOURCES = {
-    "nash": "the Nash bargaining solution",
-    "kalai_smorodinsky": "the Kalai-Smorodinsky solution",
-    "egalitarian": "the egalitarian solution",
-    "utilitarian": "the utilitarian solution",
-}
 
 
 def _basis(answer: assess.Assessment, chosen: assess.DealAssessment) -> str:
     """How the analysis chose the recommended deal, in words."""
-    source = _SOURCES.get(answer.recommended_from, answer.recommended_from)
     return (
         "Of the deals the analysis puts forward that every party accepts (the bargaining "
         "solutions, the sweetened deals, the most robust frontier deal), the one with the best "
         "product of survival at one year and fairness (the worst-off party's share of its "
-        f"possible gain): here {source}, holding in {100 * chosen.survival_1y:.1f}% of "
-        f"simulated futures, fairness {chosen.fairness:.2f}."
+        f"possible gain): here {answer.recommended_words}, holding in "
+        f"{100 * chosen.survival_1y:.1f}% of simulated futures, fairness {chosen.fairness:.2f}."
     )
 
 

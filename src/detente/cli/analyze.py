@@ -293,8 +293,7 @@ def _render_recommended(answer: Assessment) -> None:
         return
     result = answer.analysis
     console.print(
-        f"{result.describe(recommended.deal)} (from: "
-        f"{_TITLES.get(answer.recommended_from, answer.recommended_from)}). Every party "
+        f"{result.describe(recommended.deal)} (from: {answer.recommended_words}). Every party "
         f"accepts it; it holds at one year in {_holds(recommended)} of simulated futures, and "
         f"the worst-off party gets {recommended.fairness:.0%} of the gain it could get in the "
         "ZOPA.",

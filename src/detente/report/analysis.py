@@ -302,7 +302,7 @@ def _recommended(assessment: Assessment) -> list[str]:
     result = assessment.analysis
     body.append(
         _p(
-            f"{result.describe(a.deal)} (from: {assessment.recommended_from}). Every party "
+            f"{result.describe(a.deal)} (from: {assessment.recommended_words}). Every party "
             f"accepts it; it holds at one year in {_holds(a)} of simulated futures; the "
             f"worst-off party gets {a.fairness:.0%} of the gain it could get in the ZOPA."
         )
