@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente import durability
+from detente._display import HTMLRepr
 from detente.analysis import Analysis, Sweetener
 from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
@@ -88,7 +89,7 @@ class AssessedSweetener:
 
 
 @dataclass(frozen=True, eq=False)
-class Assessment:
+class Assessment(HTMLRepr):
     """The analysis of a scenario with every deal it puts forward assessed, and the answer.
 
     Attributes:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente._display import HTMLRepr
 from detente._rng import RNGLike, spawn_seeds
 from detente.analysis._exact import exact_utilities, thresholds
 from detente.analysis.pareto import ParetoFrontier, opposition, pareto_frontier
@@ -23,7 +24,7 @@ __all__ = ["Analysis", "analyze"]
 
 
 @dataclass(frozen=True, eq=False)
-class Analysis:
+class Analysis(HTMLRepr):
     """Everything ``detente analyze`` reports about a scenario.
 
     Attributes:

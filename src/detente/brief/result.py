@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from detente._display import HTMLRepr
 from detente.analysis import TalkingPoints
 from detente.durability import DurabilityResult
 
@@ -253,7 +254,7 @@ class Precedents:
 
 
 @dataclass(frozen=True)
-class Briefing:
+class Briefing(HTMLRepr):
     """Everything a mediator needs about one scenario, from one computation.
 
     Attributes:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from detente._display import HTMLRepr
 from detente._rng import RNGLike
 from detente.compute import Executor
 from detente.durability.contexts import apply_contexts
@@ -88,7 +89,7 @@ class Standing:
 
 
 @dataclass(frozen=True)
-class DurabilityRun:
+class DurabilityRun(HTMLRepr):
     """Everything one durability run computed, for every renderer (terminal, JSON, HTML, web).
 
     ``result`` is the survival of the deal as agreed; ``comparison`` (when asked) holds what

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from detente._display import HTMLRepr
+
 __all__ = ["HOLDOUT_GAP", "JSON_DECIMALS", "ONE_POINT", "Challenge", "Forecast", "forecast_json"]
 
 #: An actor whose final position lies farther than this (0-100 scale) from the median actor's on
@@ -62,7 +64,7 @@ class Challenge:
 
 
 @dataclass(frozen=True, eq=False)
-class Forecast:
+class Forecast(HTMLRepr):
     """A forecast: every actor's position at every turn, the challenges, and where it settles.
 
     Attributes:

@@ -17,6 +17,7 @@ import numpy as np
 import yaml
 from defusedxml import ElementTree
 
+from detente._display import HTMLRepr
 from detente.errors import DetenteError, FormatError
 from detente.forecast.disagreement import DimensionGap, disagreements, model_notes
 from detente.forecast.evaluate import MODELS
@@ -64,7 +65,7 @@ class ForecastDeal:
 
 
 @dataclass(frozen=True, eq=False)
-class ScenarioForecast:
+class ScenarioForecast(HTMLRepr):
     """Every model's forecast of a scenario, as positions and as deals, and why they differ.
 
     Attributes:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from detente._display import HTMLRepr
 from detente._rng import spawn_seeds
 from detente.compute import Executor, LocalExecutor
 from detente.errors import DetenteError, FormatError
@@ -128,7 +129,7 @@ class ScenarioScore:
 
 
 @dataclass(frozen=True)
-class TournamentResult:
+class TournamentResult(HTMLRepr):
     """Every session and the tables per strategy and per scenario.
 
     :meth:`sessions` gives the tidy table (one record per session and seat),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from detente._display import HTMLRepr
 from detente.errors import DetenteError
 from detente.precedents.model import FOLLOW_UP_END, survival_data
 
@@ -125,7 +126,7 @@ class Precedent:
 
 
 @dataclass(frozen=True)
-class PrecedentSearch:
+class PrecedentSearch(HTMLRepr):
     """The precedents of a deal.
 
     Attributes:

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["figure_html", "page", "table_html"]
+__all__ = ["NOTEBOOK_CLASS", "figure_html", "notebook_fragment", "page", "table_html"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;
@@ -36,6 +36,37 @@ def page(title: str, body: Sequence[str], *, subtitle: str = "", with_plots: boo
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>{script}</head>"
         f"<body><h1>{html.escape(title)}</h1>{sub}{''.join(body)}</body></html>\n"
     )
+
+
+#: The class of the ``<div>`` a report sits in inside a notebook (its styles apply within it).
+NOTEBOOK_CLASS = "detente-report"
+
+
+def _scoped_css() -> str:
+    """The page's CSS with every selector confined to the notebook fragment's ``<div>``."""
+    rules = []
+    for rule in _CSS.replace("\n", "").split("}"):
+        if "{" not in rule:
+            continue
+        selectors, declarations = rule.split("{", 1)
+        scoped = (
+            f".{NOTEBOOK_CLASS}" if s.strip() == "body" else f".{NOTEBOOK_CLASS} {s.strip()}"
+            for s in selectors.split(",")
+        )
+        rules.append(f"{','.join(scoped)}{{{declarations}}}")
+    return "".join(rules)
+
+
+def notebook_fragment(document: str) -> str:
+    """A page made by :func:`page`, as one ``<div>`` for a notebook cell's output.
+
+    The title, body and inlined plotly.js are kept; the styles apply only inside the
+    ``<div>``, so the notebook around it keeps its own.
+    """
+    head, _, rest = document.partition("</head><body>")
+    body = rest.rpartition("</body></html>")[0]
+    script = head.partition("</style>")[2]
+    return f'<div class="{NOTEBOOK_CLASS}"><style>{_scoped_css()}</style>{script}{body}</div>'
 
 
 def figure_html(figure: Any, div_id: str) -> str:
