@@ -9,20 +9,22 @@ from sqlalchemy import Engine, inspect, text
 
 from detente.monitor.db import _alembic_config, current_revision, make_engine, migrate
 from detente.monitor.models import Base
+from detente.workbench import models as workbench_models
 
 
 def test_upgrade_from_empty_matches_models(db_url: str) -> None:
+    assert "scenario_version" in workbench_models.Base.metadata.tables
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     migrate(engine)  # a second run is a no-op
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import detente.workbench.models  # noqa: F401 - the workbench's tables share the metadata
 from detente.monitor.models import Base
 
 connection = context.config.attributes["connection"]

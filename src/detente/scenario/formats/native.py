@@ -28,9 +28,11 @@ __all__ = [
     "dump_native",
     "json_schema",
     "load_native",
+    "native_document",
     "nearest_line",
     "parse_native",
     "parse_yaml",
+    "scenario_problems",
 ]
 
 #: YAML aliases may add at most this many nodes to those written in the file. A scenario rarely
@@ -76,22 +78,38 @@ def validate_scenario(
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(x for x in first["loc"] if not _is_union_tag(x))
+        problems = scenario_problems(raw, exc)
+        loc, field, message = problems[0]
+        line = nearest_line(lines or {}, loc)
+        extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ScenarioError(message + extra, source=source, field=field, line=line) from None
+
+
+def scenario_problems(
+    raw: dict[str, Any], exc: ValidationError
+) -> list[tuple[tuple[str | int, ...], str | None, str]]:
+    """Every error of a scenario's validation as ``(path, field, message)``, in the CLI's words.
+
+    ``path`` locates the field in ``raw`` (keys and list indices); ``field`` is the dotted name
+    the CLI prints before the message (a cross-check names the party, as in
+    ``parties[0] (Red).red_lines``).
+    """
+    out: list[tuple[tuple[str | int, ...], str | None, str]] = []
+    for error in exc.errors():
+        loc: tuple[str | int, ...] = tuple(x for x in error["loc"] if not _is_union_tag(x))
         field = ".".join(str(x) for x in loc) or None
-        message = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "missing" and loc[-1:] == ("reservation_value",):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing" and loc[-1:] == ("reservation_value",):
             message = _no_reservation(raw, loc)
-        if first["type"] == "union_tag_not_found":
+        if error["type"] == "union_tag_not_found":
             message = "no 'kind' given (it selects the type: see the scenario format reference)"
         found = _MODEL_PATH.match(message) if not loc else None
         if found:  # a cross-check error: its message starts with the path it concerns
             field, message = found.group(1), found.group(5)
             index = (int(found.group(3)),) if found.group(3) else ()
             loc = (found.group(2), *index, *[x for x in found.group(4).split(".") if x])
-        line = nearest_line(lines or {}, loc)
-        extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ScenarioError(message + extra, source=source, field=field, line=line) from None
+        out.append((loc, field, message))
+    return out
 
 
 def _no_reservation(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
@@ -106,11 +124,17 @@ def _no_reservation(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
 
 def dump_native(scenario: Scenario, *, as_json: bool = False) -> str:
     """Native text of ``scenario`` (YAML by default), omitting defaults."""
-    data = scenario.model_dump(mode="json", exclude_defaults=True)
-    _keep_kinds(data, scenario.model_dump(mode="json"))
+    data = native_document(scenario)
     if as_json:
         return dumps_json(data)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def native_document(scenario: Scenario) -> dict[str, Any]:
+    """The mapping :func:`dump_native` writes: plain JSON values, defaults omitted."""
+    data: dict[str, Any] = scenario.model_dump(mode="json", exclude_defaults=True)
+    _keep_kinds(data, scenario.model_dump(mode="json"))
+    return data
 
 
 def json_schema() -> dict[str, Any]:
