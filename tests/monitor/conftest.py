@@ -3,8 +3,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from detente.monitor.api import create_api
 from detente.monitor.db import MonitorSettings
+from detente.web import create_api
 from tests.monitor.api_support import Api, login_all
 from tests.monitor_support import (  # noqa: F401 - fixtures used by name
     World,

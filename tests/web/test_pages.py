@@ -15,7 +15,7 @@ from detente.monitor.enums import Action, Confidence, Role
 from detente.monitor.models import User
 from detente.monitor.schemas import AgreementIn, IncidentIn, TransitionIn, UserIn
 from detente.web import create_app
-from detente.web.app import content_security_policy
+from detente.web.middleware import content_security_policy
 from tests.monitor_support import PASSWORD, World
 
 SCRIPT = "<script>alert(1)</script>"

@@ -16,6 +16,7 @@ from detente.cli import (
     negotiate,
     precedents,
     scenarios,
+    serve,
 )
 
 __all__ = ["app", "main"]
@@ -56,6 +57,7 @@ durability.register(app)
 negotiate.register(app)
 monitor.register(app)
 precedents.register(app)
+serve.register(app)
 
 
 def main() -> None:

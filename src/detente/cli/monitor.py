@@ -152,7 +152,6 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-@monitor_app.command("serve")
 @guarded
 def serve(
     db: DbOpt = None,
@@ -170,7 +169,10 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Run the web site and API with uvicorn (the database must be initialised)."""
+    """Run the web application (Workbench and Monitor areas, JSON API) with uvicorn.
+
+    The database must be initialised first (detente monitor init).
+    """
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from detente.monitor.db import MonitorSettings, current_revision, display_url  # noqa: PLC0415
@@ -224,6 +226,9 @@ def _listen(host: str, port: int) -> socket.socket:
         reason = exc.strerror or str(exc)
         raise DetenteError(f"cannot listen on {host}:{port}: {reason}", field="--port") from None
     return sock
+
+
+monitor_app.command("serve")(serve)
 
 
 @monitor_app.command("seed-demo")

@@ -2,7 +2,8 @@
 
 Layers inside: ``models`` (tables) and ``migrations``; ``workflow`` (the state machine);
 ``auth`` (passwords, tokens, who may see what); ``audit`` (hash-chained log); ``service``,
-``reports`` and ``exchange`` (pure functions over a Session); ``api`` (FastAPI routers).
+``reports`` and ``exchange`` (pure functions over a Session). Its HTTP API and pages live
+in ``detente.web``.
 """
 
 from detente.monitor.db import MonitorSettings, make_engine, migrate

@@ -1,5 +1,11 @@
-"""Web pages of the monitoring service, served by the same app as the JSON API."""
+"""The web application: the JSON API and the pages of the Workbench and Monitor areas.
 
-from detente.web.app import create_app
+Layout: :mod:`~detente.web.deps` (settings, unit of work, credentials, CSRF),
+:mod:`~detente.web.errors` (the one error handler), :mod:`~detente.web.middleware`,
+:mod:`~detente.web.api` and :mod:`~detente.web.pages` (one router per area),
+:mod:`~detente.web.app` (the factories).
+"""
 
-__all__ = ["create_app"]
+from detente.web.app import create_api, create_app
+
+__all__ = ["create_api", "create_app"]

@@ -1,94 +1,62 @@
-"""The app factory: JSON API + server-rendered pages, sessions and static files."""
+"""The app factories: the whole application (API + pages of both areas) or the API alone.
+
+The app holds its frozen settings, engine and session maker in ``app.state``; routes reach
+them only through :mod:`detente.web.deps`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from detente.monitor import api, http
-from detente.monitor.db import MonitorSettings
-from detente.monitor.errors import InputError, MonitorError
-from detente.web import pages
+from detente.monitor.db import MonitorSettings, make_engine, sessions
+from detente.web import api, pages
+from detente.web.errors import install_error_handlers
+from detente.web.middleware import BodySizeLimit, SecurityHeaders, content_security_policy
 
-__all__ = ["create_app"]
+__all__ = ["create_api", "create_app"]
 
 STATIC = Path(__file__).with_name("static")
+#: Browsers' session cookie (signed with the settings' secret key).
+SESSION_COOKIE = "detente_session"
 
 
-def content_security_policy(tile_url: str) -> str:
-    """Scripts and styles from this site only; map tiles also from the tile server, if any."""
-    parts = urlsplit(tile_url.replace("{s}", "a"))
-    tiles = f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}" if parts.netloc else ""
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        f"img-src 'self' data:{tiles}; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'"
+def _new_app(settings: MonitorSettings) -> FastAPI:
+    """An app with the database, the error handler, the body limit and the JSON API."""
+    # No /docs or /redoc: FastAPI serves those pages from a CDN. The spec is at /openapi.json.
+    app = FastAPI(
+        title="detente",
+        version="1",
+        summary="Ceasefire and peace negotiations: the analyst's workbench and the monitor",
+        docs_url=None,
+        redoc_url=None,
     )
+    engine = make_engine(settings.db_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessions(engine, settings)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(api.router)
+    return app
 
 
-class SecurityHeaders:
-    """Add the CSP and related headers to every response."""
-
-    def __init__(self, app: ASGIApp, csp: str) -> None:
-        self.app = app
-        self.headers = [
-            (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY"),
-        ]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass through, adding headers to the response start."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *self.headers]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+def create_api(settings: MonitorSettings) -> FastAPI:
+    """The JSON API alone (``/api/...``; bearer tokens only, no pages or browser sessions)."""
+    return _new_app(settings)
 
 
 def create_app(settings: MonitorSettings) -> FastAPI:
-    """The whole service: ``/api/...`` (JSON, OpenAPI at ``/openapi.json``) and the pages."""
-    app = api.new_app()
-    api.install(app, settings)
-
-    async def on_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, MonitorError)
-        if request.url.path.startswith("/api/"):
-            return http.error_response(exc)
-        if exc.status == 401:
-            return RedirectResponse("/login", status_code=303)
-        return pages.error_page(request, exc)
-
-    async def on_bad_request(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        if request.url.path.startswith("/api/"):
-            return await http.on_validation_error(request, exc)
-        err = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(http.printable(p)) for p in err["loc"][1:]) or None
-        msg = http.printable(err["msg"])
-        message = f"{field}: {msg}" if field else str(msg)
-        return pages.error_page(request, InputError(message, field=field))
-
-    app.add_exception_handler(MonitorError, on_error)
-    app.add_exception_handler(RequestValidationError, on_bad_request)
+    """The whole application: the API, the Workbench and Monitor pages, sessions, static files."""
+    app = _new_app(settings)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie="detente_session",
+        session_cookie=SESSION_COOKIE,
         same_site="strict",
         max_age=12 * 3600,
         https_only=settings.secure_cookies,

@@ -1,144 +1,30 @@
-"""Server-rendered pages: login, incident list, incident page, new incident, map, daily report.
-
-Every page calls the same service functions as the API, so authorisation is the service
-layer's. Forms carry the session's CSRF token; a form without it is refused.
-"""
+"""The Monitor area's pages: incident list, incident page, new incident, map, daily report."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from detente.monitor import exchange, reports, service
-from detente.monitor.api import Credentials, client_address, unit_of_work
 from detente.monitor.auth import can_read_notes
-from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Action, Confidence, IncidentType, Role, State
-from detente.monitor.errors import (
-    AuthenticationError,
-    InputError,
-    MonitorError,
-    PermissionDeniedError,
-    TooManyAttemptsError,
-)
-from detente.monitor.login import log_in, revoke
+from detente.monitor.errors import InputError, PermissionDeniedError
 from detente.monitor.models import Agreement, User
 from detente.monitor.schemas import IncidentIn, NoteIn, TransitionIn
 from detente.monitor.workflow import allowed_actions
 from detente.web.charts import daily_bars
+from detente.web.deps import CSRF, MAX_ID, PageWork
+from detente.web.templating import render
 
-__all__ = ["error_page", "router"]
+__all__ = ["router"]
 
-templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 router = APIRouter(include_in_schema=False)
-MAX_ID = 2**31 - 1
-
-
-def csrf_token(request: Request) -> str:
-    """The session's CSRF token (created on first use)."""
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return str(token)
-
-
-def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
-    """Refuse a form whose CSRF token is not the session's."""
-    expected = str(request.session.get("csrf", ""))
-    if not expected or not secrets.compare_digest(expected, csrf):
-        raise PermissionDeniedError(
-            "the form has expired or did not come from this site", field="csrf"
-        )
-
-
-CSRF = Depends(check_csrf)
-
-
-@contextmanager
-def unit(request: Request) -> Iterator[tuple[Session, User]]:
-    """One transaction with the logged-in user (401, i.e. a redirect to login, if none)."""
-    sid = request.session.get("sid")
-    if sid is None:
-        raise AuthenticationError("log in first")
-    try:
-        with unit_of_work(request, Credentials(token=str(sid), browser=True)) as (session, user):
-            yield session, user
-    except AuthenticationError:
-        request.session.clear()
-        raise
-
-
-def render(
-    request: Request, name: str, user: User | None, status: int = 200, **ctx: Any
-) -> HTMLResponse:
-    """A page with the common context."""
-    settings: MonitorSettings = request.app.state.settings
-    context = {"user": user, "csrf": csrf_token(request), "tile_url": settings.tile_url, **ctx}
-    return templates.TemplateResponse(request, name, context, status_code=status)
-
-
-def error_page(request: Request, exc: MonitorError) -> HTMLResponse:
-    """A page that explains a refused request."""
-    return render(request, "error.html", None, status=exc.status, error=exc)
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    """The incident list is the home page."""
-    return RedirectResponse("/incidents", status_code=303)
-
-
-@router.get("/login")
-def login_form(request: Request) -> HTMLResponse:
-    """The login form."""
-    return render(request, "login.html", None)
-
-
-@router.post("/login", dependencies=[CSRF])
-def login(
-    request: Request,
-    username: Annotated[str, Form(max_length=80)],
-    password: Annotated[str, Form(max_length=200)],
-) -> Response:
-    """Check the password; start a fresh session (new CSRF token) on success."""
-    try:
-        sid, _ = log_in(
-            request.app.state.sessionmaker,
-            username,
-            password,
-            client=client_address(request),
-            kind="browser",
-            policy=request.app.state.throttle,
-        )
-    except (AuthenticationError, TooManyAttemptsError) as exc:
-        return render(request, "login.html", None, status=exc.status, error=exc.message)
-    request.session.clear()
-    request.session["sid"] = sid
-    csrf_token(request)
-    return RedirectResponse("/incidents", status_code=303)
-
-
-@router.post("/logout", dependencies=[CSRF])
-def logout(request: Request) -> RedirectResponse:
-    """End the session, on the server too: a copy of the cookie no longer works."""
-    sid = request.session.get("sid")
-    if sid is not None:
-        with request.app.state.sessionmaker() as session, session.begin():
-            revoke(session, str(sid))
-    request.session.clear()
-    return RedirectResponse("/login", status_code=303)
 
 
 def _agreement(session: Session, user: User, agreement_id: int | None) -> Agreement | None:
@@ -155,6 +41,7 @@ PAGE_SIZE = 50
 @router.get("/incidents")
 def incident_list(
     request: Request,
+    work: PageWork,
     *,
     agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     type: Annotated[str | None, Query()] = None,  # noqa: A002 - the form field's name
@@ -182,7 +69,7 @@ def incident_list(
         )
     except ValueError as exc:
         raise InputError(f"bad filter value: {exc}", field="filter") from None
-    with unit(request) as (s, user):
+    with work() as (s, user):
         agreements = service.list_agreements(s, user)
         agreement = None
         if agreement_id is not None:
@@ -242,10 +129,12 @@ def _day(value: str | None, *, end: bool = False) -> dt.datetime | None:
 
 @router.get("/incidents/new")
 def new_incident_form(
-    request: Request, agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+    request: Request,
+    work: PageWork,
+    agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     """The form to report an incident (mission staff)."""
-    with unit(request) as (s, user):
+    with work() as (s, user):
         if user.role not in {Role.ADMIN, Role.MONITOR}:
             raise PermissionDeniedError(f"{user.role.with_article} may not report incidents")
         return render(
@@ -263,6 +152,7 @@ def new_incident_form(
 @router.post("/incidents/new", dependencies=[CSRF])
 def new_incident(
     request: Request,
+    work: PageWork,
     *,
     agreement_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     occurred_at: Annotated[str, Form(max_length=40)],
@@ -289,12 +179,12 @@ def new_incident(
         "clause_ids": clause_ids or [],
     }
     try:
-        with unit(request) as (s, user):
+        with work() as (s, user):
             incident = service.create_incident(s, user, IncidentIn.model_validate(values))
             return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
     except (ValidationError, InputError) as exc:  # rolled back: show the form again
         message = str(exc) if isinstance(exc, InputError) else _first_error(exc)
-    with unit(request) as (s, user):
+    with work() as (s, user):
         return render(
             request,
             "new_incident.html",
@@ -314,9 +204,9 @@ def _first_error(exc: ValidationError) -> str:
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, incident_id: int) -> HTMLResponse:
+def incident_page(request: Request, work: PageWork, incident_id: int) -> HTMLResponse:
     """One incident: its facts, timeline, notes (mission only) and the actions the user may take."""
-    with unit(request) as (s, user):
+    with work() as (s, user):
         incident = service.get_incident(s, user, min(incident_id, MAX_ID))
         return render(
             request,
@@ -332,7 +222,7 @@ def incident_page(request: Request, incident_id: int) -> HTMLResponse:
 
 @router.post("/incidents/{incident_id}/act", dependencies=[CSRF])
 def act(
-    request: Request,
+    work: PageWork,
     incident_id: int,
     *,
     action: Annotated[Action, Form()],
@@ -341,7 +231,7 @@ def act(
     confidence: Annotated[str, Form(max_length=20)] = "",
 ) -> RedirectResponse:
     """Take a workflow action from the incident page."""
-    with unit(request) as (s, user):
+    with work() as (s, user):
         try:
             body = TransitionIn(
                 action=action,
@@ -359,20 +249,24 @@ def act(
 
 @router.post("/incidents/{incident_id}/notes", dependencies=[CSRF])
 def note(
-    request: Request, incident_id: int, body: Annotated[str, Form(min_length=1, max_length=10_000)]
+    work: PageWork,
+    incident_id: int,
+    body: Annotated[str, Form(min_length=1, max_length=10_000)],
 ) -> RedirectResponse:
     """Add an internal note."""
-    with unit(request) as (s, user):
+    with work() as (s, user):
         service.add_note(s, user, min(incident_id, MAX_ID), NoteIn(body=body))
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
 @router.get("/map")
 def map_page(
-    request: Request, agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+    request: Request,
+    work: PageWork,
+    agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     """The line's sectors and the incidents the user may see, drawn with Leaflet."""
-    with unit(request) as (s, user):
+    with work() as (s, user):
         agreement = _agreement(s, user, agreement_id)
         data: dict[str, Any] = {
             "sectors": [],
@@ -390,12 +284,13 @@ def map_page(
 @router.get("/report")
 def report_page(
     request: Request,
+    work: PageWork,
     agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     date: dt.date | None = None,
     days: Annotated[int, Query(ge=1, le=92)] = 14,
 ) -> HTMLResponse:
     """The daily report and a chart of incidents per day in each sector."""
-    with unit(request) as (s, user):
+    with work() as (s, user):
         if user.role is Role.LIAISON:
             raise PermissionDeniedError("the daily report is for mission staff")
         agreement = _agreement(s, user, agreement_id)

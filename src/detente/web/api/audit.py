@@ -1,0 +1,25 @@
+"""The audit log's integrity check over the API (admins)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from fastapi import APIRouter
+
+from detente.monitor import audit
+from detente.monitor.auth import require_role
+from detente.monitor.enums import Role
+from detente.monitor.schemas import AuditOut
+from detente.web.deps import ApiWork
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("/verify")
+def verify(work: ApiWork) -> AuditOut:
+    """Check the audit chain (admins)."""
+    with work() as (s, user):
+        require_role(user, Role.ADMIN)
+        return AuditOut(**dataclasses.asdict(audit.verify_chain(s)))

@@ -1,0 +1,101 @@
+"""Incidents in and out: CSV (with HXL) and GeoJSON exports, CSV import."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from detente.monitor import exchange, service
+from detente.monitor.errors import MonitorError
+from detente.monitor.models import User
+from detente.web.api.idempotency import IdempotencyKey, once
+from detente.web.api.incidents import Filter
+from detente.web.deps import MAX_ID, ApiWork, UnitOfWork
+
+__all__ = ["router"]
+
+router = APIRouter()
+Renderer = Callable[[Session, User, service.IncidentFilter], Iterator[str]]
+
+
+def _stream(work: UnitOfWork, render: Renderer, flt: service.IncidentFilter) -> Iterator[str]:
+    """Chunks of an export, rendered inside one read transaction from a batched cursor."""
+    with work() as (s, user):
+        yield from render(s, user, flt)
+
+
+def _started(chunks: Iterator[str]) -> Iterator[str]:
+    """Run the export up to its first chunk now, so refusals are 4xx answers, not cut streams."""
+    first = next(chunks)
+    return itertools.chain([first], chunks)
+
+
+@router.get(
+    "/export/incidents.csv",
+    tags=["export"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def export_csv(
+    flt: Filter,
+    work: ApiWork,
+    hxl: Annotated[bool, Query(description="add a second row of HXL hashtags")] = False,
+) -> StreamingResponse:
+    """Every incident matching the filters, as CSV (streamed); ``hxl`` adds HXL hashtags."""
+    render = functools.partial(exchange.csv_chunks, hxl=hxl)
+    chunks = _started(_stream(work, render, flt))
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8")
+
+
+@router.get(
+    "/export/incidents.geojson",
+    tags=["export"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}},
+)
+def export_geojson(flt: Filter, work: ApiWork) -> StreamingResponse:
+    """Every incident matching the filters, as a GeoJSON FeatureCollection (streamed)."""
+    chunks = _started(_stream(work, exchange.geojson_chunks, flt))
+    return StreamingResponse(chunks, media_type="application/geo+json")
+
+
+_CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post(
+    "/import/incidents",
+    tags=["import"],
+    status_code=201,
+    openapi_extra=_CSV_BODY,
+    response_model=list[int],
+)
+async def import_incidents(
+    agreement_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    work: ApiWork,
+    key: IdempotencyKey = None,
+) -> Any:
+    """Import incidents from CSV (columns as in the export); a bad row refuses the whole file."""
+    raw = await work.request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MonitorError("the CSV is not UTF-8", source="csv") from exc
+
+    def run(s: Session, user: User) -> list[int]:
+        return [i.id for i in exchange.import_csv(s, user, agreement_id, text)]
+
+    return await run_in_threadpool(
+        functools.partial(once, work, key=key, body=raw, status=201, run=run)
+    )

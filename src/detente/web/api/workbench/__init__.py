@@ -1,0 +1,17 @@
+"""The workbench's JSON API, under ``/api/workbench``.
+
+Each feature of the workbench (scenario library, live analysis, runs, briefing) is one module
+of this package with its own ``router = APIRouter(prefix="/<feature>", tags=["workbench"])``,
+included below. Routes take a :data:`~detente.web.deps.ApiWork` and call the
+``detente.workbench`` services with ``(session, user)``: the services check the roles, never
+the routes.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/workbench")
+# One line per feature module, e.g. ``router.include_router(scenarios.router)``.

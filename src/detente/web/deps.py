@@ -1,0 +1,179 @@
+"""The one set of request dependencies every route of the web application stands on.
+
+Routes never read ``request.app.state`` themselves: they ask for the typed settings, the
+session maker or a unit of work here. A unit of work is one transaction with the signed-in
+user; the same helper serves the JSON API (bearer token or browser session) and the pages
+(browser session), so a deactivated or signed-out user's browser session is cleared for both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Form, Path, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from detente.monitor import login
+from detente.monitor.db import MonitorSettings
+from detente.monitor.errors import AuthenticationError, PermissionDeniedError
+from detente.monitor.models import User
+
+__all__ = [
+    "CSRF",
+    "MAX_ID",
+    "SAFE_METHODS",
+    "ApiWork",
+    "Credentials",
+    "IdPath",
+    "IdQuery",
+    "PageWork",
+    "Sessions",
+    "Settings",
+    "UnitOfWork",
+    "api_credentials",
+    "check_csrf",
+    "client_address",
+    "csrf_token",
+    "get_sessions",
+    "get_settings",
+    "page_credentials",
+]
+
+#: The largest id any route accepts (the databases' 32-bit integer keys).
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_settings(request: Request) -> MonitorSettings:
+    """The application's settings (frozen; set once by the app factory)."""
+    settings: MonitorSettings = request.app.state.settings
+    return settings
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """The application's session maker (one engine per app)."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    return factory
+
+
+Settings = Annotated[MonitorSettings, Depends(get_settings)]
+Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
+
+def client_address(request: Request) -> str:
+    """The client's address (the proxy's, unless uvicorn trusts its forwarded headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """Who a request claims to be: the secret of an API token or of a browser session."""
+
+    token: str
+    browser: bool = False
+
+
+def _has_session(request: Request) -> bool:
+    return "session" in request.scope and "sid" in request.session
+
+
+def api_credentials(request: Request) -> Credentials:
+    """The credentials of an API request: a bearer token, else the browser session.
+
+    A browser's unsafe request must carry the session's CSRF token in ``X-CSRF-Token``.
+    """
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return Credentials(token=header[7:].strip())
+    if _has_session(request):
+        if request.method not in SAFE_METHODS:
+            expected = str(request.session.get("csrf", ""))
+            given = request.headers.get("x-csrf-token", "")
+            if not expected or not secrets.compare_digest(expected, given):
+                raise PermissionDeniedError("missing or wrong CSRF token", field="X-CSRF-Token")
+        return Credentials(token=str(request.session["sid"]), browser=True)
+    raise AuthenticationError(
+        "log in first: send 'Authorization: Bearer <token>'", field="Authorization"
+    )
+
+
+def page_credentials(request: Request) -> Credentials:
+    """The credentials of a page request: the browser session (forms carry their CSRF token)."""
+    if not _has_session(request):
+        raise AuthenticationError("log in first")
+    return Credentials(token=str(request.session["sid"]), browser=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitOfWork:
+    """Open with ``with work() as (session, user):`` for one transaction as the signed-in user.
+
+    Committed when the block ends normally, rolled back on any error. When the credentials no
+    longer name an active session (signed out, expired, user deactivated), a browser's session
+    cookie is cleared before the 401.
+    """
+
+    request: Request
+    sessions: sessionmaker[Session]
+    credentials: Credentials
+
+    @contextmanager
+    def __call__(self) -> Iterator[tuple[Session, User]]:
+        """One transaction with the authenticated user."""
+        with self.sessions() as session, session.begin():
+            try:
+                user = login.session_user(session, self.credentials.token)
+            except AuthenticationError:
+                if self.credentials.browser:
+                    self.request.session.clear()
+                raise
+            yield session, user
+
+
+def _api_work(
+    request: Request,
+    sessions: Sessions,
+    creds: Annotated[Credentials, Depends(api_credentials)],
+) -> UnitOfWork:
+    return UnitOfWork(request, sessions, creds)
+
+
+def _page_work(
+    request: Request,
+    sessions: Sessions,
+    creds: Annotated[Credentials, Depends(page_credentials)],
+) -> UnitOfWork:
+    return UnitOfWork(request, sessions, creds)
+
+
+ApiWork = Annotated[UnitOfWork, Depends(_api_work)]
+PageWork = Annotated[UnitOfWork, Depends(_page_work)]
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (created on first use; empty without a session)."""
+    if "session" not in request.scope:
+        return ""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
+    """Refuse a form whose CSRF token is not the session's."""
+    expected = str(request.session.get("csrf", ""))
+    if not expected or not secrets.compare_digest(expected, csrf):
+        raise PermissionDeniedError(
+            "the form has expired or did not come from this site", field="csrf"
+        )
+
+
+CSRF = Depends(check_csrf)

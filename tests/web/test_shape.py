@@ -1,0 +1,163 @@
+"""The shape of the web application: one error handler, one session helper, ``detente serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from detente.cli import app as cli
+from detente.monitor.db import MonitorSettings, make_engine, migrate
+from detente.monitor.models import User
+from detente.web import create_api, create_app
+from tests.monitor_support import World, _free_port
+from tests.web.test_pages import _login
+
+SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def _client(db_url: str) -> TestClient:
+    return TestClient(create_app(MonitorSettings(db_url=db_url, secret_key="k")))
+
+
+@SQLITE
+def test_one_error_handler_answers_json_or_html(db_url: str, world: World) -> None:
+    del world
+    with _client(db_url) as c:
+        # A page: a browser is sent to the login page; a client asking for JSON gets JSON.
+        assert c.get("/incidents", follow_redirects=False).headers["location"] == "/login"
+        r = c.get("/incidents", headers={"Accept": "application/json"})
+        assert r.status_code == 401
+        assert r.json() == {"detail": "log in first", "field": None, "line": None}
+        # The API answers JSON even to a browser's Accept header.
+        r = c.get("/api/me", headers={"Accept": "text/html"})
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == "Bearer"
+        assert r.json()["field"] == "Authorization"
+        # A request that fails validation: a page for browsers, the 422 body for JSON clients.
+        _login(c, "admin")
+        r = c.get("/report?days=0")
+        assert r.status_code == 422
+        assert r.headers["content-type"].startswith("text/html")
+        assert "days: Input should be greater than or equal to 1" in r.text
+        r = c.get("/report?days=0", headers={"Accept": "application/json"})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "days"]
+        r = c.get("/api/incidents?page=0")
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "page"]
+        # A refusal by the service on a page: the same message, as a page or as JSON.
+        r = c.get("/incidents/999")
+        assert r.status_code == 404
+        assert "no incident 999" in r.text
+        r = c.get("/incidents/999", headers={"Accept": "application/json"})
+        assert r.json() == {"detail": "no incident 999", "field": "incident_id", "line": None}
+
+
+@SQLITE
+def test_deactivated_users_browser_session_is_cleared_for_api_and_pages(
+    db_url: str, world: World, factory: Any
+) -> None:
+    del world
+    for first in ("/api/me", "/incidents"):
+        with _client(db_url) as c:
+            _login(c, "monitor")
+            assert c.get("/api/me").json()["username"] == "monitor"
+            with factory() as s, s.begin():
+                s.execute(update(User).where(User.username == "monitor").values(active=False))
+            r = c.get(first, follow_redirects=False)
+            assert r.status_code in {401, 303}
+            # The cookie is cleared: the other side sees no session at all any more.
+            assert "detente_session=null" in r.headers["set-cookie"]
+            assert "detente_session" not in c.cookies
+            with factory() as s, s.begin():
+                s.execute(update(User).where(User.username == "monitor").values(active=True))
+            assert c.get("/incidents", follow_redirects=False).headers["location"] == "/login"
+            assert c.get("/api/me").status_code == 401
+
+
+@SQLITE
+def test_api_alone_and_whole_app_share_routes(db_url: str, world: World) -> None:
+    del world
+    settings = MonitorSettings(db_url=db_url, secret_key="k")
+    api, app = create_api(settings), create_app(settings)
+    assert set(api.openapi()["paths"]) == set(app.openapi()["paths"])
+    assert {"/api/token", "/api/incidents", "/api/audit/verify"} <= set(api.openapi()["paths"])
+    assert app.url_path_for("login_form") == "/login"
+    assert app.url_path_for("map_page") == "/map"
+    with TestClient(api) as c:
+        assert c.get("/login").status_code == 404
+        assert c.get("/api/agreements").status_code == 401
+    with TestClient(app) as c:
+        assert c.get("/login").status_code == 200
+
+
+@SQLITE
+def test_nav_bar_shows_the_areas(db_url: str, world: World) -> None:
+    del world
+    with _client(db_url) as c:
+        _login(c, "analyst")
+        page = c.get("/incidents").text
+        assert '<nav aria-label="Areas" class="areas">' in page
+        assert '<a href="/incidents" aria-current="page">Monitor</a>' in page
+        assert '<nav aria-label="Monitor">' in page
+        assert "Workbench</a>" not in page
+    # The Workbench area appears in the nav bar once its home page (a route named so) exists.
+    app = create_app(MonitorSettings(db_url=db_url, secret_key="k"))
+    app.get("/workbench", name="workbench", include_in_schema=False)(lambda: "home")
+    with TestClient(app) as c:
+        _login(c, "analyst")
+        assert '<a href="/workbench">Workbench</a>' in c.get("/incidents").text
+
+
+def _serve(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[Any]]:
+    started: list[Any] = []
+
+    def run(self: uvicorn.Server, sockets: list[Any]) -> None:
+        started.append(self.config.app)
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    monkeypatch.setenv("DETENTE_MONITOR_SECRET", "serve-test")
+    return CliRunner().invoke(cli, args), started
+
+
+@pytest.mark.parametrize("command", [["serve"], ["monitor", "serve"]])
+def test_serve_starts_the_whole_app(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "site.db"
+    engine = make_engine(str(db))
+    migrate(engine)
+    engine.dispose()
+    port = str(_free_port())
+    r, started = _serve([*command, "--db", str(db), "--port", port], monkeypatch)
+    assert r.exit_code == 0, r.output
+    assert f"Serving on http://127.0.0.1:{port}/" in r.output
+    (app,) = started
+    assert app.url_path_for("login_form") == "/login"
+    assert "/api/token" in app.openapi()["paths"]
+
+
+@pytest.mark.parametrize("command", [["serve"], ["monitor", "serve"]])
+def test_serve_operator_faults_are_one_line(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r, started = _serve([*command, "--db", str(tmp_path / "none" / "x.db")], monkeypatch)
+    assert r.exit_code == 2
+    assert r.output.strip().count("\n") == 0
+    assert "the folder" in r.output
+    assert "does not exist" in r.output
+    empty = tmp_path / "empty.db"
+    make_engine(str(empty)).dispose()
+    empty.touch()
+    r, started = _serve([*command, "--db", str(empty)], monkeypatch)
+    assert r.exit_code == 2
+    assert "the database is not initialised: run `detente monitor init`" in r.output
+    assert not started
