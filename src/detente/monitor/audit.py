@@ -195,6 +195,7 @@ _INCIDENT_FIELDS = (
     "state",
     "attributed_party_id",
     "attribution_confidence",
+    "merged_into_id",
 )
 _USER_FIELDS = ("username", "role", "party_id", "active")
 
@@ -211,6 +212,8 @@ def _apply_incident(state: dict[str, Any], action: str, data: dict[str, Any]) ->
             state[field] = new
     elif "to" in data:
         state["state"] = data["to"]
+        if action in {"incident.merge", "incident.unmerge"}:
+            state["merged_into_id"] = data.get("into")
         if data.get("action") == "attribute":
             state["attributed_party_id"] = data.get("party_id")
             state["attribution_confidence"] = data.get("confidence")
@@ -242,6 +245,7 @@ def _replay(
                 "state": "reported",
                 "attributed_party_id": None,
                 "attribution_confidence": None,
+                "merged_into_id": None,
             }
         elif action == "user.create":
             users[oid] = {f: data.get(f) for f in _USER_FIELDS[:3]} | {"active": True}
@@ -287,4 +291,36 @@ def verify_records(session: Session) -> tuple[int | None, str] | None:
                     )
         for oid in expected:
             return last[kind, oid], f"{kind} {oid} of the audit log is missing from the database"
+    return _verify_dismissals(session)
+
+
+def _verify_dismissals(session: Session) -> tuple[int | None, str] | None:
+    """Compare the dismissed duplicate pairs with the log's ``duplicate.dismiss`` entries."""
+    from detente.monitor.models import DuplicateDismissal  # noqa: PLC0415 - avoids a cycle
+
+    logged: dict[tuple[int, int], int] = {}
+    rows = session.execute(
+        select(AuditEntry.seq, AuditEntry.payload)
+        .where(AuditEntry.action == "duplicate.dismiss")
+        .order_by(AuditEntry.seq)
+    )
+    for seq, payload in rows:
+        low, high = json.loads(payload)["pair"]
+        logged[int(low), int(high)] = seq
+    stored = session.execute(
+        select(DuplicateDismissal.low_id, DuplicateDismissal.high_id).order_by(
+            DuplicateDismissal.low_id, DuplicateDismissal.high_id
+        )
+    )
+    for low, high in stored:
+        if logged.pop((low, high), None) is None:
+            return None, (
+                f"the dismissal of incidents {low} and {high} as duplicates has no record in "
+                "the audit log"
+            )
+    for (low, high), seq in logged.items():
+        return seq, (
+            f"the dismissal of incidents {low} and {high} as duplicates is missing from the "
+            "database"
+        )
     return None

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from detente.monitor.duplicates import DuplicatePolicy
 from detente.monitor.errors import InputError
 from detente.monitor.login import ThrottlePolicy
 
@@ -120,6 +121,8 @@ class MonitorSettings:
         throttle: when failed logins lock an account or a client address.
         audit_key: the key of the audit chain's HMAC (``DETENTE_MONITOR_AUDIT_KEY``), kept
             outside the database; empty chains entries with plain SHA-256.
+        duplicates: how near in space and time two reports must be to be proposed as
+            possible duplicates (``DETENTE_MONITOR_DUPLICATE_METRES``, ``_MINUTES``).
     """
 
     db_url: str = ""
@@ -130,12 +133,14 @@ class MonitorSettings:
     secret_from_env: bool = True
     throttle: ThrottlePolicy = dataclasses.field(default_factory=ThrottlePolicy)
     audit_key: str = ""
+    duplicates: DuplicatePolicy = dataclasses.field(default_factory=DuplicatePolicy)
 
     @classmethod
     def from_env(cls, db_url: str | None = None, **overrides: Any) -> MonitorSettings:
-        """Settings from ``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``, ``_AUDIT_KEY``.
+        """Settings from the environment (``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``...).
 
-        Arguments win over the environment.
+        Also ``_AUDIT_KEY``, ``_DUPLICATE_METRES`` and ``_DUPLICATE_MINUTES``. Arguments win
+        over the environment.
         """
         url = db_url or os.environ.get("DETENTE_MONITOR_DB") or str(Path.cwd() / DEFAULT_DB_FILE)
         secret = os.environ.get("DETENTE_MONITOR_SECRET")
@@ -145,6 +150,7 @@ class MonitorSettings:
             "secret_from_env": bool(secret),
             "tile_url": os.environ.get("DETENTE_MONITOR_TILES", ""),
             "audit_key": os.environ.get("DETENTE_MONITOR_AUDIT_KEY", ""),
+            "duplicates": DuplicatePolicy.from_env(),
         }
         values.update(overrides)
         return cls(**values)

@@ -64,6 +64,8 @@ class State(enum.StrEnum):
     ANSWERED = "answered"
     RESOLVED = "resolved"
     ESCALATED = "escalated"
+    MERGED = "merged"
+    """A duplicate report of an event, merged into the incident that records the event."""
 
 
 class Action(enum.StrEnum):

@@ -32,6 +32,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Clause",
+    "DuplicateDismissal",
     "IdempotentRequest",
     "Incident",
     "IncidentEvent",
@@ -177,6 +178,10 @@ class Incident(Base):
     state: Mapped[State] = mapped_column(_enum(State), index=True)
     attributed_party_id: Mapped[int | None] = mapped_column(ForeignKey("party.id"), index=True)
     attribution_confidence: Mapped[Confidence | None] = mapped_column(_enum(Confidence))
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident.id"), index=True, default=None
+    )
+    """The incident this report was merged into as a duplicate (its state is then ``merged``)."""
     agreement: Mapped[Agreement] = relationship()
     sector: Mapped[Sector | None] = relationship()
     reporter: Mapped[User] = relationship()
@@ -187,6 +192,8 @@ class Incident(Base):
     )
     notes: Mapped[list[IncidentNote]] = relationship(order_by="IncidentNote.id")
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
+    merged: Mapped[list[Incident]] = relationship(order_by="Incident.id", viewonly=True)
+    """The duplicate reports merged into this incident."""
 
 
 class IncidentClause(Base):
@@ -237,6 +244,20 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(String(255))
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class DuplicateDismissal(Base):
+    """Two incidents a monitor judged to be different events: never proposed as duplicates again.
+
+    The pair is stored once, the lower id first.
+    """
+
+    __tablename__ = "duplicate_dismissal"
+    low_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True)
+    high_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), primary_key=True, index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class AuditEntry(Base):

@@ -104,7 +104,9 @@ def default_window(
     With no incident yet the window is empty (``now`` to ``now``).
     """
     first = session.scalar(
-        select(func.min(Incident.occurred_at)).where(Incident.agreement_id == agreement_id)
+        select(func.min(Incident.occurred_at)).where(
+            Incident.agreement_id == agreement_id, Incident.state != State.MERGED
+        )
     )
     if first is None:
         return now, now
@@ -124,6 +126,7 @@ def observed_rates(
             Incident.agreement_id == agreement_id,
             Incident.occurred_at >= since,
             Incident.occurred_at < until,
+            Incident.state != State.MERGED,  # a duplicate report counts with its event
         )
     ).all()
     ids = [r[0] for r in rows]

@@ -71,6 +71,7 @@ def daily_report(session: Session, actor: User, agreement_id: int, day: dt.date)
             Incident.agreement_id == agreement_id,
             Incident.occurred_at >= start,
             Incident.occurred_at < end,
+            Incident.state != State.MERGED,  # a duplicate report counts with its event
         )
     ).all()
     by_sector = Counter(sector_names.get(r[0], "(no sector)") for r in rows)
@@ -80,6 +81,7 @@ def daily_report(session: Session, actor: User, agreement_id: int, day: dt.date)
             Incident.agreement_id == agreement_id,
             Incident.reported_at >= start,
             Incident.reported_at < end,
+            Incident.state != State.MERGED,
         )
     )
     resolved = session.scalar(
@@ -87,7 +89,7 @@ def daily_report(session: Session, actor: User, agreement_id: int, day: dt.date)
         .join(Incident, Incident.id == IncidentEvent.incident_id)
         .where(
             Incident.agreement_id == agreement_id,
-            IncidentEvent.to_state == State.RESOLVED,
+            IncidentEvent.action == Action.RESOLVE.value,  # not a later merge into it
             IncidentEvent.at >= start,
             IncidentEvent.at < end,
         )
@@ -126,6 +128,7 @@ def daily_counts(
             Incident.agreement_id == agreement_id,
             Incident.occurred_at >= start,
             Incident.occurred_at < end,
+            Incident.state != State.MERGED,
         )
     ).all()
     for sector_id, at in rows:

@@ -17,6 +17,7 @@ __all__ = [
     "AuditOut",
     "ClauseIn",
     "DailyReport",
+    "DismissIn",
     "EventOut",
     "Id",
     "IncidentIn",
@@ -24,6 +25,7 @@ __all__ = [
     "IncidentPage",
     "IncidentPatch",
     "LoginIn",
+    "MergeIn",
     "NoteIn",
     "NoteOut",
     "PasswordChangeIn",
@@ -31,6 +33,7 @@ __all__ = [
     "SessionsEnded",
     "TokenOut",
     "TransitionIn",
+    "UnmergeIn",
     "UserIn",
     "UserOut",
     "UserPatch",
@@ -154,6 +157,29 @@ class TransitionIn(_In):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=5000), Storable]
     party_id: Id | None = None
     confidence: Confidence | None = None
+
+
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=5000), Storable]
+
+
+class MergeIn(_In):
+    """Duplicate reports to merge into the incident of the request's path."""
+
+    duplicate_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
+    reason: Reason
+
+
+class UnmergeIn(_In):
+    """Undo the merge of the report of the request's path."""
+
+    reason: Reason
+
+
+class DismissIn(_In):
+    """Another report judged to be of a different event than the one of the request's path."""
+
+    other_id: Id
+    reason: Reason
 
 
 class NoteIn(_In):
@@ -297,6 +323,10 @@ class IncidentOut(_Out):
     state: State
     attributed_party_id: int | None
     attribution_confidence: Confidence | None
+    merged_into_id: int | None = None
+    """The incident this report was merged into as a duplicate (state ``merged``)."""
+    merged_ids: list[int] = []
+    """The duplicate reports merged into this incident (not shown to party liaisons)."""
     clause_ids: list[int]
     attachments: list[AttachmentIn]
     events: list[EventOut]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from detente.monitor import audit
 from detente.monitor.auth import (
@@ -262,6 +263,7 @@ def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident
             reason="reported",
         )
     ]
+    set_committed_value(incident, "merged", [])  # a new report has none: no query to find out
     session.add(incident)
     session.flush()
     audit.record(
@@ -407,6 +409,7 @@ class IncidentFilter:
     sector_id: int | None = None
     type: IncidentType | None = None
     state: State | None = None
+    """The state; None means every state but ``merged`` (duplicates count once)."""
     party_id: int | None = None
     changed_since: dt.datetime | None = None
     """Only incidents reported, moved or corrected at or after this time (incremental pulls)."""
@@ -436,6 +439,8 @@ def _filtered(actor: User, flt: IncidentFilter) -> Select[Incident]:
     for value, compare in columns:
         if value is not None:
             query = query.where(compare(value))
+    if flt.state is None:
+        query = query.where(Incident.state != State.MERGED)
     if flt.changed_since is not None:
         changed = select(IncidentEvent.incident_id).where(IncidentEvent.at >= flt.changed_since)
         query = query.where(Incident.id.in_(changed))
@@ -447,6 +452,7 @@ def _with_details(query: Select[Incident]) -> Select[Incident]:
         selectinload(Incident.events).selectinload(IncidentEvent.actor),
         selectinload(Incident.clauses),
         selectinload(Incident.attachments),
+        selectinload(Incident.merged),
         selectinload(Incident.reporter),
         selectinload(Incident.sector),
         selectinload(Incident.attributed_party),
@@ -503,6 +509,8 @@ def incident_out(incident: Incident, actor: User) -> IncidentOut:
         state=incident.state,
         attributed_party_id=incident.attributed_party_id,
         attribution_confidence=incident.attribution_confidence,
+        merged_into_id=incident.merged_into_id,
+        merged_ids=[] if actor.role is Role.LIAISON else [m.id for m in incident.merged],
         clause_ids=[c.id for c in incident.clauses],
         attachments=[
             AttachmentIn(sha256=a.sha256, filename=a.filename, size_bytes=a.size_bytes)

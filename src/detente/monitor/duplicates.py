@@ -1,0 +1,360 @@
+"""Duplicate reports: one event reported by several monitors, proposed, merged or dismissed.
+
+Two incidents of one agreement are proposed as possible duplicates when both have a point,
+they occurred at most ``DuplicatePolicy.window`` apart and their points lie at most
+``DuplicatePolicy.distance_m`` apart on the great circle, unless a monitor has dismissed the
+pair. The candidates of an incident come from one SQL query (same agreement, the time window
+and a latitude/longitude box around the point, dismissed pairs left out); numpy then keeps
+those within the exact distance (:mod:`detente.monitor.distance`).
+
+Who may verify (the workflow's ``verify`` roles) may merge duplicates into the incident that
+keeps the event, undo a merge, and dismiss a proposal. A merged report is never deleted: it
+moves to state ``merged`` and names the incident it was merged into; lists, counts, rates
+and exports leave it out, so an event reported three times counts once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from detente.monitor import audit
+from detente.monitor.auth import require_role
+from detente.monitor.distance import bounding_box, haversine_m
+from detente.monitor.enums import Action, State
+from detente.monitor.errors import ConflictError, InputError, WorkflowError
+from detente.monitor.models import DuplicateDismissal, Incident, IncidentEvent, User, utcnow
+from detente.monitor.service import READERS, get_incident
+from detente.monitor.workflow import RAISED_STATES, TRANSITIONS
+
+__all__ = [
+    "DuplicateCandidate",
+    "DuplicatePolicy",
+    "dismiss",
+    "find_duplicates",
+    "merge",
+    "unmerge",
+]
+
+#: Who may merge, unmerge and dismiss: whoever may verify a report.
+DECIDERS = tuple(sorted(TRANSITIONS[Action.VERIFY].roles))
+
+
+@dataclasses.dataclass(frozen=True)
+class DuplicatePolicy:
+    """When two reports are proposed as possible duplicates of one event.
+
+    Attributes:
+        distance_m: greatest great-circle distance between their points, in metres. Patrols
+            that see one impact or one clash from different positions usually place it within
+            a kilometre or two of each other; 2 km proposes those and little else.
+        window: greatest difference between their times of occurrence. Observers' estimates
+            of when something happened differ by minutes; an hour leaves room for a report
+            written from memory after the patrol.
+    """
+
+    distance_m: float = 2000.0
+    window: dt.timedelta = dt.timedelta(hours=1)
+
+    def __post_init__(self) -> None:
+        """Refuse a negative or non-finite distance and a negative window."""
+        if not (math.isfinite(self.distance_m) and self.distance_m >= 0):
+            raise InputError(
+                "the duplicate distance must be a non-negative number of metres",
+                field="duplicate_distance_m",
+            )
+        if self.window < dt.timedelta(0):
+            raise InputError(
+                "the duplicate time window must not be negative", field="duplicate_window"
+            )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> DuplicatePolicy:
+        """The policy from ``DETENTE_MONITOR_DUPLICATE_METRES`` and ``_DUPLICATE_MINUTES``."""
+        env = os.environ if env is None else env
+        default = cls()
+        metres = _number(env, "DETENTE_MONITOR_DUPLICATE_METRES", default.distance_m)
+        minutes = _number(
+            env, "DETENTE_MONITOR_DUPLICATE_MINUTES", default.window.total_seconds() / 60
+        )
+        if not 0 <= minutes <= _LONGEST_WINDOW_MINUTES:
+            raise InputError(
+                "DETENTE_MONITOR_DUPLICATE_MINUTES must be between 0 and "
+                f"{_LONGEST_WINDOW_MINUTES:,} minutes (a year)",
+                field="DETENTE_MONITOR_DUPLICATE_MINUTES",
+            )
+        return cls(metres, dt.timedelta(minutes=minutes))
+
+
+_LONGEST_WINDOW_MINUTES = 366 * 24 * 60
+
+
+def _number(env: Mapping[str, str], var: str, default: float) -> float:
+    raw = env.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise InputError(f"{var} must be a number, not {raw!r}", field=var) from None
+    if not math.isfinite(number):
+        raise InputError(f"{var} must be a finite number", field=var)
+    return number
+
+
+@dataclasses.dataclass(frozen=True)
+class DuplicateCandidate:
+    """Another report that may be of the same event as the incident asked about.
+
+    Attributes:
+        incident_id: the other report.
+        occurred_at: when it occurred (UTC).
+        type: its type.
+        state: its state.
+        reporter: who reported it.
+        latitude: its point's latitude in degrees.
+        longitude: its point's longitude in degrees.
+        distance_m: great-circle distance between the two points, in metres.
+        minutes_apart: absolute difference between the two times of occurrence, in minutes.
+    """
+
+    incident_id: int
+    occurred_at: dt.datetime
+    type: str
+    state: str
+    reporter: str
+    latitude: float
+    longitude: float
+    distance_m: float
+    minutes_apart: float
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def find_duplicates(
+    session: Session, actor: User, incident_id: int, policy: DuplicatePolicy
+) -> list[DuplicateCandidate]:
+    """The reports that may be duplicates of one incident, nearest first (mission staff).
+
+    A merged report, an incident without a point and a dismissed pair are never proposed.
+    """
+    require_role(actor, *READERS)
+    incident = get_incident(session, actor, incident_id)
+    if incident.state is State.MERGED or incident.latitude is None or incident.longitude is None:
+        return []
+    box = bounding_box(incident.latitude, incident.longitude, policy.distance_m)
+    other = aliased(Incident)
+    dismissed = exists().where(
+        or_(
+            and_(DuplicateDismissal.low_id == incident.id, DuplicateDismissal.high_id == other.id),
+            and_(DuplicateDismissal.low_id == other.id, DuplicateDismissal.high_id == incident.id),
+        )
+    )
+    rows = session.execute(
+        select(
+            other.id, other.occurred_at, other.type, other.state, User.username,
+            other.latitude, other.longitude,
+        )
+        .join(User, User.id == other.reporter_id)
+        .where(
+            other.agreement_id == incident.agreement_id,
+            other.id != incident.id,
+            other.state != State.MERGED,
+            other.occurred_at >= incident.occurred_at - policy.window,
+            other.occurred_at <= incident.occurred_at + policy.window,
+            other.latitude.between(box.lat_min, box.lat_max),
+            or_(*(other.longitude.between(w, e) for w, e in box.lon_ranges)),
+            ~dismissed,
+        )
+    ).all()  # fmt: skip
+    if not rows:
+        return []
+    lat = np.fromiter((r[5] for r in rows), np.float64, len(rows))
+    lon = np.fromiter((r[6] for r in rows), np.float64, len(rows))
+    distance = haversine_m(incident.latitude, incident.longitude, lat, lon)
+    seconds = np.fromiter(
+        ((r[1] - incident.occurred_at).total_seconds() for r in rows), np.float64, len(rows)
+    )
+    keep = np.flatnonzero(distance <= policy.distance_m)
+    order = keep[np.lexsort((np.abs(seconds[keep]), distance[keep]))]
+    return [
+        DuplicateCandidate(
+            incident_id=rows[i][0],
+            occurred_at=rows[i][1],
+            type=rows[i][2].value,
+            state=rows[i][3].value,
+            reporter=rows[i][4],
+            latitude=float(lat[i]),
+            longitude=float(lon[i]),
+            distance_m=float(distance[i]),
+            minutes_apart=float(abs(seconds[i]) / 60.0),
+        )
+        for i in order
+    ]
+
+
+def _reason(reason: str) -> str:
+    if not reason.strip():
+        raise InputError("a merge, an unmerge or a dismissal needs a reason", field="reason")
+    return reason.strip()
+
+
+def _event(incident: Incident, actor: User, action: str, to: State, reason: str) -> None:
+    incident.events.append(
+        IncidentEvent(
+            action=action,
+            from_state=incident.state,
+            to_state=to,
+            actor_id=actor.id,
+            at=utcnow(),
+            reason=reason,
+        )
+    )
+
+
+def merge(
+    session: Session, actor: User, kept_id: int, duplicate_ids: Sequence[int], reason: str
+) -> Incident:
+    """Merge duplicate reports into the incident that keeps the event; audited.
+
+    Each duplicate moves to state ``merged`` and names ``kept_id``; both timelines record the
+    merge. Refused when a duplicate is the kept incident itself, of another agreement, already
+    merged, has reports merged into it, or has been raised with its party (the party answers
+    the record as raised).
+    """
+    require_role(actor, *DECIDERS)
+    why = _reason(reason)
+    kept = get_incident(session, actor, kept_id)
+    if kept.state is State.MERGED:
+        raise WorkflowError(
+            f"incident {kept.id} is itself merged into incident {kept.merged_into_id}: "
+            "merge into that one",
+            field="incident_id",
+        )
+    if not duplicate_ids:
+        raise InputError("name at least one report to merge", field="duplicate_ids")
+    if len(set(duplicate_ids)) != len(duplicate_ids):
+        raise InputError("a report is listed twice", field="duplicate_ids")
+    duplicates = [get_incident(session, actor, i) for i in duplicate_ids]
+    for dup in duplicates:
+        _check_mergeable(session, kept, dup)
+    for dup in duplicates:
+        before = dup.state
+        _event(kept, actor, "merge", kept.state, f"report {dup.id} merged into this one: {why}")
+        _event(dup, actor, "merge", State.MERGED, f"merged into incident {kept.id}: {why}")
+        dup.state = State.MERGED
+        dup.merged_into_id = kept.id
+        session.flush()
+        audit.record(
+            session,
+            actor=actor.username,
+            action="incident.merge",
+            object_type="incident",
+            object_id=dup.id,
+            payload={"from": before, "to": State.MERGED, "into": kept.id, "reason": why},
+        )
+    return kept
+
+
+def _check_mergeable(session: Session, kept: Incident, dup: Incident) -> None:
+    where = f"cannot merge incident {dup.id} into incident {kept.id}"
+    if dup.id == kept.id:
+        raise InputError(f"{where}: it is the same incident", field="duplicate_ids")
+    if dup.agreement_id != kept.agreement_id:
+        raise InputError(f"{where}: they belong to different agreements", field="duplicate_ids")
+    if dup.state is State.MERGED:
+        raise WorkflowError(
+            f"{where}: it is already merged into incident {dup.merged_into_id}",
+            field="duplicate_ids",
+        )
+    if dup.state in RAISED_STATES:
+        raise WorkflowError(
+            f"{where}: it has been raised with its party, so its record stays (merge the other "
+            "way round)",
+            field="duplicate_ids",
+        )
+    has_merged = session.scalar(select(Incident.id).where(Incident.merged_into_id == dup.id))
+    if has_merged is not None:
+        raise WorkflowError(
+            f"{where}: other reports are merged into it (merge incident {kept.id} into it, "
+            "or undo those merges first)",
+            field="duplicate_ids",
+        )
+
+
+def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Incident:
+    """Undo the merge of a report: it returns to the state it was merged from; audited.
+
+    Allowed until the incident it was merged into is raised with its party: from then on the
+    party has (or may have) answered the record that counted the event once.
+    """
+    require_role(actor, *DECIDERS)
+    why = _reason(reason)
+    incident = get_incident(session, actor, incident_id)
+    if incident.state is not State.MERGED or incident.merged_into_id is None:
+        raise WorkflowError(f"incident {incident.id} is not merged", field="incident_id")
+    kept = get_incident(session, actor, incident.merged_into_id)
+    if kept.state in RAISED_STATES:
+        raise WorkflowError(
+            f"cannot undo the merge of incident {incident.id}: incident {kept.id} it was merged "
+            "into has been raised with its party",
+            field="incident_id",
+        )
+    before = next(
+        (e.from_state for e in reversed(incident.events) if e.action == "merge"), State.REPORTED
+    )
+    assert before is not None
+    _event(kept, actor, "unmerge", kept.state, f"report {incident.id} split off again: {why}")
+    _event(incident, actor, "unmerge", before, f"no longer merged into incident {kept.id}: {why}")
+    incident.state = before
+    incident.merged_into_id = None
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="incident.unmerge",
+        object_type="incident",
+        object_id=incident.id,
+        payload={"from": State.MERGED, "to": before, "into": None, "reason": why},
+    )
+    return incident
+
+
+def dismiss(
+    session: Session, actor: User, incident_id: int, other_id: int, reason: str
+) -> DuplicateDismissal:
+    """Record that two reports are of different events: the pair is not proposed again."""
+    require_role(actor, *DECIDERS)
+    why = _reason(reason)
+    incident = get_incident(session, actor, incident_id)
+    other = get_incident(session, actor, other_id)
+    if incident.id == other.id:
+        raise InputError("a report is not a duplicate of itself", field="other_id")
+    if incident.agreement_id != other.agreement_id:
+        raise InputError("the two reports belong to different agreements", field="other_id")
+    low, high = _pair(incident.id, other.id)
+    if session.get(DuplicateDismissal, (low, high)) is not None:
+        raise ConflictError(
+            f"incidents {low} and {high} were already judged different events", field="other_id"
+        )
+    dismissal = DuplicateDismissal(low_id=low, high_id=high, actor_id=actor.id, reason=why)
+    session.add(dismissal)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="duplicate.dismiss",
+        object_type="incident",
+        object_id=low,
+        payload={"pair": [low, high], "reason": why},
+    )
+    return dismissal
