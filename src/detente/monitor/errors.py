@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from detente.errors import DetenteError
 
 __all__ = [
@@ -20,6 +22,10 @@ class MonitorError(DetenteError):
     """Base class of the monitoring service's errors; ``status`` is the HTTP status to answer."""
 
     status = 400
+
+    def details(self) -> dict[str, Any]:
+        """What the answer carries besides ``detail``, ``field`` and ``line`` (nothing here)."""
+        return {}
 
 
 class InputError(MonitorError):

@@ -38,8 +38,8 @@ def wants_json(request: Request) -> bool:
 
 
 def error_body(exc: MonitorError) -> dict[str, Any]:
-    """The JSON body of an error response."""
-    return {"detail": exc.message, "field": exc.field, "line": exc.line}
+    """The JSON body of an error response, with the error's own :meth:`~MonitorError.details`."""
+    return {"detail": exc.message, "field": exc.field, "line": exc.line, **exc.details()}
 
 
 def error_headers(exc: MonitorError) -> dict[str, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from detente.monitor.errors import ConflictError, InputError
 from detente.workbench.documents import FieldError
@@ -32,6 +33,14 @@ class VersionConflictError(ConflictError):
         self.saved_by = saved_by
         self.saved_at = saved_at
 
+    def details(self) -> dict[str, Any]:
+        """The version now current, who saved it and when (ISO 8601)."""
+        return {
+            "current_version": self.current_version,
+            "saved_by": self.saved_by,
+            "saved_at": self.saved_at.isoformat(),
+        }
+
 
 class InvalidDocumentError(InputError):
     """A document is not a valid scenario (422); ``errors`` lists every problem found.
@@ -45,3 +54,7 @@ class InvalidDocumentError(InputError):
         path = f"document.{first.path}" if first.path else "document"
         super().__init__(first.message + more, field=path)
         self.errors = tuple(errors)
+
+    def details(self) -> dict[str, Any]:
+        """Every problem: ``errors``, a list of ``{"path", "message"}``."""
+        return {"errors": [{"path": e.path, "message": e.message} for e in self.errors]}

@@ -46,6 +46,7 @@ __all__ = [
     "ScenarioSummary",
     "StoredScenario",
     "VersionInfo",
+    "can_edit",
     "create_scenario",
     "delete_scenario",
     "diff_versions",
@@ -220,6 +221,11 @@ def _new(
     row = _append(session, record, actor, document, message)
     _audit(session, actor, "create", record, source=source, sha256=row.sha256, message=message)
     return _stored(record, row)
+
+
+def can_edit(actor: User) -> bool:
+    """Whether ``actor`` may create, import, save, duplicate and delete scenarios."""
+    return actor.role in EDITORS
 
 
 def list_scenarios(session: Session, actor: User) -> list[ScenarioSummary]:

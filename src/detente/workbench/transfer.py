@@ -20,6 +20,7 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from detente.errors import DetenteError, RepairWarning
 from detente.files import MAX_FILE_BYTES
@@ -60,7 +61,22 @@ _CHUNK = 64 * 1024
 
 
 class UploadError(InputError):
-    """An uploaded file is refused: unsafe, malformed, or not a scenario (422)."""
+    """An uploaded file is refused: unsafe, malformed, or not a scenario (422).
+
+    The message starts with the file (``talks.zip/talks-east.xml:12: ...``), as the CLI's
+    errors do, so that every rendering of it names the file; ``file`` holds it alone.
+    """
+
+    def __init__(
+        self, message: str, *, file: str, field: str | None = None, line: int | None = None
+    ) -> None:
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {message}", field=field, line=line)
+        self.file = file
+
+    def details(self) -> dict[str, Any]:
+        """The file (or zip member) refused."""
+        return {"file": self.file}
 
 
 class UploadTooLargeError(UploadError):
@@ -128,7 +144,7 @@ def read_upload(filename: str, data: bytes) -> ImportedScenario:
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLargeError(
             f"the file is {len(data):,} bytes, over the {MAX_UPLOAD_BYTES:,}-byte limit",
-            source=shown,
+            file=shown,
         )
     suffix = PurePosixPath(shown).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="detente-upload-") as tmp:
@@ -144,7 +160,7 @@ def read_upload(filename: str, data: bytes) -> ImportedScenario:
             raise UploadError(
                 "not a scenario file: upload a .yaml, .yml or .json scenario, a GeniusWeb "
                 ".json profile, or a .zip of a GENIUS or GeniusWeb folder",
-                source=shown,
+                file=shown,
             )
         if kind == "genius" and geniusweb.is_geniusweb_folder(folder):
             kind = "geniusweb"
@@ -164,9 +180,9 @@ def _read(target: Path, kind: str, shown: str) -> ImportedScenario:
                 else load_scenario(target)
             )
         except DetenteError as exc:
-            source = where(exc.source) if exc.source else shown
+            file = where(exc.source) if exc.source else shown
             raise UploadError(
-                where(exc.message), source=source, field=exc.field, line=exc.line
+                where(exc.message), file=file, field=exc.field, line=exc.line
             ) from None
     repairs = tuple(where(str(w.message)) for w in caught if issubclass(w.category, RepairWarning))
     return ImportedScenario(scenario=scenario, format=kind, repairs=repairs)
@@ -186,13 +202,13 @@ def _member_path(info: zipfile.ZipInfo, shown: str) -> PurePosixPath | None:
         raise UploadError(
             f"the zip member {name!r} points outside the folder (an absolute path or '..'): "
             "refused",
-            source=shown,
+            file=shown,
         )
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise UploadError(f"the zip member {name!r} is a symbolic link: refused", source=shown)
+        raise UploadError(f"the zip member {name!r} is a symbolic link: refused", file=shown)
     if info.flag_bits & 0x1:
-        raise UploadError(f"the zip member {name!r} is encrypted: refused", source=shown)
+        raise UploadError(f"the zip member {name!r} is encrypted: refused", file=shown)
     return None if info.is_dir() else path
 
 
@@ -201,13 +217,13 @@ def _unpack(data: bytes, shown: str, folder: Path) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise UploadError(f"not a readable zip file ({exc})", source=shown) from None
+        raise UploadError(f"not a readable zip file ({exc})", file=shown) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
             raise UploadError(
                 f"the zip holds {len(infos):,} members, over the limit of {MAX_MEMBERS}",
-                source=shown,
+                file=shown,
             )
         wanted: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
         for info in infos:
@@ -218,7 +234,7 @@ def _unpack(data: bytes, shown: str, folder: Path) -> None:
                 wanted.append((info, path))
         if not wanted:
             raise UploadError(
-                "the zip holds no .xml or .json file (a GENIUS or GeniusWeb folder)", source=shown
+                "the zip holds no .xml or .json file (a GENIUS or GeniusWeb folder)", file=shown
             )
         parents = {p.parent for _, p in wanted}
         if len(parents) > 1:
@@ -226,7 +242,7 @@ def _unpack(data: bytes, shown: str, folder: Path) -> None:
             raise UploadError(
                 f"the zip holds scenario files in several folders ({shown_parents}): zip one "
                 "GENIUS or GeniusWeb folder",
-                source=shown,
+                file=shown,
             )
         total = 0
         for info, path in wanted:
@@ -244,7 +260,7 @@ def _extract(
 ) -> int:
     """Copy one member, counting what it really unpacks to; returns the running total."""
     if target.exists():
-        raise UploadError(f"the zip holds {path.name!r} twice", source=shown)
+        raise UploadError(f"the zip holds {path.name!r} twice", file=shown)
     written = 0
     try:
         with archive.open(info) as src, target.open("wb") as dst:
@@ -254,18 +270,18 @@ def _extract(
                     raise UploadTooLargeError(
                         f"the zip unpacks to more than {MAX_UNPACKED_BYTES:,} bytes (a zip "
                         "bomb?): refused",
-                        source=shown,
+                        file=shown,
                     )
                 if written > _RATIO_FLOOR and written > MAX_RATIO * max(info.compress_size, 1):
                     raise UploadTooLargeError(
                         f"the zip member {info.filename!r} unpacks to over {MAX_RATIO} times "
                         "its compressed size (a zip bomb?): refused",
-                        source=shown,
+                        file=shown,
                     )
                 dst.write(chunk)
     except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
         raise UploadError(
-            f"the zip member {info.filename!r} cannot be read ({exc})", source=shown
+            f"the zip member {info.filename!r} cannot be read ({exc})", file=shown
         ) from None
     return total + written
 

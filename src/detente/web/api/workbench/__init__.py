@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from detente.web.api.workbench import scenarios
+
 __all__ = ["router"]
 
 router = APIRouter(prefix="/workbench")
 # One line per feature module, e.g. ``router.include_router(scenarios.router)``.
+router.include_router(scenarios.router)

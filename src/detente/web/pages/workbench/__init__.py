@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from detente.web.pages.workbench import library
+
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 # One line per feature module, e.g. ``router.include_router(library.router)``.
+router.include_router(library.router)
