@@ -82,6 +82,7 @@ def test_authorisation_matrix(api: Api) -> None:
         ),
         ("GET", "/api/export/incidents.csv", None, status(READERS, 200)),
         ("GET", "/api/export/incidents.geojson", None, status(READERS, 200)),
+        ("GET", "/api/export/incidents-ged.csv", None, status(READERS, 200)),
         ("GET", "/api/audit/verify", None, status({"admin"}, 200)),
         (
             "PATCH",

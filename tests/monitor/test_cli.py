@@ -24,7 +24,9 @@ from tests.monitor_support import PASSWORD, _free_port
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["init", "serve", "seed-demo", "verify-audit", "rates"])
+@pytest.mark.parametrize(
+    "command", ["init", "serve", "seed-demo", "verify-audit", "rates", "export", "import"]
+)
 def test_help(command: str) -> None:
     result = runner.invoke(app, ["monitor", command, "--help"])
     assert result.exit_code == 0

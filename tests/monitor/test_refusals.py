@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from detente.monitor.exchange import _cell
+from detente.monitor.exchange import outgoing_cell as _cell
 from tests.monitor.api_support import Api
 from tests.monitor_support import PASSWORD
 

@@ -1,4 +1,7 @@
-"""Monitoring service commands: ``detente monitor init|serve|seed-demo|verify-audit|rates``."""
+"""Monitoring service commands: ``detente monitor init|serve|seed-demo|verify-audit|rates``.
+
+``export`` and ``import`` (incident files) are in :mod:`detente.cli.monitor_exchange`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from detente.cli import monitor_exchange
 from detente.cli._common import console, err_console, guarded, print_json
 from detente.files import atomic_write_text
 
@@ -43,6 +47,7 @@ DEMO_PASSWORD = "demo ceasefire watch"  # noqa: S105 - documented demo accounts
 
 def register(app: typer.Typer) -> None:
     """Add the ``monitor`` command group to ``app``."""
+    monitor_exchange.register(monitor_app)
     app.add_typer(monitor_app, name="monitor")
 
 

@@ -1,18 +1,18 @@
-"""Incidents in and out: CSV (with HXL) and GeoJSON exports, CSV import."""
+"""Incidents in and out: CSV (with HXL), GeoJSON and UCDP GED exports and imports."""
 
 from __future__ import annotations
 
 import functools
 import itertools
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from detente.monitor import exchange, service
+from detente.monitor import exchange, ged, service
 from detente.monitor.errors import MonitorError
 from detente.monitor.models import User
 from detente.web.api.idempotency import IdempotencyKey, once
@@ -66,12 +66,30 @@ def export_geojson(flt: Filter, work: ApiWork) -> StreamingResponse:
     return StreamingResponse(chunks, media_type="application/geo+json")
 
 
+@router.get(
+    "/export/incidents-ged.csv",
+    tags=["export"],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+def export_ged(flt: Filter, work: ApiWork) -> StreamingResponse:
+    """Every incident matching the filters, as CSV in the UCDP GED layout (streamed)."""
+    chunks = _started(_stream(work, ged.ged_chunks, flt))
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8")
+
+
 _CSV_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/geo+json": {"schema": {"type": "object"}},
+        },
     }
 }
+#: The importers by the ``format`` of ``POST /api/import/incidents``.
+IMPORTERS = {"csv": exchange.import_csv, "geojson": exchange.import_geojson, "ged": ged.import_ged}
+ImportFormat = Literal["csv", "geojson", "ged"]
 
 
 @router.post(
@@ -85,16 +103,21 @@ async def import_incidents(
     agreement_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     work: ApiWork,
     key: IdempotencyKey = None,
+    format: Annotated[  # noqa: A002 - the API's parameter name
+        ImportFormat,
+        Query(description="csv (HXL hashtags allowed), geojson (RFC 7946) or ged (UCDP GED)"),
+    ] = "csv",
 ) -> Any:
-    """Import incidents from CSV (columns as in the export); a bad row refuses the whole file."""
+    """Import incidents as exported (CSV, GeoJSON, UCDP GED); a bad record refuses the file."""
     raw = await work.request.body()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise MonitorError("the CSV is not UTF-8", source="csv") from exc
+        raise MonitorError(f"the {format} file is not UTF-8", source=format) from exc
+    importer = IMPORTERS[format]
 
     def run(s: Session, user: User) -> list[int]:
-        return [i.id for i in exchange.import_csv(s, user, agreement_id, text)]
+        return [i.id for i in importer(s, user, agreement_id, text)]
 
     return await run_in_threadpool(
         functools.partial(once, work, key=key, body=raw, status=201, run=run)
