@@ -19,6 +19,8 @@ The model runs one dimension at a time. Equations, sources and each implementati
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from detente.forecast.inputs import Stakeholders
@@ -135,12 +137,19 @@ def bdm_round(
 
 
 def run_bdm(
-    data: Stakeholders, *, rounds: int = ROUNDS, pairwise: bool = False, record: bool = True
+    data: Stakeholders,
+    *,
+    rounds: int = ROUNDS,
+    pairwise: bool = False,
+    record: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Forecast:
     """Run the expected-utility model on every dimension independently for ``rounds`` rounds.
 
     Saliences enter per dimension on 0-1 (a KTAB salience of 40 is 0.4). With ``record=False``
     the accepted offers are not kept (``challenges`` is empty); positions and risk are the same.
+    ``progress`` is called with ``(rounds played, rounds x dimensions)`` after each round of
+    each dimension; it changes nothing in the run (an exception it raises stops it).
     """
     cap = np.asarray(data.capability, dtype=float)
     n, k = data.position.shape
@@ -155,6 +164,8 @@ def run_bdm(
         for t in range(rounds):
             x, risk[t, :, dim], offers = bdm_round(x, cap, s, span, pairwise)
             history[t + 1, :, dim] = x
+            if progress is not None:
+                progress(dim * rounds + t + 1, k * rounds)
             if not record:
                 continue
             challenges.extend(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from detente.forecast.inputs import Stakeholders
@@ -11,10 +13,17 @@ from detente.forecast.smp import weighted_outcome
 __all__ = ["run_compromise"]
 
 
-def run_compromise(data: Stakeholders) -> Forecast:
-    """Outcome per dimension ``sum_i c_i s_i x_i / sum_i c_i s_i``; no one moves, no turns."""
+def run_compromise(
+    data: Stakeholders, *, progress: Callable[[int, int], None] | None = None
+) -> Forecast:
+    """Outcome per dimension ``sum_i c_i s_i x_i / sum_i c_i s_i``; no one moves, no turns.
+
+    ``progress`` is called once, with ``(1, 1)``, when the outcome is computed.
+    """
     cap = np.asarray(data.capability, dtype=float)
     n = len(cap)
+    if progress is not None:
+        progress(1, 1)
     return Forecast(
         model="compromise",
         name=data.name,

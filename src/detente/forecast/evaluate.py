@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -27,10 +28,29 @@ from detente.forecast.inputs import StakeholderError, Stakeholders, _number
 from detente.forecast.result import Forecast
 from detente.forecast.smp import run_smp
 
-__all__ = ["MODELS", "DecisionIssue", "Evaluation", "ModelError", "evaluate", "read_deu3"]
+__all__ = [
+    "MODELS",
+    "DecisionIssue",
+    "Evaluation",
+    "ForecastModel",
+    "ModelError",
+    "evaluate",
+    "read_deu3",
+]
+
+
+class ForecastModel(Protocol):
+    """A forecasting model: stakeholders in, a forecast out, progress as ``(done, planned)``."""
+
+    def __call__(
+        self, data: Stakeholders, *, progress: Callable[[int, int], None] | None = None
+    ) -> Forecast:
+        """Forecast ``data``."""
+        ...
+
 
 #: The models, by name, as the CLI offers them.
-MODELS: dict[str, Callable[[Stakeholders], Forecast]] = {
+MODELS: dict[str, ForecastModel] = {
     "smp": run_smp,
     "bdm": run_bdm,
     "compromise": run_compromise,

@@ -9,7 +9,9 @@ Where the models' deals part, :mod:`detente.forecast.disagreement` says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +160,7 @@ def forecast_scenario(
     *,
     model: str = "smp",
     seed: int | None = None,  # noqa: ARG001 - same call as the other lenses; the models are deterministic
+    progress: Callable[[int, int], None] | None = None,
 ) -> ScenarioForecast:
     """Forecast a scenario with every model; report ``model``'s forecast first.
 
@@ -167,6 +170,9 @@ def forecast_scenario(
             reads.
         seed: accepted so that every lens is called alike; every forecast model is
             deterministic, so the result is the same for any seed.
+        progress: called with ``(done, planned)`` in thousandths of one model's run per
+            model, as each model's turns pass (see :func:`run_smp`); it changes nothing in
+            the forecast (an exception it raises stops it).
 
     Raises:
         DetenteError: ``model`` is not one of :data:`~detente.forecast.evaluate.MODELS`.
@@ -181,7 +187,13 @@ def forecast_scenario(
         else OutcomeSpace.from_scenario(space_or_scenario)
     )
     placement = place(space)
-    forecasts = {name: run(placement.stakeholders) for name, run in MODELS.items()}
+    forecasts = {
+        name: run(
+            placement.stakeholders,
+            progress=None if progress is None else partial(_scaled, progress, k, len(MODELS)),
+        )
+        for k, (name, run) in enumerate(MODELS.items())
+    }
     deals = {
         name: _deal(space, name, nearest_options(space, placement, f.outcome), f.outcome)
         for name, f in forecasts.items()
@@ -199,6 +211,18 @@ def forecast_scenario(
         ),
         assumptions=model_notes(forecasts),
     )
+
+
+#: Units of progress per model in :func:`forecast_scenario` (thousandths of one model's run).
+_PER_MODEL = 1000
+
+
+def _scaled(
+    progress: Callable[[int, int], None], model: int, models: int, done: int, planned: int
+) -> None:
+    """Report model number ``model``'s ``done`` of ``planned`` as a share of all the models."""
+    share = _PER_MODEL * done // planned if planned > 0 else _PER_MODEL
+    progress(model * _PER_MODEL + share, models * _PER_MODEL)
 
 
 # -- input: stakeholder data or a scenario ---------------------------------------------------

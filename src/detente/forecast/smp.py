@@ -9,6 +9,7 @@ lowest index, so a run is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -233,13 +234,21 @@ def _round4(x: np.ndarray) -> np.ndarray:
     return np.asarray(np.floor(x * 1e4 + 0.5) / 1e4)
 
 
-def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS, record: bool = True) -> Forecast:
+def run_smp(
+    data: Stakeholders,
+    *,
+    max_turns: int = MAX_TURNS,
+    record: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Forecast:
     """Run KTAB's SMP with its default settings until it settles or ``max_turns`` is reached.
 
     With ``record=False`` the positions, risk attitudes and stop ratios are the same, but the
     challenges (and their valuation from the target's view) and the state probabilities are not
     kept: ``challenges`` is empty and ``position_probability`` None. The evaluation on many
-    issues needs only the positions, and skips about half the work.
+    issues needs only the positions, and skips about half the work. ``progress`` is called
+    with ``(turn, max_turns)`` after each turn, and ``(max_turns, max_turns)`` once settled;
+    it changes nothing in the run (an exception it raises stops it).
     """
     cap = np.asarray(data.capability, dtype=float)
     sal = np.asarray(data.salience, dtype=float) / 100.0
@@ -295,6 +304,8 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS, record: bool = Tr
         ratios.append(ratio)
         x = x_next
         history.append(x.copy())
+        if progress is not None:
+            progress(turn, max_turns)
         if turn >= 2 and ratio < STOP_RATIO:
             stop_reason = (
                 f"settled: turn {turn} moved positions {ratio:.4f} of turn 1's change "
@@ -304,6 +315,8 @@ def run_smp(data: Stakeholders, *, max_turns: int = MAX_TURNS, record: bool = Tr
     if record:
         d = distances(x, sal)
         probs.append(position_probabilities(x, cap, utility(d, risk_attitudes(cap, d)[:, None])))
+    if progress is not None:
+        progress(max_turns, max_turns)
     positions = np.array(history) * 100.0
     return Forecast(
         model="smp",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import time as clock
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -34,10 +34,14 @@ from detente.negotiation.timing import relative_time
 from detente.negotiation.trace import Trace
 from detente.space import OutcomeSpace, meets
 
-__all__ = ["PROTOCOLS", "negotiate", "replay"]
+__all__ = ["PROTOCOLS", "Progress", "negotiate", "replay"]
 
 #: Protocol names.
 PROTOCOLS = ("alternating", "single-text")
+
+#: Progress callback: ``(rounds played, rounds of the deadline)``; 0 rounds of the deadline
+#: when the deadline is in seconds. An exception it raises stops the session.
+Progress = Callable[[int, int], None]
 
 
 def negotiate(
@@ -50,6 +54,7 @@ def negotiate(
     discounts: Sequence[float] | float | None = None,
     mediator: str | Strategy | None = None,
     seed: int | np.random.Generator | None = None,
+    progress: Progress | None = None,
 ) -> Trace:
     """Run one session and return its trace.
 
@@ -67,6 +72,9 @@ def negotiate(
             the scenario's mediator party chairs when it has one.
         seed: root seed; every party's random stream is spawned from it (``None``: fresh;
             a generator: a seed drawn from it). The trace records it, for replay.
+        progress: called as each round begins and when the session ends, with the rounds
+            played and the deadline's rounds; it changes nothing in the play (an exception it
+            raises stops the session and propagates).
 
     Raises:
         DetenteError: more strategies than parties, an unknown protocol, strategy, party or
@@ -94,7 +102,9 @@ def negotiate(
         player.reset(arena, p, streams[p], factors, turns)
     if protocol == "alternating":
         planned = None if turns is None else _planned(arena, players, turns)
-        log, result, ended_by, last_round = planned or _alternating(arena, players, rounds, seconds)
+        log, result, ended_by, last_round = planned or _alternating(
+            arena, players, rounds, seconds, progress
+        )
         chair = None
     else:
         chair_strategy = make_strategy(mediator or "single-text")
@@ -102,9 +112,11 @@ def negotiate(
             raise DetenteError(f"{chair_strategy.name!r} is not a mediator", field="mediator")
         chair_strategy.reset(arena, -1, streams[n], factors, turns)
         log, result, ended_by, last_round = _single_text(
-            arena, players, chair_strategy, rounds, seconds
+            arena, players, chair_strategy, (rounds, seconds), progress
         )
         chair = chair_strategy.spec
+    if progress is not None:
+        progress(last_round + 1, rounds or 0)
     outcomes = np.array(log[3], dtype=np.int64)
     utilities = arena.utilities[outcomes]
     agreement = int(outcomes[-1]) if result == "agreement" else None
@@ -236,7 +248,11 @@ def _checked(offer: int, player: Strategy, size: int) -> int:
 
 
 def _alternating(
-    arena: Arena, players: list[Strategy], rounds: int | None, seconds: float | None
+    arena: Arena,
+    players: list[Strategy],
+    rounds: int | None,
+    seconds: float | None,
+    progress: Progress | None = None,
 ) -> tuple[_Log, str, int, int]:
     n = len(players)
     timer = _Clock(rounds, n, seconds)
@@ -256,6 +272,8 @@ def _alternating(
         if now < 0:
             return log, "deadline", -1, (turn - 1) // n
         i = turn % n
+        if progress is not None and i == 0:
+            progress(turn // n, rounds or 0)
         player = players[i]
         answer = player.respond(now, offer, proposer)
         if answer is Response.ACCEPT:
@@ -366,9 +384,10 @@ def _single_text(
     arena: Arena,
     players: list[Strategy],
     chair: Mediator,
-    rounds: int | None,
-    seconds: float | None,
+    deadline: tuple[int | None, float | None],
+    progress: Progress | None = None,
 ) -> tuple[_Log, str, int, int]:
+    rounds, seconds = deadline
     space = arena.space
     timer = _Clock(rounds, 1, seconds)
     log: _Log = ([], [], [], [])
@@ -378,6 +397,8 @@ def _single_text(
         now = timer.time(r)
         if now < 0:
             return log, "deadline", -1, r - 1
+        if progress is not None:
+            progress(r, rounds or 0)
         index = int(space.ravel(text[None, :])[0])
         log[0].append(r)
         log[1].append(now)

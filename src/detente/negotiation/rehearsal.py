@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from detente.negotiation.protocols import negotiate
+from detente.negotiation.protocols import Progress, negotiate
 from detente.negotiation.seating import StrategyChoice
 from detente.negotiation.trace import Trace
 from detente.space import OutcomeSpace
@@ -58,6 +58,7 @@ def rehearse(
     protocol: str = "alternating",
     deadline: int = 100,
     seed: int | np.random.Generator | None = 0,
+    progress: Progress | None = None,
 ) -> Rehearsal:
     """Rehearse the talks on ``space`` with every party seated.
 
@@ -69,11 +70,15 @@ def rehearse(
         protocol: ``"alternating"`` or ``"single-text"`` (the scenario's mediator chairs).
         deadline: the deadline in rounds.
         seed: the root seed (same seed, same rehearsal).
+        progress: called with ``(rounds played, deadline)`` as the talks advance (see
+            :func:`~detente.negotiation.protocols.negotiate`).
 
     Raises:
         DetenteError: bad strategies, protocol or deadline (see :func:`negotiate`).
     """
-    trace = negotiate(space, strategies, protocol=protocol, rounds=deadline, seed=seed)
+    trace = negotiate(
+        space, strategies, protocol=protocol, rounds=deadline, seed=seed, progress=progress
+    )
     return Rehearsal(
         agreement=trace.agreement_deal,
         rounds=trace.rounds,
