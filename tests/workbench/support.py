@@ -1,0 +1,52 @@
+"""Shared helpers of the workbench tests: users, a stored scenario, the CLI's JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from detente.cli import app
+from detente.monitor.enums import Role
+from detente.monitor.models import User
+from detente.scenario.io import builtin_path
+from detente.workbench.runs import StoredScenario
+
+
+def user(uid: int, role: Role, name: str | None = None) -> User:
+    """A user that is not stored (the services read its id, name and role)."""
+    return User(id=uid, username=name or f"{role.value}{uid}", role=role)
+
+
+def ceasefire_document() -> dict[str, Any]:
+    """The native document of the built-in ``ceasefire-2025``."""
+    loaded = yaml.safe_load(builtin_path("ceasefire-2025").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def stored(
+    document: dict[str, Any] | None = None, sid: int = 7, version: int = 3
+) -> StoredScenario:
+    """A stored scenario (the built-in ``ceasefire-2025`` unless told)."""
+    return StoredScenario(sid, version, document or ceasefire_document())
+
+
+def cli_json(tmp_path: Path, document: dict[str, Any], *args: str) -> Any:
+    """What ``detente COMMAND <document as a file> ARGS --json`` prints, parsed.
+
+    ``args[0]`` is the command; the scenario file comes right after it.
+    """
+    source = tmp_path / "scenario.yaml"
+    source.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    result = CliRunner().invoke(app, [args[0], str(source), *args[1:], "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def as_json(data: Any) -> Any:
+    """``data`` as it reads after a JSON round trip (what an API client receives)."""
+    return json.loads(json.dumps(data))
