@@ -32,6 +32,7 @@ __all__ = [
     "DealAssessment",
     "assess",
     "assess_deal",
+    "ideal_utilities",
     "sweetener_group",
 ]
 
@@ -145,7 +146,7 @@ _SOURCE_WORDS = {
 _SWEETENED = "sweetener for "
 
 
-def _ideal(analysis: Analysis) -> np.ndarray:
+def ideal_utilities(analysis: Analysis) -> np.ndarray:
     """Each party's best utility in the ZOPA (attained on the Pareto frontier)."""
     space, frontier = analysis.space, analysis.frontier
     inside = frontier.utilities[frontier.in_zopa(space)]
@@ -219,7 +220,7 @@ def assess(
         fragile_margin: a party within this utility of its alternative makes a deal fragile.
     """
     space = analysis.space
-    ideal = _ideal(analysis)
+    ideal = ideal_utilities(analysis)
     cache: dict[tuple[tuple[str, str], ...], DealAssessment] = {}
 
     def assessed(deal: Mapping[str, str]) -> DealAssessment:

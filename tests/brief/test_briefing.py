@@ -294,6 +294,7 @@ def test_the_json_has_exactly_the_documented_shape(ceasefire: Briefing) -> None:
     doc = json.loads(json.dumps(briefing_json(ceasefire)))
     assert set(doc) == {
         "deal",
+        "chosen",
         "utilities",
         "margins",
         "survival_1y",

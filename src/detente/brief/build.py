@@ -30,6 +30,7 @@ from detente.brief.result import (
     Swap,
     Term,
 )
+from detente.durability.deal import complete_deal
 from detente.durability.precedents import load_records, records_source, search_deal
 from detente.errors import UnsupportedError
 from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
@@ -57,6 +58,7 @@ def build_briefing(
     rounds: int = REHEARSAL_ROUNDS,
     ethprio: Path | None = None,
     pax: Path | None = None,
+    deal: str | Mapping[str, object] | None = None,
 ) -> Briefing:
     """The briefing on a scenario: recommended deal, sweeteners, survival, forecast, rehearsal.
 
@@ -73,45 +75,62 @@ def build_briefing(
             ``detente precedents SCENARIO --deal ... --ethprio ETHPRIO`` makes (needs the
             ``precedents`` extra).
         pax: a copy of the PA-X agreements (CSV), for their provisions (with ``ethprio``).
+        deal: brief this deal instead of the recommended one: a solution name,
+            ``"issue=option,..."`` or a mapping (issues left out are the Nash deal's, as
+            ``detente durability --deal``); the analysis's recommendation is still named in
+            the basis.
 
     Raises:
-        DetenteError: a bad seed, path count or deadline, a scenario with fewer than two
-            parties, or a bad records file (read before any other work).
+        DetenteError: a bad seed, path count, deadline or deal, a scenario with fewer than
+            two parties, or a bad records file (read before any other work).
     """
     check_seed(seed)
+    named = None if deal is None else complete_deal(space, deal)[0]
     records = None if ethprio is None and pax is None else load_records(ethprio, pax)
     answer = assess.assess(analyze(space, rng=seed), paths=paths, seed=seed)
     recommended = answer.recommended
-    deal = None if recommended is None else dict(recommended.deal)
+    briefed = recommended
+    chosen = named is not None and (recommended is None or named != recommended.deal)
+    if chosen:
+        assert named is not None
+        briefed = assess.assess_deal(
+            space,
+            named,
+            ideal=assess.ideal_utilities(answer.analysis),
+            paths=paths,
+            seed=seed,
+            fragile_margin=answer.fragile_margin,
+        )
+    agreed = None if briefed is None else dict(briefed.deal)
     analysis, advised = answer.analysis, answer
     reference = analysis.sweeteners.deal if analysis.sweeteners is not None else None
-    if deal is not None and reference != deal:
+    if agreed is not None and reference != agreed:
         # the sweeteners and talking points of the recommended deal, as `analyze --deal` gives
-        analysis = analyze(space, deal=deal, with_sensitivity=False, rng=seed)
+        analysis = analyze(space, deal=agreed, with_sensitivity=False, rng=seed)
         advised = assess.assess(analysis, paths=paths, seed=seed)
     survive = functools.partial(_durability, space, seed=seed, paths=paths)
     survival: Survival | None = None
     sweetened: tuple[BriefingSweetener, ...] = ()
     swaps: tuple[Swap, ...] = ()
-    if deal is not None:
+    if agreed is not None:
         # one run gives the deal's survival and its swaps, on the same random numbers
-        run = durability.run(space, deal, compare=True, paths=paths, days=YEAR, seed=seed)
+        run = durability.run(space, agreed, compare=True, paths=paths, days=YEAR, seed=seed)
         survival = _survival(run)
         swaps = _swaps(space, run)
         sweetened = tuple(_sweetener(space, s, survival) for s in _chosen_sweeteners(advised))
     rehearsal = _rehearse(space, seed=seed, rounds=rounds)
     forecasted, forecast_note = _forecast(space)
-    if forecasted is not None and deal is not None and survival is not None:
-        same = forecasted.deal == deal
+    if forecasted is not None and agreed is not None and survival is not None:
+        same = forecasted.deal == agreed
         held = survival.survival_1y if same else survive(forecasted.deal).survival_1y
         forecasted = dataclasses.replace(forecasted, survival_1y=held)
     found = None
-    if records is not None and deal is not None:
+    if records is not None and agreed is not None:
         assert ethprio is not None  # records come from it
         found = _precedents(
             search_deal(
                 space,
-                deal,
+                agreed,
                 records[0],
                 pax=records[1],
                 limit=PRECEDENTS_SHOWN,
@@ -124,17 +143,17 @@ def build_briefing(
         title=model.title or model.name,
         disclaimer=model.disclaimer.strip(),
         parties=space.party_names,
-        deal=deal,
-        basis=_NO_DEAL if recommended is None else _basis(answer, recommended),
-        terms=() if deal is None else terms_of(space, deal),
-        stakes=() if recommended is None else _stakes(space, recommended, answer.fragile_margin),
-        talking_points=analysis.talking_points if deal is not None else (),
+        deal=agreed,
+        basis=_basis_of(space, answer, briefed, chosen=chosen),
+        terms=() if agreed is None else terms_of(space, agreed),
+        stakes=() if briefed is None else _stakes(space, briefed, answer.fragile_margin),
+        talking_points=analysis.talking_points if agreed is not None else (),
         sweeteners=sweetened,
         swaps=swaps,
         survival=survival,
         forecast=forecasted,
         rehearsal=rehearsal,
-        concessions={} if deal is not None else dict(analysis.concessions.by_party),
+        concessions={} if agreed is not None else dict(analysis.concessions.by_party),
         assumptions=(
             *_assumptions(
                 space,
@@ -149,6 +168,7 @@ def build_briefing(
         seed=seed,
         fragile_margin=answer.fragile_margin,
         precedents=found,
+        chosen=chosen,
     )
 
 
@@ -174,6 +194,43 @@ def terms_of(space: OutcomeSpace, deal: Mapping[str, str]) -> tuple[Term, ...]:
 # -- the lenses, one function each ---------------------------------------------------------
 
 _NO_DEAL = "No deal is acceptable to every party, so there is no deal to recommend."
+
+
+def _basis_of(
+    space: OutcomeSpace,
+    answer: assess.Assessment,
+    briefed: assess.DealAssessment | None,
+    *,
+    chosen: bool,
+) -> str:
+    """Why this deal is the one briefed, in words (for a chosen deal: who refuses it)."""
+    if briefed is None:
+        return _NO_DEAL
+    if not chosen:
+        return _basis(answer, briefed)
+    row = space.options_of(briefed.deal)[None, :]
+    utilities = space.utilities_of_options(row)[0]
+    accepts = (utilities >= space.reservation - ACCEPT_TOLERANCE) & space.acceptable_options(row)[0]
+    refusing = [p for p, ok in zip(space.party_names, accepts.tolist(), strict=True) if not ok]
+    recommended = answer.recommended
+    if recommended is None:
+        instead = "the analysis recommends none, since no deal is acceptable to every party"
+    else:
+        source = _SOURCES.get(answer.recommended_from, answer.recommended_from)
+        instead = (
+            f"the recommended deal, {source}, holds in "
+            f"{100 * recommended.survival_1y:.1f}% of simulated futures"
+        )
+    accepted = (
+        "every party accepts it"
+        if not refusing
+        else f"not every party accepts it (refused by {', '.join(refusing)})"
+    )
+    return (
+        f"A deal chosen for this briefing, not the analysis's recommendation ({instead}): "
+        f"{accepted}; it holds in {100 * briefed.survival_1y:.1f}% of simulated futures, "
+        f"fairness {briefed.fairness:.2f}."
+    )
 
 
 def _basis(answer: assess.Assessment, chosen: assess.DealAssessment) -> str:

@@ -262,10 +262,10 @@ class Briefing(HTMLRepr):
         title: its title (its name when it has none).
         disclaimer: the scenario's caveat, shown with every rendering.
         parties: party names, in scenario order.
-        deal: the recommended deal ``{issue: option}``; ``None`` when no deal is acceptable to
-            every party.
-        basis: how the recommended deal was chosen, in words.
-        terms: the recommended deal in words.
+        deal: the deal briefed ``{issue: option}``: the recommended deal, or the one the
+            reader named; ``None`` when no deal is acceptable to every party and none was named.
+        basis: how the deal was chosen, in words.
+        terms: the deal in words.
         stakes: what the deal is worth to each party, in scenario order.
         talking_points: why each party can say yes, in scenario order.
         sweeteners: changes in a party's favour with their effect on acceptance and survival.
@@ -281,6 +281,7 @@ class Briefing(HTMLRepr):
         fragile_margin: the margin under which a party's yes counts as fragile.
         precedents: the past ceasefires most like the deal (``None``: no records given, or
             no deal).
+        chosen: the deal is one the reader named, not the recommended deal.
     """
 
     scenario: str
@@ -302,6 +303,12 @@ class Briefing(HTMLRepr):
     seed: int
     fragile_margin: float
     precedents: Precedents | None = None
+    chosen: bool = False
+
+    @property
+    def deal_name(self) -> str:
+        """How the renderings call the deal: "the recommended deal" or "the chosen deal"."""
+        return "the chosen deal" if self.chosen else "the recommended deal"
 
 
 def briefing_json(briefing: Briefing) -> dict[str, Any]:
@@ -311,6 +318,7 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
     rehearsal = briefing.rehearsal
     out: dict[str, Any] = {
         "deal": briefing.deal,
+        "chosen": briefing.chosen,
         "utilities": {s.party: s.utility for s in stakes},
         "margins": {s.party: s.margin for s in stakes},
         "survival_1y": None if briefing.survival is None else briefing.survival.survival_1y,

@@ -23,8 +23,8 @@ from detente.space import OutcomeSpace
 __all__ = ["register", "render"]
 
 _MARKS = (30, 90, 180, 365)
-_FORECAST_DIFFERS = "Where the forecast differs from the recommended deal"
-_AGREEMENT_DIFFERS = "Where the agreement differs from the recommended deal"
+_FORECAST_DIFFERS = "Where the forecast differs from {deal}"
+_AGREEMENT_DIFFERS = "Where the agreement differs from {deal}"
 
 
 def register(app: typer.Typer) -> None:
@@ -75,6 +75,13 @@ def brief_command(
         Path | None,
         typer.Option(help="Your copy of the PA-X agreements (CSV), for its provisions."),
     ] = None,
+    deal: Annotated[
+        str | None,
+        typer.Option(
+            help="Brief this deal instead of the recommended one: a solution name, "
+            "'issue=option,...', a JSON object or a YAML/JSON file (issues left out: Nash's)."
+        ),
+    ] = None,
 ) -> None:
     """The mediator's briefing: the deal to propose, what sweetens it, will it hold."""
     if ethprio is not None or pax is not None:
@@ -89,7 +96,7 @@ def brief_command(
                 err_console.status("analysing, simulating, forecasting, rehearsing...")
             )
         briefing = build_briefing(
-            space, seed=seed, paths=paths, rounds=rounds, ethprio=ethprio, pax=pax
+            space, seed=seed, paths=paths, rounds=rounds, ethprio=ethprio, pax=pax, deal=deal
         )
     if html is not None:
         atomic_write_text(html, briefing_html(briefing))
@@ -122,7 +129,7 @@ def render(b: Briefing) -> None:
     console.rule(f"[bold]Briefing: {b.title}")
     if b.disclaimer:
         console.print(f"[italic yellow]{b.disclaimer}[/]", highlight=False)
-    console.print(f"\n[bold]The recommended deal.[/] {b.basis}", highlight=False)
+    console.print(f"\n[bold]{b.deal_name.capitalize()}.[/] {b.basis}", highlight=False)
     if b.deal is None:
         _render_no_deal(b)
     else:
@@ -316,12 +323,14 @@ def _render_forecast(b: Briefing) -> None:
 
 
 def _render_beside(b: Briefing, terms: tuple[Term, ...], title: str, column: str) -> None:
-    """The terms that differ from the recommended deal's; a sentence when none does."""
+    """The terms that differ from the deal's; a sentence when none does."""
     if b.deal is not None and {t.issue: t.option for t in terms} == b.deal:
-        console.print("It is the recommended deal itself.")
+        console.print(f"It is {b.deal_name} itself.")
         return
     recommended = {t.issue: t.option_label for t in b.terms}
-    table = _table(title, "issue", column, "recommended")
+    table = _table(
+        title.format(deal=b.deal_name), "issue", column, "chosen" if b.chosen else "recommended"
+    )
     same = []
     for t in terms:
         if recommended.get(t.issue) == t.option_label:

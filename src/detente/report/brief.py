@@ -31,8 +31,8 @@ caption{text-align:left;color:#52606d;font-size:.9rem;padding-bottom:.2rem}
 ul.points{margin:.2rem 0 .8rem 1.2rem;padding:0}
 """
 
-_FORECAST_DIFFERS = "Where the forecast differs from the recommended deal"
-_AGREEMENT_DIFFERS = "Where the agreement differs from the recommended deal"
+_FORECAST_DIFFERS = "Where the forecast differs from {deal}"
+_AGREEMENT_DIFFERS = "Where the agreement differs from {deal}"
 
 
 def _pct(x: float) -> str:
@@ -70,7 +70,7 @@ def margins_figure(briefing: Briefing) -> object:
         go.Bar(
             x=names,
             y=[s.utility for s in briefing.stakes],
-            name="the recommended deal",
+            name=briefing.deal_name,
             marker_color=["#c65d21" if s.fragile else "#3ebd93" for s in briefing.stakes],
             text=[figure(s.margin, 3, sign=True) for s in briefing.stakes],
             textposition="outside",
@@ -103,7 +103,7 @@ def briefing_html(briefing: Briefing, *, for_print: bool = False) -> str:
     body = [f"<style>{_PRINT_CSS}</style>"]
     if b.disclaimer:
         body.append(_p(b.disclaimer, "warn"))
-    body.append(_h2("The recommended deal"))
+    body.append(_h2(b.deal_name.capitalize()))
     body.append(_p(b.basis))
     if b.deal is None:
         body.extend(_no_deal(b))
@@ -180,7 +180,7 @@ def _survival(b: Briefing, *, for_print: bool) -> list[str]:
             f"{', '.join(survival.mechanisms) or 'none'}."
         ),
         _p(survival.reference, "note"),
-        _plot(survival_figure([("the recommended deal", result)]), "survival", for_print=for_print),
+        _plot(survival_figure([(b.deal_name, result)]), "survival", for_print=for_print),
     ]
     if result.collapses:
         causes = sorted(result.causes.items(), key=lambda kv: -kv[1])
@@ -212,7 +212,7 @@ def _sweeteners(b: Briefing) -> list[str]:
             table_html(
                 ["the change", "everyone accepts", "holding at 1 year"],
                 rows,
-                caption=f"The recommended deal holds in {_pct(base)} of paths at one year; "
+                caption=f"{b.deal_name.capitalize()} holds in {_pct(base)} of paths at one year; "
                 "every row uses the same random numbers.",
             )
         )
@@ -249,7 +249,7 @@ def _swaps(b: Briefing) -> list[str]:
             table_html(
                 ["the swap", "mechanisms", "everyone accepts", "holding at 1 year"],
                 rows,
-                caption="Every row uses the same random numbers as the recommended deal's run.",
+                caption=f"Every row uses the same random numbers as {b.deal_name}'s run.",
             )
         )
     )
@@ -323,9 +323,9 @@ def _forecast(b: Briefing) -> list[str]:
 
 
 def _beside(b: Briefing, terms: Sequence[Term], column: str, caption: str) -> str:
-    """The terms that differ from the recommended deal's; a sentence when none does."""
+    """The terms that differ from the deal's; a sentence when none does."""
     if b.deal is not None and {t.issue: t.option for t in terms} == b.deal:
-        return _p("It is the recommended deal itself.")
+        return _p(f"It is {b.deal_name} itself.")
     rows = [
         [t.issue_label, t.option_label, _recommended_label(b, t.issue)]
         for t in terms
@@ -334,7 +334,11 @@ def _beside(b: Briefing, terms: Sequence[Term], column: str, caption: str) -> st
     same = [t.issue_label for t in terms if t.option_label == _recommended_label(b, t.issue)]
     note = f" (the same on {', '.join(same)})" if same else ""
     return _wide(
-        table_html(["issue", column, "the recommended deal's"], rows, caption=caption + note)
+        table_html(
+            ["issue", column, f"{b.deal_name}'s"],
+            rows,
+            caption=caption.format(deal=b.deal_name) + note,
+        )
     )
 
 

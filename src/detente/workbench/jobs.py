@@ -38,6 +38,7 @@ __all__ = [
     "Job",
     "JobCancelledError",
     "JobLimitError",
+    "JobOutput",
     "JobRegistry",
     "JobState",
     "Report",
@@ -58,8 +59,23 @@ _log = logging.getLogger(__name__)
 #: What a job's work calls to report progress: ``(share done in [0, 1], message)``. It raises
 #: :class:`JobCancelledError` once the job is cancelled.
 Report = Callable[[float, str], None]
-#: A job's work: given the reporter, it returns the JSON-ready result.
-Work = Callable[[Report], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    """What a job's work may return besides plain JSON: files to download.
+
+    Attributes:
+        result: the JSON-ready result.
+        files: ``{file name: (media type, content)}``.
+    """
+
+    result: Mapping[str, Any]
+    files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
+
+
+#: A job's work: given the reporter, it returns the JSON-ready result (or a :class:`JobOutput`).
+Work = Callable[[Report], Mapping[str, Any] | JobOutput]
 
 
 class JobState(enum.StrEnum):
@@ -106,6 +122,7 @@ class Job:
         error: why it failed (``failed`` only), one line naming the field if known.
         scenario_id: the stored scenario it runs on, if any.
         scenario_version: the version of that scenario.
+        files: files to download (``done`` only): ``{name: (media type, content)}``.
     """
 
     id: str
@@ -122,6 +139,7 @@ class Job:
     error: str | None = None
     scenario_id: int | None = None
     scenario_version: int | None = None
+    files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
 
     def to_dict(self, *, with_result: bool = True) -> dict[str, Any]:
         """The job as plain JSON-ready data (the result only with ``with_result``)."""
@@ -138,6 +156,7 @@ class Job:
             "error": self.error,
             "scenario_id": self.scenario_id,
             "scenario_version": self.scenario_version,
+            "files": list(self.files),
         }
         if with_result:
             out["result"] = None if self.result is None else dict(self.result)
@@ -273,6 +292,18 @@ class JobRegistry:
                 self._update(job_id, message="cancelling...")
             return self._entries[job_id].job
 
+    def file(self, actor: User, job_id: str, name: str) -> tuple[str, bytes]:
+        """A file a finished job made: ``(media type, content)`` (every reader).
+
+        Raises:
+            PermissionDeniedError: a party's liaison.
+            NotFoundError: no such job, or the job made no such file (yet).
+        """
+        job = self.get(actor, job_id)
+        if name not in job.files:
+            raise NotFoundError(f"job {job_id!r} has no file {name!r}", field="name")
+        return job.files[name]
+
     def wait(self, job_id: str, timeout: float | None = None) -> None:
         """Block until the job has finished (for tests and command-line use)."""
         with self._lock:
@@ -307,7 +338,7 @@ class JobRegistry:
                 self._update(job_id, progress=min(max(share, 0.0), 1.0), message=message)
 
         try:
-            result = dict(work(report))
+            output = work(report)
         except JobCancelledError:
             with self._lock:
                 self._finish(job_id, JobState.CANCELLED, "cancelled")
@@ -324,8 +355,11 @@ class JobRegistry:
                     error=f"internal error ({type(exc).__name__}); the server's log has details",
                 )
         else:  # a job cancelled after its last report has finished all the same
+            if not isinstance(output, JobOutput):
+                output = JobOutput(output)
             with self._lock:
-                self._finish(job_id, JobState.DONE, "done", result=result)
+                self._finish(job_id, JobState.DONE, "done", result=dict(output.result))
+                self._update(job_id, files=dict(output.files))
 
     def _update(self, job_id: str, **changes: Any) -> None:
         entry = self._entries[job_id]
