@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from detente.cli import app
 from detente.monitor.enums import Role
-from detente.monitor.models import User
+from detente.monitor.models import User, utcnow
 from detente.scenario.io import builtin_path
-from detente.workbench.runs import StoredScenario
+from detente.workbench.library import StoredScenario
 
 
 def user(uid: int, role: Role, name: str | None = None) -> User:
@@ -31,8 +31,18 @@ def ceasefire_document() -> dict[str, Any]:
 def stored(
     document: dict[str, Any] | None = None, sid: int = 7, version: int = 3
 ) -> StoredScenario:
-    """A stored scenario (the built-in ``ceasefire-2025`` unless told)."""
-    return StoredScenario(sid, version, document or ceasefire_document())
+    """A stored scenario (the built-in ``ceasefire-2025`` unless told), not in a database."""
+    document = document or ceasefire_document()
+    return StoredScenario(
+        id=sid,
+        name=str(document.get("name", "")),
+        version=version,
+        latest_version=version,
+        document=document,
+        saved_at=utcnow(),
+        saved_by="analyst1",
+        message="",
+    )
 
 
 def cli_json(tmp_path: Path, document: dict[str, Any], *args: str) -> Any:

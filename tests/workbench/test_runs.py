@@ -18,6 +18,7 @@ from detente.workbench.runs import (
     durability_result,
     forecast_result,
     rehearsal_result,
+    scenario_space,
     start_durability,
     start_forecast,
     start_rehearsal,
@@ -51,7 +52,7 @@ def test_rehearsal_is_the_negotiate_command(tmp_path: Path) -> None:
     request = RehearsalRequest(
         strategies={"Russia": "boulware", "Ukraine": "conceder"}, deadline=40, seed=3
     )
-    mine = as_json(rehearsal_result(stored(document).space(), request))
+    mine = as_json(rehearsal_result(scenario_space(stored(document)), request))
     cli = cli_json(
         tmp_path,
         document,
@@ -73,7 +74,7 @@ def test_rehearsal_is_the_negotiate_command(tmp_path: Path) -> None:
 
 def test_durability_and_a_second_deal_are_the_durability_command(tmp_path: Path) -> None:
     document = edited()
-    space = stored(document).space()
+    space = scenario_space(stored(document))
     nash = durability_result(space, DurabilityRequest(paths=400, days=60, seed=2))
     deal = dict(nash["deal"])
     other = {**deal, "oversight": "hotline" if deal["oversight"] != "hotline" else "none"}
@@ -91,7 +92,7 @@ def test_durability_and_a_second_deal_are_the_durability_command(tmp_path: Path)
 def test_durability_with_compare_is_the_command_with_compare(tmp_path: Path) -> None:
     document = ceasefire_document()
     request = DurabilityRequest(compare=True, deal_terms=False, paths=200, days=30, seed=1)
-    mine = as_json(durability_result(stored(document).space(), request))
+    mine = as_json(durability_result(scenario_space(stored(document)), request))
     cli = cli_json(
         tmp_path,
         document,
@@ -112,7 +113,7 @@ def test_durability_with_compare_is_the_command_with_compare(tmp_path: Path) -> 
 @pytest.mark.parametrize("model", ["smp", "bdm"])
 def test_forecast_is_the_forecast_command(tmp_path: Path, model: str) -> None:
     document = edited()
-    mine = as_json(forecast_result(stored(document).space(), ForecastRequest(model=model)))
+    mine = as_json(forecast_result(scenario_space(stored(document)), ForecastRequest(model=model)))
     assert mine == cli_json(tmp_path, document, "forecast", "--model", model)
 
 
@@ -141,7 +142,7 @@ def test_jobs_run_each_kind_and_report_progress(jobs: JobRegistry) -> None:
 
 def test_progress_is_reported_in_words() -> None:
     seen: list[tuple[float, str]] = []
-    space = stored().space()
+    space = scenario_space(stored())
     durability_result(
         space,
         DurabilityRequest(versus="kalai_smorodinsky", compare=True, paths=100, days=10),

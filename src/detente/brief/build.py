@@ -216,9 +216,8 @@ def _basis_of(
     if recommended is None:
         instead = "the analysis recommends none, since no deal is acceptable to every party"
     else:
-        source = _SOURCES.get(answer.recommended_from, answer.recommended_from)
         instead = (
-            f"the recommended deal, {source}, holds in "
+            f"the recommended deal, {answer.recommended_words}, holds in "
             f"{100 * recommended.survival_1y:.1f}% of simulated futures"
         )
     accepted = (

@@ -20,13 +20,20 @@ from detente.monitor.auth import require_role
 from detente.monitor.models import User
 from detente.report.brief import briefing_html
 from detente.report.pdf import find_chromium, write_pdf
-from detente.workbench.jobs import EDITORS, Job, JobOutput, JobRegistry, Report
-from detente.workbench.runs import Deal, StoredScenario, _as_input_error, _Request
+from detente.workbench.jobs import Job, JobOutput, JobRegistry, Report
+from detente.workbench.library import EDITORS, StoredScenario
+from detente.workbench.runs import (
+    Deal,
+    RunRequest,
+    as_input_error,
+    scenario_space,
+    scenario_subject,
+)
 
 __all__ = ["BriefingRequest", "start_briefing"]
 
 
-class BriefingRequest(_Request):
+class BriefingRequest(RunRequest):
     """A briefing (``detente brief``) of one deal, as HTML and, if asked, PDF."""
 
     deal: Deal | None = Field(
@@ -58,17 +65,17 @@ def start_briefing(
             Chromium is installed (nothing is queued).
     """
     require_role(actor, *EDITORS)
-    space = scenario.space()
+    space = scenario_space(scenario)
     if request.deal is not None:
         from detente.durability.deal import complete_deal  # noqa: PLC0415 - validation only
 
-        with _as_input_error("deal"):
+        with as_input_error("deal"):
             complete_deal(space, request.deal)
     chromium = None
     if "pdf" in request.formats:
-        with _as_input_error("formats"):
+        with as_input_error("formats"):
             chromium = find_chromium()
-    stem = _filename(str(scenario.document.get("name") or f"scenario-{scenario.id}"))
+    stem = _filename(scenario.name or f"scenario-{scenario.id}")
 
     def work(report: Report) -> JobOutput:
         report(0.05, "analysing, simulating, forecasting, rehearsing")
@@ -95,6 +102,6 @@ def start_briefing(
         actor,
         "briefing",
         work,
-        subject=scenario.subject,
+        subject=scenario_subject(scenario),
         scenario=(scenario.id, scenario.version),
     )

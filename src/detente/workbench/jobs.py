@@ -30,11 +30,10 @@ from detente.monitor.auth import require_role
 from detente.monitor.enums import Role
 from detente.monitor.errors import MonitorError, NotFoundError, PermissionDeniedError
 from detente.monitor.models import User, utcnow
+from detente.workbench.library import EDITORS, READERS
 
 __all__ = [
-    "EDITORS",
     "MAX_ACTIVE_PER_USER",
-    "READERS",
     "Job",
     "JobCancelledError",
     "JobLimitError",
@@ -45,10 +44,6 @@ __all__ = [
     "Work",
 ]
 
-#: Who may run jobs (and edit scenarios).
-EDITORS = (Role.ADMIN, Role.ANALYST)
-#: Who may see jobs (and read scenarios): every signed-in role but a party's liaison.
-READERS = (Role.ADMIN, Role.MONITOR, Role.ANALYST)
 #: Jobs one user may have queued or running at once.
 MAX_ACTIVE_PER_USER = 4
 #: Finished jobs kept in memory (the oldest finished ones are forgotten first).
@@ -200,7 +195,7 @@ class JobRegistry:
         subject: str = "",
         scenario: tuple[int, int] | None = None,
     ) -> Job:
-        """Queue ``work`` as a job of ``actor`` (analysts and admins).
+        """Queue ``work`` as a job of ``actor`` (who may edit scenarios: analysts and admins).
 
         Raises:
             PermissionDeniedError: the actor may not run jobs.
@@ -241,7 +236,7 @@ class JobRegistry:
         return job
 
     def get(self, actor: User, job_id: str) -> Job:
-        """One job (every role that reads scenarios).
+        """One job (every role that reads scenarios: all but a party's liaison).
 
         Raises:
             PermissionDeniedError: a party's liaison.

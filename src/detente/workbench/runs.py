@@ -12,8 +12,7 @@ offers, a second deal run beside the first).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,7 +25,8 @@ from detente.monitor.models import User
 from detente.negotiation.strategies import strategy_catalogue
 from detente.scenario.formats.native import validate_scenario
 from detente.space import OutcomeSpace
-from detente.workbench.jobs import EDITORS, Job, JobRegistry
+from detente.workbench.jobs import Job, JobRegistry
+from detente.workbench.library import EDITORS, StoredScenario
 
 __all__ = [
     "MAX_DAYS",
@@ -35,10 +35,13 @@ __all__ = [
     "DurabilityRequest",
     "ForecastRequest",
     "RehearsalRequest",
-    "StoredScenario",
+    "RunRequest",
+    "as_input_error",
     "durability_result",
     "forecast_result",
     "rehearsal_result",
+    "scenario_space",
+    "scenario_subject",
     "start_durability",
     "start_forecast",
     "start_rehearsal",
@@ -54,36 +57,30 @@ MAX_DAYS = 3_650
 Deal = str | dict[str, str]
 
 
-@dataclass(frozen=True)
-class StoredScenario:
-    """A stored scenario as a run needs it: its id, version and native document."""
+def scenario_space(scenario: StoredScenario) -> OutcomeSpace:
+    """The outcome space of a stored scenario version.
 
-    id: int
-    version: int
-    document: Mapping[str, Any]
-
-    @property
-    def subject(self) -> str:
-        """The scenario in words, for a job's list."""
-        name = self.document.get("title") or self.document.get("name") or "scenario"
-        return f"{name} (scenario {self.id}, version {self.version})"
-
-    def space(self) -> OutcomeSpace:
-        """The scenario's outcome space.
-
-        Raises:
-            InputError: the stored document is not a valid scenario (the CLI's message).
-        """
-        source = f"scenario {self.id} version {self.version}"
-        with _as_input_error():
-            return OutcomeSpace.from_scenario(validate_scenario(dict(self.document), source=source))
+    Raises:
+        InputError: the stored document is not a valid scenario (the CLI's message).
+    """
+    source = f"scenario {scenario.id} version {scenario.version}"
+    with as_input_error():
+        return OutcomeSpace.from_scenario(validate_scenario(dict(scenario.document), source=source))
 
 
-class _Request(BaseModel):
+def scenario_subject(scenario: StoredScenario) -> str:
+    """A stored scenario version in words, for a job's list."""
+    title = scenario.document.get("title") or scenario.name
+    return f"{title} (scenario {scenario.id}, version {scenario.version})"
+
+
+class RunRequest(BaseModel):
+    """The settings of a run: no unknown field, frozen once read."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RehearsalRequest(_Request):
+class RehearsalRequest(RunRequest):
     """A negotiation with a strategy per party (``detente negotiate``)."""
 
     strategies: dict[str, str] = Field(
@@ -96,7 +93,7 @@ class RehearsalRequest(_Request):
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
 
 
-class DurabilityRequest(_Request):
+class DurabilityRequest(RunRequest):
     """A durability run of a deal (``detente durability``), and optionally of a second deal."""
 
     deal: Deal = Field(default="nash", description="A solution name or {issue: option}.")
@@ -119,7 +116,7 @@ class DurabilityRequest(_Request):
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
 
 
-class ForecastRequest(_Request):
+class ForecastRequest(RunRequest):
     """The stakeholder forecast of the scenario (``detente forecast``)."""
 
     model: Literal["smp", "bdm", "compromise"] = "smp"
@@ -245,14 +242,14 @@ def start_rehearsal(
         InputError: the scenario or a strategy is invalid (nothing is queued).
     """
     require_role(actor, *EDITORS)
-    space = scenario.space()
-    with _as_input_error("strategies"):
+    space = scenario_space(scenario)
+    with as_input_error("strategies"):
         negotiation.seat_parties(space, request.strategies or None, protocol=request.protocol)
     return jobs.submit(
         actor,
         "rehearsal",
         lambda report: rehearsal_result(space, request, report),
-        subject=scenario.subject,
+        subject=scenario_subject(scenario),
         scenario=(scenario.id, scenario.version),
     )
 
@@ -268,12 +265,12 @@ def start_durability(
             (nothing is queued).
     """
     require_role(actor, *EDITORS)
-    space = scenario.space()
+    space = scenario_space(scenario)
     # a one-path, one-day run of each deal raises every error the full run would, at once
     for name, deal in (("deal", request.deal), ("versus", request.versus)):
         if deal is None:
             continue
-        with _as_input_error(name):
+        with as_input_error(name):
             durability.run(
                 space,
                 deal,
@@ -288,7 +285,7 @@ def start_durability(
         actor,
         "durability",
         lambda report: durability_result(space, request, report),
-        subject=scenario.subject,
+        subject=scenario_subject(scenario),
         scenario=(scenario.id, scenario.version),
     )
 
@@ -303,20 +300,20 @@ def start_forecast(
         InputError: the scenario is invalid or cannot be forecast (nothing is queued).
     """
     require_role(actor, *EDITORS)
-    space = scenario.space()
-    with _as_input_error("model"):
+    space = scenario_space(scenario)
+    with as_input_error("model"):
         forecast.place(space)  # rule-based preferences or a single party cannot be placed
     return jobs.submit(
         actor,
         "forecast",
         lambda report: forecast_result(space, request, report),
-        subject=scenario.subject,
+        subject=scenario_subject(scenario),
         scenario=(scenario.id, scenario.version),
     )
 
 
 @contextlib.contextmanager
-def _as_input_error(field: str | None = None) -> Iterator[None]:
+def as_input_error(field: str | None = None) -> Iterator[None]:
     """Turn a library's :class:`DetenteError` into the service's 422.
 
     The words, file and line stay the library's; so does the field, unless the library names
