@@ -124,7 +124,11 @@ def durability(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
     params_file: Annotated[
         Path | None,
-        typer.Option("--params", help="Parameters file (YAML/JSON); first party is the template."),
+        typer.Option(
+            "--params",
+            help="Parameters file (YAML/JSON); each party's template is the file's party of "
+            "the same name, else its first party.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     html_file: Annotated[

@@ -108,8 +108,9 @@ def parameters_for_deal(
         deal: ``{issue: option}`` (see :func:`resolve_deal`).
         mechanisms: presets to add to those the deal's terms switch on.
         parties: the parties of the model (default: the belligerents).
-        base: parameters whose first party serves as template for every party, and whose
-            shared fields are kept (default: the calibrated defaults).
+        base: parameters whose party of the same name (else its first party) serves as
+            template for each party, and whose shared fields are kept (default: the
+            calibrated defaults). A party's observed incident rate, say, then stays its own.
         deal_terms: whether the mechanisms the deal's options provide are switched on.
         presets: mechanism presets to use instead of the built-in ones.
     """
@@ -127,9 +128,14 @@ def parameters_for_deal(
     defaults = default_parameters(values, alternatives)
     deferred, days = _phased(space, terms, index)
     if base is not None:
-        template = base.parties[0].model_dump()
+        templates = {p.name: p for p in base.parties}
         parties_data = [
-            {**template, "name": n, "deal_value": values[n], "alternative": alternatives[n]}
+            {
+                **templates.get(n, base.parties[0]).model_dump(),
+                "name": n,
+                "deal_value": values[n],
+                "alternative": alternatives[n],
+            }
             for n in chosen
         ]
         defaults = base.replace(parties=parties_data, mechanisms=())

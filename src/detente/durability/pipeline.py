@@ -274,7 +274,8 @@ def run(
             ``war`` preset, the one the scenario's context implies (its reference class).
         power_shifts: known coming drops in a party's power, ``{party: (drop, day)}``.
         policy: how every party answers what it perceives (default: as calibrated).
-        params: parameters whose first party is the template of every party.
+        params: parameters whose party of the same name (else the first) is the template of
+            each party.
         presets: mechanism presets to use instead of the built-in ones.
         deal_terms: whether the deal's own terms put mechanisms in place.
         compare: also run what each other mechanism would add, and the deal with each other

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from detente.monitor.models import Base, User, UTCDateTime, utcnow
 
-__all__ = ["ScenarioRecord", "ScenarioVersion"]
+__all__ = ["AgreementOrigin", "ScenarioRecord", "ScenarioVersion"]
 
 
 class ScenarioRecord(Base):
@@ -48,3 +48,24 @@ class ScenarioVersion(Base):
     """SHA-256 of the document's canonical JSON, as the audit log records it."""
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     saved_by: Mapped[User] = relationship()
+
+
+class AgreementOrigin(Base):
+    """Where an agreement put into force came from: a deal of one version of a scenario.
+
+    The agreement itself (parties, clauses, sectors) is the monitor's ``agreement``; this row
+    links it back to the scenario version and the deal, and keeps the mechanisms the deal's
+    options provide, which the agreement's durability view simulates.
+    """
+
+    __tablename__ = "agreement_origin"
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenario.id"), index=True)
+    scenario_version: Mapped[int] = mapped_column(Integer)
+    deal: Mapped[dict[str, str]] = mapped_column(JSON)
+    """``{issue: option}``: every issue of the scenario."""
+    mechanisms: Mapped[list[str]] = mapped_column(JSON)
+    """The durability mechanisms the deal's options provide (``provides:``)."""
+    forced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    forced_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    forced_by: Mapped[User] = relationship()
