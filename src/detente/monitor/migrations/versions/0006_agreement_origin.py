@@ -47,9 +47,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("agreement_id", name=op.f("pk_agreement_origin")),
     )
-    op.create_index(
-        op.f("ix_agreement_origin_scenario_id"), "agreement_origin", ["scenario_id"]
-    )
+    op.create_index(op.f("ix_agreement_origin_scenario_id"), "agreement_origin", ["scenario_id"])
 
 
 def downgrade() -> None:
