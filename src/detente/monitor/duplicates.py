@@ -37,7 +37,11 @@ from detente.monitor.workflow import RAISED_STATES, TRANSITIONS
 __all__ = [
     "DuplicateCandidate",
     "DuplicatePolicy",
+    "Duplicates",
+    "can_decide",
+    "can_read",
     "dismiss",
+    "duplicates_of",
     "find_duplicates",
     "merge",
     "unmerge",
@@ -45,6 +49,16 @@ __all__ = [
 
 #: Who may merge, unmerge and dismiss: whoever may verify a report.
 DECIDERS = tuple(sorted(TRANSITIONS[Action.VERIFY].roles))
+
+
+def can_read(user: User) -> bool:
+    """Whether the user may see the proposals (mission staff and analysts)."""
+    return user.role in READERS
+
+
+def can_decide(user: User) -> bool:
+    """Whether the user may merge, unmerge and dismiss (whoever may verify a report)."""
+    return user.role in DECIDERS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,6 +214,35 @@ def find_duplicates(
         )
         for i in order
     ]
+
+
+@dataclasses.dataclass(frozen=True)
+class Duplicates:
+    """The possible duplicates of an incident, and the thresholds that proposed them.
+
+    Attributes:
+        incident_id: the incident asked about.
+        distance_m: the distance threshold in metres.
+        window_minutes: the time window in minutes.
+        candidates: the proposed reports, nearest first.
+    """
+
+    incident_id: int
+    distance_m: float
+    window_minutes: float
+    candidates: tuple[DuplicateCandidate, ...]
+
+
+def duplicates_of(
+    session: Session, actor: User, incident_id: int, policy: DuplicatePolicy
+) -> Duplicates:
+    """:func:`find_duplicates` with the thresholds it used (what the API and the page show)."""
+    return Duplicates(
+        incident_id=incident_id,
+        distance_m=policy.distance_m,
+        window_minutes=policy.window.total_seconds() / 60,
+        candidates=tuple(find_duplicates(session, actor, incident_id, policy)),
+    )
 
 
 def _reason(reason: str) -> str:

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from detente.web.api import agreements, audit, auth, exchange, incidents, reports, users, workbench
+from detente.web.api import (
+    agreements,
+    audit,
+    auth,
+    duplicates,
+    exchange,
+    incidents,
+    reports,
+    users,
+    workbench,
+)
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api")
-for _area in (auth, users, agreements, incidents, reports, exchange, audit, workbench):
+for _area in (auth, users, agreements, incidents, duplicates, reports, exchange, audit, workbench):
     router.include_router(_area.router)

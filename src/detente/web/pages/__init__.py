@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from detente.web.pages import auth, monitor, workbench
+from detente.web.pages import auth, duplicates, monitor, workbench
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-for _area in (auth, monitor, workbench):
+for _area in (auth, monitor, duplicates, workbench):
     router.include_router(_area.router)

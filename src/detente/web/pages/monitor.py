@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from detente.monitor import exchange, reports, service
+from detente.monitor import duplicates, exchange, reports, service
 from detente.monitor.auth import can_read_notes
 from detente.monitor.enums import Action, Confidence, IncidentType, Role, State
 from detente.monitor.errors import InputError, PermissionDeniedError
@@ -19,7 +19,7 @@ from detente.monitor.models import Agreement, User
 from detente.monitor.schemas import IncidentIn, NoteIn, TransitionIn
 from detente.monitor.workflow import allowed_actions
 from detente.web.charts import daily_bars
-from detente.web.deps import CSRF, MAX_ID, PageWork
+from detente.web.deps import CSRF, MAX_ID, PageWork, Settings
 from detente.web.templating import render
 
 __all__ = ["router"]
@@ -204,15 +204,22 @@ def _first_error(exc: ValidationError) -> str:
 
 
 @router.get("/incidents/{incident_id}")
-def incident_page(request: Request, work: PageWork, incident_id: int) -> HTMLResponse:
+def incident_page(
+    request: Request, work: PageWork, settings: Settings, incident_id: int
+) -> HTMLResponse:
     """One incident: its facts, timeline, notes (mission only) and the actions the user may take."""
     with work() as (s, user):
         incident = service.get_incident(s, user, min(incident_id, MAX_ID))
+        proposals = None
+        if duplicates.can_read(user):
+            proposals = duplicates.duplicates_of(s, user, incident.id, settings.duplicates)
         return render(
             request,
             "incident.html",
             user,
             incident=incident,
+            duplicates=proposals,
+            can_decide=duplicates.can_decide(user),
             actions=allowed_actions(incident, user),
             show_notes=can_read_notes(user),
             can_note=user.role in {Role.ADMIN, Role.MONITOR},
