@@ -1,0 +1,66 @@
+"""The monitor's map draws Natural Earth's borders and coasts with no network and no tiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from detente.monitor.db import make_engine
+from tests.monitor_support import PASSWORD, make_world
+from tests.web.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_the_map_draws_borders_and_coasts_offline(
+    live_server: tuple[str, str], browser: Any
+) -> None:
+    base, url = live_server
+    eng = make_engine(url)
+    world = make_world(sessionmaker(eng, expire_on_commit=False))
+    eng.dispose()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def only_this_site(route: Any) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:  # no network beyond the server itself
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_site)
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "analyst")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/incidents")
+
+    page.goto(f"{base}/map?agreement_id={world.agreement_id}")
+    page.wait_for_selector("#map[data-basemap-ready='natural-earth']")
+    assert page.locator(".leaflet-tile").count() == 0
+    # One land path (coasts) and one mesh of borders between countries, below the sectors.
+    basemap = page.locator(".leaflet-basemap-pane path")
+    assert basemap.count() == 2
+    land, borders = (len(p.get_attribute("d") or "") for p in basemap.all())
+    assert borders > 300, borders  # Serbia's and Romania's borders cross the view
+    assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 2
+    # Zoomed to the sectors (around 20.2 E, 45 N): the countries there are named.
+    names = set(page.locator(".country-label span").all_inner_texts())
+    assert {"Serbia", "Romania"} <= names, sorted(names)
+    assert "Natural Earth" in page.inner_text(".leaflet-control-attribution")
+    page.screenshot(path=str(ARTIFACTS / "map-natural-earth.png"), full_page=True)
+
+    # Zoomed out to the world, names are hidden and the outlines remain.
+    for _ in range(6):
+        page.click(".leaflet-control-zoom-out")
+    page.wait_for_timeout(400)
+    assert page.locator(".country-label").count() == 0
+    lengths = [len(p.get_attribute("d") or "") for p in basemap.all()]
+    assert min(lengths) > 10_000, lengths  # every continent's coast and every border
+    page.screenshot(path=str(ARTIFACTS / "map-natural-earth-world.png"), full_page=True)
+    assert outside == []
+    context.close()
