@@ -45,7 +45,7 @@ def test_the_map_draws_borders_and_coasts_offline(
     # One land path (coasts) and one mesh of borders between countries, below the sectors.
     basemap = page.locator(".leaflet-basemap-pane path")
     assert basemap.count() == 2
-    land, borders = (len(p.get_attribute("d") or "") for p in basemap.all())
+    _land, borders = (len(p.get_attribute("d") or "") for p in basemap.all())
     assert borders > 300, borders  # Serbia's and Romania's borders cross the view
     assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 2
     # Zoomed to the sectors (around 20.2 E, 45 N): the countries there are named.
