@@ -287,15 +287,15 @@ def seed(
 def verify_audit(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Check the audit log (under $DETENTE_MONITOR_AUDIT_KEY) against the stored records.
 
-    Exit 1 if an entry was changed, inserted or removed, or an incident or user row does not
-    match what the log records.
+    Exit 1 if an entry was changed, inserted or removed, or an incident, user or scenario row
+    does not match what the log records.
     """
-    from detente.monitor import audit  # noqa: PLC0415
     from detente.monitor.db import sessions  # noqa: PLC0415
+    from detente.workbench.audit import verify_audit  # noqa: PLC0415
 
     settings = _settings(db)
     with _open(settings.db_url, write=False) as engine, sessions(engine, settings)() as session:
-        report = audit.verify_chain(session)
+        report = verify_audit(session)
     if as_json:
         print_json(dataclasses.asdict(report))
     elif report.ok:

@@ -6,11 +6,11 @@ import dataclasses
 
 from fastapi import APIRouter
 
-from detente.monitor import audit
 from detente.monitor.auth import require_role
 from detente.monitor.enums import Role
 from detente.monitor.schemas import AuditOut
 from detente.web.deps import ApiWork
+from detente.workbench.audit import verify_audit
 
 __all__ = ["router"]
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 @router.get("/verify")
 def verify(work: ApiWork) -> AuditOut:
-    """Check the audit chain (admins)."""
+    """Check the audit chain and the records it accounts for, scenarios included (admins)."""
     with work() as (s, user):
         require_role(user, Role.ADMIN)
-        return AuditOut(**dataclasses.asdict(audit.verify_chain(s)))
+        return AuditOut(**dataclasses.asdict(verify_audit(s)))
