@@ -21,6 +21,7 @@ from detente.monitor.models import AuditEntry
 from detente.scenario.formats.native import load_native, native_document
 from detente.scenario.io import builtin_path
 from detente.web import create_app
+from detente.web.pages.workbench import library as library_pages
 from detente.workbench.models import ScenarioRecord
 from tests.monitor.api_support import ROLES, Api, login_all
 from tests.monitor_support import World
@@ -297,3 +298,20 @@ def test_pages_for_readers_and_liaisons(db_url: str, world: World, who: str) -> 
             assert "a liaison may not do this" in page.text
             assert all(c.get(p).status_code == 403 for p in paths)
             assert re.search(r"Talks", page.text) is None
+
+
+def test_a_long_notice_is_cut_and_a_clean_import_has_no_repairs(
+    db_url: str, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    del world
+    monkeypatch.setattr(library_pages, "_NOTICE_CHARS", 20)
+    with TestClient(create_app(MonitorSettings(db_url=db_url, secret_key="k"))) as c:
+        csrf = _login(c, "analyst")
+        data = _zip({p.name: p.read_bytes() for p in CLEAN.iterdir()})
+        r = c.post(
+            "/workbench/scenarios/import", data={"csrf": csrf}, files={"file": ("t.zip", data)}
+        )
+        notice = re.search(r'<p class="notice" role="status">([^<]*)</p>', r.text)
+        assert notice is not None
+        assert notice.group(1) == "Imported &#39;talks&#39; as…"
+        assert "Repaired" not in r.text
