@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from detente.monitor import audit
 from detente.monitor.auth import require_role
@@ -229,30 +229,33 @@ def can_edit(actor: User) -> bool:
 
 
 def list_scenarios(session: Session, actor: User) -> list[ScenarioSummary]:
-    """The scenarios not deleted, the most recently saved first (readers)."""
+    """The scenarios not deleted, the most recently saved first (readers).
+
+    One query of the columns listed: no document is loaded.
+    """
     require_role(actor, *READERS)
+    creator, saver = aliased(User), aliased(User)
     rows = session.execute(
-        select(ScenarioRecord, ScenarioVersion)
+        select(
+            ScenarioRecord.id,
+            ScenarioRecord.name,
+            ScenarioRecord.version,
+            ScenarioRecord.created_at,
+            creator.username,
+            ScenarioVersion.saved_at,
+            saver.username,
+        )
         .join(
             ScenarioVersion,
             (ScenarioVersion.scenario_id == ScenarioRecord.id)
             & (ScenarioVersion.version == ScenarioRecord.version),
         )
+        .join(creator, creator.id == ScenarioRecord.created_by_id)
+        .join(saver, saver.id == ScenarioVersion.saved_by_id)
         .where(ScenarioRecord.deleted_at.is_(None))
         .order_by(ScenarioVersion.saved_at.desc(), ScenarioRecord.id.desc())
     ).all()
-    return [
-        ScenarioSummary(
-            id=record.id,
-            name=record.name,
-            version=record.version,
-            created_at=record.created_at,
-            created_by=record.created_by.username,
-            saved_at=row.saved_at,
-            saved_by=row.saved_by.username,
-        )
-        for record, row in rows
-    ]
+    return [ScenarioSummary(*row) for row in rows]
 
 
 def get_scenario(
@@ -406,24 +409,22 @@ def delete_scenario(session: Session, actor: User, scenario_id: int) -> None:
 
 
 def history(session: Session, actor: User, scenario_id: int) -> list[VersionInfo]:
-    """Every version of a scenario, the latest first (readers)."""
+    """Every version of a scenario, the latest first (readers; no document is loaded)."""
     require_role(actor, *READERS)
     record = _record(session, scenario_id)
-    rows = session.scalars(
-        select(ScenarioVersion)
+    rows = session.execute(
+        select(
+            ScenarioVersion.version,
+            ScenarioVersion.saved_at,
+            User.username,
+            ScenarioVersion.message,
+            ScenarioVersion.sha256,
+        )
+        .join(User, User.id == ScenarioVersion.saved_by_id)
         .where(ScenarioVersion.scenario_id == record.id)
         .order_by(ScenarioVersion.version.desc())
-    )
-    return [
-        VersionInfo(
-            version=row.version,
-            saved_at=row.saved_at,
-            saved_by=row.saved_by.username,
-            message=row.message,
-            sha256=row.sha256,
-        )
-        for row in rows
-    ]
+    ).all()
+    return [VersionInfo(*row) for row in rows]
 
 
 def diff_versions(
