@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import threading
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor import audit, duplicates, reports, service
@@ -235,6 +236,43 @@ def test_merge_and_unmerge_refusals(factory: sessionmaker[Session], world: World
     with factory() as s:
         assert s.get(Incident, other).state is State.MERGED  # type: ignore[union-attr]
         # Refused requests left nothing: the chain still replays to the rows.
+        assert audit.verify_chain(s).ok
+
+
+def test_crossed_merges_never_merge_two_reports_into_each_other(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    a = _report(factory, world)
+    b = _report(factory, world, minutes=1)
+    outcome: dict[str, str] = {}
+
+    def crossed() -> None:
+        try:
+            with factory() as s, s.begin():
+                duplicates.merge(s, _user(s, world, "admin"), b, [a], "the other way round")
+            outcome["merged"] = "yes"
+        except WorkflowError as exc:
+            outcome["refused"] = exc.message
+
+    first = factory()
+    with first.begin():
+        duplicates.merge(first, _user(first, world, "monitor"), a, [b], "same event")
+        other = threading.Thread(target=crossed)
+        other.start()
+        other.join(0.5)
+        assert other.is_alive()  # waits for the first merge's rows
+    first.close()
+    other.join(30)
+    assert outcome == {
+        "refused": f"incident {b} is itself merged into incident {a}: merge into that one"
+    }
+    with factory() as s:
+        assert [
+            (i.id, i.merged_into_id) for i in s.scalars(select(Incident).order_by(Incident.id))
+        ] == [
+            (a, None),
+            (b, a),
+        ]
         assert audit.verify_chain(s).ok
 
 

@@ -245,6 +245,23 @@ def duplicates_of(
     )
 
 
+def _lock(session: Session, ids: Sequence[int | None]) -> None:
+    """Lock the incidents' rows in id order and read them afresh (PostgreSQL: FOR UPDATE).
+
+    Two monitors merging A into B and B into A at once would otherwise both pass the checks
+    and leave each merged into the other; with the rows locked, the second waits and then
+    sees the first's merge. (SQLite serialises writers already: BEGIN IMMEDIATE.)
+    """
+    wanted = sorted({i for i in ids if i is not None})
+    session.scalars(
+        select(Incident)
+        .where(Incident.id.in_(wanted))
+        .order_by(Incident.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def _reason(reason: str) -> str:
     if not reason.strip():
         raise InputError("a merge, an unmerge or a dismissal needs a reason", field="reason")
@@ -276,6 +293,7 @@ def merge(
     """
     require_role(actor, *DECIDERS)
     why = _reason(reason)
+    _lock(session, [kept_id, *duplicate_ids])
     kept = get_incident(session, actor, kept_id)
     if kept.state is State.MERGED:
         raise WorkflowError(
@@ -343,6 +361,13 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
     require_role(actor, *DECIDERS)
     why = _reason(reason)
     incident = get_incident(session, actor, incident_id)
+    into = incident.merged_into_id
+    _lock(session, [incident.id, into])  # in id order, as merge locks them
+    if incident.merged_into_id != into:
+        raise ConflictError(
+            f"incident {incident.id} was merged or unmerged meanwhile: look again",
+            field="incident_id",
+        )
     if incident.state is not State.MERGED or incident.merged_into_id is None:
         raise WorkflowError(f"incident {incident.id} is not merged", field="incident_id")
     kept = get_incident(session, actor, incident.merged_into_id)
