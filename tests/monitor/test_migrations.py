@@ -24,14 +24,14 @@ def test_upgrade_from_empty_matches_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     migrate(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     migrate(engine)  # a second run is a no-op
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     engine.dispose()
 
 
@@ -107,4 +107,4 @@ def test_0005_downgrade_returns_merged_reports_to_their_state(
     assert [tuple(r) for r in states] == [(kept, "reported"), (dup, "under_verification")]
     assert "merged_into_id" not in columns
     migrate(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -163,6 +164,10 @@ class Incident(Base):
     """An incident: what happened, when and where, and where it is in the workflow."""
 
     __tablename__ = "incident"
+    __table_args__ = (
+        # Time windows within an agreement: duplicate proposals, lists, reports, rates.
+        Index("ix_incident_agreement_id_occurred_at", "agreement_id", "occurred_at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id"), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
