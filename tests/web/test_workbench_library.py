@@ -315,3 +315,16 @@ def test_a_long_notice_is_cut_and_a_clean_import_has_no_repairs(
         assert notice is not None
         assert notice.group(1) == "Imported &#39;talks&#39; as…"
         assert "Repaired" not in r.text
+
+
+def test_a_name_in_any_script_exports_under_that_name(api: Api) -> None:
+    made = _create(api, name="Переговоры 2025", builtin="ceasefire-2025")
+    r = api.get("monitor", f"{BASE}/{made['id']}/export?format=json")
+    assert r.status_code == 200
+    assert r.headers["content-disposition"] == (
+        'attachment; filename="___________2025.json"; '
+        "filename*=UTF-8''%D0%9F%D0%B5%D1%80%D0%B5%D0%B3%D0%BE%D0%B2%D0%BE%D1%80%D1%8B_2025.json"
+    )
+    r = api.get("monitor", f"{BASE}/{made['id']}/export?format=geniusweb")
+    assert r.status_code == 200
+    assert r.headers["x-detente-notes"].isascii()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -159,7 +160,12 @@ async def read_upload_file(file: UploadFile) -> tuple[str, bytes]:
 
 def download(exported: ExportFile) -> Response:
     """An exported file as an attachment; what the format left out in ``X-Detente-Notes``."""
-    headers = {"Content-Disposition": f'attachment; filename="{exported.filename}"'}
+    name = exported.filename
+    plain = name.encode("ascii", "replace").decode().replace("?", "_")
+    disposition = f'attachment; filename="{plain}"'
+    if plain != name:  # RFC 6266: the real name, UTF-8 and percent-encoded, beside an ASCII one
+        disposition += f"; filename*=UTF-8''{quote(name)}"
+    headers = {"Content-Disposition": disposition}
     if exported.notes:
         notes = " | ".join(exported.notes)
         headers["X-Detente-Notes"] = notes.encode("ascii", "replace").decode()[:2000]
