@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from detente.monitor import audit, duplicates, reports, service
 from detente.monitor.distance import EARTH_RADIUS_M
 from detente.monitor.duplicates import DuplicatePolicy
-from detente.monitor.enums import Action, Confidence, IncidentType, State
+from detente.monitor.enums import Action, BreachMechanism, Confidence, IncidentType, State
 from detente.monitor.errors import (
     ConflictError,
     InputError,
@@ -27,7 +27,7 @@ from detente.monitor.errors import (
 )
 from detente.monitor.models import DuplicateDismissal, Incident, IncidentEvent, User
 from detente.monitor.rates import observed_rates
-from detente.monitor.schemas import IncidentIn, TransitionIn
+from detente.monitor.schemas import AgreementIn, IncidentIn, TransitionIn
 from tests.monitor.sphere_support import vincenty_sphere_m
 from tests.monitor_support import World
 
@@ -274,6 +274,34 @@ def test_crossed_merges_never_merge_two_reports_into_each_other(
             (b, a),
         ]
         assert audit.verify_chain(s).ok
+
+
+def test_reports_of_different_agreements_are_never_merged_or_dismissed(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    a = _report(factory, world)
+    with factory() as s, s.begin():
+        admin = _user(s, world, "admin")
+        other = service.create_agreement(
+            s,
+            admin,
+            AgreementIn(
+                name="Another truce", mechanism=BreachMechanism.HOTLINE, parties=["X", "Y"]
+            ),
+        )
+        body = IncidentIn(
+            agreement_id=other.id,
+            occurred_at=T0,
+            type=IncidentType.SHELLING,
+            latitude=45.2,
+            longitude=20.2,
+        )
+        b = service.create_incident(s, admin, body).id
+    assert _candidates(factory, world, a) == []  # same place and time, another agreement
+    with factory() as s, pytest.raises(InputError, match="different agreements"):
+        duplicates.merge(s, _user(s, world, "monitor"), a, [b], "same")
+    with factory() as s, pytest.raises(InputError, match="different agreements"):
+        duplicates.dismiss(s, _user(s, world, "monitor"), a, b, "different")
 
 
 def test_dismissed_pairs_are_not_proposed_again(
