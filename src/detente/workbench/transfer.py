@@ -305,7 +305,7 @@ def export_file(scenario: Scenario, fmt: ExportFormat) -> ExportFile:
     """
     stem = safe_file_stem(scenario.name)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("always", RepairWarning)
         try:
             if fmt is ExportFormat.YAML:
                 content = dump_native(scenario).encode()
@@ -323,5 +323,5 @@ def export_file(scenario: Scenario, fmt: ExportFormat) -> ExportFile:
             raise InputError(
                 f"cannot export as {fmt.value}: {exc.message}", field="format"
             ) from None
-    notes = tuple(str(w.message) for w in caught)
+    notes = tuple(str(w.message) for w in caught if issubclass(w.category, RepairWarning))
     return ExportFile(filename=name, media_type=media, content=content, notes=notes)
