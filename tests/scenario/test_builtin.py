@@ -112,6 +112,11 @@ def test_no_number_in_the_file_lacks_a_rationale(raw: dict[str, Any]) -> None:
             option = raw["issues"][path[1]]["options"][path[3]]
             assert option["description"].strip(), path
             continue
+        if path[0] == "line_of_contact":  # a position, explained by its sector and the line
+            assert (path[1], path[3]) == ("sectors", "coordinates"), path
+            assert raw["line_of_contact"]["rationale"].strip(), path
+            assert raw["line_of_contact"]["sectors"][path[2]]["rationale"].strip(), path
+            continue
         assert path[0] == "parties", path
         party = raw["parties"][path[1]]
         if path[2] == "reservation_value":

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from detente.monitor import service
 from detente.monitor.db import make_engine
+from detente.monitor.enums import BreachMechanism, IncidentType
+from detente.monitor.lines import agreement_sectors
+from detente.monitor.models import User
+from detente.monitor.schemas import AgreementIn, IncidentIn
+from detente.scenario import load_scenario
 from tests.monitor_support import PASSWORD, make_world
 from tests.web.conftest import ARTIFACTS
 
@@ -63,4 +71,58 @@ def test_the_map_draws_borders_and_coasts_offline(
     assert min(lengths) > 10_000, lengths  # every continent's coast and every border
     page.screenshot(path=str(ARTIFACTS / "map-natural-earth-world.png"), full_page=True)
     assert outside == []
+    context.close()
+
+
+def test_the_line_of_contact_of_ceasefire_2025_is_drawn_on_the_map(
+    live_server: tuple[str, str], browser: Any
+) -> None:
+    base, url = live_server
+    eng = make_engine(url)
+    factory = sessionmaker(eng, expire_on_commit=False)
+    make_world(factory)
+    scenario = load_scenario("ceasefire-2025")
+    with factory() as s, s.begin():
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        agreement = service.create_agreement(
+            s,
+            admin,
+            AgreementIn(
+                name="Line of contact",
+                mechanism=BreachMechanism.JOINT_COMMISSION,
+                parties=["Russia", "Ukraine"],
+                sectors=agreement_sectors(scenario),
+            ),
+        )
+        pokrovsk = next(x.id for x in agreement.sectors if x.name == "Pokrovsk")
+        service.create_incident(
+            s,
+            admin,
+            IncidentIn(
+                agreement_id=agreement.id,
+                occurred_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                type=IncidentType.SHELLING,
+                sector_id=pokrovsk,
+            ),
+        )
+        agreement_id = agreement.id
+    eng.dispose()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", "monitor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/incidents")
+    page.goto(f"{base}/map?agreement_id={agreement_id}")
+    page.wait_for_selector("#map[data-basemap-ready='natural-earth']")
+    page.wait_for_selector("#map[data-ready='1']")
+    # Seven sectors as polylines and the incident at its sector's representative point.
+    assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 7 + 1
+    labels = page.locator(".leaflet-tooltip.sector-label").all_inner_texts()
+    assert labels == [s.name for s in scenario.line_of_contact.sectors]  # type: ignore[union-attr]
+    names = set(page.locator(".country-label span").all_inner_texts())
+    assert "Ukraine" in names, sorted(names)
+    page.screenshot(path=str(ARTIFACTS / "map-line-of-contact.png"), full_page=True)
     context.close()

@@ -203,3 +203,29 @@ def busy_parameters(view: dict[str, Any]) -> list[Any]:
     rates = dict(view["rates"])
     rates["parties"] = tuple(PartyRate(**p) for p in rates["parties"])
     return list(to_parameters(ObservedRates(**rates)).parties)
+
+
+def test_the_scenarios_line_of_contact_becomes_the_agreements_sectors(
+    factory: Factory, scenario_id: int
+) -> None:
+    request = ForceRequest(deal={"oversight": "hotline"}, name="With the line")
+    made = run(
+        factory,
+        "admin",
+        lambda s, a: [
+            (x.name, x.geometry) for x in put_into_force(s, a, scenario_id, request).sectors
+        ],
+    )
+    stored = run(factory, "monitor", lambda s, a: lib.get_scenario(s, a, scenario_id))
+    line = scenario_space(stored).scenario.line_of_contact
+    assert line is not None
+    assert [name for name, _ in made] == [s.name for s in line.sectors]
+    for (_, geometry), sector in zip(made, line.sectors, strict=True):
+        assert geometry["type"] == "LineString"
+        assert [tuple(p) for p in geometry["coordinates"]] == sector.coordinates
+    text = run(factory, "analyst", lambda s, a: service.get_agreement(s, a, int(_last_id(s))).text)
+    assert "approximate and illustrative" in text
+
+
+def _last_id(s: Session) -> int:
+    return int(s.scalars(select(Agreement.id).order_by(Agreement.id.desc())).first() or 0)

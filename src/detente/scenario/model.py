@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from detente.scenario.geography import LineOfContact
+
 __all__ = [
     "AdditivePreferences",
     "ConflictKind",
@@ -442,6 +444,9 @@ class Scenario(_Model):
     )
     issues: list[Issue] = Field(min_length=1)
     parties: list[Party] = Field(min_length=1)
+    line_of_contact: LineOfContact | None = Field(
+        default=None, description="The line the ceasefire would hold, in named sectors."
+    )
 
     @field_validator("issues", mode="before")
     @classmethod

@@ -31,6 +31,7 @@ from detente.monitor import audit, rates, service
 from detente.monitor.auth import require_role
 from detente.monitor.enums import BreachMechanism, Role
 from detente.monitor.errors import NotFoundError
+from detente.monitor.lines import agreement_sectors, line_note
 from detente.monitor.models import Agreement, User, utcnow
 from detente.monitor.schemas import AgreementIn, ClauseIn
 from detente.scenario.model import DiscreteIssue
@@ -142,13 +143,15 @@ def put_into_force(
     mechanisms = list(model.mechanisms)
     title = space.scenario.title or space.scenario.name
     notes = f"Put into force from scenario {stored.id} version {stored.version} ({title})."
+    line = f" {line_note(space.scenario)}" if space.scenario.line_of_contact else ""
     data = AgreementIn(
         name=request.name or title[:200],
-        text=f"{notes} Mechanisms the deal provides: {', '.join(mechanisms) or 'none'}.",
+        text=f"{notes} Mechanisms the deal provides: {', '.join(mechanisms) or 'none'}.{line}",
         signed_on=request.signed_on,
         mechanism=request.mechanism or breach_mechanism(mechanisms),
         parties=_parties(space),
         clauses=_clauses(space, deal),
+        sectors=agreement_sectors(space.scenario),
     )
     agreement = service.create_agreement(session, actor, data)
     session.add(
