@@ -354,3 +354,19 @@ def test_large_files_are_refused_and_exports_stream_in_chunks(
     assert len(chunks) == 2
     rows = list(csv.DictReader(io.StringIO("".join(chunks))))
     assert sorted(int(row["id"]) for row in rows) == ids
+
+
+def test_the_maps_features_are_the_exports_less_the_details(
+    api: Api, factory: sessionmaker[Session]
+) -> None:
+    api.report(description="long " * 100)
+    exported = api.get("analyst", "/api/export/incidents.geojson").json()["features"]
+    with factory() as s:
+        analyst = s.get(User, api.world.users["analyst"])
+        assert analyst is not None
+        items = service.iter_incidents(s, analyst, service.IncidentFilter())
+        drawn = exchange.incidents_geojson(items)["features"]
+    assert [f["geometry"] for f in drawn] == [f["geometry"] for f in exported]
+    assert [f["properties"] for f in drawn] == [
+        {k: f["properties"][k] for k in exchange.MAP_PROPERTIES} for f in exported
+    ]

@@ -35,6 +35,7 @@ __all__ = [
     "CSV_COLUMNS",
     "HXL_TAGS",
     "IMPORT_COLUMNS",
+    "MAP_PROPERTIES",
     "MAX_IMPORT_ROWS",
     "Where",
     "attachments_cell",
@@ -261,9 +262,21 @@ def _attachments(i: Incident) -> list[dict[str, Any]]:
     ]
 
 
+#: The properties a map needs to draw an incident and link to it (the page stays small).
+MAP_PROPERTIES = ("id", "type", "state", "occurred_at", "sector", "located_by")
+
+
 def incidents_geojson(incidents: Iterable[Incident]) -> dict[str, Any]:
-    """Incidents (already authorised for the reader) as a GeoJSON FeatureCollection."""
-    return {"type": "FeatureCollection", "features": [_feature(i) for i in incidents]}
+    """Incidents (already authorised for the reader) as a FeatureCollection for a map.
+
+    Each feature keeps only :data:`MAP_PROPERTIES`; the export has every field.
+    """
+    features = []
+    for i in incidents:
+        feature = _feature(i)
+        feature["properties"] = {k: feature["properties"][k] for k in MAP_PROPERTIES}
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _csv_rows(
