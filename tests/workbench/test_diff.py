@@ -200,6 +200,14 @@ def test_numeric_issues_mechanisms_and_the_context(ceasefire: dict[str, Any]) ->
     assert changes[0].summary == "issues.ceasefire_scope.high: 90.0 -> 120.0"
 
 
+def test_any_other_field_is_one_change(ceasefire: dict[str, Any]) -> None:
+    assert ceasefire.get("line_of_contact")
+    after = {k: v for k, v in ceasefire.items() if k != "line_of_contact"}
+    (change,) = diff_documents(ceasefire, after)
+    assert (change.kind, change.path, change.after) == (K.FIELD, "line_of_contact", None)
+    assert change.before == full(ceasefire)["line_of_contact"]
+
+
 def test_switching_to_rule_based_preferences_is_one_change() -> None:
     doc = full(
         {"name": "x", "issues": [{"name": "i", "options": ["a", "b"]}], "parties": [

@@ -119,13 +119,18 @@ def diff_scenarios(before: Scenario, after: Scenario) -> list[Change]:
     """The changes from one scenario to another, in document order."""
     a, b = before.model_dump(mode="json"), after.model_dump(mode="json")
     out: list[Change] = []
-    for key in ("name", "title", "description", "disclaimer"):
-        _leaf(out, key, a[key], b[key])
-    for key, value in b["context"].items():
-        kind = ChangeKind.RATIONALE if key == "rationale" else ChangeKind.FIELD
-        _leaf(out, f"context.{key}", a["context"][key], value, kind=kind)
-    delta = _issues(out, a["issues"], b["issues"])
-    _parties(out, a["parties"], b["parties"], delta)
+    delta = _Delta()
+    for key in b:  # the model's order: issues before parties
+        if key == "context":
+            for name, value in b["context"].items():
+                kind = ChangeKind.RATIONALE if name == "rationale" else ChangeKind.FIELD
+                _leaf(out, f"context.{name}", a["context"][name], value, kind=kind)
+        elif key == "issues":
+            delta = _issues(out, a["issues"], b["issues"])
+        elif key == "parties":
+            _parties(out, a["parties"], b["parties"], delta)
+        else:  # name, title, description, disclaimer, line_of_contact...
+            _leaf(out, key, a[key], b[key])
     return out
 
 
@@ -217,7 +222,7 @@ def _options(
             out.append(Change(ChangeKind.OPTION_ADDED, here, after=option["label"], **who))
             continue
         was = a[name]
-        for key in ("label", "description", "position", "phase_in"):
+        for key in (k for k in option if k not in {"name", "provides"}):
             kind = ChangeKind.OPTION_RELABELLED if key == "label" else ChangeKind.FIELD
             _leaf(out, f"{here}.{key}", was[key], option[key], kind=kind, issue=issue, option=name)
         _provisions(out, f"{here}.provides", was["provides"], option["provides"], who)
@@ -269,7 +274,7 @@ def _parties(
             out.append(Change(ChangeKind.PARTY_ADDED, path, party=name))
             continue
         was = a[name]
-        for key in ("role", "description", *_PARTY_KINDS, "discount_factor", "clout"):
+        for key in (k for k in party if k not in {"name", "preferences", "red_lines"}):
             kind = _PARTY_KINDS.get(key, ChangeKind.FIELD)
             _leaf(out, f"{path}.{key}", was[key], party[key], kind=kind, party=name)
         _preferences(out, name, was["preferences"], party["preferences"], delta)
