@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from detente.durability import run
+from detente.compute import LocalExecutor
+from detente.durability import default_parameters, run
+from detente.durability.sweep import run_many
 from detente.scenario import load_scenario
 from detente.space import OutcomeSpace
 
@@ -44,3 +46,22 @@ def test_an_exception_from_progress_stops_the_run(space: OutcomeSpace) -> None:
     with pytest.raises(StopError):
         run(space, "nash", compare=True, paths=100, days=10, progress=stop)
     assert seen == [100]  # stopped after the first chunk of the first row
+
+
+def test_rows_report_each_chunk_in_process_and_each_row_on_an_executor() -> None:
+    variants = [default_parameters(), default_parameters().replace(resolution=0.5)]
+    here: list[int] = []
+    there: list[int] = []
+    inline = run_many(variants, paths=30, days=20, rng=3, chunk_size=10, progress=here.append)
+    pooled = run_many(
+        variants,
+        paths=30,
+        days=20,
+        rng=3,
+        chunk_size=10,
+        executor=LocalExecutor(workers=1),
+        progress=there.append,
+    )
+    assert inline == pooled
+    assert here == [10] * 6
+    assert there == [30, 30]

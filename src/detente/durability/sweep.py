@@ -40,10 +40,15 @@ __all__ = ["compare", "run_many", "sweep"]
 _Task = tuple[Parameters, int, int, RNGLike, int]
 
 
-def _run_whole(task: _Task) -> DurabilityResult:
+def _run_whole(task: _Task, progress: Callable[[int], None] | None = None) -> DurabilityResult:
+    """One variant, chunk after chunk (``progress`` after each chunk, with its paths)."""
     params, paths, days, seed, chunk_size = task
     root, chunks = chunk_tasks(params, paths, days, seed, chunk_size)
-    tallies: list[Tally] = [_run_chunk(chunk) for chunk in chunks]
+    tallies: list[Tally] = []
+    for chunk in chunks:
+        tallies.append(_run_chunk(chunk))
+        if progress is not None:
+            progress(tallies[-1].paths)
     entropy = root.entropy if isinstance(root.entropy, int) and not root.spawn_key else None
     return combine(params, days, entropy, tallies)
 
@@ -61,9 +66,10 @@ def run_many(
     """Simulate each parameter set with the same seed; one executor task per set."""
     seed = root_seed(rng)  # resolved once: every variant runs on the same random numbers
     tasks: list[_Task] = [(v, paths, days, seed, chunk_size) for v in variants]
-    results = executor.map(_run_whole, tasks) if executor is not None else map(_run_whole, tasks)
+    if executor is None:  # in this process: progress after every chunk, not every variant
+        return [_run_whole(task, progress) for task in tasks]
     out = []
-    for result in results:
+    for result in executor.map(_run_whole, tasks):
         out.append(result)
         if progress is not None:
             progress(result.paths)
@@ -92,7 +98,8 @@ def compare(
         days: horizon.
         rng: the seed shared by every row.
         executor: where rows run.
-        progress: called with the paths finished after each row.
+        progress: called with the paths finished after each chunk of a row (after each row
+            on an executor).
         presets: mechanism presets to use instead of the built-in ones.
     """
     pool = tuple(presets) if presets is not None else load_mechanisms()

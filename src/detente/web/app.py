@@ -6,6 +6,8 @@ them only through :mod:`detente.web.deps`.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,12 +19,20 @@ from detente.monitor.db import MonitorSettings, make_engine, sessions
 from detente.web import api, pages
 from detente.web.errors import install_error_handlers
 from detente.web.middleware import BodySizeLimit, SecurityHeaders, content_security_policy
+from detente.workbench.jobs import JobRegistry
 
 __all__ = ["create_api", "create_app"]
 
 STATIC = Path(__file__).with_name("static")
 #: Browsers' session cookie (signed with the settings' secret key).
 SESSION_COOKIE = "detente_session"
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On shutdown, cancel the background jobs (they live in memory only)."""
+    yield
+    app.state.jobs.close()
 
 
 def _new_app(settings: MonitorSettings) -> FastAPI:
@@ -34,11 +44,13 @@ def _new_app(settings: MonitorSettings) -> FastAPI:
         summary="Ceasefire and peace negotiations: the analyst's workbench and the monitor",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     engine = make_engine(settings.db_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessions(engine, settings)
+    app.state.jobs = JobRegistry()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)

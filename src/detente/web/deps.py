@@ -21,6 +21,7 @@ from detente.monitor import login
 from detente.monitor.db import MonitorSettings
 from detente.monitor.errors import AuthenticationError, PermissionDeniedError
 from detente.monitor.models import User
+from detente.workbench.jobs import JobRegistry
 
 __all__ = [
     "CSRF",
@@ -30,6 +31,7 @@ __all__ = [
     "Credentials",
     "IdPath",
     "IdQuery",
+    "Jobs",
     "PageWork",
     "Sessions",
     "Settings",
@@ -38,6 +40,7 @@ __all__ = [
     "check_csrf",
     "client_address",
     "csrf_token",
+    "get_jobs",
     "get_sessions",
     "get_settings",
     "page_credentials",
@@ -62,8 +65,15 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
     return factory
 
 
+def get_jobs(request: Request) -> JobRegistry:
+    """The application's background jobs (one registry per app, in memory)."""
+    jobs: JobRegistry = request.app.state.jobs
+    return jobs
+
+
 Settings = Annotated[MonitorSettings, Depends(get_settings)]
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
+Jobs = Annotated[JobRegistry, Depends(get_jobs)]
 
 
 def client_address(request: Request) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from detente.web.api.workbench import scenarios
+from detente.web.api.workbench import runs, scenarios
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/workbench")
 # One line per feature module, e.g. ``router.include_router(scenarios.router)``.
 router.include_router(scenarios.router)
+router.include_router(runs.router)
