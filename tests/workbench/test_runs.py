@@ -213,3 +213,12 @@ def test_strategy_names_are_the_registry_names() -> None:
     names = strategy_names()
     assert "boulware" in names
     assert len(names) == len(set(names))
+
+
+def test_a_second_deal_given_by_options_changes_the_first_deal() -> None:
+    space = scenario_space(stored())
+    request = DurabilityRequest(
+        deal="kalai_smorodinsky", versus={"oversight": "hotline"}, paths=100, days=5
+    )
+    result = durability_result(space, request)
+    assert result["versus"]["deal"] == {**result["deal"], "oversight": "hotline"}

@@ -99,8 +99,9 @@ class DurabilityRequest(RunRequest):
     deal: Deal = Field(default="nash", description="A solution name or {issue: option}.")
     versus: Deal | None = Field(
         default=None,
-        description="A second deal simulated beside the first on the same random numbers "
-        "(two oversight options side by side, say).",
+        description="A second deal simulated beside the first on the same random numbers: "
+        "a solution name, or {issue: option} changing the first deal's options (two "
+        "oversight options side by side, say).",
     )
     mechanisms: list[str] = Field(
         default_factory=list, max_length=20, description="Mechanisms to add to the deal's."
@@ -185,7 +186,7 @@ def durability_result(
     Raises:
         DetenteError: an unknown deal, option, mechanism, context or policy.
     """
-    deals = [request.deal] if request.versus is None else [request.deal, request.versus]
+    deals = [request.deal] if request.versus is None else [request.deal, _versus(space, request)]
     done = [0]
 
     def run(deal: Deal, k: int) -> durability.DurabilityRun:
@@ -211,6 +212,15 @@ def durability_result(
 
     runs = [run(deal, k) for k, deal in enumerate(deals)]
     return runs[0].to_dict() | {"versus": runs[1].to_dict() if len(runs) > 1 else None}
+
+
+def _versus(space: OutcomeSpace, request: DurabilityRequest) -> Deal:
+    """The second deal: a solution name, or the first deal with the options given changed."""
+    versus = request.versus
+    assert versus is not None
+    if isinstance(versus, str):
+        return versus
+    return {**durability.resolve_deal(space, request.deal), **versus}
 
 
 def forecast_result(
@@ -267,10 +277,11 @@ def start_durability(
     require_role(actor, *EDITORS)
     space = scenario_space(scenario)
     # a one-path, one-day run of each deal raises every error the full run would, at once
-    for name, deal in (("deal", request.deal), ("versus", request.versus)):
-        if deal is None:
+    for name in ("deal", "versus"):
+        if name == "versus" and request.versus is None:
             continue
         with as_input_error(name):
+            deal = request.deal if name == "deal" else _versus(space, request)
             durability.run(
                 space,
                 deal,

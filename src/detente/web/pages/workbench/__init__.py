@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from detente.web.pages.workbench import library
+from detente.web.pages.workbench import library, runs
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 # One line per feature module, e.g. ``router.include_router(library.router)``.
 router.include_router(library.router)
+router.include_router(runs.router)
