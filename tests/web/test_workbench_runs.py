@@ -200,3 +200,66 @@ def test_a_briefing_is_a_download(api: Api, scenario: int) -> None:
 def test_the_strategy_names(api: Api) -> None:
     names = api.get("analyst", f"{BASE}/strategies").json()
     assert "boulware" in names
+
+
+def _page_client(api: Api, who: str) -> TestClient:
+    """A browser-like client of the same app, signed in as ``who``."""
+    from tests.web.test_pages import _login  # noqa: PLC0415 - the pages' sign-in helper
+
+    client = TestClient(api.client.app)
+    _login(client, who)
+    return client
+
+
+@pytest.mark.parametrize("tab", ["rehearse", "durability", "forecast", "brief"])
+def test_the_run_pages_by_role(api: Api, scenario: int, tab: str) -> None:
+    for who in ROLES:
+        with _page_client(api, who) as client:
+            r = client.get(f"/workbench/scenarios/{scenario}/{tab}")
+            if who not in READERS:
+                assert r.status_code == 403, who
+                continue
+            assert r.status_code == 200, (who, r.text)
+            page = r.text
+            assert 'aria-current="page"' in page
+            assert '<script type="application/json" id="runs-data">' in page
+            assert ("running it is for analysts and admins" in page) == (who not in EDITORS)
+            if tab == "brief":
+                assert ("Only an admin puts a deal into force" in page) == (who != "admin")
+    with _page_client(api, "analyst") as client:
+        assert client.get(f"/workbench/scenarios/{scenario}/{tab}?version=9").status_code == 404
+        assert client.get(f"/workbench/scenarios/999/{tab}").status_code == 404
+
+
+def test_scenario_text_is_escaped_on_the_run_pages(api: Api, scenario: int) -> None:
+    current = api.get("analyst", f"{BASE}/scenarios/{scenario}").json()
+    document = current["document"]
+    document["title"] = '<script>alert("x")</script>'
+    document["issues"][0]["label"] = "</script><img src=x onerror=alert(1)>"
+    saved = api.client.put(
+        f"{BASE}/scenarios/{scenario}",
+        headers=api.h("analyst"),
+        json={"document": document, "base_version": current["version"]},
+    )
+    assert saved.status_code == 200, saved.text
+    with _page_client(api, "monitor") as client:
+        page = client.get(f"/workbench/scenarios/{scenario}/durability").text
+    assert '<script>alert("x")</script>' not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_the_agreement_durability_page(api: Api, scenario: int) -> None:
+    body = {"name": "Paged", "signed_on": "2026-03-01"}
+    made = api.post("admin", f"{BASE}/scenarios/{scenario}/put-into-force", json=body).json()
+    agreement = made["agreement"]["id"]
+    with _page_client(api, "monitor") as client:
+        page = client.get(f"/workbench/agreements/{agreement}/durability")
+        assert page.status_code == 200
+        assert "No incident is recorded yet" in page.text
+        assert (
+            client.get(f"/workbench/agreements/{api.world.agreement_id}/durability").status_code
+            == 404
+        )
+    with _page_client(api, "liaison_red") as client:
+        assert client.get(f"/workbench/agreements/{agreement}/durability").status_code == 403

@@ -150,6 +150,7 @@ def test_incidents_recorded_later_feed_the_agreements_durability(
     plain = durability.run(space, quiet["deal"], paths=400, days=60, seed=4)
     assert quiet["expected"] == plain.to_dict()  # detente durability on the deal
     assert quiet["rates"]["incidents"] == 0
+    assert quiet["observed"] is None  # no record yet: nothing observed
     # two incidents attributed to Russia in the ten days since the first
     with factory() as s, s.begin():
         monitor = s.get(User, world.users["monitor"])

@@ -213,7 +213,8 @@ def agreement_durability(
 
     ``observed`` is ``detente durability --params FILE`` on the deal, ``FILE`` being what
     ``detente monitor rates --params-out`` writes for the agreement (from its first incident to
-    ``now``); ``expected`` is the same run with the calibrated rates; both on the same seed.
+    ``now``), or ``None`` before the first incident (an empty record says nothing yet);
+    ``expected`` is the same run with the calibrated rates; both on the same seed.
 
     Raises:
         PermissionDeniedError: a party's liaison.
@@ -242,7 +243,7 @@ def agreement_durability(
         "deal": dict(origin.deal),
         "mechanisms": list(origin.mechanisms),
         "rates": _rates_dict(observed),
-        "observed": run(rates.to_parameters(observed)).to_dict(),
+        "observed": None if observed.days <= 0 else run(rates.to_parameters(observed)).to_dict(),
         "expected": run(None).to_dict(),
     }
 

@@ -214,10 +214,13 @@
             run.median_days_to_collapse === null ? "none collapse" : String(run.median_days_to_collapse),
             run.mechanisms.join(", ") || "none"];
         })));
+      var grid = el("div");
+      grid.className = "grid";
       runs.forEach(function (run, k) {
         var causes = Object.keys(run.causes).map(function (c) { return [c, pct(run.causes[c])]; });
-        side.appendChild(table("Causes of collapse: " + (k === 0 ? "the deal" : names[1]), ["cause", "share of collapses"], causes));
+        grid.appendChild(table("Causes of collapse: " + (k === 0 ? "the deal" : names[1]), ["cause", "share of collapses"], causes));
       });
+      side.appendChild(grid);
       var comparison = section.querySelector(".comparison");
       comparison.textContent = "";
       if (result.comparison) {
@@ -368,7 +371,7 @@
     var node = document.getElementById("agreement-data");
     if (!node) return;
     var view = JSON.parse(node.textContent);
-    var traces = survivalTraces(view.observed, "with the observed rates", "#8b0000")
+    var traces = (view.observed ? survivalTraces(view.observed, "with the observed rates", "#8b0000") : [])
       .concat(survivalTraces(view.expected, "with the calibrated rates", "#2f6db5"));
     plot("agreement-plot", traces, { xaxis: { title: { text: "day" } }, yaxis: { title: { text: "share still holding" }, range: [0, 1], tickformat: ".0%" } });
   }
