@@ -8,7 +8,7 @@ negotiation per round, forecasts per turn). Cancelling a job makes its next repo
 :class:`JobCancelledError`, which ends the work there: within one chunk, round or turn.
 
 The registry lives in the server's memory: a restart loses queued and running jobs and the
-results of finished ones (``docs/explanation/workbench.md``). What is worth keeping is kept
+results of finished ones (``docs/how-to/rehearse-and-hand-over.md``). What is worth keeping is kept
 elsewhere: a briefing is downloaded, an agreement put into force is stored in the database.
 """
 
