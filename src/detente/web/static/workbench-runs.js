@@ -251,7 +251,7 @@
           var ys = result.history[a][d];
           return { x: ys.map(function (_, k) { return k; }), y: ys, mode: "lines+markers", name: a };
         });
-        plot("forecast-plot", traces, { xaxis: { title: { text: "iteration" }, dtick: 1 }, yaxis: { title: { text: "position (0-100)" }, range: [0, 100] } });
+        plot("forecast-plot", traces, { xaxis: { title: { text: "iteration" }, dtick: 1 }, yaxis: { title: { text: "position (0-100)" }, range: [-3, 103] } });
       }
       select.onchange = draw;
       draw();
