@@ -49,6 +49,7 @@ def _world() -> Iterator[None]:
         r = client.post("/api/token", json={"username": "admin", "password": PASSWORD})
         TOKEN["admin"] = r.json()["access_token"]
     yield
+    APP.state.jobs.close()  # the runs the fuzzing started stop at their next chunk
     APP.state.engine.dispose()
     shutil.rmtree(_DIR, ignore_errors=True)
 

@@ -178,11 +178,14 @@ class JobRegistry:
     def __init__(self, workers: int = 2, keep: int = KEEP_FINISHED) -> None:
         if workers < 1:
             raise DetenteError(f"must be at least 1, got {workers}", field="workers")
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="detente-job")
+        self._workers = workers
+        self._pool = self._new_pool()
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._keep = keep
-        self._closed = False
+
+    def _new_pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="detente-job")
 
     # -- the service: every call checks the actor's role --------------------------------
 
@@ -216,8 +219,6 @@ class JobRegistry:
             scenario_version=None if scenario is None else scenario[1],
         )
         with self._lock:
-            if self._closed:
-                raise DetenteError("the server is shutting down", field="job")
             active = sum(
                 1
                 for e in self._entries.values()
@@ -307,14 +308,17 @@ class JobRegistry:
             future.result(timeout=timeout)
 
     def close(self) -> None:
-        """Cancel every job and stop the pool (the server is stopping)."""
+        """Cancel every job and wait for the running ones to stop (the server is stopping).
+
+        Jobs submitted afterwards run on a new pool (an app started again in the same process).
+        """
         with self._lock:
-            self._closed = True
             for key, entry in self._entries.items():
                 entry.cancel.set()
                 if entry.future.cancel():
                     self._finish(key, JobState.CANCELLED, "cancelled: the server stopped")
-        self._pool.shutdown(wait=True)
+            pool, self._pool = self._pool, self._new_pool()
+        pool.shutdown(wait=True)
 
     # -- inside the pool -----------------------------------------------------------------
 
