@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
-from detente.monitor.enums import Role
+from detente.monitor.enums import MISSION, READERS, Role
 from detente.monitor.errors import InputError, NotFoundError, PermissionDeniedError
 from detente.monitor.models import Incident, User
 from detente.monitor.workflow import RAISED_STATES
@@ -15,6 +15,11 @@ __all__ = [
     "DUMMY_HASH",
     "can_read_incident",
     "can_read_notes",
+    "can_read_reports",
+    "can_report_incidents",
+    "can_write_notes",
+    "check_can_read_reports",
+    "check_can_report_incidents",
     "check_incident_readable",
     "check_password_strength",
     "hash_password",
@@ -105,3 +110,30 @@ def check_incident_readable(user: User, incident: Incident | None, incident_id: 
 def can_read_notes(user: User) -> bool:
     """Internal notes are the mission's: never shown to party liaisons."""
     return user.role is not Role.LIAISON
+
+
+def can_write_notes(user: User) -> bool:
+    """Mission staff write internal notes."""
+    return user.role in MISSION
+
+
+def can_report_incidents(user: User) -> bool:
+    """Mission staff report incidents."""
+    return user.role in MISSION
+
+
+def check_can_report_incidents(user: User) -> None:
+    """Refuse a user who may not report incidents."""
+    if not can_report_incidents(user):
+        raise PermissionDeniedError(f"{user.role.with_article} may not report incidents")
+
+
+def can_read_reports(user: User) -> bool:
+    """The daily report and the rates are for mission staff and analysts, not party liaisons."""
+    return user.role in READERS
+
+
+def check_can_read_reports(user: User) -> None:
+    """Refuse a user who may not read the daily report."""
+    if not can_read_reports(user):
+        raise PermissionDeniedError("the daily report is for mission staff")

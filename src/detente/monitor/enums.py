@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Action", "BreachMechanism", "Confidence", "IncidentType", "Role", "State"]
+__all__ = [
+    "EDITORS",
+    "MISSION",
+    "READERS",
+    "Action",
+    "BreachMechanism",
+    "Confidence",
+    "IncidentType",
+    "Role",
+    "State",
+]
 
 
 class Role(enum.StrEnum):
@@ -19,6 +29,15 @@ class Role(enum.StrEnum):
     def with_article(self) -> str:
         """The role with its indefinite article, for messages ("an admin", "a monitor")."""
         return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
+
+
+# The role sets, written once (the services check them; pages and API only call the services).
+#: Mission staff: report incidents, move them through the workflow, write internal notes.
+MISSION = (Role.ADMIN, Role.MONITOR)
+#: Everyone but party liaisons: reports, rates, exports, and the workbench's scenarios.
+READERS = (Role.ADMIN, Role.MONITOR, Role.ANALYST)
+#: Who edits the workbench's scenarios.
+EDITORS = (Role.ADMIN, Role.ANALYST)
 
 
 class IncidentType(enum.StrEnum):

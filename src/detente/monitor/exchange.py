@@ -17,13 +17,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from detente.monitor.auth import require_role
+from detente.monitor.enums import MISSION, READERS
 from detente.monitor.errors import InputError
 from detente.monitor.geo import representative_point, validate_geometry
 from detente.monitor.models import Incident, User
 from detente.monitor.schemas import IncidentIn
 from detente.monitor.service import (
-    MISSION,
-    READERS,
     IncidentFilter,
     create_incident,
     get_agreement,

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from detente.durability.parameters import Parameters, default_parameters, validate_parameters
 from detente.monitor.auth import require_role
-from detente.monitor.enums import Action, State
+from detente.monitor.enums import READERS, Action, State
 from detente.monitor.models import Incident, IncidentEvent, User
-from detente.monitor.service import READERS, get_agreement
+from detente.monitor.service import get_agreement
 
 __all__ = ["ObservedRates", "PartyRate", "default_window", "observed_rates", "to_parameters"]
 

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from detente.monitor.auth import require_role
-from detente.monitor.enums import Action, State
+from detente.monitor.enums import READERS, Action, State
 from detente.monitor.models import Incident, IncidentEvent, User
 from detente.monitor.schemas import DailyReport
-from detente.monitor.service import READERS, get_agreement
+from detente.monitor.service import get_agreement
 
 __all__ = ["OPEN_BREACH_STATES", "daily_counts", "daily_report", "states_at"]
 

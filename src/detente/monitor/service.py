@@ -22,7 +22,7 @@ from detente.monitor.auth import (
     hash_password,
     require_role,
 )
-from detente.monitor.enums import IncidentType, Role, State
+from detente.monitor.enums import MISSION, IncidentType, Role, State
 from detente.monitor.errors import ConflictError, InputError, NotFoundError
 from detente.monitor.login import revoke_all
 from detente.monitor.models import (
@@ -74,8 +74,6 @@ __all__ = [
     "visible_incidents",
 ]
 
-MISSION = (Role.ADMIN, Role.MONITOR)
-READERS = (Role.ADMIN, Role.MONITOR, Role.ANALYST)
 #: How far ahead of the server's clock an incident's time may be (reporters' clocks drift).
 CLOCK_SKEW = dt.timedelta(minutes=10)
 #: The earliest time zone: the signing day starts this much before UTC midnight somewhere.

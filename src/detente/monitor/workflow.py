@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from detente.monitor.enums import Action, Confidence, Role, State
+from detente.monitor.enums import MISSION, Action, Confidence, Role, State
 from detente.monitor.errors import InputError, PermissionDeniedError, WorkflowError
 from detente.monitor.models import Incident, IncidentEvent, User, utcnow
 
@@ -24,7 +24,7 @@ __all__ = [
     "check_correctable",
 ]
 
-_MISSION = frozenset({Role.ADMIN, Role.MONITOR})
+_MISSION = frozenset(MISSION)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from starlette.routing import NoMatchFound
 
+from detente.monitor import auth
 from detente.monitor.errors import MonitorError
 from detente.monitor.models import User
 from detente.web.deps import csrf_token, get_settings
@@ -37,6 +38,8 @@ def render(
         "csrf": csrf_token(request),
         "tile_url": settings.tile_url,
         "workbench": _has_route(request, "workbench"),
+        "may_report": user is not None and auth.can_report_incidents(user),
+        "may_read_reports": user is not None and auth.can_read_reports(user),
         **ctx,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)

@@ -17,11 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from detente.monitor import audit
-from detente.monitor.models import AuditEntry
+from detente.monitor.auth import require_role
+from detente.monitor.enums import Role
+from detente.monitor.models import AuditEntry, User
 from detente.workbench.documents import document_sha256
 from detente.workbench.models import ScenarioRecord, ScenarioVersion
 
-__all__ = ["verify_audit", "verify_scenarios"]
+__all__ = ["check_audit", "verify_audit", "verify_scenarios"]
 
 _SAVES = ("scenario.create", "scenario.save")
 
@@ -36,6 +38,12 @@ def verify_audit(session: Session) -> audit.AuditReport:
         return report
     seq, what = problem
     return dataclasses.replace(report, ok=False, first_bad_seq=seq, problem=what)
+
+
+def check_audit(session: Session, actor: User) -> audit.AuditReport:
+    """:func:`verify_audit` for a signed-in user (admins)."""
+    require_role(actor, Role.ADMIN)
+    return verify_audit(session)
 
 
 def verify_scenarios(session: Session) -> tuple[int | None, str] | None:

@@ -16,8 +16,8 @@ from detente.monitor import exchange, ged, service
 from detente.monitor.errors import MonitorError
 from detente.monitor.models import User
 from detente.web.api.idempotency import IdempotencyKey, once
-from detente.web.api.incidents import Filter
 from detente.web.deps import MAX_ID, ApiWork, UnitOfWork
+from detente.web.listing import Filter
 
 __all__ = ["router"]
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from detente.monitor import service
-from detente.monitor.enums import IncidentType, State
 from detente.monitor.models import User
 from detente.monitor.schemas import (
     IncidentIn,
@@ -21,55 +19,19 @@ from detente.monitor.schemas import (
     TransitionIn,
 )
 from detente.web.api.idempotency import IdempotencyKey, json_bytes, once
-from detente.web.deps import MAX_ID, ApiWork, IdPath, IdQuery
+from detente.web.deps import ApiWork, IdPath
+from detente.web.listing import MAX_PAGE_SIZE, Filter, PageNumber, Paging
 
-__all__ = ["Filter", "incident_filter", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
-
-
-def incident_filter(
-    *,
-    agreement_id: IdQuery = None,
-    since: Annotated[dt.datetime | None, Query(description="occurred at or after")] = None,
-    until: Annotated[dt.datetime | None, Query(description="occurred before")] = None,
-    sector_id: IdQuery = None,
-    type: IncidentType | None = None,  # noqa: A002 - the API's field name
-    state: State | None = None,
-    party_id: IdQuery = None,
-    changed_since: Annotated[
-        dt.datetime | None,
-        Query(
-            description="reported, moved through the workflow or corrected at or after this "
-            "time: for incremental pulls, pass the time of the previous pull"
-        ),
-    ] = None,
-) -> service.IncidentFilter:
-    """Query parameters shared by the list and the exports."""
-
-    def utc(t: dt.datetime | None) -> dt.datetime | None:
-        return t.replace(tzinfo=dt.UTC) if t is not None and t.tzinfo is None else t
-
-    return service.IncidentFilter(
-        agreement_id, utc(since), utc(until), sector_id, type, state, party_id, utc(changed_since)
-    )
-
-
-Filter = Annotated[service.IncidentFilter, Depends(incident_filter)]
-MAX_PAGE_SIZE = 1000
-
-
-def page_url(request: Request, page: int) -> str:
-    """The request's path and query with ``page`` replaced (a link relative to the site)."""
-    url = request.url.include_query_params(page=page)
-    return f"{url.path}?{url.query}"
 
 
 @router.get("")
 def incidents(
     flt: Filter,
     work: ApiWork,
-    page: Annotated[int, Query(ge=1, le=MAX_ID, description="page number, from 1")] = 1,
+    page: PageNumber = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="incidents per page")] = 100,
 ) -> IncidentPage:
     """Incidents the user may see, filtered by time, sector, type, state and party, by page.
@@ -78,18 +40,16 @@ def incidents(
     the ends). The exports return every match at once.
     """
     with work() as (s, user):
-        total = service.count_incidents(s, user, flt)
-        offset = min((page - 1) * limit, MAX_ID)
-        items = service.list_incidents(s, user, flt, limit=limit, offset=offset)
-        pages = max(1, -(-total // limit))
+        paging = Paging(page, limit, service.count_incidents(s, user, flt))
+        items = service.list_incidents(s, user, flt, limit=limit, offset=paging.offset)
         return IncidentPage(
             items=[service.incident_out(i, user) for i in items],
-            total=total,
+            total=paging.total,
             page=page,
             limit=limit,
-            pages=pages,
-            next=page_url(work.request, page + 1) if page < pages else None,
-            prev=page_url(work.request, min(page - 1, pages)) if page > 1 else None,
+            pages=paging.pages,
+            next=paging.next_url(work.request),
+            prev=paging.prev_url(work.request),
         )
 
 

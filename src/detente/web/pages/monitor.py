@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,14 +12,20 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from detente.monitor import duplicates, exchange, reports, service
-from detente.monitor.auth import can_read_notes
-from detente.monitor.enums import Action, Confidence, IncidentType, Role, State
-from detente.monitor.errors import InputError, PermissionDeniedError
+from detente.monitor.auth import (
+    can_read_notes,
+    can_write_notes,
+    check_can_read_reports,
+    check_can_report_incidents,
+)
+from detente.monitor.enums import Action, Confidence, IncidentType, State
+from detente.monitor.errors import InputError
 from detente.monitor.models import Agreement, User
 from detente.monitor.schemas import IncidentIn, NoteIn, TransitionIn
 from detente.monitor.workflow import allowed_actions
 from detente.web.charts import daily_bars
 from detente.web.deps import CSRF, MAX_ID, PageWork, Settings
+from detente.web.listing import Filter, PageNumber, Paging
 from detente.web.templating import render
 
 __all__ = ["router"]
@@ -40,64 +46,25 @@ PAGE_SIZE = 50
 
 @router.get("/incidents")
 def incident_list(
-    request: Request,
-    work: PageWork,
-    *,
-    agreement_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    type: Annotated[str | None, Query()] = None,  # noqa: A002 - the form field's name
-    state: Annotated[str | None, Query()] = None,
-    sector_id: Annotated[str | None, Query()] = None,
-    party_id: Annotated[str | None, Query()] = None,
-    since: Annotated[str | None, Query()] = None,
-    until: Annotated[str | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
+    request: Request, work: PageWork, flt: Filter, page: PageNumber = 1
 ) -> HTMLResponse:
     """The incidents the user may see, with filters, 50 to a page.
 
     With several agreements and none chosen, every agreement's incidents are listed, each
     row naming its agreement; the sector and party filters need a chosen agreement.
     """
-    try:
-        flt = service.IncidentFilter(
-            agreement_id=agreement_id,
-            type=IncidentType(type) if type else None,
-            state=State(state) if state else None,
-            sector_id=int(sector_id) if sector_id and agreement_id else None,
-            party_id=int(party_id) if party_id and agreement_id else None,
-            since=_day(since),
-            until=_day(until, end=True),
-        )
-    except ValueError as exc:
-        raise InputError(f"bad filter value: {exc}", field="filter") from None
+    if flt.agreement_id is None:
+        flt = dataclasses.replace(flt, sector_id=None, party_id=None)
     with work() as (s, user):
         agreements = service.list_agreements(s, user)
         agreement = None
-        if agreement_id is not None:
-            agreement = service.get_agreement(s, user, agreement_id)
+        if flt.agreement_id is not None:
+            agreement = service.get_agreement(s, user, flt.agreement_id)
         elif len(agreements) == 1:
             agreement = agreements[0]
-        total = service.count_incidents(s, user, flt)
-        pages = max(1, -(-total // PAGE_SIZE))
-        offset = min((page - 1) * PAGE_SIZE, MAX_ID)
-        items = service.list_incidents(s, user, flt, limit=PAGE_SIZE, offset=offset)
-        chosen = {
-            k: v or ""
-            for k, v in {
-                "type": type,
-                "state": state,
-                "sector_id": sector_id,
-                "party_id": party_id,
-                "since": since,
-                "until": until,
-            }.items()
-        }
-        query = {k: v for k, v in chosen.items() if v}
-        if agreement_id is not None:
-            query["agreement_id"] = str(agreement_id)
-
-        def link(n: int) -> str:
-            return "/incidents?" + urlencode({**query, "page": n})
-
+        paging = Paging(page, PAGE_SIZE, service.count_incidents(s, user, flt))
+        items = service.list_incidents(s, user, flt, limit=PAGE_SIZE, offset=paging.offset)
+        fields = ("type", "state", "sector_id", "party_id", "since", "until")
         return render(
             request,
             "incidents.html",
@@ -105,26 +72,18 @@ def incident_list(
             incidents=items,
             agreement=agreement,
             agreements=agreements,
-            chosen_agreement=agreement_id,
+            chosen_agreement=flt.agreement_id,
             types=list(IncidentType),
             states=list(State),
-            chosen=chosen,
-            total=total,
+            chosen={k: request.query_params.get(k, "") for k in fields},
+            total=paging.total,
             page=page,
-            pages=pages,
-            first=offset + 1 if items else 0,
-            last=offset + len(items),
-            prev_url=link(min(page - 1, pages)) if page > 1 else None,
-            next_url=link(page + 1) if page < pages else None,
+            pages=paging.pages,
+            first=paging.offset + 1 if items else 0,
+            last=paging.offset + len(items),
+            prev_url=paging.prev_url(request),
+            next_url=paging.next_url(request),
         )
-
-
-def _day(value: str | None, *, end: bool = False) -> dt.datetime | None:
-    if not value:
-        return None
-    day = dt.date.fromisoformat(value)
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    return start + dt.timedelta(days=1) if end else start
 
 
 @router.get("/incidents/new")
@@ -135,8 +94,7 @@ def new_incident_form(
 ) -> HTMLResponse:
     """The form to report an incident (mission staff)."""
     with work() as (s, user):
-        if user.role not in {Role.ADMIN, Role.MONITOR}:
-            raise PermissionDeniedError(f"{user.role.with_article} may not report incidents")
+        check_can_report_incidents(user)
         return render(
             request,
             "new_incident.html",
@@ -222,7 +180,7 @@ def incident_page(
             can_decide=duplicates.can_decide(user),
             actions=allowed_actions(incident, user),
             show_notes=can_read_notes(user),
-            can_note=user.role in {Role.ADMIN, Role.MONITOR},
+            can_note=can_write_notes(user),
             confidences=list(Confidence),
         )
 
@@ -298,8 +256,7 @@ def report_page(
 ) -> HTMLResponse:
     """The daily report and a chart of incidents per day in each sector."""
     with work() as (s, user):
-        if user.role is Role.LIAISON:
-            raise PermissionDeniedError("the daily report is for mission staff")
+        check_can_read_reports(user)
         agreement = _agreement(s, user, agreement_id)
         day = date or dt.datetime.now(dt.UTC).date()
         report = None
