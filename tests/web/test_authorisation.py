@@ -1,0 +1,380 @@
+"""Every route of the application, for every role: who may, who is refused, and how.
+
+``test_every_route_is_in_the_matrix`` fails when a route is added without its row here, so
+the matrix covers the Workbench's routes as they come, as well as the Monitor's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+
+from detente.monitor import service
+from detente.monitor.db import MonitorSettings
+from detente.monitor.enums import Action, Confidence
+from detente.monitor.models import User
+from detente.monitor.schemas import IncidentIn, TransitionIn, UserIn
+from detente.web import create_app
+from tests.monitor_support import PASSWORD, World
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+ROLES = ("admin", "monitor", "analyst", "liaison_red", "liaison_blue")
+EVERYONE = set(ROLES)
+MISSION = {"admin", "monitor"}
+READERS = {"admin", "monitor", "analyst"}
+RAISE = [Action.START_VERIFICATION, Action.VERIFY, Action.ATTRIBUTE, Action.RAISE]
+#: Routes anyone may call, signed in or not.
+PUBLIC = {
+    ("GET", "/openapi.json"),
+    ("GET", "/favicon.ico"),
+    ("GET", "/static"),
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/token"),
+}
+
+
+def expect(allowed: set[str], ok: int, refused: int = 403) -> dict[str, int]:
+    """``ok`` for the roles allowed, ``refused`` for the others."""
+    return {r: ok if r in allowed else refused for r in ROLES}
+
+
+@dataclasses.dataclass
+class Site:
+    """The world's database, and fresh objects for routes that change them."""
+
+    world: World
+    factory: Any
+    counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
+
+    def incident(self, path: list[Action] = ()) -> int:  # type: ignore[assignment]
+        """An incident reported by the monitor and moved along ``path`` (party Red)."""
+        w = self.world
+        with self.factory() as s, s.begin():
+            body = IncidentIn(
+                agreement_id=w.agreement_id,
+                occurred_at="2026-03-01T10:00:00Z",  # type: ignore[arg-type]
+                type="shelling",  # type: ignore[arg-type]
+                sector_id=w.sector_ids[0],
+            )
+            incident = service.create_incident(s, s.get(User, w.users["monitor"]), body)
+            for action in path:
+                who = "liaison_red" if action is Action.ANSWER else "monitor"
+                attribute = action is Action.ATTRIBUTE
+                service.transition(
+                    s,
+                    s.get(User, w.users[who]),
+                    incident.id,
+                    TransitionIn(
+                        action=action,
+                        reason="because",
+                        party_id=w.party_ids[0] if attribute else None,
+                        confidence=Confidence.HIGH if attribute else None,
+                    ),
+                )
+            return incident.id
+
+    def user(self) -> int:
+        """A new analyst."""
+        with self.factory() as s, s.begin():
+            admin = s.get(User, self.world.users["admin"])
+            data = UserIn(username=f"extra{next(self.counter)}", password=PASSWORD, role="analyst")  # type: ignore[arg-type]
+            return service.create_user(s, admin, data).id
+
+    def unique(self) -> int:
+        return next(self.counter)
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One route: how to call it, and the status each role gets."""
+
+    method: str
+    route: str
+    url: Callable[[Site], str]
+    expected: dict[str, int]
+    body: Callable[[Site], Any] | None = None
+    content_type: str | None = None
+
+
+def _api_rows() -> list[Row]:
+    aid = lambda s: s.world.agreement_id  # noqa: E731
+    return [
+        Row("GET", "/api/me", lambda s: "/api/me", expect(EVERYONE, 200)),
+        Row("GET", "/api/users", lambda s: "/api/users", expect({"admin"}, 200)),
+        Row(
+            "POST",
+            "/api/users",
+            lambda s: "/api/users",
+            expect({"admin"}, 201),
+            lambda s: {"username": f"u{s.unique()}", "password": PASSWORD, "role": "analyst"},
+        ),
+        Row(
+            "PATCH",
+            "/api/users/{user_id}",
+            lambda s: f"/api/users/{s.world.users['analyst']}",
+            expect({"admin"}, 200),
+            lambda s: {"active": True},
+        ),
+        Row(
+            "POST",
+            "/api/users/{user_id}/sign-out",
+            lambda s: f"/api/users/{s.user()}/sign-out",
+            expect({"admin"}, 200),
+        ),
+        Row(
+            "POST",
+            "/api/users/{user_id}/unlock",
+            lambda s: f"/api/users/{s.user()}/unlock",
+            expect({"admin"}, 204),
+        ),
+        Row("GET", "/api/agreements", lambda s: "/api/agreements", expect(EVERYONE, 200)),
+        Row(
+            "GET",
+            "/api/agreements/{agreement_id}",
+            lambda s: f"/api/agreements/{aid(s)}",
+            expect(EVERYONE, 200),
+        ),
+        Row(
+            "POST",
+            "/api/agreements",
+            lambda s: "/api/agreements",
+            expect({"admin"}, 201),
+            lambda s: {"name": f"A{s.unique()}", "mechanism": "hotline", "parties": ["x", "y"]},
+        ),
+        Row("GET", "/api/incidents", lambda s: "/api/incidents", expect(EVERYONE, 200)),
+        Row(
+            "POST",
+            "/api/incidents",
+            lambda s: "/api/incidents",
+            expect(MISSION, 201),
+            lambda s: {
+                "agreement_id": aid(s),
+                "occurred_at": "2026-03-01T10:00:00Z",
+                "type": "shelling",
+                "sector_id": s.world.sector_ids[0],
+            },
+        ),
+        Row(
+            "GET",
+            "/api/incidents/{incident_id}",
+            lambda s: f"/api/incidents/{s.incident(RAISE)}",
+            expect(READERS | {"liaison_red"}, 200, 404),
+        ),
+        Row(
+            "GET",
+            "/api/incidents/{incident_id}",
+            lambda s: f"/api/incidents/{s.incident()}",
+            expect(READERS, 200, 404),
+        ),
+        Row(
+            "PATCH",
+            "/api/incidents/{incident_id}",
+            lambda s: f"/api/incidents/{s.incident(RAISE)}",
+            expect(MISSION, 409) | {"analyst": 403, "liaison_red": 403, "liaison_blue": 404},
+            lambda s: {"description": f"corrected {s.unique()}", "reason": "typo"},
+        ),
+        Row(
+            "PATCH",
+            "/api/incidents/{incident_id}",
+            lambda s: f"/api/incidents/{s.incident()}",
+            expect(MISSION, 200, 404) | {"analyst": 403},
+            lambda s: {"description": f"corrected {s.unique()}", "reason": "typo"},
+        ),
+        Row(
+            "POST",
+            "/api/incidents/{incident_id}/transitions",
+            lambda s: f"/api/incidents/{s.incident()}/transitions",
+            expect(MISSION, 200, 404) | {"analyst": 403},
+            lambda s: {"action": "start_verification", "reason": "go"},
+        ),
+        Row(
+            "POST",
+            "/api/incidents/{incident_id}/transitions",
+            lambda s: f"/api/incidents/{s.incident(RAISE)}/transitions",
+            expect({"liaison_red"}, 200) | {"liaison_blue": 404},
+            lambda s: {"action": "answer", "reason": "done"},
+        ),
+        Row(
+            "POST",
+            "/api/incidents/{incident_id}/notes",
+            lambda s: f"/api/incidents/{s.incident()}/notes",
+            expect(MISSION, 201),
+            lambda s: {"body": "internal"},
+        ),
+        Row(
+            "GET",
+            "/api/reports/daily",
+            lambda s: f"/api/reports/daily?agreement_id={aid(s)}&date=2026-03-01",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            "/api/export/incidents.csv",
+            lambda s: "/api/export/incidents.csv",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            "/api/export/incidents.geojson",
+            lambda s: "/api/export/incidents.geojson",
+            expect(READERS, 200),
+        ),
+        Row(
+            "POST",
+            "/api/import/incidents",
+            lambda s: f"/api/import/incidents?agreement_id={aid(s)}",
+            expect(MISSION, 201),
+            lambda s: "occurred_at,type,sector\n2026-03-01T00:00:00Z,shelling,North\n",
+            "text/csv",
+        ),
+        Row("GET", "/api/audit/verify", lambda s: "/api/audit/verify", expect({"admin"}, 200)),
+        # Every role ends its own session or changes its own password (run last: they end it).
+        Row(
+            "POST",
+            "/api/me/password",
+            lambda s: "/api/me/password",
+            expect(EVERYONE, 200),
+            lambda s: {"current_password": PASSWORD, "new_password": PASSWORD},
+        ),
+        Row("POST", "/api/logout", lambda s: "/api/logout", expect(EVERYONE, 204)),
+    ]
+
+
+def _page_rows() -> list[Row]:
+    form = lambda s: {  # noqa: E731
+        "agreement_id": str(s.world.agreement_id),
+        "occurred_at": "2026-03-01T10:30",
+        "type": "shelling",
+        "sector_id": str(s.world.sector_ids[0]),
+    }
+    return [
+        Row("GET", "/incidents", lambda s: "/incidents", expect(EVERYONE, 200)),
+        Row("GET", "/incidents/new", lambda s: "/incidents/new", expect(MISSION, 200)),
+        Row("POST", "/incidents/new", lambda s: "/incidents/new", expect(MISSION, 303), form),
+        Row(
+            "GET",
+            "/incidents/{incident_id}",
+            lambda s: f"/incidents/{s.incident(RAISE)}",
+            expect(READERS | {"liaison_red"}, 200, 404),
+        ),
+        Row(
+            "GET",
+            "/incidents/{incident_id}",
+            lambda s: f"/incidents/{s.incident()}",
+            expect(READERS, 200, 404),
+        ),
+        Row(
+            "POST",
+            "/incidents/{incident_id}/act",
+            lambda s: f"/incidents/{s.incident()}/act",
+            expect(MISSION, 303, 404) | {"analyst": 403},
+            lambda s: {"action": "start_verification", "reason": "go"},
+        ),
+        Row(
+            "POST",
+            "/incidents/{incident_id}/act",
+            lambda s: f"/incidents/{s.incident(RAISE)}/act",
+            expect({"liaison_red"}, 303) | {"liaison_blue": 404},
+            lambda s: {"action": "answer", "reason": "done"},
+        ),
+        Row(
+            "POST",
+            "/incidents/{incident_id}/notes",
+            lambda s: f"/incidents/{s.incident()}/notes",
+            expect(MISSION, 303),
+            lambda s: {"body": "note"},
+        ),
+        Row("GET", "/map", lambda s: "/map", expect(EVERYONE, 200)),
+        Row("GET", "/report", lambda s: "/report", expect(READERS, 200)),
+        Row("POST", "/logout", lambda s: "/logout", expect(EVERYONE, 303), lambda s: {}),
+    ]
+
+
+API_ROWS = _api_rows()
+PAGE_ROWS = _page_rows()
+
+
+def _client(db_url: str) -> TestClient:
+    return TestClient(create_app(MonitorSettings(db_url=db_url, secret_key="k")))
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found
+    return found.group(1)
+
+
+def test_every_route_is_in_the_matrix(db_url: str) -> None:
+    app = create_app(MonitorSettings(db_url=db_url, secret_key="k"))
+    routes = {
+        (method, route.path)
+        for route in iter_route_contexts(app.routes)
+        for method in (route.methods or {"GET"}) - {"HEAD"}
+    }
+    covered = {(r.method, r.route) for r in API_ROWS + PAGE_ROWS} | PUBLIC
+    assert routes - covered == set(), "add these routes to the authorisation matrix"
+    assert covered - routes == set(), "these rows name routes that no longer exist"
+
+
+def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
+    site = Site(world, factory)
+    wrong = []
+    with _client(db_url) as c:
+        for row in API_ROWS:
+            headers = {"Content-Type": row.content_type} if row.content_type else {}
+            r = c.request(row.method, row.url(site), headers=headers)
+            if r.status_code != 401:
+                wrong.append(("anonymous", row.method, row.route, r.status_code))
+            for who, code in row.expected.items():
+                token = c.post("/api/token", json={"username": who, "password": PASSWORD})
+                auth = {"Authorization": f"Bearer {token.json()['access_token']}", **headers}
+                body = row.body(site) if row.body else None
+                kw: dict[str, Any] = {"content": body} if row.content_type else {"json": body}
+                r = c.request(row.method, row.url(site), headers=auth, **kw)
+                if r.status_code != code:
+                    wrong.append((who, row.method, row.route, r.status_code, r.text[:100]))
+    assert wrong == []
+
+
+def test_page_matrix(db_url: str, world: World, factory: Any) -> None:
+    site = Site(world, factory)
+    wrong = []
+    with _client(db_url) as anonymous:
+        for row in PAGE_ROWS:
+            if row.method == "GET":
+                r = anonymous.get(row.url(site), follow_redirects=False)
+                got = (r.status_code, r.headers.get("location"))
+                if got != (303, "/login"):
+                    wrong.append(("anonymous", row.method, row.route, got))
+            elif (r := anonymous.post(row.url(site), data={})).status_code != 403:
+                wrong.append(("anonymous", row.method, row.route, r.status_code))
+    for who in ROLES:
+        for row in PAGE_ROWS:
+            with _client(db_url) as c:  # a fresh login each time: logout is a row too
+                token = _csrf(c.get("/login").text)
+                data = {"csrf": token, "username": who, "password": PASSWORD}
+                assert c.post("/login", data=data, follow_redirects=False).status_code == 303
+                csrf = _csrf(c.get("/incidents").text)
+                url = row.url(site)
+                if row.method == "GET":
+                    r = c.get(url, follow_redirects=False)
+                else:
+                    form = {"csrf": csrf, **(row.body(site) if row.body else {})}
+                    r = c.post(url, data=form, follow_redirects=False)
+                    # Without the session's CSRF token, the same form is refused.
+                    stale = {**form, "csrf": "forged"}
+                    if c.post(url, data=stale, follow_redirects=False).status_code != 403:
+                        wrong.append((who, "forged CSRF", row.route))
+                if r.status_code != row.expected[who]:
+                    wrong.append((who, row.method, row.route, r.status_code))
+    assert wrong == []
