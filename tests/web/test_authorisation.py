@@ -21,7 +21,9 @@ from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Action, Confidence
 from detente.monitor.models import User
 from detente.monitor.schemas import IncidentIn, TransitionIn, UserIn
+from detente.scenario.io import builtin_path
 from detente.web import create_app
+from detente.workbench import library
 from tests.monitor_support import PASSWORD, World
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -40,7 +42,10 @@ PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/api/token"),
+    ("GET", "/workbench"),  # a redirect to /workbench/
 }
+EDITORS = {"admin", "analyst"}
+SCENARIO = builtin_path("ceasefire-2025")
 
 
 def expect(allowed: set[str], ok: int, refused: int = 403) -> dict[str, int]:
@@ -55,6 +60,7 @@ class Site:
     world: World
     factory: Any
     counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
+    last_scenario: int = 0
 
     def incident(self, path: list[Action] = ()) -> int:  # type: ignore[assignment]
         """An incident reported by the monitor and moved along ``path`` (party Red)."""
@@ -93,6 +99,20 @@ class Site:
     def unique(self) -> int:
         return next(self.counter)
 
+    def scenario(self) -> int:
+        """A new scenario from the built-in ceasefire-2025, created by the analyst."""
+        with self.factory() as s, s.begin():
+            analyst = s.get(User, self.world.users["analyst"])
+            self.last_scenario = library.create_scenario(s, analyst, builtin="ceasefire-2025").id
+            return self.last_scenario
+
+    def save(self, scenario_id: int) -> dict[str, Any]:
+        """A save of a scenario's first version as it is (a new version)."""
+        with self.factory() as s:
+            analyst = s.get(User, self.world.users["analyst"])
+            stored = library.get_scenario(s, analyst, scenario_id)
+        return {"document": stored.document, "base_version": stored.version}
+
 
 @dataclasses.dataclass(frozen=True)
 class Row:
@@ -104,6 +124,7 @@ class Row:
     expected: dict[str, int]
     body: Callable[[Site], Any] | None = None
     content_type: str | None = None
+    upload: bool = False
 
 
 def _api_rows() -> list[Row]:
@@ -237,7 +258,14 @@ def _api_rows() -> list[Row]:
             lambda s: "occurred_at,type,sector\n2026-03-01T00:00:00Z,shelling,North\n",
             "text/csv",
         ),
+        Row(
+            "GET",
+            "/api/export/incidents-ged.csv",
+            lambda s: "/api/export/incidents-ged.csv",
+            expect(READERS, 200),
+        ),
         Row("GET", "/api/audit/verify", lambda s: "/api/audit/verify", expect({"admin"}, 200)),
+        *_workbench_api_rows(),
         # Every role ends its own session or changes its own password (run last: they end it).
         Row(
             "POST",
@@ -247,6 +275,115 @@ def _api_rows() -> list[Row]:
             lambda s: {"current_password": PASSWORD, "new_password": PASSWORD},
         ),
         Row("POST", "/api/logout", lambda s: "/api/logout", expect(EVERYONE, 204)),
+    ]
+
+
+def _workbench_api_rows() -> list[Row]:
+    """The scenario library: readers see scenarios (never a liaison), editors change them."""
+    base = "/api/workbench/scenarios"
+    return [
+        Row("GET", base, lambda s: base, expect(READERS, 200)),
+        Row(
+            "POST",
+            base,
+            lambda s: base,
+            expect(EDITORS, 201),
+            lambda s: {"builtin": "ceasefire-2025"},
+        ),
+        Row(
+            "POST", f"{base}/import", lambda s: f"{base}/import", expect(EDITORS, 201), upload=True
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}",
+            lambda s: f"{base}/{s.scenario()}",
+            expect(READERS, 200),
+        ),
+        Row(
+            "PUT",
+            f"{base}/{{scenario_id}}",
+            lambda s: f"{base}/{s.scenario()}",
+            expect(EDITORS, 200),
+            lambda s: s.save(s.last_scenario),
+        ),
+        Row(
+            "DELETE",
+            f"{base}/{{scenario_id}}",
+            lambda s: f"{base}/{s.scenario()}",
+            expect(EDITORS, 204),
+        ),
+        Row(
+            "POST",
+            f"{base}/{{scenario_id}}/duplicate",
+            lambda s: f"{base}/{s.scenario()}/duplicate",
+            expect(EDITORS, 201),
+            lambda s: {},
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}/history",
+            lambda s: f"{base}/{s.scenario()}/history",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}/diff",
+            lambda s: f"{base}/{s.scenario()}/diff?from=1&to=1",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}/export",
+            lambda s: f"{base}/{s.scenario()}/export?format=yaml",
+            expect(READERS, 200),
+        ),
+    ]
+
+
+def _workbench_page_rows() -> list[Row]:
+    base = "/workbench/scenarios"
+    return [
+        Row("GET", "/workbench/", lambda s: "/workbench/", expect(READERS, 200)),
+        Row(
+            "POST",
+            base,
+            lambda s: base,
+            expect(EDITORS, 303),
+            lambda s: {"builtin": "ceasefire-2025"},
+        ),
+        Row(
+            "POST", f"{base}/import", lambda s: f"{base}/import", expect(EDITORS, 303), upload=True
+        ),
+        Row(
+            "POST",
+            f"{base}/{{scenario_id}}/duplicate",
+            lambda s: f"{base}/{s.scenario()}/duplicate",
+            expect(EDITORS, 303),
+        ),
+        Row(
+            "POST",
+            f"{base}/{{scenario_id}}/delete",
+            lambda s: f"{base}/{s.scenario()}/delete",
+            expect(EDITORS, 303),
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}/export",
+            lambda s: f"{base}/{s.scenario()}/export?format=json",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}/history",
+            lambda s: f"{base}/{s.scenario()}/history",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            f"{base}/{{scenario_id}}/diff",
+            lambda s: f"{base}/{s.scenario()}/diff?from=1&to=1",
+            expect(READERS, 200),
+        ),
     ]
 
 
@@ -296,12 +433,17 @@ def _page_rows() -> list[Row]:
         ),
         Row("GET", "/map", lambda s: "/map", expect(EVERYONE, 200)),
         Row("GET", "/report", lambda s: "/report", expect(READERS, 200)),
+        *_workbench_page_rows(),
         Row("POST", "/logout", lambda s: "/logout", expect(EVERYONE, 303), lambda s: {}),
     ]
 
 
 API_ROWS = _api_rows()
 PAGE_ROWS = _page_rows()
+
+
+def _upload() -> dict[str, tuple[str, bytes, str]]:
+    return {"file": ("ceasefire.yaml", SCENARIO.read_bytes(), "application/yaml")}
 
 
 def _client(db_url: str) -> TestClient:
@@ -338,9 +480,12 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
             for who, code in row.expected.items():
                 token = c.post("/api/token", json={"username": who, "password": PASSWORD})
                 auth = {"Authorization": f"Bearer {token.json()['access_token']}", **headers}
+                url = row.url(site)
                 body = row.body(site) if row.body else None
                 kw: dict[str, Any] = {"content": body} if row.content_type else {"json": body}
-                r = c.request(row.method, row.url(site), headers=auth, **kw)
+                if row.upload:
+                    kw = {"files": _upload()}
+                r = c.request(row.method, url, headers=auth, **kw)
                 if r.status_code != code:
                     wrong.append((who, row.method, row.route, r.status_code, r.text[:100]))
     assert wrong == []
@@ -370,10 +515,12 @@ def test_page_matrix(db_url: str, world: World, factory: Any) -> None:
                     r = c.get(url, follow_redirects=False)
                 else:
                     form = {"csrf": csrf, **(row.body(site) if row.body else {})}
-                    r = c.post(url, data=form, follow_redirects=False)
+                    files = _upload() if row.upload else None
+                    r = c.post(url, data=form, files=files, follow_redirects=False)
                     # Without the session's CSRF token, the same form is refused.
                     stale = {**form, "csrf": "forged"}
-                    if c.post(url, data=stale, follow_redirects=False).status_code != 403:
+                    refused = c.post(url, data=stale, files=files, follow_redirects=False)
+                    if refused.status_code != 403:
                         wrong.append((who, "forged CSRF", row.route))
                 if r.status_code != row.expected[who]:
                     wrong.append((who, row.method, row.route, r.status_code))

@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session, aliased
 from detente.monitor import audit
 from detente.monitor.auth import require_role
 from detente.monitor.distance import bounding_box, haversine_m
-from detente.monitor.enums import Action, State
+from detente.monitor.enums import READERS, Action, State
 from detente.monitor.errors import ConflictError, InputError, WorkflowError
 from detente.monitor.models import DuplicateDismissal, Incident, IncidentEvent, User, utcnow
-from detente.monitor.service import READERS, get_incident
+from detente.monitor.service import get_incident
 from detente.monitor.workflow import RAISED_STATES, TRANSITIONS
 
 __all__ = [

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from detente.monitor.auth import require_role
+from detente.monitor.enums import READERS
 from detente.monitor.errors import InputError
 from detente.monitor.exchange import (
     MAX_IMPORT_ROWS,
@@ -52,7 +53,7 @@ from detente.monitor.exchange import (
 from detente.monitor.geo import representative_point
 from detente.monitor.models import Incident, User
 from detente.monitor.schemas import IncidentIn
-from detente.monitor.service import READERS, IncidentFilter, iter_incidents
+from detente.monitor.service import IncidentFilter, iter_incidents
 
 __all__ = ["GED_COLUMNS", "GED_EXPORT_COLUMNS", "MONITOR_COLUMNS", "ged_chunks", "import_ged"]
 

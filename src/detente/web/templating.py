@@ -14,6 +14,7 @@ from detente.monitor import auth
 from detente.monitor.errors import MonitorError
 from detente.monitor.models import User
 from detente.web.deps import csrf_token, get_settings
+from detente.workbench import library
 
 __all__ = ["error_page", "render", "templates"]
 
@@ -40,6 +41,7 @@ def render(
         "workbench": _has_route(request, "workbench"),
         "may_report": user is not None and auth.can_report_incidents(user),
         "may_read_reports": user is not None and auth.can_read_reports(user),
+        "may_read_scenarios": user is not None and library.can_read(user),
         **ctx,
     }
     return templates.TemplateResponse(request, name, context, status_code=status)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from detente.monitor import audit
 from detente.monitor.auth import require_role
-from detente.monitor.enums import Role
+from detente.monitor.enums import EDITORS, READERS
 from detente.monitor.errors import InputError, NotFoundError
 from detente.monitor.models import User, utcnow
 from detente.scenario.formats.native import load_native, native_document
@@ -47,6 +47,7 @@ __all__ = [
     "StoredScenario",
     "VersionInfo",
     "can_edit",
+    "can_read",
     "create_scenario",
     "delete_scenario",
     "diff_versions",
@@ -59,10 +60,6 @@ __all__ = [
     "save_scenario",
 ]
 
-#: Who edits scenarios.
-EDITORS = (Role.ADMIN, Role.ANALYST)
-#: Who reads them: every role but the party liaisons.
-READERS = (Role.ADMIN, Role.ANALYST, Role.MONITOR)
 _MESSAGE_CHARS = 2000
 
 
@@ -226,6 +223,11 @@ def _new(
 def can_edit(actor: User) -> bool:
     """Whether ``actor`` may create, import, save, duplicate and delete scenarios."""
     return actor.role in EDITORS
+
+
+def can_read(actor: User) -> bool:
+    """Whether ``actor`` may see scenarios at all (a party liaison never does)."""
+    return actor.role in READERS
 
 
 def list_scenarios(session: Session, actor: User) -> list[ScenarioSummary]:

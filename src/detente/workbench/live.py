@@ -43,7 +43,7 @@ from detente.assess import (
 )
 from detente.errors import DetenteError, ScenarioError
 from detente.monitor.auth import require_role
-from detente.monitor.enums import Role
+from detente.monitor.enums import READERS
 from detente.monitor.models import User
 from detente.scenario.formats.native import validate_scenario
 from detente.space import OutcomeSpace
@@ -61,8 +61,6 @@ __all__ = [
     "live_survival",
 ]
 
-#: Roles that may read scenarios, and so analyse them (a party liaison never sees one).
-READERS = (Role.ADMIN, Role.ANALYST, Role.MONITOR)
 #: At most this many deals of the sampled cloud go to the plot (the frontier goes whole).
 CLOUD_POINTS = 2_000
 #: How errors name the document the editor sent.
