@@ -45,6 +45,8 @@ PUBLIC = {
     ("GET", "/workbench"),  # a redirect to /workbench/
 }
 EDITORS = {"admin", "analyst"}
+#: Routes after which the caller must sign in again.
+ENDS_SESSION = {"/api/me/password", "/api/logout"}
 SCENARIO = builtin_path("ceasefire-2025")
 
 
@@ -472,14 +474,19 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
     site = Site(world, factory)
     wrong = []
     with _client(db_url) as c:
+
+        def token(who: str) -> str:
+            r = c.post("/api/token", json={"username": who, "password": PASSWORD})
+            return str(r.json()["access_token"])
+
+        tokens = {who: token(who) for who in ROLES}
         for row in API_ROWS:
             headers = {"Content-Type": row.content_type} if row.content_type else {}
             r = c.request(row.method, row.url(site), headers=headers)
             if r.status_code != 401:
                 wrong.append(("anonymous", row.method, row.route, r.status_code))
             for who, code in row.expected.items():
-                token = c.post("/api/token", json={"username": who, "password": PASSWORD})
-                auth = {"Authorization": f"Bearer {token.json()['access_token']}", **headers}
+                auth = {"Authorization": f"Bearer {tokens[who]}", **headers}
                 url = row.url(site)
                 body = row.body(site) if row.body else None
                 kw: dict[str, Any] = {"content": body} if row.content_type else {"json": body}
@@ -488,6 +495,8 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
                 r = c.request(row.method, url, headers=auth, **kw)
                 if r.status_code != code:
                     wrong.append((who, row.method, row.route, r.status_code, r.text[:100]))
+                if row.route in ENDS_SESSION:
+                    tokens[who] = token(who)
     assert wrong == []
 
 
@@ -504,12 +513,12 @@ def test_page_matrix(db_url: str, world: World, factory: Any) -> None:
             elif (r := anonymous.post(row.url(site), data={})).status_code != 403:
                 wrong.append(("anonymous", row.method, row.route, r.status_code))
     for who in ROLES:
-        for row in PAGE_ROWS:
-            with _client(db_url) as c:  # a fresh login each time: logout is a row too
-                token = _csrf(c.get("/login").text)
-                data = {"csrf": token, "username": who, "password": PASSWORD}
-                assert c.post("/login", data=data, follow_redirects=False).status_code == 303
-                csrf = _csrf(c.get("/incidents").text)
+        with _client(db_url) as c:  # logout, the last row, ends the session
+            token = _csrf(c.get("/login").text)
+            data = {"csrf": token, "username": who, "password": PASSWORD}
+            assert c.post("/login", data=data, follow_redirects=False).status_code == 303
+            csrf = _csrf(c.get("/incidents").text)
+            for row in PAGE_ROWS:
                 url = row.url(site)
                 if row.method == "GET":
                     r = c.get(url, follow_redirects=False)
