@@ -16,7 +16,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
-from detente.monitor import service
+from detente.monitor import duplicates, service
 from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Action, Confidence
 from detente.monitor.models import User
@@ -63,6 +63,7 @@ class Site:
     factory: Any
     counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
     last_scenario: int = 0
+    other: int = 0
 
     def incident(self, path: list[Action] = ()) -> int:  # type: ignore[assignment]
         """An incident reported by the monitor and moved along ``path`` (party Red)."""
@@ -90,6 +91,20 @@ class Site:
                     ),
                 )
             return incident.id
+
+    def pair(self) -> int:
+        """Two reports of one event (the same place and time): the first's id; next: the other."""
+        first = self.incident()
+        self.other = self.incident()
+        return first
+
+    def merged(self) -> int:
+        """A report merged into another (by the monitor)."""
+        kept = self.pair()
+        with self.factory() as s, s.begin():
+            monitor = s.get(User, self.world.users["monitor"])
+            duplicates.merge(s, monitor, kept, [self.other], "same event")
+        return self.other
 
     def user(self) -> int:
         """A new analyst."""
@@ -267,6 +282,13 @@ def _api_rows() -> list[Row]:
             expect(READERS, 200),
         ),
         Row("GET", "/api/audit/verify", lambda s: "/api/audit/verify", expect({"admin"}, 200)),
+        *_duplicate_rows("/api", {"merge": 200, "unmerge": 200, "dismiss": 201}),
+        Row(
+            "GET",
+            "/api/incidents/{incident_id}/duplicates",
+            lambda s: f"/api/incidents/{s.pair()}/duplicates",
+            expect(READERS, 200),
+        ),
         *_workbench_api_rows(),
         # Every role ends its own session or changes its own password (run last: they end it).
         Row(
@@ -277,6 +299,38 @@ def _api_rows() -> list[Row]:
             lambda s: {"current_password": PASSWORD, "new_password": PASSWORD},
         ),
         Row("POST", "/api/logout", lambda s: "/api/logout", expect(EVERYONE, 204)),
+    ]
+
+
+def _duplicate_rows(prefix: str, ok: dict[str, int]) -> list[Row]:
+    """Merging, unmerging and dismissing duplicate reports: mission staff decide."""
+    form = not prefix  # the pages post one id as a form field
+    return [
+        Row(
+            "POST",
+            f"{prefix}/incidents/{{incident_id}}/merge",
+            lambda s: f"{prefix}/incidents/{s.pair()}/merge",
+            expect(MISSION, ok["merge"]),
+            lambda s: (
+                {"other_id": str(s.other), "reason": "same event"}
+                if form
+                else {"duplicate_ids": [s.other], "reason": "same event"}
+            ),
+        ),
+        Row(
+            "POST",
+            f"{prefix}/incidents/{{incident_id}}/unmerge",
+            lambda s: f"{prefix}/incidents/{s.merged()}/unmerge",
+            expect(MISSION, ok["unmerge"]),
+            lambda s: {"reason": "two events after all"},
+        ),
+        Row(
+            "POST",
+            f"{prefix}/incidents/{{incident_id}}/dismiss-duplicate",
+            lambda s: f"{prefix}/incidents/{s.pair()}/dismiss-duplicate",
+            expect(MISSION, ok["dismiss"]),
+            lambda s: {"other_id": s.other, "reason": "two events"},
+        ),
     ]
 
 
@@ -435,6 +489,7 @@ def _page_rows() -> list[Row]:
         ),
         Row("GET", "/map", lambda s: "/map", expect(EVERYONE, 200)),
         Row("GET", "/report", lambda s: "/report", expect(READERS, 200)),
+        *_duplicate_rows("", {"merge": 303, "unmerge": 303, "dismiss": 303}),
         *_workbench_page_rows(),
         Row("POST", "/logout", lambda s: "/logout", expect(EVERYONE, 303), lambda s: {}),
     ]
