@@ -203,18 +203,6 @@ def _api_rows() -> list[Row]:
             },
         ),
         Row(
-            "GET",
-            "/api/incidents/{incident_id}",
-            lambda s: f"/api/incidents/{s.incident(RAISE)}",
-            expect(READERS | {"liaison_red"}, 200, 404),
-        ),
-        Row(
-            "GET",
-            "/api/incidents/{incident_id}",
-            lambda s: f"/api/incidents/{s.incident()}",
-            expect(READERS, 200, 404),
-        ),
-        Row(
             "PATCH",
             "/api/incidents/{incident_id}",
             lambda s: f"/api/incidents/{s.incident(RAISE)}",
@@ -228,27 +216,7 @@ def _api_rows() -> list[Row]:
             expect(MISSION, 200, 404) | {"analyst": 403},
             lambda s: {"description": f"corrected {s.unique()}", "reason": "typo"},
         ),
-        Row(
-            "POST",
-            "/api/incidents/{incident_id}/transitions",
-            lambda s: f"/api/incidents/{s.incident()}/transitions",
-            expect(MISSION, 200, 404) | {"analyst": 403},
-            lambda s: {"action": "start_verification", "reason": "go"},
-        ),
-        Row(
-            "POST",
-            "/api/incidents/{incident_id}/transitions",
-            lambda s: f"/api/incidents/{s.incident(RAISE)}/transitions",
-            expect({"liaison_red"}, 200) | {"liaison_blue": 404},
-            lambda s: {"action": "answer", "reason": "done"},
-        ),
-        Row(
-            "POST",
-            "/api/incidents/{incident_id}/notes",
-            lambda s: f"/api/incidents/{s.incident()}/notes",
-            expect(MISSION, 201),
-            lambda s: {"body": "internal"},
-        ),
+        *_workflow_rows("/api", "transitions", {"act": 200, "note": 201}),
         Row(
             "GET",
             "/api/reports/daily",
@@ -302,6 +270,42 @@ def _api_rows() -> list[Row]:
     ]
 
 
+def _workflow_rows(prefix: str, act: str, ok: dict[str, int]) -> list[Row]:
+    """An incident: reading it, moving it through the workflow, writing notes."""
+    base = f"{prefix}/incidents/{{incident_id}}"
+    return [
+        # A liaison sees only what was raised with its party.
+        Row(
+            "GET",
+            base,
+            lambda s: f"{prefix}/incidents/{s.incident(RAISE)}",
+            expect(READERS | {"liaison_red"}, 200, 404),
+        ),
+        Row("GET", base, lambda s: f"{prefix}/incidents/{s.incident()}", expect(READERS, 200, 404)),
+        Row(
+            "POST",
+            f"{base}/{act}",
+            lambda s: f"{prefix}/incidents/{s.incident()}/{act}",
+            expect(MISSION, ok["act"], 404) | {"analyst": 403},
+            lambda s: {"action": "start_verification", "reason": "go"},
+        ),
+        Row(
+            "POST",
+            f"{base}/{act}",
+            lambda s: f"{prefix}/incidents/{s.incident(RAISE)}/{act}",
+            expect({"liaison_red"}, ok["act"]) | {"liaison_blue": 404},
+            lambda s: {"action": "answer", "reason": "done"},
+        ),
+        Row(
+            "POST",
+            f"{base}/notes",
+            lambda s: f"{prefix}/incidents/{s.incident()}/notes",
+            expect(MISSION, ok["note"]),
+            lambda s: {"body": "internal"},
+        ),
+    ]
+
+
 def _duplicate_rows(prefix: str, ok: dict[str, int]) -> list[Row]:
     """Merging, unmerging and dismissing duplicate reports: mission staff decide."""
     form = not prefix  # the pages post one id as a form field
@@ -334,21 +338,52 @@ def _duplicate_rows(prefix: str, ok: dict[str, int]) -> list[Row]:
     ]
 
 
-def _workbench_api_rows() -> list[Row]:
-    """The scenario library: readers see scenarios (never a liaison), editors change them."""
-    base = "/api/workbench/scenarios"
+def _scenario_rows(base: str, created: int) -> list[Row]:
+    """The scenario library, API or pages: readers see scenarios (never a liaison), editors
+    create them (``created``: the status of those who may)."""
     return [
-        Row("GET", base, lambda s: base, expect(READERS, 200)),
         Row(
             "POST",
             base,
             lambda s: base,
-            expect(EDITORS, 201),
+            expect(EDITORS, created),
             lambda s: {"builtin": "ceasefire-2025"},
         ),
         Row(
-            "POST", f"{base}/import", lambda s: f"{base}/import", expect(EDITORS, 201), upload=True
+            "POST",
+            f"{base}/import",
+            lambda s: f"{base}/import",
+            expect(EDITORS, created),
+            upload=True,
         ),
+        Row(
+            "POST",
+            f"{base}/{{scenario_id}}/duplicate",
+            lambda s: f"{base}/{s.scenario()}/duplicate",
+            expect(EDITORS, created),
+            lambda s: {},
+        ),
+        *(
+            Row(
+                "GET",
+                f"{base}/{{scenario_id}}/{what}",
+                lambda s, q=query, w=what: f"{base}/{s.scenario()}/{w}{q}",
+                expect(READERS, 200),
+            )
+            for what, query in [
+                ("history", ""),
+                ("diff", "?from=1&to=1"),
+                ("export", "?format=json"),
+            ]
+        ),
+    ]
+
+
+def _workbench_api_rows() -> list[Row]:
+    base = "/api/workbench/scenarios"
+    return [
+        Row("GET", base, lambda s: base, expect(READERS, 200)),
+        *_scenario_rows(base, 201),
         Row(
             "GET",
             f"{base}/{{scenario_id}}",
@@ -368,31 +403,6 @@ def _workbench_api_rows() -> list[Row]:
             lambda s: f"{base}/{s.scenario()}",
             expect(EDITORS, 204),
         ),
-        Row(
-            "POST",
-            f"{base}/{{scenario_id}}/duplicate",
-            lambda s: f"{base}/{s.scenario()}/duplicate",
-            expect(EDITORS, 201),
-            lambda s: {},
-        ),
-        Row(
-            "GET",
-            f"{base}/{{scenario_id}}/history",
-            lambda s: f"{base}/{s.scenario()}/history",
-            expect(READERS, 200),
-        ),
-        Row(
-            "GET",
-            f"{base}/{{scenario_id}}/diff",
-            lambda s: f"{base}/{s.scenario()}/diff?from=1&to=1",
-            expect(READERS, 200),
-        ),
-        Row(
-            "GET",
-            f"{base}/{{scenario_id}}/export",
-            lambda s: f"{base}/{s.scenario()}/export?format=yaml",
-            expect(READERS, 200),
-        ),
     ]
 
 
@@ -400,45 +410,12 @@ def _workbench_page_rows() -> list[Row]:
     base = "/workbench/scenarios"
     return [
         Row("GET", "/workbench/", lambda s: "/workbench/", expect(READERS, 200)),
-        Row(
-            "POST",
-            base,
-            lambda s: base,
-            expect(EDITORS, 303),
-            lambda s: {"builtin": "ceasefire-2025"},
-        ),
-        Row(
-            "POST", f"{base}/import", lambda s: f"{base}/import", expect(EDITORS, 303), upload=True
-        ),
-        Row(
-            "POST",
-            f"{base}/{{scenario_id}}/duplicate",
-            lambda s: f"{base}/{s.scenario()}/duplicate",
-            expect(EDITORS, 303),
-        ),
+        *_scenario_rows(base, 303),
         Row(
             "POST",
             f"{base}/{{scenario_id}}/delete",
             lambda s: f"{base}/{s.scenario()}/delete",
             expect(EDITORS, 303),
-        ),
-        Row(
-            "GET",
-            f"{base}/{{scenario_id}}/export",
-            lambda s: f"{base}/{s.scenario()}/export?format=json",
-            expect(READERS, 200),
-        ),
-        Row(
-            "GET",
-            f"{base}/{{scenario_id}}/history",
-            lambda s: f"{base}/{s.scenario()}/history",
-            expect(READERS, 200),
-        ),
-        Row(
-            "GET",
-            f"{base}/{{scenario_id}}/diff",
-            lambda s: f"{base}/{s.scenario()}/diff?from=1&to=1",
-            expect(READERS, 200),
         ),
     ]
 
@@ -454,39 +431,7 @@ def _page_rows() -> list[Row]:
         Row("GET", "/incidents", lambda s: "/incidents", expect(EVERYONE, 200)),
         Row("GET", "/incidents/new", lambda s: "/incidents/new", expect(MISSION, 200)),
         Row("POST", "/incidents/new", lambda s: "/incidents/new", expect(MISSION, 303), form),
-        Row(
-            "GET",
-            "/incidents/{incident_id}",
-            lambda s: f"/incidents/{s.incident(RAISE)}",
-            expect(READERS | {"liaison_red"}, 200, 404),
-        ),
-        Row(
-            "GET",
-            "/incidents/{incident_id}",
-            lambda s: f"/incidents/{s.incident()}",
-            expect(READERS, 200, 404),
-        ),
-        Row(
-            "POST",
-            "/incidents/{incident_id}/act",
-            lambda s: f"/incidents/{s.incident()}/act",
-            expect(MISSION, 303, 404) | {"analyst": 403},
-            lambda s: {"action": "start_verification", "reason": "go"},
-        ),
-        Row(
-            "POST",
-            "/incidents/{incident_id}/act",
-            lambda s: f"/incidents/{s.incident(RAISE)}/act",
-            expect({"liaison_red"}, 303) | {"liaison_blue": 404},
-            lambda s: {"action": "answer", "reason": "done"},
-        ),
-        Row(
-            "POST",
-            "/incidents/{incident_id}/notes",
-            lambda s: f"/incidents/{s.incident()}/notes",
-            expect(MISSION, 303),
-            lambda s: {"body": "note"},
-        ),
+        *_workflow_rows("", "act", {"act": 303, "note": 303}),
         Row("GET", "/map", lambda s: "/map", expect(EVERYONE, 200)),
         Row("GET", "/report", lambda s: "/report", expect(READERS, 200)),
         *_duplicate_rows("", {"merge": 303, "unmerge": 303, "dismiss": 303}),
