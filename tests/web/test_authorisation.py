@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -43,6 +44,14 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/api/token"),
     ("GET", "/workbench"),  # a redirect to /workbench/
+    ("GET", "/api/workbench/strategies"),  # the names of the registered strategies
+}
+#: Small runs, so that every start finishes in seconds.
+RUNS = {
+    "rehearsals": {"deadline": 5, "seed": 1},
+    "durability": {"deal": "nash", "paths": 100, "days": 5},
+    "forecasts": {"model": "compromise"},
+    "briefings": {"formats": ["html"], "paths": 100, "rounds": 5},
 }
 EDITORS = {"admin", "analyst"}
 #: Routes after which the caller must sign in again.
@@ -64,6 +73,37 @@ class Site:
     counter: Iterator[int] = dataclasses.field(default_factory=itertools.count)
     last_scenario: int = 0
     other: int = 0
+    client: TestClient | None = None
+
+    def as_admin(self, method: str, url: str, **kw: Any) -> Any:
+        """A request of the admin's through the API (the job registry is the app's)."""
+        assert self.client is not None
+        r = self.client.post("/api/token", json={"username": "admin", "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return self.client.request(method, url, headers=auth, **kw)
+
+    def job(self) -> str:
+        """A finished run (a compromise forecast) of a new scenario."""
+        url = f"/api/workbench/scenarios/{self.scenario()}/forecasts"
+        job = self.as_admin("POST", url, json=RUNS["forecasts"]).json()
+        return self.finished(job["id"])
+
+    def finished(self, job_id: str) -> str:
+        """Wait for a job to end (runs here are small); its id."""
+        deadline = time.monotonic() + 120
+        while self.as_admin("GET", f"/api/workbench/jobs/{job_id}").json()["state"] in {
+            "queued",
+            "running",
+        }:
+            assert time.monotonic() < deadline, "the run did not end"
+            time.sleep(0.1)
+        return job_id
+
+    def agreement(self) -> int:
+        """An agreement put into force from a new scenario's Nash deal."""
+        body = {"deal": "nash", "name": f"Handed over {self.unique()}", "signed_on": "2026-03-01"}
+        url = f"/api/workbench/scenarios/{self.scenario()}/put-into-force"
+        return int(self.as_admin("POST", url, json=body).json()["agreement"]["id"])
 
     def incident(self, path: list[Action] = ()) -> int:  # type: ignore[assignment]
         """An incident reported by the monitor and moved along ``path`` (party Red)."""
@@ -403,6 +443,58 @@ def _workbench_api_rows() -> list[Row]:
             lambda s: f"{base}/{s.scenario()}",
             expect(EDITORS, 204),
         ),
+        *(
+            Row(
+                "POST",
+                f"{base}/{{scenario_id}}/{kind}",
+                lambda s, k=kind: f"{base}/{s.scenario()}/{k}",
+                expect(EDITORS, 202),
+                lambda s, b=body: b,
+            )
+            for kind, body in RUNS.items()
+        ),
+        Row(
+            "POST",
+            f"{base}/{{scenario_id}}/put-into-force",
+            lambda s: f"{base}/{s.scenario()}/put-into-force",
+            expect({"admin"}, 201),
+            lambda s: {"deal": "nash", "name": f"In force {s.unique()}", "signed_on": "2026-03-01"},
+        ),
+        *_job_rows(),
+    ]
+
+
+def _job_rows() -> list[Row]:
+    """Runs in the background: readers follow them, who started one (or an admin) cancels it."""
+    jobs = "/api/workbench/jobs"
+    agreements = "/api/workbench/agreements"
+    return [
+        Row("GET", jobs, lambda s: jobs, expect(READERS, 200)),
+        Row("GET", f"{jobs}/{{job_id}}", lambda s: f"{jobs}/{s.job()}", expect(READERS, 200)),
+        Row(
+            "POST",
+            f"{jobs}/{{job_id}}/cancel",
+            lambda s: f"{jobs}/{s.job()}/cancel",  # the admin's run: its owner or an admin
+            expect({"admin"}, 200),
+        ),
+        Row(
+            "GET",
+            f"{jobs}/{{job_id}}/files/{{name}}",
+            lambda s: f"{jobs}/{s.job()}/files/none.html",  # a run without files: 404 to readers
+            expect(READERS, 404),
+        ),
+        Row(
+            "GET",
+            f"{agreements}/{{agreement_id}}/origin",
+            lambda s: f"{agreements}/{s.agreement()}/origin",
+            expect(READERS, 200),
+        ),
+        Row(
+            "GET",
+            f"{agreements}/{{agreement_id}}/durability",
+            lambda s: f"{agreements}/{s.agreement()}/durability?paths=100&days=5",
+            expect(READERS, 200),
+        ),
     ]
 
 
@@ -416,6 +508,21 @@ def _workbench_page_rows() -> list[Row]:
             f"{base}/{{scenario_id}}/delete",
             lambda s: f"{base}/{s.scenario()}/delete",
             expect(EDITORS, 303),
+        ),
+        *(
+            Row(
+                "GET",
+                f"{base}/{{scenario_id}}/{tab}",
+                lambda s, t=tab: f"{base}/{s.scenario()}/{t}",
+                expect(READERS, 200),
+            )
+            for tab in ("rehearse", "durability", "forecast", "brief")
+        ),
+        Row(
+            "GET",
+            "/workbench/agreements/{agreement_id}/durability",
+            lambda s: f"/workbench/agreements/{s.agreement()}/durability",
+            expect(READERS, 200),
         ),
     ]
 
@@ -474,6 +581,7 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
     site = Site(world, factory)
     wrong = []
     with _client(db_url) as c:
+        site.client = c
 
         def token(who: str) -> str:
             r = c.post("/api/token", json={"username": who, "password": PASSWORD})
@@ -495,6 +603,8 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
                 r = c.request(row.method, url, headers=auth, **kw)
                 if r.status_code != code:
                     wrong.append((who, row.method, row.route, r.status_code, r.text[:100]))
+                elif code == 202:  # a run started: let it end (a user runs a few at a time)
+                    site.finished(r.json()["id"])
                 if row.route in ENDS_SESSION:
                     tokens[who] = token(who)
     assert wrong == []
@@ -503,6 +613,7 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
 def test_page_matrix(db_url: str, world: World, factory: Any) -> None:
     site = Site(world, factory)
     wrong = []
+    site.client = _client(db_url)
     with _client(db_url) as anonymous:
         for row in PAGE_ROWS:
             if row.method == "GET":
