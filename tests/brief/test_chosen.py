@@ -16,6 +16,7 @@ from detente.errors import DetenteError
 from detente.report.brief import briefing_html
 from detente.scenario import load_scenario
 from detente.space import OutcomeSpace
+from tests.strategies import additive_scenario
 
 PATHS = 300
 ROUNDS = 40
@@ -103,3 +104,16 @@ def test_the_command_takes_a_deal() -> None:
     doc = json.loads(result.stdout)
     assert doc["chosen"] is True
     assert doc["deal"]["oversight"] == "hotline"
+
+
+def test_a_chosen_deal_without_a_zopa_says_none_is_recommended() -> None:
+    scenario = additive_scenario(
+        [[[1.0, 0.0]], [[0.0, 1.0]]], reservations=[0.8, 0.8], name="apart"
+    )
+    briefing = build_briefing(
+        OutcomeSpace.from_scenario(scenario), paths=200, rounds=20, deal={"i0": "o0"}
+    )
+    assert briefing.chosen
+    assert briefing.deal == {"i0": "o0"}
+    assert "the analysis recommends none" in briefing.basis
+    assert "refused by p1" in briefing.basis

@@ -16,10 +16,13 @@ from detente.monitor.enums import Action, BreachMechanism, Confidence, IncidentT
 from detente.monitor.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from detente.monitor.models import Agreement, AuditEntry, User
 from detente.monitor.schemas import IncidentIn, TransitionIn
+from detente.scenario.model import Scenario
+from detente.space import OutcomeSpace
 from detente.workbench import library as lib
 from detente.workbench.handover import (
     AgreementDurabilityRequest,
     ForceRequest,
+    _clauses,
     agreement_durability,
     agreement_origin,
     breach_mechanism,
@@ -230,3 +233,31 @@ def test_the_scenarios_line_of_contact_becomes_the_agreements_sectors(
 
 def _last_id(s: Session) -> int:
     return int(s.scalars(select(Agreement.id).order_by(Agreement.id.desc())).first() or 0)
+
+
+def test_a_clause_of_a_numeric_issue_reads_its_value() -> None:
+    scenario = Scenario.model_validate(
+        {
+            "name": "zone",
+            "issues": [
+                {"kind": "integer", "name": "km", "label": "Buffer zone", "low": 0, "high": 4}
+            ],
+            "parties": [
+                {
+                    "name": n,
+                    "reservation_value": 0.0,
+                    "preferences": {
+                        "issues": {
+                            "km": {
+                                "weight": 1,
+                                "function": {"kind": "linear", "at_low": a, "at_high": b},
+                            }
+                        }
+                    },
+                }
+                for n, a, b in (("A", 0, 1), ("B", 1, 0))
+            ],
+        }
+    )
+    clauses = _clauses(OutcomeSpace.from_scenario(scenario), {"km": "3"})
+    assert [(c.ref, c.text) for c in clauses] == [("1", "Buffer zone: 3")]
