@@ -611,18 +611,20 @@ def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
 
 
 def test_page_matrix(db_url: str, world: World, factory: Any) -> None:
-    site = Site(world, factory)
+    with _client(db_url) as anonymous:  # also the admin's API client for the rows' objects
+        _page_matrix(db_url, Site(world, factory, client=anonymous), anonymous)
+
+
+def _page_matrix(db_url: str, site: Site, anonymous: TestClient) -> None:
     wrong = []
-    site.client = _client(db_url)
-    with _client(db_url) as anonymous:
-        for row in PAGE_ROWS:
-            if row.method == "GET":
-                r = anonymous.get(row.url(site), follow_redirects=False)
-                got = (r.status_code, r.headers.get("location"))
-                if got != (303, "/login"):
-                    wrong.append(("anonymous", row.method, row.route, got))
-            elif (r := anonymous.post(row.url(site), data={})).status_code != 403:
-                wrong.append(("anonymous", row.method, row.route, r.status_code))
+    for row in PAGE_ROWS:
+        if row.method == "GET":
+            r = anonymous.get(row.url(site), follow_redirects=False)
+            got = (r.status_code, r.headers.get("location"))
+            if got != (303, "/login"):
+                wrong.append(("anonymous", row.method, row.route, got))
+        elif (r := anonymous.post(row.url(site), data={})).status_code != 403:
+            wrong.append(("anonymous", row.method, row.route, r.status_code))
     for who in ROLES:
         with _client(db_url) as c:  # logout, the last row, ends the session
             token = _csrf(c.get("/login").text)
