@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +21,21 @@ from detente.durability import (
     simulate,
 )
 from detente.durability.calibration import load_targets
+from detente.durability.mechanisms import apply_mechanisms, load_mechanisms, resolve_mechanism
 from detente.durability.reference import (
+    COVARIATE_OF,
+    FITTED_SOURCE,
     MODEL_BAND,
     SIMULATION_BAND,
     fitted_effects,
-    with_model_uncertainty,
+    record_covariates,
+    record_model,
+    record_presets,
+    with_record_effects,
 )
-from detente.durability.results import wilson_band
+from detente.durability.results import DurabilityResult, wilson_band
 from detente.errors import DetenteError
+from detente.piecewise import reweight
 from detente.scenario import ScenarioContext, builtin_names, load_scenario
 from detente.scenario.formats.native import dump_native, load_native
 from detente.space import OutcomeSpace
@@ -139,12 +147,12 @@ def test_model_uncertainty_widens_the_band(space: OutcomeSpace) -> None:
     answer = run(space, "nash", paths=2000, days=365, seed=4)
     assert answer.band == MODEL_BAND
     result = answer.result
-    # the simulation's own band, computed independently, lies inside the widened one
-    wilson = wilson_band(np.asarray(result.survival), result.paths)
-    assert np.all(np.asarray(result.lower) <= wilson[0] + 1e-12)
-    assert np.all(np.asarray(result.upper) >= wilson[1] - 1e-12)
-    width = np.asarray(result.upper) - np.asarray(result.lower)
-    assert width[364] > (wilson[1] - wilson[0])[364] + 0.02
+    survival, lower, upper = (np.asarray(v) for v in (result.survival, result.lower, result.upper))
+    assert np.all(lower <= survival)
+    assert np.all(survival <= upper)
+    # wider than the simulation's own band would be, computed independently
+    wilson = wilson_band(survival, result.paths)
+    assert (upper - lower)[364] > (wilson[1] - wilson[0])[364] + 0.02
     assert answer.to_dict()["band"] == MODEL_BAND
     assert answer.to_dict()["reference_class"]["fitted"] is True  # type: ignore[index]
     # a class without a fitted model keeps the simulation band
@@ -155,29 +163,84 @@ def test_model_uncertainty_widens_the_band(space: OutcomeSpace) -> None:
     assert np.allclose(plain.result.upper, again[1])
 
 
-def test_the_model_band_follows_proportional_hazards(space: OutcomeSpace) -> None:
-    """A deal whose covariates sit at the mean has no model uncertainty; one away from it has."""
-    answer = run(space, "nash", contexts=["civil"], paths=500, days=60, seed=2)
-    widened = with_model_uncertainty(answer.result, rng=1)
-    assert widened.survival == answer.result.survival
-    assert np.all(np.asarray(widened.lower) <= np.asarray(answer.result.lower))
-    # the bound at a day is a quantile of lower ** risk over the draws: brute force on one day
-    fitted = json.loads(FITTED.read_text(encoding="utf-8"))
-    beta = np.asarray(fitted["coefficients"])
+@pytest.fixture(scope="module")
+def population() -> DurabilityResult:
+    """The calibration's reference deal in the during-war class: the record's population."""
+    return simulate(apply_contexts(default_parameters(), ["ongoing"]), paths=4000, rng=11)
+
+
+PROFILES = [
+    ((), ()),
+    ((), ("written",)),
+    (("monitoring",), ("written", "bilateral")),
+    (("monitoring", "commission", "hotline"), ("written", "bilateral", "mediated")),
+    (("peacekeepers",), ("written", "multilateral", "mediated")),
+]
+
+
+@pytest.mark.parametrize(("mechanisms", "terms"), PROFILES)
+def test_the_fitted_effects_reproduce_the_fitted_model(
+    population: DurabilityResult, mechanisms: tuple[str, ...], terms: tuple[str, ...]
+) -> None:
+    """The simulated population, bent by a profile's fitted effects, is the model's curve of it.
+
+    In this class the record's mechanisms change nothing in the simulation (their effect is
+    the fitted one), so the reference deal with them is the population's curve; the fitted
+    model's survival of the same covariates lies within the band, and within 0.02 of the curve.
+    """
+    result = with_record_effects(replace(population, mechanisms=mechanisms), terms, rng=0)
+    x = record_covariates(mechanisms, terms)
+    expected = record_model().survival(x[None, :], [30, 90, 365])[0]
+    for day, value in zip((30, 90, 365), expected, strict=True):
+        assert result.lower[day - 1] <= value <= result.upper[day - 1], day
+        assert result.holding_at(day) == pytest.approx(value, abs=0.02), day
+    assert result.median_days is None or result.survival[result.median_days - 1] <= 0.5
+    assert result.collapses == round(result.paths * (1 - result.final))
+
+
+def test_the_record_s_mechanisms_change_nothing_in_the_simulation() -> None:
+    pool = record_presets(load_mechanisms())
+    params = apply_contexts(default_parameters(), ["ongoing"])
+    for name in COVARIATE_OF:
+        if name == "ddr":  # no built-in preset: a user's own
+            continue
+        applied = apply_mechanisms(params, [name], pool)
+        assert applied.model_dump(exclude={"mechanisms"}) == params.model_dump(
+            exclude={"mechanisms"}
+        )
+        assert resolve_mechanism(name, pool).source == FITTED_SOURCE
+    assert resolve_mechanism("dmz", pool) == resolve_mechanism("dmz")  # not in the record
+
+
+def test_the_band_by_brute_force(population: DurabilityResult) -> None:
+    """The lower bound at a day: a quantile over draws of the coefficients, day by day."""
+    base = replace(population, mechanisms=("monitoring",), days=60, **_cut(population, 60))
+    terms = ("written", "bilateral")
+    widened = with_record_effects(base, terms, rng=1)
+    model = record_model()
+    x = record_covariates(base.mechanisms, terms)
+    ratios = model.period_ratios(x[None, :], 60)[0]
+    beta = model.beta()
     draws = np.random.default_rng(1).multivariate_normal(
-        beta, np.asarray(fitted["covariance"]), size=2000
+        beta.ravel(), np.asarray(model.covariance), size=2000
     )
-    names = fitted["covariates"]
-    offset = np.zeros(len(names))
-    present = {"implementation": "monitoring" in answer.result.mechanisms}
-    present["state_enforcement"] = "peacekeepers" in answer.result.mechanisms
-    for covariate, has in present.items():
-        j = names.index(covariate)
-        offset[j] = float(has) - fitted["centre"][j]
-    risk = np.exp((draws - beta) @ offset)
-    day = 59
-    expected = min(np.quantile(answer.result.lower[day] ** risk, 0.025), answer.result.lower[day])
-    assert widened.lower[day] == pytest.approx(expected, rel=1e-12)
+    lower = np.asarray(base.lower)
+    values = []
+    for b in draws.reshape(2000, *beta.shape):
+        r = [ratios[k] * np.exp((x - model.at_risk_means[k]) @ (b[k] - beta[k])) for k in range(3)]
+        hazard, previous = 0.0, 0.0
+        for day in range(1, 60):  # to day 59
+            step = -np.log(lower[day - 1]) - previous
+            previous = -np.log(lower[day - 1])
+            hazard += r[0 if day <= 30 else 1] * step
+        values.append(np.exp(-hazard))
+    point = reweight(lower, ratios, model.breaks)[58]
+    expected = min(np.quantile(values, 0.025), point, widened.survival[58])
+    assert widened.lower[58] == pytest.approx(expected, rel=1e-9)
+
+
+def _cut(result: DurabilityResult, days: int) -> dict[str, tuple[float, ...]]:
+    return {k: getattr(result, k)[:days] for k in ("survival", "lower", "upper")}
 
 
 def test_same_seed_same_result(space: OutcomeSpace) -> None:
@@ -189,26 +252,30 @@ def test_same_seed_same_result(space: OutcomeSpace) -> None:
 def test_fitted_effects_name_their_source() -> None:
     effects = fitted_effects(["monitoring", "peacekeepers", "dmz"])
     assert set(effects) == {"monitoring", "peacekeepers"}
-    assert effects["monitoring"] == "ETH/PRIO fit HR 1.11 (0.87-1.43, implementation)"
-    assert effects["peacekeepers"] == "ETH/PRIO fit HR 1.43 (0.89-2.30, state enforcement)"
+    assert effects["monitoring"] == (
+        "fitted (ETH/PRIO CF, period-specific): HR 0.69 (0.45-1.03) 0-30 d, "
+        "1.53 (0.86-2.71) 31-90 d, 1.73 (1.13-2.66) after 90 d (implementation)"
+    )
+    assert effects["peacekeepers"].endswith("(state enforcement)")
 
 
 def test_the_comparison_labels_each_effect_by_its_source(space: OutcomeSpace) -> None:
     answer = run(space, "nash", compare=True, paths=200, days=60, seed=1)
     assert answer.comparison is not None
-    assert answer.comparison.baseline.result == answer.result  # the widened band
+    assert answer.comparison.baseline.result == answer.result
     basis = {row.mechanisms: row.effect_size for row in answer.comparison.rows}
-    assert basis[("peacekeepers",)] == (
-        "calibrated to published figures (HR 0.45 at 1 y, HR 0.56 at 5 y); "
-        "ETH/PRIO fit HR 1.43 (0.89-2.30, state enforcement), not simulated"
-    )
+    assert basis[("peacekeepers",)] == fitted_effects(["peacekeepers"])["peacekeepers"]
     assert basis[("dmz",)] == "direction published, size judgement"  # not in the record
     every = next(r for r in answer.comparison.rows if len(r.mechanisms) > 1)
     assert every.effect_size.startswith("combination")
-    assert "ETH/PRIO" not in every.effect_size
+    # each row is its simulation bent by its own profile, against the bent baseline
+    row = next(r for r in answer.comparison.rows if r.mechanisms == ("peacekeepers",))
+    assert row.holding == row.result.holding_at(60)
+    assert row.change == pytest.approx(row.holding - answer.result.holding_at(60))
     plain = run(space, "nash", contexts=["civil"], compare=True, paths=200, days=60, seed=1)
     assert plain.comparison is not None
     assert all("ETH/PRIO" not in r.effect_size for r in plain.comparison.rows)
+    assert dict(plain.comparison.rows[0].result.causes)  # the causes keep their shares
 
 
 def test_analyze_and_brief_name_the_same_class(space: OutcomeSpace) -> None:

@@ -13,12 +13,14 @@ import statistics
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
 from detente.precedents import fit_ethprio_file, load_ethprio, load_pax, shipped_model
 from detente.precedents.model import survival_data
+from detente.precedents.periods import fit_ethprio_periods, shipped_period_model
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "ceasefire"
 ETHPRIO = CORPUS / "ethprio-ceasefires-1989-2014.csv"
@@ -129,6 +131,17 @@ def test_the_shipped_model_is_the_fit_of_the_file() -> None:
     assert refit.provenance["sha256"] == shipped.provenance["sha256"]
     assert refit.coefficients == pytest.approx(shipped.coefficients, rel=1e-6)
     assert refit.cumulative_hazard == pytest.approx(shipped.cumulative_hazard, rel=1e-6)
+
+
+@pytest.mark.slow
+def test_the_shipped_period_model_is_the_fit_of_the_file() -> None:
+    refit = fit_ethprio_periods(ETHPRIO)
+    shipped = shipped_period_model()
+    assert refit.provenance["sha256"] == shipped.provenance["sha256"]
+    assert np.asarray(refit.coefficients) == pytest.approx(
+        np.asarray(shipped.coefficients), rel=1e-6
+    )
+    assert refit.population == pytest.approx(shipped.population, rel=1e-6)
 
 
 def test_the_fitted_model_beside_the_published_effects() -> None:

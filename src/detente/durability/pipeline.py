@@ -16,6 +16,7 @@ import numpy as np
 from detente._display import HTMLRepr
 from detente._rng import RNGLike
 from detente.compute import Executor
+from detente.durability.calibration import effect_basis
 from detente.durability.contexts import apply_contexts
 from detente.durability.deal import complete_deal, deal_utilities, parameters_for_deal
 from detente.durability.mechanisms import (
@@ -25,14 +26,16 @@ from detente.durability.mechanisms import (
     resolve_mechanism,
 )
 from detente.durability.parameters import Parameters, Policy, validate_parameters
+from detente.durability.precedents import context_terms
 from detente.durability.reference import (
     MODEL_BAND,
     SIMULATION_BAND,
     ReferenceClass,
     fitted_effects,
+    record_presets,
     reference_class,
     scenario_contexts,
-    with_model_uncertainty,
+    with_record_effects,
 )
 from detente.durability.results import Comparison, ComparisonRow, DurabilityResult, Swap
 from detente.durability.simulate import check_size, root_seed, simulate
@@ -64,6 +67,8 @@ _AT_ONCE = 0.99
 
 #: Progress callback: ``(paths just finished, paths planned in all)``.
 Progress = Callable[[int, int], None]
+#: What a class fitted to the record does to a simulated curve (nothing in the other classes).
+Recorder = Callable[[DurabilityResult], DurabilityResult]
 
 
 @dataclass(frozen=True)
@@ -206,26 +211,56 @@ class DurabilityRun(HTMLRepr):
         return out
 
 
-def _with_record_effects(comparison: Comparison, result: DurabilityResult) -> Comparison:
-    """The comparison with each mechanism's effect size also labelled by the record's figure.
+def _record_comparison(
+    comparison: Comparison,
+    recorded: Callable[[DurabilityResult], DurabilityResult],
+    *,
+    builtin: bool,
+) -> Comparison:
+    """The comparison with every row's curve bent by the record's fitted effects.
 
-    The simulation keeps the published sizes (the fitted hazard ratios average an early
-    benefit and a later cost, docs/explanation/durability.md); the record's figure is shown
-    beside them, named by its source, for each single mechanism the record codes.
+    Each row is recomputed against the recorded baseline; a row of mechanisms the record codes
+    is labelled by the fitted period-specific hazard ratios, a combination as the model's
+    product, the others by their published or judged size.
     """
+    base = recorded(comparison.baseline.result)
+    day = comparison.day
 
-    def labelled(row: ComparisonRow) -> ComparisonRow:
-        found = fitted_effects(row.mechanisms)
-        if len(row.mechanisms) != 1 or not found:
-            return row
-        record = found[row.mechanisms[0]]
-        return replace(row, effect_size=f"{row.effect_size}; {record}, not simulated")
+    def row(old: ComparisonRow) -> ComparisonRow:
+        result = recorded(old.result)
+        holding = result.holding_at(day)
+        found = fitted_effects(old.mechanisms)
+        if len(old.mechanisms) == 1 and found:
+            label = found[old.mechanisms[0]]
+        else:
+            label = effect_basis(old.mechanisms, builtin=builtin)
+        return replace(
+            old,
+            result=result,
+            holding=holding,
+            change=holding - base.holding_at(day),
+            hazard_ratio=result.cumulative_hazard_ratio(base, day),
+            effect_size=label,
+        )
 
     return replace(
         comparison,
-        baseline=replace(comparison.baseline, result=result),
-        rows=tuple(labelled(r) for r in comparison.rows),
+        baseline=replace(comparison.baseline, result=base, holding=base.holding_at(day)),
+        rows=tuple(row(r) for r in comparison.rows),
     )
+
+
+def _same(result: DurabilityResult) -> DurabilityResult:
+    return result
+
+
+def _recorder(terms: Sequence[str], state: np.ndarray) -> Recorder:
+    """The record's fitted effects, every curve on the same draws of the coefficients."""
+
+    def recorded(result: DurabilityResult) -> DurabilityResult:
+        return with_record_effects(result, terms, rng=np.random.default_rng(state))
+
+    return recorded
 
 
 def _row_dict(row: ComparisonRow) -> dict[str, object]:
@@ -293,11 +328,15 @@ def run(
     """
     check_size(paths, days)
     pool = tuple(presets) if presets is not None else load_mechanisms()
+    builtin = pool == load_mechanisms()
     if deal_terms:
         check_provisions(space.scenario, pool)
     chosen, filled = complete_deal(space, deal)
     extra = [resolve_mechanism(m, pool).name for m in mechanisms]
     context_names = scenario_contexts(space.scenario.context, contexts)
+    reference = reference_class(context_names, space.scenario.context)
+    if reference.fitted:  # the record's mechanisms act through its fitted effects
+        pool = record_presets(pool)
 
     def model_of(terms: Mapping[str, str]) -> Parameters:
         built = parameters_for_deal(
@@ -322,13 +361,14 @@ def run(
         result = comparison.baseline.result
     else:
         result = simulate(model, paths=paths, days=days, rng=root, executor=executor, progress=tick)
-    reference = reference_class(model.contexts, space.scenario.context)
     band = SIMULATION_BAND
-    if reference.fitted:  # the fitted coefficients' uncertainty widens the band
-        result = with_model_uncertainty(result, rng=np.random.default_rng(root.generate_state(4)))
+    recorded: Recorder = _same
+    if reference.fitted:  # fitted effects; the coefficients' uncertainty widens the band
+        recorded = _recorder(context_terms(space.scenario), root.generate_state(4))
+        result = recorded(result)
         band = MODEL_BAND
         if comparison is not None:
-            comparison = _with_record_effects(comparison, result)
+            comparison = _record_comparison(comparison, recorded, builtin=builtin)
     swaps: tuple[Swap, ...] = ()
     if alternatives:
         swapped = run_many(
@@ -340,7 +380,7 @@ def run(
             progress=tick,
         )
         swaps = tuple(
-            _swap(space, chosen, (issue, option, terms), outcome, result)
+            _swap(space, chosen, (issue, option, terms), recorded(outcome), result)
             for (issue, option, terms), outcome in zip(alternatives, swapped, strict=True)
         )
 

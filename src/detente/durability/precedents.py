@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from detente.durability.mechanisms import provided_mechanisms
 from detente.errors import DetenteError
-from detente.scenario.model import Role
+from detente.scenario.model import Role, Scenario
 from detente.space import OutcomeSpace
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from detente.precedents import PrecedentSearch
 
-__all__ = ["deal_terms", "load_records", "records_source", "search_deal"]
+__all__ = ["context_terms", "deal_terms", "load_records", "records_source", "search_deal"]
 
 
 def load_records(
@@ -53,15 +53,24 @@ def deal_terms(space: OutcomeSpace, deal: Mapping[str, str]) -> dict[str, tuple[
     the durability model resolves them). A signed deal is written; two belligerents make it
     bilateral, more multilateral; a mediator at the table makes it mediated.
     """
-    roles = [p.role for p in space.scenario.parties]
+    return {
+        "mechanisms": tuple(provided_mechanisms(space.scenario, deal)),
+        "context": context_terms(space.scenario),
+    }
+
+
+def context_terms(scenario: Scenario) -> tuple[str, ...]:
+    """What a signed deal of ``scenario`` is in the records' terms, whatever its options.
+
+    A signed deal is written; two belligerents make it bilateral, more multilateral; a
+    mediator at the table makes it mediated.
+    """
+    roles = [p.role for p in scenario.parties]
     fighting = roles.count(Role.BELLIGERENT)
     context = ["written", "bilateral" if fighting <= 2 else "multilateral"]
     if Role.MEDIATOR in roles:
         context.append("mediated")
-    return {
-        "mechanisms": tuple(provided_mechanisms(space.scenario, deal)),
-        "context": tuple(context),
-    }
+    return tuple(context)
 
 
 def search_deal(

@@ -11,17 +11,18 @@ baseline to the matching population:
   agreed during interstate wars, so an ongoing interstate war uses this class, the nearest,
   and says so.
 
-For the class fitted to the record, the coefficients of the Cox model fitted to it
-(``detente/precedents/fitted.json``, with their covariance) widen the band: the deal's
-covariates (what its mechanisms provide) against the average ceasefire the class is
-calibrated to, each draw of the coefficients a relative risk that bends the simulated curve.
-Only numpy and the shipped figures are needed (not the ``precedents`` extra).
+For the class fitted to the record, the mechanisms the record codes act through the Cox model
+with period-specific effects fitted to it (``detente/precedents/fitted_periods.json``): the
+deal's covariates (what its mechanisms provide, whether it is written, bilateral, mediated)
+give a hazard ratio per period (to 30 days, to 90, after) against the population the class is
+calibrated to, which bends the simulated curve; the coefficients' covariance widens the band.
+Mechanisms the record does not code keep their published or judged sizes. Only numpy and the
+shipped figures are needed (not the ``precedents`` extra).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -31,18 +32,25 @@ import numpy as np
 
 from detente._rng import RNGLike, as_generator
 from detente.durability.contexts import Dimension, resolve_context
+from detente.durability.mechanisms import Effect, Mechanism, Op
 from detente.durability.results import DurabilityResult
+from detente.piecewise import PiecewiseCox, reweight
 from detente.scenario.model import ConflictKind, ScenarioContext, WarStatus
 
 __all__ = [
+    "COVARIATE_OF",
+    "FITTED_SOURCE",
     "MODEL_BAND",
     "SIMULATION_BAND",
     "ReferenceClass",
     "fitted_effects",
+    "record_covariates",
+    "record_model",
+    "record_presets",
     "reference_class",
     "reference_population",
     "scenario_contexts",
-    "with_model_uncertainty",
+    "with_record_effects",
 ]
 
 #: How the band is labelled when it is Monte Carlo error alone.
@@ -54,6 +62,8 @@ MODEL_BAND = (
 )
 #: Draws of the coefficients behind the model band.
 MODEL_DRAWS = 2000
+#: How a mechanism effect taken from the record is labelled.
+FITTED_SOURCE = "fitted (ETH/PRIO CF, period-specific)"
 
 
 @dataclass(frozen=True)
@@ -165,73 +175,144 @@ def reference_population(
 
 
 @functools.cache
-def _fitted() -> dict[str, Any]:
-    """The Cox model fitted to the ETH/PRIO record (read as JSON: no pandas needed)."""
-    text = resources.files("detente").joinpath("precedents/fitted.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+def record_model() -> PiecewiseCox:
+    """The period model fitted to the ETH/PRIO record (read as JSON: no pandas needed)."""
+    name = "precedents/fitted_periods.json"
+    text = resources.files("detente").joinpath(name).read_text("utf-8")
+    return PiecewiseCox.from_json(text, f"detente/{name}")
 
 
 #: Mechanism presets whose provision the ETH/PRIO record codes, and the fitted covariate
 #: (``detente/precedents/provisions.yaml``: implementation mechanism; enforcement by an
-#: outside state).
-_COVARIATE_OF = {
+#: outside state; DDR, for a ``ddr`` preset of the user's own).
+COVARIATE_OF = {
     "monitoring": "implementation",
     "commission": "implementation",
     "hotline": "implementation",
     "peacekeepers": "state_enforcement",
+    "ddr": "ddr",
 }
+#: Covariates a deal and its parties decide (the others, the record's undocumented class and
+#: timing codes, are unknown for a deal and take the record's mean).
+DEAL_COVARIATES = (
+    "written",
+    "bilateral",
+    "multilateral",
+    "mediated",
+    "implementation",
+    "state_enforcement",
+    "ngo_enforcement",
+    "ddr",
+)
 
 
-def _deal_offset(mechanisms: Iterable[str]) -> np.ndarray:
-    """``x - centre`` of a deal: its mechanisms' covariates set, the others at the mean."""
-    fitted = _fitted()
-    names: list[str] = fitted["covariates"]
-    offset = np.zeros(len(names))
-    present = {_COVARIATE_OF[m] for m in mechanisms if m in _COVARIATE_OF}
-    for covariate in set(_COVARIATE_OF.values()):
-        j = names.index(covariate)
-        offset[j] = float(covariate in present) - float(fitted["centre"][j])
-    return offset
+def record_covariates(mechanisms: Iterable[str], terms: Iterable[str]) -> np.ndarray:
+    """A deal's covariates in the record's terms.
+
+    ``terms`` are the deal's context (``written``, ``bilateral`` or ``multilateral``,
+    ``mediated``: :func:`detente.durability.precedents.deal_terms`); the mechanisms set the
+    covariates of :data:`COVARIATE_OF`. Every covariate of :data:`DEAL_COVARIATES` not set is
+    0; the others take the record's mean.
+    """
+    model = record_model()
+    x = np.asarray(model.means, dtype=float).copy()
+    present = {COVARIATE_OF[m] for m in mechanisms if m in COVARIATE_OF} | set(terms)
+    for j, name in enumerate(model.covariates):
+        if name in DEAL_COVARIATES:
+            x[j] = float(name in present)
+    return x
+
+
+def record_presets(presets: Iterable[Mechanism]) -> tuple[Mechanism, ...]:
+    """``presets`` with the simulated effects of the record's mechanisms taken out.
+
+    In a class fitted to the record, the mechanisms it codes (:data:`COVARIATE_OF`) act
+    through the fitted period-specific hazard ratios (:func:`with_record_effects`), not
+    through the published sizes: their presets keep their names and change nothing.
+    """
+    neutral = (Effect(field="sanction", op=Op.ADD, value=0.0),)
+    return tuple(
+        m.model_copy(update={"effects": neutral, "source": FITTED_SOURCE})
+        if m.name in COVARIATE_OF
+        else m
+        for m in presets
+    )
 
 
 def fitted_effects(mechanisms: Iterable[str]) -> dict[str, str]:
-    """The fitted hazard ratio of each mechanism with an ETH/PRIO counterpart, in words."""
-    fitted = _fitted()
-    names: list[str] = fitted["covariates"]
+    """The fitted hazard ratios, period by period, of each mechanism the record codes."""
+    model = record_model()
+    ratios = model.hazard_ratios()
     out = {}
     for mechanism in mechanisms:
-        covariate = _COVARIATE_OF.get(mechanism)
+        covariate = COVARIATE_OF.get(mechanism)
         if covariate is None:
             continue
-        j = names.index(covariate)
-        b, s = float(fitted["coefficients"][j]), float(fitted["standard_errors"][j])
-        out[mechanism] = (
-            f"ETH/PRIO fit HR {np.exp(b):.2f} ({np.exp(b - 1.96 * s):.2f}-"
-            f"{np.exp(b + 1.96 * s):.2f}, {covariate.replace('_', ' ')})"
+        figures = ", ".join(
+            f"{hr:.2f} ({low:.2f}-{high:.2f}) {period}"
+            for (hr, low, high), period in zip(ratios[covariate], model.periods, strict=True)
         )
+        out[mechanism] = f"{FITTED_SOURCE}: HR {figures} ({covariate.replace('_', ' ')})"
     return out
 
 
-def with_model_uncertainty(
-    result: DurabilityResult, *, draws: int = MODEL_DRAWS, rng: RNGLike = None
-) -> DurabilityResult:
-    """``result`` with its band widened by the fitted coefficients' uncertainty.
+def _curve_facts(survival: np.ndarray, paths: int) -> dict[str, Any]:
+    below = np.flatnonzero(survival <= 0.5)
+    failed = 1.0 - survival
+    final = float(failed[-1])
+    half = np.flatnonzero(failed >= final / 2) if final > 0 else np.array([], dtype=int)
+    return {
+        "survival": tuple(map(float, survival)),
+        "median_days": int(below[0]) + 1 if below.size else None,
+        "median_days_to_collapse": float(half[0] + 1) if half.size else None,
+        "collapses": round(paths * final),
+    }
 
-    Each draw ``b`` of the coefficients (normal, the fit's covariance) gives the deal a
-    relative risk ``exp((x - centre) . (b - beta))`` against the point estimate; the band at
-    day ``t`` runs from the 2.5% quantile of ``lower(t) ** risk`` to the 97.5% quantile of
-    ``upper(t) ** risk`` (proportional hazards: a relative risk raises survival to its power).
-    The curve itself is unchanged; without a covariate away from the mean the band is too.
+
+def with_record_effects(
+    result: DurabilityResult,
+    terms: Iterable[str],
+    *,
+    draws: int = MODEL_DRAWS,
+    rng: RNGLike = None,
+) -> DurabilityResult:
+    """``result`` with the fitted period-specific effects of the deal's covariates applied.
+
+    ``result`` is a simulation in the class fitted to the record, without the simulated
+    effects of the mechanisms the record codes (:func:`record_presets`). The deal's
+    covariates ``x`` (:func:`record_covariates`) give each period ``k`` a hazard ratio ``r_k``
+    against the population the class is calibrated to (``PiecewiseCox.period_ratios``, over
+    the run's horizon); each day's cumulative hazard of the simulated curve and of its Wilson
+    bounds is multiplied by the ratio of its period (:func:`detente.piecewise.reweight`).
+
+    The band: each of ``draws`` draws ``b`` of the coefficients (normal, the fit's
+    covariance) moves ``r_k`` by ``exp((x - m_k) . (b_k - beta_k))``, ``m_k`` the mean of the
+    ceasefires at risk when period ``k`` starts; the band runs from the 2.5% quantile of the
+    reweighted lower bound to the 97.5% quantile of the reweighted upper one. Causes of
+    collapse keep their shares (the fitted effects do not say which cause they act on).
     """
-    fitted = _fitted()
-    beta = np.asarray(fitted["coefficients"], dtype=float)
+    model = record_model()
+    x = record_covariates(result.mechanisms, terms)
+    ratios = model.period_ratios(x[None, :], result.days)[0]
+    beta = model.beta()
     betas = as_generator(rng).multivariate_normal(
-        beta, np.asarray(fitted["covariance"], dtype=float), size=draws
+        beta.ravel(), np.asarray(model.covariance), size=draws
     )
-    risk = np.exp((betas - beta) @ _deal_offset(result.mechanisms))  # (draws,)
-    lower = np.asarray(result.lower)[None, :] ** risk[:, None]
-    upper = np.asarray(result.upper)[None, :] ** risk[:, None]
-    low = np.minimum(np.quantile(lower, 0.025, axis=0), result.lower)
-    high = np.maximum(np.quantile(upper, 0.975, axis=0), result.upper)
-    return replace(result, lower=tuple(map(float, low)), upper=tuple(map(float, high)))
+    offset = x[None, :] - np.asarray(model.at_risk_means)  # (periods, covariates)
+    moved = np.einsum("dkj,kj->dk", betas.reshape(draws, *beta.shape) - beta, offset)
+    drawn = ratios[None, :] * np.exp(moved)  # (draws, periods)
+    survival = reweight(np.asarray(result.survival), ratios, model.breaks)
+    lower = reweight(np.asarray(result.lower), ratios, model.breaks)
+    upper = reweight(np.asarray(result.upper), ratios, model.breaks)
+    low = np.minimum(
+        np.quantile(reweight(np.asarray(result.lower), drawn, model.breaks), 0.025, axis=0), lower
+    )
+    high = np.maximum(
+        np.quantile(reweight(np.asarray(result.upper), drawn, model.breaks), 0.975, axis=0), upper
+    )
+    return replace(
+        result,
+        lower=tuple(map(float, np.minimum(low, survival))),
+        upper=tuple(map(float, np.maximum(high, survival))),
+        **_curve_facts(survival, result.paths),
+    )
