@@ -18,14 +18,22 @@ import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
 
-from detente.precedents import fit_ethprio_file, load_ethprio, load_pax, shipped_model
+from detente.precedents import (
+    fit_ethprio_file,
+    load_ethprio,
+    load_pax,
+    load_ucdp_agreements,
+    shipped_model,
+)
 from detente.precedents.model import survival_data
 from detente.precedents.periods import fit_ethprio_periods, shipped_period_model
+from detente.precedents.records import agreement_durations
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "ceasefire"
 ETHPRIO = CORPUS / "ethprio-ceasefires-1989-2014.csv"
 PAX = CORPUS / "pax-v9-agreements.csv"
 FORTNA = CORPUS / "fortna-civil-war-ceasefires.dta"
+UCDP = CORPUS / "ucdp-peace-agreements-22.1.csv"
 
 pytestmark = pytest.mark.skipif(
     not ETHPRIO.exists(), reason=f"the shared ceasefire corpus is not at {CORPUS}"
@@ -164,6 +172,48 @@ def test_the_fitted_model_beside_the_published_effects() -> None:
     assert 0.63 < low < 1 < high
     _, low, high = ratios["state_enforcement"]
     assert low < 1 < high
+
+
+@pytest.mark.parametrize(
+    ("follow_up_end", "agreements", "events", "expected"),
+    [
+        # the published window: the 1975-2011 release (Högbladh 2012); ../shared/DURABILITY.md
+        # quotes HR 0.63 (0.43-0.93) for an implementation commission and 0.66 for DDR
+        (
+            dt.date(2011, 12, 31),
+            303,
+            112,
+            {"co_impl": (0.64, 0.42, 0.96), "ddr": (0.65, 0.42, 1.0)},
+        ),
+        # v22.1 followed to its end: ten more years of agreements and of ends
+        (
+            dt.date(2021, 12, 31),
+            369,
+            129,
+            {"co_impl": (0.73, 0.51, 1.05), "ddr": (0.79, 0.54, 1.17)},
+        ),
+    ],
+)
+def test_ucdp_agreement_hazard_ratios_by_follow_up(
+    follow_up_end: dt.date, agreements: int, events: int, expected: dict[str, tuple]
+) -> None:
+    """The published UCDP figures are reproduced when follow-up ends with the 2011 release.
+
+    Counted independently with the csv module: an agreement ends when coded ``ended`` with an
+    end date by the end of follow-up; every other agreement signed by then is censored there.
+    """
+    end = follow_up_end.isoformat()
+    table = [r for r in rows(UCDP) if r["pa_date"] <= end]
+    timed = [r for r in table if not (r["ended"] == "True" and not r["duration"])]
+    assert len(timed) == agreements
+    assert sum(r["ended"] == "True" and r["duration"] <= end for r in timed) == events
+    data = agreement_durations(load_ucdp_agreements(UCDP), follow_up_end)
+    assert (len(data), int(data["event"].sum())) == (agreements, events)
+    for column, (hr, low, high) in expected.items():
+        frame = data[["days", "event", column]].astype(float)
+        fit = CoxPHFitter().fit(frame, duration_col="days", event_col="event").summary.loc[column]
+        got = (fit["exp(coef)"], fit["exp(coef) lower 95%"], fit["exp(coef) upper 95%"])
+        assert got == pytest.approx((hr, low, high), abs=0.01), column
 
 
 def test_fortnas_peacekeeping_hazard_ratio_from_her_file() -> None:

@@ -22,6 +22,7 @@ from detente.precedents.periods import (
     shipped_period_model,
     split_episodes,
 )
+from detente.precedents.validation import Validation, out_of_sample
 from tests.precedents.support import synthetic
 
 NAMES = [c.name for c in COVARIATES]
@@ -233,3 +234,26 @@ def test_the_shipped_period_model_states_its_provenance_and_tests() -> None:
     for day, holding in km.items():
         at = np.searchsorted(times, day, side="right") - 1
         assert shipped.population[at] == pytest.approx(holding, abs=0.005), day
+
+
+@pytest.mark.slow  # fits both models (about 15 s of CPU)
+def test_out_of_sample_with_effects_that_change_with_time() -> None:
+    """Where the effect changes with time, the period model is the better calibrated."""
+    records = changing_effects(1500, seed=9)
+    # a fifth never end (as many in the record), so both periods of the earlier years hold some
+    # ceasefires censored at the end of follow-up
+    cured = np.random.default_rng(9).uniform(size=len(records)) < 0.2
+    records = records.assign(end=records["end"].mask(cured))
+    single = out_of_sample(records, split_year=2002)
+    periods = out_of_sample(records, split_year=2002, model="periods")
+    assert (single.model, periods.model) == ("cox", "periods")
+    assert periods.fitted + periods.tested == 1500
+
+    def error(check: Validation, group: str, day: int) -> float:
+        row = next(r for r in check.rows if r.group == group and r.days == day)
+        return abs(row.predicted - row.observed)
+
+    for group in ("implementation mechanism", "no implementation mechanism"):
+        assert error(periods, group, 30) < error(single, group, 30)
+        assert error(periods, group, 30) < 0.05
+    assert periods.concordance > 0.5

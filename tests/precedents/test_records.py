@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pytest
 
 from detente.errors import DetenteError
 from detente.precedents import load_ethprio, load_pax, load_ucdp_agreements, load_ucdp_termination
-from detente.precedents.records import ethprio_ceasefires, read_ethprio_rows
+from detente.precedents.records import agreement_durations, ethprio_ceasefires, read_ethprio_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "precedents"
 ETHPRIO = DATA / "ethprio-sample.csv"
@@ -135,6 +136,26 @@ def test_ucdp_agreements() -> None:
     agreements = load_ucdp_agreements(DATA / "ucdp-agreements-sample.csv")
     assert list(agreements["days"].fillna(-1)) == [365, -1, -1]
     assert agreements["ended"].tolist() == [True, pd.NA, False]
+
+
+def test_agreement_durations_follow_the_stated_rules(tmp_path: Path) -> None:
+    text = (DATA / "ucdp-agreements-sample.csv").read_text(encoding="utf-8")
+    # a fourth agreement coded as ended without an end date cannot be timed
+    path = write(tmp_path, text + "4,Mu Accord,2005-05-05,2005,9004,True,,0,0,0,0,0\n")
+    agreements = load_ucdp_agreements(path)
+    full = agreement_durations(agreements)  # follow-up to the end of 2021
+    censor = pd.Timestamp("2021-12-31")
+    assert full["paid"].tolist() == [1, 2, 3]
+    assert full["event"].tolist() == [True, False, False]
+    assert full["days"].tolist() == [
+        365,
+        (censor - pd.Timestamp("2010-01-31")).days,
+        (censor - pd.Timestamp("2011-07-01")).days,
+    ]
+    # follow-up to mid-2000: the end in 2001 is not yet seen; later agreements are left out
+    early = agreement_durations(agreements, dt.date(2000, 12, 31))
+    assert early["paid"].tolist() == [1]
+    assert (bool(early["event"].iloc[0]), int(early["days"].iloc[0])) == (False, 291)
 
 
 def test_ucdp_agreements_ended_must_be_true_or_false(tmp_path: Path) -> None:

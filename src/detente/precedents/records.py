@@ -19,6 +19,7 @@ end as its last day.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ from detente.precedents._tables import check_codes, integer_columns, read_table
 
 __all__ = [
     "ETHPRIO_CODES",
+    "UCDP_FOLLOW_UP_END",
+    "agreement_durations",
     "ethprio_ceasefires",
     "load_ethprio",
     "load_pax",
@@ -253,6 +256,30 @@ def load_ucdp_agreements(path: str | Path) -> pd.DataFrame:
     return frame.assign(
         date=date, end=end, ended=ended.astype("boolean"), days=(end - date).dt.days
     )
+
+
+#: The end of follow-up of the UCDP Peace Agreement Dataset v22.1 (agreements to 2021).
+UCDP_FOLLOW_UP_END = dt.date(2021, 12, 31)
+
+
+def agreement_durations(
+    agreements: pd.DataFrame, follow_up_end: dt.date = UCDP_FOLLOW_UP_END
+) -> pd.DataFrame:
+    """The agreements signed by ``follow_up_end``, with ``days`` and ``event``.
+
+    An agreement ended (``event``) when UCDP codes it as ended with an end date on or before
+    ``follow_up_end``; every other one is right-censored at that date (an end after it is not
+    yet seen). ``days`` runs from ``date`` to the end or to censoring. An agreement coded as
+    ended without an end date cannot be timed and is left out. ``agreements`` is the table of
+    :func:`load_ucdp_agreements`.
+    """
+    censor = pd.Timestamp(follow_up_end)
+    signed = agreements[agreements["date"].notna() & (agreements["date"] <= censor)]
+    coded = signed["ended"].fillna(value=False).astype(bool)
+    event = coded & signed["end"].notna() & (signed["end"] <= censor)
+    days = (signed["end"].where(event, censor) - signed["date"]).dt.days
+    timed = ~(coded & signed["end"].isna())
+    return signed.assign(days=days, event=event.to_numpy())[timed.to_numpy()]
 
 
 def _ucdp_dates(frame: pd.DataFrame, column: str, source: str | Path) -> pd.Series:

@@ -1,7 +1,10 @@
-"""Checking the ceasefire model out of sample: fit on the earlier years, test on the later.
+"""Checking the ceasefire models out of sample: fit on the earlier years, test on the later.
 
-Discrimination is Harrell's concordance index on the later ceasefires (lifelines'
-``concordance_index``: the share of comparable pairs the model orders correctly; 0.5 is chance).
+Either model is checked: the single-ratio Cox model (``model="cox"``) or the model with
+period-specific effects (``model="periods"``, :mod:`.periods`). Discrimination is Harrell's
+concordance index on the later ceasefires (lifelines' ``concordance_index``: the share of
+comparable pairs the model orders correctly; 0.5 is chance), ordering them by their predicted
+survival at one year (for the single-ratio model, the same order as its risk score).
 Calibration compares, within groups of the later ceasefires, the model's mean predicted survival
 with the Kaplan-Meier estimate (and its 95% interval) at fixed days: thirds of predicted risk,
 and the groups a mediator asks about (implementation mechanism, written).
@@ -12,21 +15,35 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 import numpy as np
 import pandas as pd
 
 from detente.precedents.model import (
     FOLLOW_UP_END,
-    CeasefireModel,
     design_matrix,
     fit_ceasefire_model,
     survival_data,
 )
+from detente.precedents.periods import fit_period_model
 
 __all__ = ["CalibrationRow", "Validation", "calibration", "out_of_sample"]
 
 HORIZONS = (30, 90, 365)
+
+
+class SurvivalModel(Protocol):
+    """What the checks need of a fitted model: the value of unknown codes, and survival."""
+
+    @property
+    def means(self) -> tuple[float, ...]:
+        """Each indicator's mean where known."""
+        ...  # pragma: no cover - a protocol
+
+    def survival(self, x: np.ndarray, days: Sequence[float]) -> np.ndarray:
+        """P(still holding after ``days``) of each row of ``x``."""
+        ...  # pragma: no cover - a protocol
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,7 @@ class Validation:
     """The out-of-sample check.
 
     Attributes:
+        model: which model was checked (``cox`` or ``periods``).
         split_year: ceasefires declared before it are fitted, the others tested.
         fitted: ceasefires in the fit.
         tested: ceasefires tested (usable ones).
@@ -55,6 +73,7 @@ class Validation:
         rows: calibration rows on the tested ceasefires.
     """
 
+    model: str
     split_year: int
     fitted: int
     tested: int
@@ -64,7 +83,7 @@ class Validation:
 
 
 def calibration(
-    model: CeasefireModel,
+    model: SurvivalModel,
     records: pd.DataFrame,
     groups: dict[str, np.ndarray],
     horizons: Sequence[int] = HORIZONS,
@@ -101,34 +120,49 @@ def calibration(
 
 
 def out_of_sample(
-    records: pd.DataFrame, split_year: int = 2005, follow_up_end: dt.date = FOLLOW_UP_END
+    records: pd.DataFrame,
+    split_year: int = 2005,
+    follow_up_end: dt.date = FOLLOW_UP_END,
+    *,
+    model: Literal["cox", "periods"] = "cox",
 ) -> Validation:
-    """Fit on ceasefires declared before ``split_year``; test on the rest."""
+    """Fit ``model`` on ceasefires declared before ``split_year``; test on the rest."""
     from lifelines.utils import concordance_index  # noqa: PLC0415 - optional 'precedents' extra
 
     early = (records["year"] < split_year).to_numpy()
-    model = fit_ceasefire_model(records[early], follow_up_end=follow_up_end)
+    fit = fit_period_model if model == "periods" else fit_ceasefire_model
+    fitted = fit(records[early], follow_up_end=follow_up_end)
     later = records[~early].reset_index(drop=True)
     data = survival_data(later, follow_up_end)
     usable = data["usable"].to_numpy()
-    risk = model.risk(design_matrix(data, model.means))
-    c_index = concordance_index(data["days"][usable], -risk[usable], data["event"][usable])
-    thirds = np.quantile(risk[usable], [1 / 3, 2 / 3])
+
+    def score(frame: pd.DataFrame) -> np.ndarray:
+        return fitted.survival(design_matrix(frame, fitted.means), [365])[:, 0]
+
+    def harrell(frame: pd.DataFrame, chosen: np.ndarray) -> float:
+        return float(
+            concordance_index(frame["days"][chosen], score(frame)[chosen], frame["event"][chosen])
+        )
+
+    own = survival_data(records[early].reset_index(drop=True), follow_up_end)
+    holding = score(data)
+    thirds = np.quantile(holding[usable], [1 / 3, 2 / 3])
     groups = {
         "all": np.ones(len(later), dtype=bool),
-        "lowest third of risk": risk <= thirds[0],
-        "middle third of risk": (risk > thirds[0]) & (risk <= thirds[1]),
-        "highest third of risk": risk > thirds[1],
+        "lowest third of risk": holding > thirds[1],
+        "middle third of risk": (holding > thirds[0]) & (holding <= thirds[1]),
+        "highest third of risk": holding <= thirds[0],
         "implementation mechanism": (later["implement"] == 1).to_numpy(),
         "no implementation mechanism": (later["implement"] == 0).to_numpy(),
         "written": later["written"].isin([1, 2]).to_numpy(),
         "not written": (later["written"] == 0).to_numpy(),
     }
     return Validation(
+        model=model,
         split_year=split_year,
-        fitted=int(model.provenance["used"]),
+        fitted=int(fitted.provenance["used"]),
         tested=int(usable.sum()),
-        concordance_in_sample=model.concordance,
-        concordance=float(c_index),
-        rows=calibration(model, later, groups, follow_up_end=follow_up_end),
+        concordance_in_sample=harrell(own, own["usable"].to_numpy()),
+        concordance=harrell(data, usable),
+        rows=calibration(fitted, later, groups, follow_up_end=follow_up_end),
     )
