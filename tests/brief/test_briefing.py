@@ -189,12 +189,14 @@ def test_swaps_are_durability_s_compare_swaps(ceasefire: Briefing) -> None:
         assert swap.survival_change == pytest.approx(
             swap.survival_1y - ceasefire.survival.survival_1y
         )
-    assert ceasefire.deal["oversight"] == "international_mission"
-    hotline = next(
-        s for s in ceasefire.swaps if (s.after.issue, s.after.option) == ("oversight", "hotline")
+    assert ceasefire.deal["oversight"] == "hotline"
+    mission = next(
+        s
+        for s in ceasefire.swaps
+        if (s.after.issue, s.after.option) == ("oversight", "international_mission")
     )
-    assert "hotline" in hotline.added
-    assert "monitoring" in hotline.removed
+    assert "monitoring" in mission.added
+    assert "hotline" in mission.removed
     assert any(not s.acceptable_to_all for s in ceasefire.swaps)
 
 
