@@ -50,13 +50,15 @@ def reweight(survival: np.ndarray, ratios: np.ndarray, breaks: Sequence[float]) 
 
     ``S'(d) = exp(-sum_{u <= d} r_{k(u)} (H(u) - H(u - 1)))``, ``H = -ln S``, ``H(0) = 0``.
     ``ratios`` has shape ``(..., periods)``; the result broadcasts the leading axes of both.
+    A day on which ``survival`` is 0 stays 0, whatever the ratios.
     """
     curve = np.asarray(survival, dtype=float)
     hazard = -np.log(np.clip(curve, _FLOOR, 1.0))
     steps = np.diff(hazard, axis=-1, prepend=0.0)
     period = period_of_days(np.arange(1, curve.shape[-1] + 1), breaks)
     weights = np.asarray(ratios, dtype=float)[..., period]
-    return np.asarray(np.exp(-np.cumsum(weights * steps, axis=-1)))
+    bent = np.exp(-np.cumsum(weights * steps, axis=-1))
+    return np.asarray(np.where(curve > 0, bent, 0.0))  # no path left stays no path left
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def test_json_is_the_documented_contract() -> None:
     code, out, _ = run("brief", "ceasefire-2025", "--json", *FAST)
     assert code == 0
     doc = json.loads(out)
-    assert doc["deal"]["oversight"] == "international_mission"
+    assert doc["deal"]["oversight"] == "hotline"
     assert 0.0 <= doc["survival_1y"] <= 1.0
     assert list(doc["rehearsal"]["strategies"]) == [
         "Russia",

@@ -355,8 +355,13 @@ def test_comparison_says_where_each_effect_size_comes_from() -> None:
     assert code == 0, out
     rows = json.loads(out)["comparison"]
     basis = {tuple(r["mechanisms"]): r["effect_size"] for r in rows}
-    assert basis[("peacekeepers",)].startswith("calibrated to published figures")
+    # the during-war class: peacekeepers' effect is the record's (outside enforcement)
+    assert basis[("peacekeepers",)].startswith("fitted (ETH/PRIO CF, period-specific): HR 1.85")
     assert basis[("dmz",)] == "direction published, size judgement"
+    code, out = run(*args, "--context", "civil", "--json")
+    assert code == 0, out
+    civil = {tuple(r["mechanisms"]): r["effect_size"] for r in json.loads(out)["comparison"]}
+    assert civil[("peacekeepers",)].startswith("calibrated to published figures")
     every = next(r for r in rows if r["label"] == "+ every other mechanism")
     assert every["effect_size"].startswith("combination")
     assert rows[0]["effect_size"] == ""  # the deal as agreed
