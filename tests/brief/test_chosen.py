@@ -20,8 +20,8 @@ from tests.strategies import additive_scenario
 
 PATHS = 300
 ROUNDS = 40
-#: ceasefire-2025's recommended deal with a hotline instead of a monitoring mission
-HOTLINE = "oversight=hotline"
+#: ceasefire-2025's recommended deal (a hotline) with a monitoring mission instead
+MISSION = "oversight=international_mission"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,8 @@ def recommended(space: OutcomeSpace) -> Briefing:
 @pytest.fixture(scope="module")
 def chosen(space: OutcomeSpace, recommended: Briefing) -> Briefing:
     assert recommended.deal is not None
-    deal = {**recommended.deal, "oversight": "hotline"}
+    assert recommended.deal["oversight"] == "hotline"
+    deal = {**recommended.deal, "oversight": "international_mission"}
     return build_briefing(space, paths=PATHS, rounds=ROUNDS, deal=deal)
 
 
@@ -47,7 +48,7 @@ def test_the_briefing_is_of_the_deal_named(
     assert recommended.deal is not None
     assert chosen.chosen
     assert not recommended.chosen
-    assert chosen.deal == {**recommended.deal, "oversight": "hotline"}
+    assert chosen.deal == {**recommended.deal, "oversight": "international_mission"}
     # its survival is detente durability's on that deal, same seed and paths
     run = durability.run(space, chosen.deal, paths=PATHS, seed=0)
     assert chosen.survival is not None
@@ -99,11 +100,11 @@ def test_a_bad_deal_is_refused_before_any_work(space: OutcomeSpace) -> None:
 def test_the_command_takes_a_deal() -> None:
     result = CliRunner().invoke(
         app,
-        ["brief", "ceasefire-2025", "--deal", HOTLINE, "--json", "--paths", str(PATHS)],
+        ["brief", "ceasefire-2025", "--deal", MISSION, "--json", "--paths", str(PATHS)],
     )
     doc = json.loads(result.stdout)
     assert doc["chosen"] is True
-    assert doc["deal"]["oversight"] == "hotline"
+    assert doc["deal"]["oversight"] == "international_mission"
 
 
 def test_a_chosen_deal_without_a_zopa_says_none_is_recommended() -> None:
