@@ -25,7 +25,16 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "precedents"
 ETHPRIO = str(DATA / "ethprio-sample.csv")
 PAX = str(DATA / "pax-sample.csv")
 FAST = ("--paths", "500", "--rounds", "60")
-KEYS = ["deal", "chosen", "utilities", "margins", "survival_1y", "reference", "sweeteners", "forecast"]
+KEYS = [
+    "deal",
+    "chosen",
+    "utilities",
+    "margins",
+    "survival_1y",
+    "reference",
+    "sweeteners",
+    "forecast",
+]
 
 
 def _json(*args: str) -> dict[str, Any]:
