@@ -13,17 +13,18 @@ from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from detente.cli import app
-from detente.errors import DetenteError, ScenarioError
+from detente.errors import ScenarioError
 from detente.monitor.enums import Role
-from detente.monitor.errors import PermissionDeniedError
+from detente.monitor.errors import InputError, PermissionDeniedError
 from detente.monitor.models import User
 from detente.scenario.formats.native import parse_native
 from detente.scenario.io import builtin_path
 from detente.space import OutcomeSpace
 from detente.workbench import live
+from detente.workbench.errors import InvalidDocumentError
 from detente.workbench.live import (
+    SurvivalWorker,
     analyze_document,
-    assess_document,
     document_key,
     live_analysis,
     live_survival,
@@ -233,24 +234,24 @@ def test_the_cache_forgets_the_least_recently_used() -> None:
 def test_an_invalid_document_names_the_field_in_the_clis_words() -> None:
     document = _small()
     document["parties"][1]["preferences"]["issues"]["a"]["weight"] = -1
-    with pytest.raises(ScenarioError) as caught:
+    with pytest.raises(InvalidDocumentError) as caught:
         live_analysis(document)
     with pytest.raises(ScenarioError) as cli:
         parse_native(json.dumps(document), source="the scenario", is_json=True)
-    assert str(caught.value) == str(cli.value)
-    assert caught.value.field is not None
-    assert caught.value.field.startswith("parties.1")
+    assert caught.value.message == cli.value.message
+    assert caught.value.field == f"document.{cli.value.field}"
+    assert [e.path for e in caught.value.errors] == [cli.value.field]
 
 
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        (["not", "a", "mapping"], "a scenario is a mapping"),
+        ({"name": "x", "when": float("nan")}, "not a finite number"),
         ({"name": "x", "when": {1, 2}}, "not plain JSON data"),
     ],
 )
 def test_what_is_not_a_scenario_is_refused(document: Any, message: str) -> None:
-    with pytest.raises(DetenteError, match=message):
+    with pytest.raises(InvalidDocumentError, match=message):
         live_analysis(document)
 
 
@@ -263,7 +264,7 @@ def test_what_is_not_a_scenario_is_refused(document: Any, message: str) -> None:
     ],
 )
 def test_the_axes_must_name_two_parties(x: str, y: str, field: str, message: str) -> None:
-    with pytest.raises(ScenarioError, match=message) as caught:
+    with pytest.raises(InputError, match=message) as caught:
         live_analysis(_small(), x=x, y=y)
     assert caught.value.field == field
 
@@ -292,11 +293,28 @@ def test_without_a_zopa_the_panel_says_how_far_the_parties_are() -> None:
 def test_every_reader_may_analyse(role: Role) -> None:
     document = _small()
     assert analyze_document(_user(role), document, x="R").x == "R"
-    assert assess_document(_user(role), document).key == document_key(document)
+    answer = SurvivalWorker(in_process=True).assess(_user(role), document)
+    assert answer == live_survival(document).to_dict()
 
 
 def test_a_party_liaison_may_not_analyse_scenarios() -> None:
     with pytest.raises(PermissionDeniedError, match="a liaison may not"):
         analyze_document(_user(Role.LIAISON), _small())
     with pytest.raises(PermissionDeniedError, match="a liaison may not"):
-        assess_document(_user(Role.LIAISON), _small())
+        SurvivalWorker(in_process=True).assess(_user(Role.LIAISON), _small())
+
+
+def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abandoned() -> None:
+    worker = SurvivalWorker()
+    analyst = _user(Role.ANALYST)
+    document = _small()
+    try:
+        assert worker.assess(analyst, document, seed=2) == live_survival(document, seed=2).to_dict()
+        assert worker.assess(analyst, document, abandoned=lambda: True) is None
+        broken = _small()
+        del broken["parties"][0]["reservation_value"]
+        with pytest.raises(InvalidDocumentError, match="has no reservation_value"):
+            worker.assess(analyst, broken)
+    finally:
+        worker.close()
+        worker.close()

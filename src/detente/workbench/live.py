@@ -23,10 +23,12 @@ scenario and seed, ``detente analyze --json`` prints the same numbers.
 from __future__ import annotations
 
 import hashlib
-import json
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -41,21 +43,20 @@ from detente.assess import (
     assess,
     sweetener_group,
 )
-from detente.errors import DetenteError, ScenarioError
 from detente.monitor.auth import require_role
 from detente.monitor.enums import READERS
+from detente.monitor.errors import InputError
 from detente.monitor.models import User
-from detente.scenario.formats.native import validate_scenario
 from detente.space import OutcomeSpace
+from detente.workbench.documents import FieldError, canonical_json, checked_document
+from detente.workbench.errors import InvalidDocumentError
 
 __all__ = [
     "CLOUD_POINTS",
-    "DOCUMENT_SOURCE",
-    "READERS",
     "LiveAnalysis",
     "LiveSurvival",
+    "SurvivalWorker",
     "analyze_document",
-    "assess_document",
     "document_key",
     "live_analysis",
     "live_survival",
@@ -63,8 +64,6 @@ __all__ = [
 
 #: At most this many deals of the sampled cloud go to the plot (the frontier goes whole).
 CLOUD_POINTS = 2_000
-#: How errors name the document the editor sent.
-DOCUMENT_SOURCE = "the scenario"
 _DIGITS = 6  # utilities are rounded to 1e-6 in the payload; the plot needs far less
 
 T = TypeVar("T")
@@ -106,16 +105,17 @@ _ASSESSMENTS = _Cache(64)
 def document_key(document: Mapping[str, Any]) -> str:
     """The SHA-256 of the document's canonical JSON (key order and spacing do not matter)."""
     try:
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = canonical_json(dict(document))
     except (TypeError, ValueError) as exc:
-        raise DetenteError(f"the document is not plain JSON data: {exc}") from None
+        raise InvalidDocumentError([FieldError("", f"not plain JSON data: {exc}")]) from None
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _space(document: Mapping[str, Any]) -> OutcomeSpace:
-    if not isinstance(document, Mapping):
-        raise ScenarioError("a scenario is a mapping", source=DOCUMENT_SOURCE)
-    return OutcomeSpace.from_scenario(validate_scenario(dict(document), source=DOCUMENT_SOURCE))
+    checked = checked_document(dict(document))
+    if isinstance(checked, list):
+        raise InvalidDocumentError(checked)
+    return OutcomeSpace.from_scenario(checked[0])
 
 
 def _analysis(document: Mapping[str, Any], key: str, seed: int) -> Analysis:
@@ -330,8 +330,9 @@ def live_analysis(
         cloud_points: how many sampled deals the plot shows at most.
 
     Raises:
-        ScenarioError: the document is not a valid scenario (the error names the field, in the
-            CLI's words), or ``x``/``y`` name no party or the same one.
+        InvalidDocumentError: the document is not a valid scenario (its ``errors`` name every
+            field, in the CLI's words).
+        InputError: ``x`` or ``y`` names no party, or both name the same one.
     """
     key = document_key(document)
     result = _analysis(document, key, seed)
@@ -340,11 +341,11 @@ def live_analysis(
     y = y or next(n for n in names if n != x)
     for axis, name in (("x", x), ("y", y)):
         if name not in names:
-            raise ScenarioError(
+            raise InputError(
                 f"unknown party {name!r}; the parties are {', '.join(names)}", field=axis
             )
     if x == y:
-        raise ScenarioError(f"x and y both name {x!r}; choose two different parties", field="y")
+        raise InputError(f"x and y both name {x!r}; choose two different parties", field="y")
     return LiveAnalysis(key=key, seed=seed, analysis=result, x=x, y=y, cloud_points=cloud_points)
 
 
@@ -352,7 +353,7 @@ def live_survival(document: Mapping[str, Any], *, seed: int = 0) -> LiveSurvival
     """The slow part of the live panel for ``document`` (see the module docstring).
 
     Raises:
-        ScenarioError: the document is not a valid scenario.
+        InvalidDocumentError: the document is not a valid scenario.
     """
     key = document_key(document)
     return LiveSurvival(key=key, assessment=_assessment(document, key, seed))
@@ -371,7 +372,67 @@ def analyze_document(
     return live_analysis(document, x=x, y=y, seed=seed)
 
 
-def assess_document(actor: User, document: Mapping[str, Any], *, seed: int = 0) -> LiveSurvival:
-    """:func:`live_survival` for a signed-in user who may read scenarios."""
-    require_role(actor, *READERS)
-    return live_survival(document, seed=seed)
+def _survival_payload(document: dict[str, Any], seed: int) -> dict[str, Any]:
+    """:func:`live_survival` as plain data (what the worker process sends back)."""
+    return live_survival(document, seed=seed).to_dict()
+
+
+def _lower_priority() -> None:  # pragma: no cover - runs in the worker process
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
+class SurvivalWorker:
+    """Computes :func:`live_survival` answers one at a time, in a low-priority worker process.
+
+    Survival takes about a second, the plot's part tens of milliseconds. In the server's own
+    process survival would hold the interpreter lock the plot's requests need, and twenty
+    analysts' survival requests run side by side would each take twenty times as long. So one
+    worker process, at a lower CPU priority than the server, computes them in turn (keeping its
+    own cache of recent answers), and a request whose editor has moved on (``abandoned()`` is
+    true when its turn comes) is dropped unanswered.
+
+    Args:
+        in_process: compute in the calling thread instead (still one at a time).
+    """
+
+    def __init__(self, *, in_process: bool = False) -> None:
+        self.in_process = in_process
+        self._turn = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def assess(
+        self,
+        actor: User,
+        document: Mapping[str, Any],
+        *,
+        seed: int = 0,
+        abandoned: Callable[[], bool] = lambda: False,
+    ) -> dict[str, Any] | None:
+        """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if abandoned while waiting.
+
+        Raises:
+            PermissionDeniedError: the user may not read scenarios.
+            InvalidDocumentError: the document is not a valid scenario.
+        """
+        require_role(actor, *READERS)
+        document_key(document)
+        _space(document)  # refuse a bad document here, with its field errors
+        with self._turn:
+            if abandoned():
+                return None
+            if self.in_process:
+                return _survival_payload(dict(document), seed)
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_lower_priority,
+                )
+            return self._pool.submit(_survival_payload, dict(document), seed).result()
+
+    def close(self) -> None:
+        """Stop the worker process, if one was started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
