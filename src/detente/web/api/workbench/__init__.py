@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from detente.web.api.workbench import runs, scenarios
+from detente.web.api.workbench import analysis, documents, runs, scenarios
 
 __all__ = ["router"]
 
@@ -19,3 +19,5 @@ router = APIRouter(prefix="/workbench")
 # One line per feature module, e.g. ``router.include_router(scenarios.router)``.
 router.include_router(scenarios.router)
 router.include_router(runs.router)
+router.include_router(analysis.router)
+router.include_router(documents.router)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from detente.web.pages.workbench import library, runs
+from detente.web.pages.workbench import editor, library, runs
 
 __all__ = ["router"]
 
@@ -19,3 +19,4 @@ router = APIRouter(include_in_schema=False)
 # One line per feature module, e.g. ``router.include_router(library.router)``.
 router.include_router(library.router)
 router.include_router(runs.router)
+router.include_router(editor.router)

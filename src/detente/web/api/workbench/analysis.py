@@ -1,0 +1,83 @@
+"""Live analysis over the API: the edited document in, the panel's figures out.
+
+``POST /api/workbench/analyze`` answers the plot's part (tens of milliseconds);
+``POST /api/workbench/analyze/survival`` the survival part (about a second, computed in turn
+by one worker process; a request whose client has gone away while it waited is dropped).
+Both take the document the editor holds, saved or not, and give the figures
+``detente analyze --json`` prints for it (see ``docs/reference/workbench-api.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import anyio.from_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from detente.monitor.models import User
+from detente.web.deps import ApiWork
+from detente.workbench import live
+
+__all__ = ["SURVIVAL", "AnalyzeIn", "SurvivalIn", "router"]
+
+router = APIRouter(prefix="/analyze", tags=["workbench"])
+
+#: The one worker that computes survival answers for every request of this process.
+SURVIVAL = live.SurvivalWorker()
+
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Seed of every Monte Carlo estimate.")]
+
+
+class AnalyzeIn(BaseModel):
+    """A document to analyse and the two parties on the plot's axes."""
+
+    document: dict[str, Any] = Field(description="The native scenario mapping.")
+    x: str | None = Field(default=None, max_length=200, description="Party on the x axis.")
+    y: str | None = Field(default=None, max_length=200, description="Party on the y axis.")
+    seed: Seed = 0
+
+
+class SurvivalIn(BaseModel):
+    """A document whose deals to assess."""
+
+    document: dict[str, Any] = Field(description="The native scenario mapping.")
+    seed: Seed = 0
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    """JSON straight from the payload's plain values (no per-value encoder walk)."""
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Response(text, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def _reader(work: ApiWork) -> User:
+    """The signed-in user (the transaction ends before the computation starts)."""
+    with work() as (_, user):
+        return user
+
+
+@router.post("", response_class=Response)
+def analyze(body: AnalyzeIn, work: ApiWork) -> Response:
+    """ZOPA, frontier and cloud in the plane of x and y, solutions, sweeteners, talking points."""
+    answer = live.analyze_document(_reader(work), body.document, x=body.x, y=body.y, seed=body.seed)
+    return _json(answer.to_dict())
+
+
+@router.post(
+    "/survival",
+    response_class=Response,
+    responses={204: {"description": "The client went away before its turn came."}},
+)
+def survival(body: SurvivalIn, request: Request, work: ApiWork) -> Response:
+    """Margins and one-year survival of every deal put forward, and the recommended deal."""
+
+    def abandoned() -> bool:
+        return bool(anyio.from_thread.run(request.is_disconnected))
+
+    answer = SURVIVAL.assess(_reader(work), body.document, seed=body.seed, abandoned=abandoned)
+    if answer is None:
+        return Response(status_code=204)
+    return _json(answer)
