@@ -26,12 +26,15 @@ import hashlib
 import multiprocessing
 import os
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import numpy as np
 
 from detente.analysis import Analysis, analyze
@@ -377,9 +380,22 @@ def _survival_payload(document: dict[str, Any], seed: int) -> dict[str, Any]:
     return live_survival(document, seed=seed).to_dict()
 
 
-def _lower_priority() -> None:  # pragma: no cover - runs in the worker process
+def _orphan_exit(parent: int) -> None:  # pragma: no cover - runs in the worker process
+    """Exit once the server that started this worker is gone (it may die without a goodbye)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _start_worker(parent: int) -> None:  # pragma: no cover - runs in the worker process
+    """Lower the worker's CPU priority below the server's; exit with the server."""
     if hasattr(os, "nice"):
         os.nice(10)
+    threading.Thread(target=_orphan_exit, args=(parent,), daemon=True).start()
+
+
+async def _never() -> bool:
+    return False
 
 
 class SurvivalWorker:
@@ -389,25 +405,28 @@ class SurvivalWorker:
     process survival would hold the interpreter lock the plot's requests need, and twenty
     analysts' survival requests run side by side would each take twenty times as long. So one
     worker process, at a lower CPU priority than the server, computes them in turn (keeping its
-    own cache of recent answers), and a request whose editor has moved on (``abandoned()`` is
-    true when its turn comes) is dropped unanswered.
+    own cache of recent answers). A request waits for its turn without holding a thread, and
+    one whose editor has moved on (``abandoned()`` is true while it waits) is dropped
+    unanswered.
 
     Args:
-        in_process: compute in the calling thread instead (still one at a time).
+        in_process: compute in a thread of this process instead (still one at a time).
+        poll: seconds between two looks at the turn and at ``abandoned()``.
     """
 
-    def __init__(self, *, in_process: bool = False) -> None:
+    def __init__(self, *, in_process: bool = False, poll: float = 0.05) -> None:
         self.in_process = in_process
+        self.poll = poll
         self._turn = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
 
-    def assess(
+    async def assess(
         self,
         actor: User,
         document: Mapping[str, Any],
         *,
         seed: int = 0,
-        abandoned: Callable[[], bool] = lambda: False,
+        abandoned: Callable[[], Awaitable[bool]] = _never,
     ) -> dict[str, Any] | None:
         """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if abandoned while waiting.
 
@@ -417,19 +436,27 @@ class SurvivalWorker:
         """
         require_role(actor, *READERS)
         document_key(document)
-        _space(document)  # refuse a bad document here, with its field errors
-        with self._turn:
-            if abandoned():
+        await anyio.to_thread.run_sync(_space, document)  # a bad document: its field errors
+        while not self._turn.acquire(blocking=False):
+            if await abandoned():
+                return None
+            await anyio.sleep(self.poll)
+        try:
+            if await abandoned():
                 return None
             if self.in_process:
-                return _survival_payload(dict(document), seed)
+                return await anyio.to_thread.run_sync(_survival_payload, dict(document), seed)
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_lower_priority,
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
                 )
-            return self._pool.submit(_survival_payload, dict(document), seed).result()
+            future = self._pool.submit(_survival_payload, dict(document), seed)
+            return await anyio.to_thread.run_sync(future.result)
+        finally:
+            self._turn.release()
 
     def close(self) -> None:
         """Stop the worker process, if one was started."""

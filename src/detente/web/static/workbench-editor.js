@@ -321,21 +321,63 @@
     return doc.issues.map((issue, k) => optionLabel(issue.name, optionName(optionsOf(issue)[options[k]] ?? options[k]))).join(" · ");
   }
 
+  // Sections whose content did not change are not rebuilt.
+  const shown = {};
+  function changedPart(name, value) {
+    const text = JSON.stringify(value);
+    if (shown[name] === text) return false;
+    shown[name] = text;
+    return true;
+  }
+
   const TITLES = { nash: "Nash", kalai_smorodinsky: "Kalai-Smorodinsky", egalitarian: "Egalitarian", utilitarian: "Utilitarian" };
   const SYMBOLS = { nash: "star", kalai_smorodinsky: "diamond", egalitarian: "square", utilitarian: "triangle-up" };
+
+  // The sampled deals (up to a few thousand) are drawn on a canvas under the plot's
+  // transparent background, in the plot area Plotly reports: an SVG marker each would take
+  // Plotly the better part of a second.
+  const LOW = -0.02;
+  const HIGH = 1.02;
+  const canvas = el("canvas", { class: "cloud", "aria-hidden": "true" });
+  function drawCloud(plot, cloud) {
+    const size = plot._fullLayout && plot._fullLayout._size;
+    if (!size) return;
+    if (!canvas.isConnected) plot.prepend(canvas);
+    const ratio = window.devicePixelRatio || 1;
+    canvas.style.left = `${size.l}px`;
+    canvas.style.top = `${size.t}px`;
+    canvas.style.width = `${size.w}px`;
+    canvas.style.height = `${size.h}px`;
+    canvas.width = Math.round(size.w * ratio);
+    canvas.height = Math.round(size.h * ratio);
+    const g = canvas.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, size.w, size.h);
+    const sx = size.w / (HIGH - LOW);
+    const sy = size.h / (HIGH - LOW);
+    for (const [inside, color, radius] of [[false, "rgba(154,165,177,0.5)", 2], [true, "rgba(62,189,147,0.75)", 2.5]]) {
+      g.fillStyle = color;
+      g.beginPath();
+      for (let k = 0; k < cloud.x.length; k++) {
+        if (cloud.in_zopa[k] !== inside) continue;
+        const px = (cloud.x[k] - LOW) * sx;
+        const py = (HIGH - cloud.y[k]) * sy;
+        g.moveTo(px + radius, py);
+        g.arc(px, py, radius, 0, 2 * Math.PI);
+      }
+      g.fill();
+    }
+  }
 
   async function drawFast(data) {
     axisOptions(data);
     const z = data.zopa;
     const size = z.exact ? `${z.count.toLocaleString("en")} deals (${(100 * z.fraction).toFixed(2)}%)` : `about ${Math.round(z.count).toLocaleString("en")} deals (estimate)`;
     $("zopa").textContent = `ZOPA: ${size} of ${data.outcome_count.toLocaleString("en")} acceptable to every party; ${z.feasible_count.toLocaleString("en")} cross no red line. Pareto frontier: ${data.frontier.x.length} deals.`;
-    const c = data.cloud;
-    const inside = c.in_zopa;
     const traces = [
-      { type: "scatter", mode: "markers", name: "outside the ZOPA", hoverinfo: "skip",
-        x: c.x.filter((_, k) => !inside[k]), y: c.y.filter((_, k) => !inside[k]), marker: { size: 4, color: "#9aa5b1", opacity: 0.45 } },
-      { type: "scatter", mode: "markers", name: "in the ZOPA", hoverinfo: "skip",
-        x: c.x.filter((_, k) => inside[k]), y: c.y.filter((_, k) => inside[k]), marker: { size: 5, color: "#3ebd93", opacity: 0.7 } },
+      // the cloud is drawn on a canvas below the plot (see drawCloud); these two only label it
+      { type: "scatter", mode: "markers", name: "outside the ZOPA", x: [null], y: [null], hoverinfo: "skip", marker: { size: 6, color: "#9aa5b1" } },
+      { type: "scatter", mode: "markers", name: "in the ZOPA", x: [null], y: [null], hoverinfo: "skip", marker: { size: 6, color: "#3ebd93" } },
       { type: "scatter", mode: "markers", name: "Pareto frontier", x: data.frontier.x, y: data.frontier.y,
         text: data.frontier.options.map(dealText), hovertemplate: "%{text}<extra></extra>", marker: { size: 6, color: "#1f4e79" } },
     ];
@@ -347,19 +389,23 @@
     const rx = data.reservation[data.x];
     const ry = data.reservation[data.y];
     const layout = {
-      xaxis: { title: { text: `utility of ${data.x}` }, range: [-0.02, 1.02] },
-      yaxis: { title: { text: `utility of ${data.y}` }, range: [-0.02, 1.02] },
+      xaxis: { title: { text: `utility of ${data.x}` }, range: [LOW, HIGH] },
+      yaxis: { title: { text: `utility of ${data.y}` }, range: [LOW, HIGH] },
       shapes: [
         { type: "line", x0: rx, x1: rx, y0: 0, y1: 1, line: { dash: "dash", color: "#8d2b0b" } },
         { type: "line", x0: 0, x1: 1, y0: ry, y1: ry, line: { dash: "dash", color: "#8d2b0b" } },
       ],
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       margin: { l: 55, r: 10, t: 10, b: 45 }, height: 420, legend: { orientation: "h", y: -0.2 },
       uirevision: `${data.x}|${data.y}`,
     };
-    if (window.Plotly) await window.Plotly.react($("plot"), traces, layout, { displayModeBar: false, responsive: true });
+    if (window.Plotly) {
+      await window.Plotly.react($("plot"), traces, layout, { displayModeBar: false, responsive: true });
+      drawCloud($("plot"), data.cloud);
+    }
     drawSolutions(data, null);
-    drawSweeteners(data, null);
-    drawTalkingPoints(data);
+    if (changedPart("sweeteners", data.sweeteners)) drawSweeteners(data, null);
+    if (changedPart("talking", data.talking_points)) drawTalkingPoints(data);
     $("recommended").replaceChildren(el("p", { class: "note", text: "Survival is computed once the edits pause…" }));
   }
 
@@ -424,6 +470,7 @@
       if (!lastFast || survival.key !== asked.key || lastFast.key !== asked.key) return;
       drawSolutions(lastFast, survival);
       drawSweeteners(lastFast, survival);
+      shown.sweeteners = null; // the next plot's part redraws them without survival
       drawRecommended(lastFast, survival);
       root.dispatchEvent(new CustomEvent("live:survival", { detail: { key: survival.key } }));
     } catch (err) {
@@ -441,6 +488,10 @@
         el("thead", {}, el("tr", {}, el("th", { text: "party" }), el("th", { text: "utility" }), el("th", { text: "margin" }))), el("tbody", {}, ...rows)),
       el("p", { class: "note", text: `Durability model: ${survival.paths.toLocaleString("en")} paths, seed ${survival.seed}. ${survival.reference}` }));
   }
+
+  window.addEventListener("resize", () => {
+    if (lastFast) setTimeout(() => drawCloud($("plot"), lastFast.cloud), 100);
+  });
 
   // ---------- axes ----------
   for (const axis of ["axis-x", "axis-y"]) {

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import anyio.from_thread
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -71,13 +71,15 @@ def analyze(body: AnalyzeIn, work: ApiWork) -> Response:
     response_class=Response,
     responses={204: {"description": "The client went away before its turn came."}},
 )
-def survival(body: SurvivalIn, request: Request, work: ApiWork) -> Response:
-    """Margins and one-year survival of every deal put forward, and the recommended deal."""
+async def survival(body: SurvivalIn, request: Request, work: ApiWork) -> Response:
+    """Margins and one-year survival of every deal put forward, and the recommended deal.
 
-    def abandoned() -> bool:
-        return bool(anyio.from_thread.run(request.is_disconnected))
-
-    answer = SURVIVAL.assess(_reader(work), body.document, seed=body.seed, abandoned=abandoned)
+    The request waits for its turn without holding one of the server's threads.
+    """
+    user = await run_in_threadpool(_reader, work)
+    answer = await SURVIVAL.assess(
+        user, body.document, seed=body.seed, abandoned=request.is_disconnected
+    )
     if answer is None:
         return Response(status_code=204)
     return _json(answer)
