@@ -108,6 +108,36 @@ def test_bad_documents_and_axes_are_422_with_every_field(db_url: str, world: Wor
         assert r.status_code == 422
 
 
+def test_authorisation_matrix(db_url: str, world: World, in_process: None) -> None:
+    """Every role on every route: readers 200, a party liaison 403, nobody 401."""
+    small = {"name": "m", "issues": [{"name": "a", "options": ["x", "y"]}], "parties": [
+        {"name": p, "reservation_value": 0, "preferences": {"issues": {"a": {"weight": 1,
+         "values": {"x": v, "y": 1 - v}}}}} for p, v in (("P", 0), ("Q", 1))]}  # fmt: skip
+    routes = [
+        ("/api/workbench/analyze", {"document": small}),
+        ("/api/workbench/analyze/survival", {"document": small}),
+        ("/api/workbench/documents/yaml", {"document": small}),
+        ("/api/workbench/documents/parse", {"text": "name: m\n"}),
+    ]
+    expected = {"admin": 200, "analyst": 200, "monitor": 200, "liaison_red": 403}
+    with _client(db_url) as c:
+        sessions = c.app.state.sessionmaker  # type: ignore[attr-defined]
+        with sessions() as s, s.begin():
+            admin = s.get(User, world.users["admin"])
+            scenario_id = library.create_scenario(s, admin, builtin="ceasefire-2025").id
+        for path, body in routes:
+            assert c.post(path, json=body).status_code == 401, path
+            for who, status in expected.items():
+                r = c.post(path, json=body, headers=_token(c, who))
+                assert r.status_code == status, (path, who, r.text)
+        page = f"/workbench/scenarios/{scenario_id}"
+        assert c.get(page, follow_redirects=False).status_code == 303
+        for who, status in expected.items():
+            c.cookies.clear()
+            _login(c, who)
+            assert c.get(page).status_code == status, who
+
+
 def test_roles_and_csrf(db_url: str, world: World) -> None:
     del world
     body = {"document": _document()}
