@@ -15,10 +15,10 @@ import yaml
 
 from detente.errors import FormatError
 from detente.monitor.auth import require_role
+from detente.monitor.enums import READERS
 from detente.monitor.errors import InputError
 from detente.monitor.models import User
 from detente.scenario.formats.native import parse_yaml
-from detente.workbench.library import READERS
 
 __all__ = ["MAX_YAML_CHARS", "document_from_yaml", "document_yaml"]
 
