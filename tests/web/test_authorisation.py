@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 
@@ -24,6 +25,7 @@ from detente.monitor.models import User
 from detente.monitor.schemas import IncidentIn, TransitionIn, UserIn
 from detente.scenario.io import builtin_path
 from detente.web import create_app
+from detente.web.api.workbench import analysis
 from detente.workbench import library
 from tests.monitor_support import PASSWORD, World
 
@@ -461,6 +463,37 @@ def _workbench_api_rows() -> list[Row]:
             lambda s: {"deal": "nash", "name": f"In force {s.unique()}", "signed_on": "2026-03-01"},
         ),
         *_job_rows(),
+        *_live_rows(),
+    ]
+
+
+def _live_rows() -> list[Row]:
+    """The editor's live analysis and YAML view: every reader (never a liaison)."""
+    document = lambda s: yaml.safe_load(SCENARIO.read_text())  # noqa: E731
+    return [
+        Row(
+            "POST",
+            f"/api/workbench/analyze{path}",
+            lambda s, p=path: f"/api/workbench/analyze{p}",
+            expect(READERS, 200),
+            lambda s: {"document": document(s)},
+        )
+        for path in ("", "/survival")
+    ] + [
+        Row(
+            "POST",
+            "/api/workbench/documents/yaml",
+            lambda s: "/api/workbench/documents/yaml",
+            expect(READERS, 200),
+            lambda s: {"document": document(s)},
+        ),
+        Row(
+            "POST",
+            "/api/workbench/documents/parse",
+            lambda s: "/api/workbench/documents/parse",
+            expect(READERS, 200),
+            lambda s: {"text": SCENARIO.read_text()},
+        ),
     ]
 
 
@@ -502,6 +535,12 @@ def _workbench_page_rows() -> list[Row]:
     base = "/workbench/scenarios"
     return [
         Row("GET", "/workbench/", lambda s: "/workbench/", expect(READERS, 200)),
+        Row(
+            "GET",
+            "/workbench/scenarios/{scenario_id}",
+            lambda s: f"/workbench/scenarios/{s.scenario()}",
+            expect(READERS, 200),
+        ),
         *_scenario_rows(base, 303),
         Row(
             "POST",
@@ -577,7 +616,11 @@ def test_every_route_is_in_the_matrix(db_url: str) -> None:
     assert covered - routes == set(), "these rows name routes that no longer exist"
 
 
-def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
+def test_api_matrix(
+    db_url: str, world: World, factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Survival in this process, not in the live analysis's worker process.
+    monkeypatch.setattr(analysis, "SURVIVAL", analysis.live.SurvivalWorker(in_process=True))
     site = Site(world, factory)
     wrong = []
     with _client(db_url) as c:
