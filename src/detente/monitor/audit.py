@@ -18,7 +18,7 @@ import hmac
 import json
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from detente.monitor.models import AuditEntry, utcnow
@@ -28,6 +28,7 @@ __all__ = [
     "GENESIS",
     "AuditReport",
     "entry_hash",
+    "lock_chain",
     "record",
     "verify_chain",
     "verify_records",
@@ -37,6 +38,27 @@ GENESIS = "0" * 64
 _PG_LOCK_KEY = 0x6D6F6E69  # pg_advisory_xact_lock key that serialises appends
 #: The key of ``Session.info`` that holds the audit key (set by the service's session maker).
 AUDIT_KEY = "audit_key"
+#: The key of ``Session.info`` naming the transaction that holds the chain's lock.
+_LOCKED_IN = "audit_chain_locked_in"
+
+
+def lock_chain(session: Session) -> None:
+    """Hold the chain's lock until the session's transaction ends (taken once per transaction).
+
+    On PostgreSQL a transaction-level advisory lock serialises appends to the chain, and the
+    service's sessions take it before their first write (see
+    :func:`detente.monitor.db.sessions`), so every writer takes its locks in the same order and
+    none waits for another in a cycle. On SQLite every transaction of the service holds the
+    database's write lock from its start: nothing more to take.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    connection = session.connection()  # begins the transaction if none is open
+    root = session.get_transaction()
+    if root is None or session.info.get(_LOCKED_IN) is root:
+        return
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+    session.info[_LOCKED_IN] = root
 
 
 def entry_hash(
@@ -72,10 +94,8 @@ def record(
     object_id: int | None,
     payload: dict[str, Any],
 ) -> AuditEntry:
-    """Append one entry (caller's transaction; on PostgreSQL appends are serialised by a lock)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    """Append one entry (caller's transaction; appends are serialised by :func:`lock_chain`)."""
+    lock_chain(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -15,8 +15,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
+from detente.monitor import audit
 from detente.monitor.duplicates import DuplicatePolicy
 from detente.monitor.errors import InputError
 from detente.monitor.login import ThrottlePolicy
@@ -164,7 +166,14 @@ def make_engine(url: str) -> Engine:
     """
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # One connection per process for a database file: the process's transactions queue
+        # for it in order, rather than polling for SQLite's write lock (which every
+        # transaction takes first) in SQLite's busy handler, which sleeps up to 100 ms a try.
+        pool: dict[str, Any] = {}
+        if sqlite_path(url) is not None:
+            pool = {"poolclass": QueuePool, "pool_size": 1, "max_overflow": 0, "pool_timeout": 60}
+        connect_args = {"timeout": 30, "check_same_thread": False}
+        engine = create_engine(url, connect_args=connect_args, **pool)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -185,8 +194,25 @@ def make_engine(url: str) -> Engine:
 
 
 def sessions(engine: Engine, settings: MonitorSettings) -> sessionmaker[Session]:
-    """The session maker of the service: its sessions carry the audit key."""
-    return sessionmaker(engine, expire_on_commit=False, info={"audit_key": settings.audit_key})
+    """The session maker of the service: its sessions carry the audit key.
+
+    On PostgreSQL its sessions take the audit chain's lock before their first write
+    (:func:`detente.monitor.audit.lock_chain`): a writer that locked a row and then waited for
+    the chain could otherwise deadlock with one that holds the chain and wants that row.
+    """
+    maker = sessionmaker(engine, expire_on_commit=False, info={"audit_key": settings.audit_key})
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(maker, "before_flush")
+        def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+            audit.lock_chain(session)
+
+        @event.listens_for(maker, "do_orm_execute")
+        def _before_write(state: ORMExecuteState) -> None:
+            if state.is_insert or state.is_update or state.is_delete:
+                audit.lock_chain(state.session)
+
+    return maker
 
 
 def _alembic_config() -> Config:

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from detente.monitor.db import MonitorSettings, make_engine, sessions
+from detente.monitor.writer import GroupWriter
 from detente.web import api, pages
 from detente.web.errors import install_error_handlers
 from detente.web.middleware import BodySizeLimit, SecurityHeaders, content_security_policy
@@ -51,6 +52,7 @@ def _new_app(settings: MonitorSettings) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessions(engine, settings)
     app.state.jobs = JobRegistry()
+    app.state.writer = GroupWriter(app.state.sessionmaker)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from detente.monitor.errors import InputError
+from detente.monitor import login
+from detente.monitor.errors import AuthenticationError, InputError
 from detente.monitor.models import IdempotentRequest, User
+from detente.monitor.writer import GroupWriter
 from detente.web.deps import UnitOfWork
 
 __all__ = ["IdempotencyKey", "json_bytes", "once"]
@@ -42,16 +43,24 @@ def _request_digest(request: Request, body: bytes) -> str:
     return hashlib.sha256(head + body).hexdigest()
 
 
-def _replay(stored: IdempotentRequest, digest: str) -> JSONResponse:
+def _replay(stored: IdempotentRequest, digest: str) -> Response:
     if stored.request_hash != digest:
         raise InputError(
             "this Idempotency-Key was already used for another request", field="Idempotency-Key"
         )
-    return JSONResponse(
-        json.loads(stored.response),
+    return Response(
+        stored.response,
         status_code=stored.status,
+        media_type="application/json",
         headers={"Idempotent-Replayed": "true"},
     )
+
+
+def _encode(result: Any) -> str:
+    """The JSON answer of a creating request (a model, or plain data such as a list of ids)."""
+    if isinstance(result, BaseModel):
+        return result.model_dump_json()
+    return json.dumps(jsonable_encoder(result), ensure_ascii=False, separators=(",", ":"))
 
 
 def once(
@@ -61,34 +70,35 @@ def once(
     body: bytes,
     status: int,
     run: Callable[[Session, User], Any],
-) -> Any:
-    """Run a creating request once per ``Idempotency-Key``: a retry gets the first answer.
+) -> Response:
+    """Run a creating request, once per ``Idempotency-Key``: a retry gets the first answer.
 
-    The key is claimed in the same transaction as the work and its answer, so a request
-    either left both or neither; a concurrent retry fails on the key's primary key and then
-    finds the first answer. Without a key the work simply runs.
+    The request runs in the service's group writer (:class:`~detente.monitor.writer.GroupWriter`),
+    whose transaction holds the write lock from its start: the key is looked up, the work done
+    and the key stored with its answer under that lock, in one transaction, so a request left
+    both or neither and no concurrent retry can slip in between. The answer is encoded once,
+    for the client and for the key. Without a key the work simply runs.
     """
-    if key is None:
-        with work() as (s, user):
-            return run(s, user)
-    digest = _request_digest(work.request, body)
-    try:
-        with work() as (s, user):
-            stored = s.get(IdempotentRequest, (user.id, key))
-            if stored is not None:
-                return _replay(stored, digest)
-            claim = IdempotentRequest(
-                user_id=user.id, key=key, request_hash=digest, status=0, response="null"
-            )
-            s.add(claim)
-            s.flush()  # a concurrent request with this key waits here, then fails
-            result = run(s, user)
-            claim.status = status
-            claim.response = json.dumps(jsonable_encoder(result), ensure_ascii=False)
-            return result
-    except IntegrityError:
-        with work() as (s, user):
-            stored = s.get(IdempotentRequest, (user.id, key))
-            if stored is None:
-                raise
+    digest = "" if key is None else _request_digest(work.request, body)
+    token = work.credentials.token
+
+    def job(s: Session) -> Response:
+        user = login.session_user(s, token)
+        stored = None if key is None else s.get(IdempotentRequest, (user.id, key))
+        if stored is not None:
             return _replay(stored, digest)
+        answer = _encode(run(s, user))
+        if key is not None:
+            claim = IdempotentRequest(
+                user_id=user.id, key=key, request_hash=digest, status=status, response=answer
+            )
+            s.add(claim)  # written when the request's savepoint is released
+        return Response(answer, status_code=status, media_type="application/json")
+
+    writer: GroupWriter = work.request.app.state.writer
+    try:
+        return writer.submit(job)
+    except AuthenticationError:
+        if work.credentials.browser:
+            work.request.session.clear()
+        raise
