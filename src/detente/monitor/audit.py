@@ -40,6 +40,8 @@ _PG_LOCK_KEY = 0x6D6F6E69  # pg_advisory_xact_lock key that serialises appends
 AUDIT_KEY = "audit_key"
 #: The key of ``Session.info`` naming the transaction that holds the chain's lock.
 _LOCKED_IN = "audit_chain_locked_in"
+#: The key of ``Session.info`` holding the transaction and the last entry it appended.
+_HEAD = "audit_chain_head"
 
 
 def lock_chain(session: Session) -> None:
@@ -94,12 +96,23 @@ def record(
     object_id: int | None,
     payload: dict[str, Any],
 ) -> AuditEntry:
-    """Append one entry (caller's transaction; appends are serialised by :func:`lock_chain`)."""
+    """Append one entry (caller's transaction; appends are serialised by :func:`lock_chain`).
+
+    The entry is added to the session and written with its next flush. The transaction's
+    last entry is remembered, so a transaction appending many entries (a group commit) reads
+    the head of the chain once; an entry undone by a rollback to a savepoint is no longer in
+    the session, and the head is then read again.
+    """
     lock_chain(session)
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (1, GENESIS) if last is None else (last[0] + 1, last[1])
+    root = session.get_transaction()
+    head = session.info.get(_HEAD)
+    if head is not None and head[0] is root and head[1] in session:
+        seq, prev = head[1].seq + 1, head[1].hash
+    else:
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (1, GENESIS) if last is None else (last[0] + 1, last[1])
     at = utcnow()
     body = json.dumps(
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
@@ -126,7 +139,7 @@ def record(
         ),
     )
     session.add(entry)
-    session.flush()
+    session.info[_HEAD] = (root, entry)
     return entry
 
 

@@ -246,6 +246,7 @@ def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident
         confidence=data.confidence,
         description=data.description,
         state=State.REPORTED,
+        notes=[],  # a new incident has none: nothing to load when it is shown
     )
     incident.clauses = [clauses[i] for i in sorted(set(data.clause_ids))]
     incident.attachments = [

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor import audit
@@ -93,8 +94,13 @@ class GroupWriter:
     def _apply(self, group: list[_Item]) -> None:
         """One transaction for the group; the answers are handed out after its commit."""
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+        # The session's identity map holds its objects weakly: keep every object loaded (a
+        # request's session and user, the agreement and its sectors) for the group's next
+        # requests, which then find them without a query.
+        held: list[object] = []
         try:
             with self._factory() as session, session.begin():
+                event.listen(session, "loaded_as_persistent", lambda _s, obj: held.append(obj))
                 audit.lock_chain(session)
                 for work, future in group:
                     try:
