@@ -12,7 +12,7 @@ with, and the audit chain must verify. PostgreSQL is ``$DETENTE_TEST_POSTGRES`` 
 throwaway local cluster.
 
 Usage: ``python -m benchmarks monitor`` (``DETENTE_BENCH_SECONDS`` and ``DETENTE_BENCH_USERS``
-change the duration and the number of users).
+change the duration and the number of users, ``DETENTE_BENCH_BACKENDS=sqlite`` runs one).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from detente.monitor.models import Incident
 
 HERE = Path(__file__).parent
 USERS = int(os.environ.get("DETENTE_BENCH_USERS", "50"))
+BACKENDS = os.environ.get("DETENTE_BENCH_BACKENDS", "sqlite,postgresql").split(",")
 SECONDS = int(os.environ.get("DETENTE_BENCH_SECONDS", "60"))
 PASSWORD = "bench quiet river lantern"
 SQUARE = {
@@ -76,7 +78,7 @@ def _detente(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 @contextlib.contextmanager
-def _server(url: str, env: dict[str, str]) -> Iterator[str]:
+def _server(url: str, env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
     port = _free_port()
     cmd = [sys.executable, "-c", "from detente.cli import main; main()", "monitor", "serve"]
     proc = subprocess.Popen(
@@ -95,7 +97,7 @@ def _server(url: str, env: dict[str, str]) -> Iterator[str]:
             sys.exit("the server did not start")
         time.sleep(0.2)
     try:
-        yield base
+        yield base, psutil.Process(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -136,10 +138,12 @@ def _locust(base: str, env: dict[str, str], prefix: Path) -> dict[str, float]:
         "--users", str(USERS), "--spawn-rate", str(USERS), "--run-time", f"{SECONDS}s",
         "--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR",
     ]  # fmt: skip
-    subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
+    done = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
     with Path(f"{prefix}_stats.csv").open(newline="") as f:
         rows = {r["Name"]: r for r in csv.DictReader(f)}
     total = rows["Aggregated"]
+    if total["50%"] == "N/A":
+        sys.exit(f"locust answered nothing:\n{done.stderr[-3000:]}")
     requests, failures = float(total["Request Count"]), float(total["Failure Count"])
     return {
         "requests": requests,
@@ -196,10 +200,14 @@ def run(name: str, url: str, workdir: Path) -> dict[str, float]:
         "DETENTE_BENCH_LEDGER": str(workdir / f"{name}-ledger.json"),
     }
     _detente("monitor", "init", "--db", url, env=env)
-    with _server(url, env) as base:
+    with _server(url, env) as (base, server):
         env.update(_prepare(base))
+        before = server.cpu_times()
         figures = _locust(base, env, workdir / name)
+        after = server.cpu_times()
         ledger = json.loads(Path(env["DETENTE_BENCH_LEDGER"]).read_text())
+        cpu = after.user + after.system - before.user - before.system
+        figures["cpu_ms"] = 1000 * cpu / max(len(ledger["answered"]), 1)
         figures["in_flight"] = float(_settle(base, env, ledger))
     figures.update(_count(url, ledger))
     figures["load"] = os.getloadavg()[0]
@@ -219,25 +227,29 @@ def _postgres() -> Iterator[str]:
 
 
 def main() -> None:
-    console = Console()
+    console = Console(width=150)
     table = Table(title=f"Monitor writes: {USERS} locust users for {SECONDS} s, 127.0.0.1")
     columns = (
-        "backend", "writes/s", "p50 ms", "p99 ms", "failed", "sent", "in flight", "stored",
-        "lost", "twice", "chain", "load",
+        "backend", "writes/s", "p50 ms", "p99 ms", "server CPU ms/write", "failed", "sent",
+        "in flight", "stored", "lost", "twice", "chain", "load",
     )  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column == "backend" else "right")
     with tempfile.TemporaryDirectory(prefix="detente-bench-") as tmp:
         work = Path(tmp)
-        results = {"sqlite": run("sqlite", f"sqlite:///{work / 'bench.db'}", work)}
-        with _postgres() as url:
-            results["postgresql"] = run("postgresql", url, work)
+        results = {}
+        if "sqlite" in BACKENDS:
+            results["sqlite"] = run("sqlite", f"sqlite:///{work / 'bench.db'}", work)
+        if "postgresql" in BACKENDS:
+            with _postgres() as url:
+                results["postgresql"] = run("postgresql", url, work)
     for name, f in results.items():
         table.add_row(
             name,
             f"{f['rate']:.0f}",
             f"{f['p50']:.0f}",
             f"{f['p99']:.0f}",
+            f"{f['cpu_ms']:.1f}",
             f"{f['failures']:.0f}",
             f"{f['sent']:.0f}",
             f"{f['in_flight']:.0f}",
@@ -249,7 +261,9 @@ def main() -> None:
         )
     console.print(table)
     console.print(
-        f"{os.cpu_count()} cores; load: the 1-minute load average as the run ended. "
+        f"{os.cpu_count()} cores; load: the 1-minute load average as the run ended; server "
+        "CPU: the CPU time of the server process per report answered, which another load on "
+        "the machine changes little (a core runs 1000 / that many writes a second). "
         "failed: attempts without an answer (sent again with their key); in flight: reports "
         "locust stopped waiting for, settled afterwards with their key; stored must equal "
         "sent, lost and twice must be 0"

@@ -1,4 +1,4 @@
-"""A real server process: concurrent load, and kill -9 in the middle of a write burst."""
+"""A real server process: concurrent load, kill -9 in the middle of a write burst, two servers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -264,3 +265,49 @@ def test_kill_9_with_retries_stores_every_report_once(
         report = verify_chain(s)
     assert report.ok, report
     assert report.entries == _entries_expected(factory, reports)
+
+
+def test_two_servers_on_one_database_keep_one_chain(
+    db_url: str, factory: sessionmaker[Session]
+) -> None:
+    """Two server processes, one database: concurrent reports, and one key sent to both."""
+    world = make_world(factory)
+    ports = [_free_port(), _free_port()]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    answers: dict[str, set[int]] = {}
+    lock = threading.Lock()
+    clients, per_client = 12, 12
+    with server(db_url, ports[0]), server(db_url, ports[1]):
+        token = _token(bases[0])  # sessions live in the database: the other server knows it
+
+        def post(base: str, label: str) -> None:
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": label}
+            body = _body(world, label)
+            r = httpx.post(f"{base}/api/incidents", json=body, headers=headers, timeout=60)
+            assert r.status_code == 201, r.text
+            with lock:
+                answers.setdefault(label, set()).add(r.json()["id"])
+
+        def client(n: int) -> None:
+            with ThreadPoolExecutor(2) as both:
+                for i in range(per_client):
+                    label = f"two-{n}-{i}"
+                    if i % 3 == 0:  # the same report to both servers at once
+                        list(both.map(post, bases, [label, label]))
+                    else:
+                        post(bases[(n + i) % 2], label)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+    assert len(answers) == clients * per_client
+    stored = _stored(factory)
+    for label, ids in answers.items():
+        assert len(ids) == 1, label  # both servers answered the same incident
+        assert stored[label] == list(ids)  # stored once
+    with factory() as s:
+        report = verify_chain(s)
+    assert report.ok, report
+    assert report.entries == _entries_expected(factory, clients * per_client)
