@@ -108,13 +108,9 @@ class GroupWriter:
                             outcomes.append((future, work(session), None))
                     except Exception as exc:  # noqa: BLE001 - the request's own answer
                         outcomes.append((future, None, exc))
-        except BaseException as exc:  # nothing of the group was stored: say so to every request
+        except Exception as exc:  # noqa: BLE001 - nothing of the group was stored: say so to all
             for _work, future in group:
                 future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                with self._lock:
-                    self._thread = None
-                raise
             return
         for future, result, error in outcomes:
             if error is None:
