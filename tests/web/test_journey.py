@@ -7,6 +7,7 @@ Screenshots of every step go to tests/artifacts/journey-*.png.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -174,5 +175,13 @@ def test_from_a_built_in_scenario_to_an_agreement_in_force(
     assert "Ceasefire of the journey" in page.inner_text("h1")
     assert page.locator("nav.areas a[aria-current=page]").inner_text() == "Monitor"
     _shot(page, 8, "monitor")
+
+    # 10. Its sectors on the Monitor's map (the scenario's illustrative line of contact).
+    agreement = page.url.rsplit("agreement_id=", 1)[1].split("&")[0]
+    page.goto(f"{base}/map?agreement_id={agreement}")
+    data = json.loads(page.inner_text("#map-data"))
+    assert data["sectors"]  # the line of contact, split into sectors
+    page.wait_for_selector("#map path", timeout=30_000)
+    _shot(page, 9, "map")
     assert errors == []
     context.close()
