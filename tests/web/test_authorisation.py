@@ -46,7 +46,6 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/api/token"),
     ("GET", "/workbench"),  # a redirect to /workbench/
-    ("GET", "/api/workbench/strategies"),  # the names of the registered strategies
 }
 #: Small runs, so that every start finishes in seconds.
 RUNS = {
@@ -502,6 +501,12 @@ def _job_rows() -> list[Row]:
     jobs = "/api/workbench/jobs"
     agreements = "/api/workbench/agreements"
     return [
+        Row(
+            "GET",
+            "/api/workbench/strategies",
+            lambda s: "/api/workbench/strategies",
+            expect(READERS, 200),
+        ),
         Row("GET", jobs, lambda s: jobs, expect(READERS, 200)),
         Row("GET", f"{jobs}/{{job_id}}", lambda s: f"{jobs}/{s.job()}", expect(READERS, 200)),
         Row(

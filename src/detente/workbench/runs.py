@@ -26,7 +26,7 @@ from detente.negotiation.strategies import strategy_catalogue
 from detente.scenario.formats.native import validate_scenario
 from detente.space import OutcomeSpace
 from detente.workbench.jobs import Job, JobRegistry
-from detente.workbench.library import EDITORS, StoredScenario
+from detente.workbench.library import EDITORS, READERS, StoredScenario
 
 __all__ = [
     "MAX_DAYS",
@@ -45,6 +45,7 @@ __all__ = [
     "start_durability",
     "start_forecast",
     "start_rehearsal",
+    "strategies_for",
     "strategy_names",
 ]
 
@@ -126,6 +127,12 @@ class ForecastRequest(RunRequest):
 def strategy_names() -> list[str]:
     """Every registered strategy's name (the choices of a rehearsal's seats)."""
     return [info.name for info in strategy_catalogue()]
+
+
+def strategies_for(actor: User) -> list[str]:
+    """:func:`strategy_names` for a signed-in reader (a party liaison sees no scenario)."""
+    require_role(actor, *READERS)
+    return strategy_names()
 
 
 # -- the computations: one function each, called by the job and by tests ---------------------

@@ -34,7 +34,7 @@ from detente.workbench.runs import (
     start_durability,
     start_forecast,
     start_rehearsal,
-    strategy_names,
+    strategies_for,
 )
 
 __all__ = ["JobOut", "OriginOut", "router"]
@@ -91,9 +91,10 @@ class ForcedOut(BaseModel):
 
 
 @router.get("/strategies")
-def strategies() -> list[str]:
+def strategies(work: ApiWork) -> list[str]:
     """The names of the registered negotiation strategies (a rehearsal's choices)."""
-    return strategy_names()
+    with work() as (_, user):
+        return strategies_for(user)
 
 
 @router.post("/scenarios/{scenario_id}/rehearsals", status_code=202)
