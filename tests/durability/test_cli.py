@@ -355,8 +355,11 @@ def test_comparison_says_where_each_effect_size_comes_from() -> None:
     assert code == 0, out
     rows = json.loads(out)["comparison"]
     basis = {tuple(r["mechanisms"]): r["effect_size"] for r in rows}
-    # the during-war class: peacekeepers' effect is the record's (outside enforcement)
-    assert basis[("peacekeepers",)].startswith("fitted (ETH/PRIO CF, period-specific): HR 1.85")
+    # the during-war class: a hotline's effect is the record's (implementation mechanism);
+    # peacekeepers keep the published size, the record's fit (outside enforcement) beside it
+    assert basis[("hotline",)].startswith("fitted (ETH/PRIO CF, period-specific): HR 0.69")
+    assert basis[("peacekeepers",)].startswith("calibrated to published figures")
+    assert basis[("peacekeepers",)].endswith("1.34 (0.64-2.80) after 90 d (state enforcement)")
     assert basis[("dmz",)] == "direction published, size judgement"
     code, out = run(*args, "--context", "civil", "--json")
     assert code == 0, out

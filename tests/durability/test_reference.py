@@ -28,7 +28,10 @@ from detente.durability.reference import (
     MODEL_BAND,
     SIMULATION_BAND,
     fitted_effects,
+    fitted_mechanisms,
+    informative,
     record_covariates,
+    record_estimates,
     record_model,
     record_presets,
     with_record_effects,
@@ -201,15 +204,34 @@ def test_the_fitted_effects_reproduce_the_fitted_model(
 def test_the_record_s_mechanisms_change_nothing_in_the_simulation() -> None:
     pool = record_presets(load_mechanisms())
     params = apply_contexts(default_parameters(), ["ongoing"])
-    for name in COVARIATE_OF:
-        if name == "ddr":  # no built-in preset: a user's own
-            continue
+    for name in fitted_mechanisms():
         applied = apply_mechanisms(params, [name], pool)
         assert applied.model_dump(exclude={"mechanisms"}) == params.model_dump(
             exclude={"mechanisms"}
         )
         assert resolve_mechanism(name, pool).source == FITTED_SOURCE
     assert resolve_mechanism("dmz", pool) == resolve_mechanism("dmz")  # not in the record
+    # coded by the record, but its fit cannot tell the effect from none: the published size
+    assert resolve_mechanism("peacekeepers", pool) == resolve_mechanism("peacekeepers")
+
+
+def test_only_mechanisms_the_record_tells_from_none_take_the_fitted_effect() -> None:
+    ratios = record_model().hazard_ratios()
+    expected = {
+        name
+        for name, covariate in COVARIATE_OF.items()
+        if any(not low <= 1 <= high for _, low, high in ratios[covariate])
+    }
+    assert set(fitted_mechanisms()) == expected == {"monitoring", "commission", "hotline"}
+    # outside enforcement's first-month interval is 0.95-3.61: peacekeepers keep Fortna's size
+    assert not informative("state_enforcement")
+    assert informative("implementation")
+    shown = record_estimates(["peacekeepers", "monitoring", "dmz"])
+    assert set(shown) == {"peacekeepers"}
+    assert "not simulated" in shown["peacekeepers"]
+    assert shown["peacekeepers"].endswith("(state enforcement)")
+    with_peacekeepers = record_covariates(("peacekeepers",), ())
+    assert np.array_equal(with_peacekeepers, record_covariates((), ()))
 
 
 def test_the_band_by_brute_force(population: DurabilityResult) -> None:
@@ -251,12 +273,11 @@ def test_same_seed_same_result(space: OutcomeSpace) -> None:
 
 def test_fitted_effects_name_their_source() -> None:
     effects = fitted_effects(["monitoring", "peacekeepers", "dmz"])
-    assert set(effects) == {"monitoring", "peacekeepers"}
+    assert set(effects) == {"monitoring"}
     assert effects["monitoring"] == (
         "fitted (ETH/PRIO CF, period-specific): HR 0.69 (0.45-1.03) 0-30 d, "
         "1.53 (0.86-2.71) 31-90 d, 1.73 (1.13-2.66) after 90 d (implementation)"
     )
-    assert effects["peacekeepers"].endswith("(state enforcement)")
 
 
 def test_the_comparison_labels_each_effect_by_its_source(space: OutcomeSpace) -> None:
@@ -264,7 +285,8 @@ def test_the_comparison_labels_each_effect_by_its_source(space: OutcomeSpace) ->
     assert answer.comparison is not None
     assert answer.comparison.baseline.result == answer.result
     basis = {row.mechanisms: row.effect_size for row in answer.comparison.rows}
-    assert basis[("peacekeepers",)] == fitted_effects(["peacekeepers"])["peacekeepers"]
+    assert basis[("hotline",)] == fitted_effects(["hotline"])["hotline"]
+    assert basis[("peacekeepers",)].endswith(record_estimates(["peacekeepers"])["peacekeepers"])
     assert basis[("dmz",)] == "direction published, size judgement"  # not in the record
     every = next(r for r in answer.comparison.rows if len(r.mechanisms) > 1)
     assert every.effect_size.startswith("combination")

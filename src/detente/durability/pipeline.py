@@ -32,6 +32,7 @@ from detente.durability.reference import (
     SIMULATION_BAND,
     ReferenceClass,
     fitted_effects,
+    record_estimates,
     record_presets,
     reference_class,
     scenario_contexts,
@@ -230,10 +231,13 @@ def _record_comparison(
         result = recorded(old.result)
         holding = result.holding_at(day)
         found = fitted_effects(old.mechanisms)
+        shown = record_estimates(old.mechanisms)
         if len(old.mechanisms) == 1 and found:
             label = found[old.mechanisms[0]]
         else:
             label = effect_basis(old.mechanisms, builtin=builtin)
+            if len(old.mechanisms) == 1 and shown:
+                label = f"{label}; {shown[old.mechanisms[0]]}"
         return replace(
             old,
             result=result,

@@ -44,7 +44,10 @@ __all__ = [
     "SIMULATION_BAND",
     "ReferenceClass",
     "fitted_effects",
+    "fitted_mechanisms",
+    "informative",
     "record_covariates",
+    "record_estimates",
     "record_model",
     "record_presets",
     "reference_class",
@@ -206,17 +209,39 @@ DEAL_COVARIATES = (
 )
 
 
+def informative(covariate: str) -> bool:
+    """Whether the record tells ``covariate``'s effect from none.
+
+    It does when, in some period, the 95% interval of the fitted hazard ratio excludes 1.
+    """
+    return any(low > 1 or high < 1 for _, low, high in record_model().hazard_ratios()[covariate])
+
+
+@functools.cache
+def fitted_mechanisms() -> dict[str, str]:
+    """The mechanisms simulated through the record's fitted effects, and their covariate.
+
+    Those of :data:`COVARIATE_OF` whose covariate is :func:`informative`. The others keep
+    their published sizes, and their fit is only shown (:func:`record_estimates`): the record
+    cannot tell their effect from none, and an outside enforcer is sent where a ceasefire is
+    hardest to keep (Fortna 2008), a choice that a fit on the record does not undo, while
+    the published peacekeeping effect is estimated with that selection accounted for.
+    """
+    return {m: c for m, c in COVARIATE_OF.items() if informative(c)}
+
+
 def record_covariates(mechanisms: Iterable[str], terms: Iterable[str]) -> np.ndarray:
     """A deal's covariates in the record's terms.
 
     ``terms`` are the deal's context (``written``, ``bilateral`` or ``multilateral``,
     ``mediated``: :func:`detente.durability.precedents.deal_terms`); the mechanisms set the
-    covariates of :data:`COVARIATE_OF`. Every covariate of :data:`DEAL_COVARIATES` not set is
+    covariates of :func:`fitted_mechanisms`. Every covariate of :data:`DEAL_COVARIATES` not set is
     0; the others take the record's mean.
     """
     model = record_model()
     x = np.asarray(model.means, dtype=float).copy()
-    present = {COVARIATE_OF[m] for m in mechanisms if m in COVARIATE_OF} | set(terms)
+    fitted = fitted_mechanisms()
+    present = {fitted[m] for m in mechanisms if m in fitted} | set(terms)
     for j, name in enumerate(model.covariates):
         if name in DEAL_COVARIATES:
             x[j] = float(name in present)
@@ -226,34 +251,50 @@ def record_covariates(mechanisms: Iterable[str], terms: Iterable[str]) -> np.nda
 def record_presets(presets: Iterable[Mechanism]) -> tuple[Mechanism, ...]:
     """``presets`` with the simulated effects of the record's mechanisms taken out.
 
-    In a class fitted to the record, the mechanisms it codes (:data:`COVARIATE_OF`) act
-    through the fitted period-specific hazard ratios (:func:`with_record_effects`), not
-    through the published sizes: their presets keep their names and change nothing.
+    In a class fitted to the record, the mechanisms whose effect it estimates
+    (:func:`fitted_mechanisms`) act through the fitted period-specific hazard ratios
+    (:func:`with_record_effects`), not through the published sizes: their presets keep their
+    names and change nothing.
     """
     neutral = (Effect(field="sanction", op=Op.ADD, value=0.0),)
+    fitted = fitted_mechanisms()
     return tuple(
         m.model_copy(update={"effects": neutral, "source": FITTED_SOURCE})
-        if m.name in COVARIATE_OF
+        if m.name in fitted
         else m
         for m in presets
     )
 
 
-def fitted_effects(mechanisms: Iterable[str]) -> dict[str, str]:
-    """The fitted hazard ratios, period by period, of each mechanism the record codes."""
+def _ratios_text(covariate: str) -> str:
     model = record_model()
-    ratios = model.hazard_ratios()
-    out = {}
-    for mechanism in mechanisms:
-        covariate = COVARIATE_OF.get(mechanism)
-        if covariate is None:
-            continue
-        figures = ", ".join(
-            f"{hr:.2f} ({low:.2f}-{high:.2f}) {period}"
-            for (hr, low, high), period in zip(ratios[covariate], model.periods, strict=True)
+    figures = ", ".join(
+        f"{hr:.2f} ({low:.2f}-{high:.2f}) {period}"
+        for (hr, low, high), period in zip(
+            model.hazard_ratios()[covariate], model.periods, strict=True
         )
-        out[mechanism] = f"{FITTED_SOURCE}: HR {figures} ({covariate.replace('_', ' ')})"
-    return out
+    )
+    return f"HR {figures} ({covariate.replace('_', ' ')})"
+
+
+def fitted_effects(mechanisms: Iterable[str]) -> dict[str, str]:
+    """The fitted hazard ratios, period by period, of each mechanism simulated through them."""
+    fitted = fitted_mechanisms()
+    return {m: f"{FITTED_SOURCE}: {_ratios_text(fitted[m])}" for m in mechanisms if m in fitted}
+
+
+def record_estimates(mechanisms: Iterable[str]) -> dict[str, str]:
+    """The record's fit of each mechanism it codes but that keeps its published size.
+
+    Shown beside the published size (see :func:`fitted_mechanisms` for why it is not
+    simulated).
+    """
+    fitted = fitted_mechanisms()
+    return {
+        m: f"the record's fit, not simulated (no interval excludes 1): {_ratios_text(c)}"
+        for m, c in COVARIATE_OF.items()
+        if m in set(mechanisms) and m not in fitted
+    }
 
 
 def _curve_facts(survival: np.ndarray, paths: int) -> dict[str, Any]:
