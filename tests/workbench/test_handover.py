@@ -26,6 +26,7 @@ from detente.workbench.handover import (
     agreement_durability,
     agreement_origin,
     breach_mechanism,
+    can_put_into_force,
     put_into_force,
 )
 from detente.workbench.models import AgreementOrigin
@@ -107,8 +108,10 @@ def test_only_admins_put_into_force_and_bad_input_stores_nothing(
     factory: Factory, scenario_id: int
 ) -> None:
     for who in ("analyst", "monitor", "liaison_red"):
+        assert not run(factory, who, lambda _s, a: can_put_into_force(a))  # the page's button
         with pytest.raises(PermissionDeniedError):
             run(factory, who, lambda s, a: put_into_force(s, a, scenario_id, ForceRequest()))
+    assert run(factory, "admin", lambda _s, a: can_put_into_force(a))
     with pytest.raises(InputError, match="drones") as caught:
         run(
             factory,

@@ -21,6 +21,7 @@ from detente.monitor import login
 from detente.monitor.db import MonitorSettings
 from detente.monitor.errors import AuthenticationError, PermissionDeniedError
 from detente.monitor.models import User
+from detente.monitor.writer import GroupWriter
 from detente.workbench.jobs import JobRegistry
 
 __all__ = [
@@ -69,6 +70,12 @@ def get_jobs(request: Request) -> JobRegistry:
     """The application's background jobs (one registry per app, in memory)."""
     jobs: JobRegistry = request.app.state.jobs
     return jobs
+
+
+def get_writer(request: Request) -> GroupWriter:
+    """The application's group-commit writer for requests that create something."""
+    writer: GroupWriter = request.app.state.writer
+    return writer
 
 
 Settings = Annotated[MonitorSettings, Depends(get_settings)]

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from detente.monitor import login
 from detente.monitor.errors import AuthenticationError, InputError
 from detente.monitor.models import IdempotentRequest, User
-from detente.monitor.writer import GroupWriter
-from detente.web.deps import UnitOfWork
+from detente.web.deps import UnitOfWork, get_writer
 
 __all__ = ["IdempotencyKey", "json_bytes", "once"]
 
@@ -95,9 +94,8 @@ def once(
             s.add(claim)  # written when the request's savepoint is released
         return Response(answer, status_code=status, media_type="application/json")
 
-    writer: GroupWriter = work.request.app.state.writer
     try:
-        return writer.submit(job)
+        return get_writer(work.request).submit(job)
     except AuthenticationError:
         if work.credentials.browser:
             work.request.session.clear()

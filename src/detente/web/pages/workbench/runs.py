@@ -15,11 +15,10 @@ from fastapi.responses import HTMLResponse
 
 from detente.analysis.solutions import SOLUTION_NAMES
 from detente.durability import load_mechanisms
-from detente.monitor.enums import Role
 from detente.scenario.model import DiscreteIssue
 from detente.web.deps import MAX_ID, IdPath, PageWork
 from detente.web.templating import render
-from detente.workbench import library
+from detente.workbench import handover, library
 from detente.workbench.handover import AgreementDurabilityRequest, agreement_durability
 from detente.workbench.runs import scenario_space, strategy_names
 
@@ -74,7 +73,7 @@ def _page(
             mechanisms=[m.name for m in load_mechanisms()],
             solutions=SOLUTION_NAMES,
             editor=library.can_edit(user),
-            admin=user.role is Role.ADMIN,
+            admin=handover.can_put_into_force(user),
         )
 
 
