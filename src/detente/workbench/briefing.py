@@ -26,8 +26,8 @@ from detente.workbench.runs import (
     Deal,
     RunRequest,
     as_input_error,
+    queue_run,
     scenario_space,
-    scenario_subject,
 )
 
 __all__ = ["BriefingRequest", "start_briefing"]
@@ -98,10 +98,4 @@ def start_briefing(
                 files[f"{stem}.pdf"] = ("application/pdf", target.read_bytes())
         return JobOutput(result=briefing_json(briefing), files=files)
 
-    return jobs.submit(
-        actor,
-        "briefing",
-        work,
-        subject=scenario_subject(scenario),
-        scenario=(scenario.id, scenario.version),
-    )
+    return queue_run(jobs, actor, scenario, "briefing", work)

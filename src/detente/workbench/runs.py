@@ -25,7 +25,7 @@ from detente.monitor.models import User
 from detente.negotiation.strategies import strategy_catalogue
 from detente.scenario.formats.native import validate_scenario
 from detente.space import OutcomeSpace
-from detente.workbench.jobs import Job, JobRegistry
+from detente.workbench.jobs import Job, JobRegistry, Work
 from detente.workbench.library import EDITORS, READERS, StoredScenario
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "as_input_error",
     "durability_result",
     "forecast_result",
+    "queue_run",
     "rehearsal_result",
     "scenario_space",
     "scenario_subject",
@@ -73,6 +74,19 @@ def scenario_subject(scenario: StoredScenario) -> str:
     """A stored scenario version in words, for a job's list."""
     title = scenario.document.get("title") or scenario.name
     return f"{title} (scenario {scenario.id}, version {scenario.version})"
+
+
+def queue_run(
+    jobs: JobRegistry, actor: User, scenario: StoredScenario, kind: str, work: Work
+) -> Job:
+    """Queue ``work``, a run of ``kind`` over ``scenario``, as a job of ``actor``."""
+    return jobs.submit(
+        actor,
+        kind,
+        work,
+        subject=scenario_subject(scenario),
+        scenario=(scenario.id, scenario.version),
+    )
 
 
 class RunRequest(BaseModel):
@@ -262,12 +276,8 @@ def start_rehearsal(
     space = scenario_space(scenario)
     with as_input_error("strategies"):
         negotiation.seat_parties(space, request.strategies or None, protocol=request.protocol)
-    return jobs.submit(
-        actor,
-        "rehearsal",
-        lambda report: rehearsal_result(space, request, report),
-        subject=scenario_subject(scenario),
-        scenario=(scenario.id, scenario.version),
+    return queue_run(
+        jobs, actor, scenario, "rehearsal", lambda report: rehearsal_result(space, request, report)
     )
 
 
@@ -299,12 +309,12 @@ def start_durability(
                 paths=1,
                 days=1,
             )
-    return jobs.submit(
+    return queue_run(
+        jobs,
         actor,
+        scenario,
         "durability",
         lambda report: durability_result(space, request, report),
-        subject=scenario_subject(scenario),
-        scenario=(scenario.id, scenario.version),
     )
 
 
@@ -321,12 +331,8 @@ def start_forecast(
     space = scenario_space(scenario)
     with as_input_error("model"):
         forecast.place(space)  # rule-based preferences or a single party cannot be placed
-    return jobs.submit(
-        actor,
-        "forecast",
-        lambda report: forecast_result(space, request, report),
-        subject=scenario_subject(scenario),
-        scenario=(scenario.id, scenario.version),
+    return queue_run(
+        jobs, actor, scenario, "forecast", lambda report: forecast_result(space, request, report)
     )
 
 
