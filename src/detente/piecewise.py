@@ -25,10 +25,21 @@ import numpy as np
 
 from detente.errors import DetenteError
 
-__all__ = ["PiecewiseCox", "period_labels", "period_of_days", "reweight"]
+__all__ = ["PiecewiseCox", "median_days_of", "period_labels", "period_of_days", "reweight"]
 
 #: Survival below this is read as this, so that a curve at 0 keeps a finite cumulative hazard.
 _FLOOR = 1e-300
+
+
+def median_days_of(curve: np.ndarray, times: Sequence[float]) -> list[float | None]:
+    """The first of ``times`` each row of ``curve`` is at most one half (None if it never is).
+
+    ``curve`` holds survival, one row a case and one column a day of ``times``.
+    """
+    below = curve <= 0.5
+    first = np.argmax(below, axis=1).tolist()
+    hits = np.any(below, axis=1).tolist()
+    return [float(times[i]) if hit else None for i, hit in zip(first, hits, strict=True)]
 
 
 def period_labels(breaks: Sequence[float]) -> tuple[str, ...]:
@@ -155,11 +166,7 @@ class PiecewiseCox:
 
     def median_days(self, x: np.ndarray) -> list[float | None]:
         """The first day survival is at most one half, per row (None if it never is)."""
-        curve = self.survival(x, self.times)
-        below = curve <= 0.5
-        first = np.argmax(below, axis=1).tolist()
-        hits = np.any(below, axis=1).tolist()
-        return [float(self.times[i]) if hit else None for i, hit in zip(first, hits, strict=True)]
+        return median_days_of(self.survival(x, self.times), self.times)
 
     def to_json(self) -> str:
         """The model as JSON (the format of the shipped ``fitted_periods.json``)."""

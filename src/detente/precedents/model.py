@@ -31,6 +31,7 @@ import pandas as pd
 
 from detente._rng import RNGLike, as_generator
 from detente.errors import DetenteError
+from detente.piecewise import median_days_of
 from detente.precedents.records import ethprio_ceasefires, read_ethprio_rows
 
 __all__ = [
@@ -208,10 +209,7 @@ class CeasefireModel:
     def median_days(self, x: np.ndarray) -> list[float | None]:
         """The first day survival is at most one half, per row (None if it never is)."""
         curve = np.exp(-np.outer(self.risk(x), np.asarray(self.cumulative_hazard)))
-        below = curve <= 0.5
-        first = np.argmax(below, axis=1).tolist()
-        hits = np.any(below, axis=1).tolist()
-        return [float(self.times[i]) if hit else None for i, hit in zip(first, hits, strict=True)]
+        return median_days_of(curve, self.times)
 
     def to_json(self) -> str:
         """The model as JSON (the format of the shipped ``fitted.json``)."""
