@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente import durability
-from detente._display import HTMLRepr
 from detente.analysis import Analysis, Sweetener
+from detente.display import HTMLRepr
 from detente.space import ACCEPT_TOLERANCE, OutcomeSpace
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from detente import _display, durability
+from detente import display, durability
 from detente.analysis import analyze
 from detente.assess import assess
 from detente.brief import build_briefing
@@ -152,25 +152,25 @@ def test_the_fragment_keeps_the_page_and_confines_its_styles() -> None:
 
 
 def test_an_object_without_a_renderer_has_no_html() -> None:
-    class Plain(_display.HTMLRepr):
+    class Plain(display.HTMLRepr):
         pass
 
     assert Plain()._repr_html_() is None
 
 
 def test_without_plotly_the_notebook_shows_the_plain_repr(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Drawn(_display.HTMLRepr):
+    class Drawn(display.HTMLRepr):
         pass
 
     def needs_plotly(obj: object) -> str:
         raise ImportError("No module named 'plotly'")
 
-    monkeypatch.setitem(_display._RENDERERS, Drawn, needs_plotly)
+    monkeypatch.setitem(display._RENDERERS, Drawn, needs_plotly)
     assert Drawn()._repr_html_() is None
 
 
 def test_without_the_renderers_module_nothing_is_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_display, "RENDERER_MODULE", "detente.no_such_module")
-    monkeypatch.setitem(_display._STATE, "loaded", False)
+    monkeypatch.setattr(display, "RENDERER_MODULE", "detente.no_such_module")
+    monkeypatch.setitem(display._STATE, "loaded", False)
     assert load_scenario("ceasefire-2025") is not None
-    assert _display.html_of(object()) is None
+    assert display.html_of(object()) is None

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from detente._display import HTMLRepr
 from detente._rng import RNGLike, spawn_seeds
 from detente.analysis._exact import exact_utilities, thresholds
 from detente.analysis.pareto import ParetoFrontier, opposition, pareto_frontier
@@ -16,6 +15,7 @@ from detente.analysis.solutions import Solution, bargaining_solutions
 from detente.analysis.sweeteners import LogrollPair, Sweeteners, logrolling, sweeteners
 from detente.analysis.talking import TalkingPoints, talking_points
 from detente.analysis.zopa import EXACT_LIMIT, Concessions, Zopa, concessions, zopa
+from detente.display import HTMLRepr
 from detente.errors import ScenarioError
 from detente.scenario.model import OptionValue
 from detente.space import OutcomeSpace

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from detente._display import HTMLRepr
 from detente.analysis import TalkingPoints
+from detente.display import HTMLRepr
 from detente.durability import DurabilityResult
 
 __all__ = [

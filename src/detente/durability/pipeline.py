@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from detente._display import HTMLRepr
 from detente._rng import RNGLike
 from detente.compute import Executor
+from detente.display import HTMLRepr
 from detente.durability.calibration import effect_basis
 from detente.durability.contexts import apply_contexts
 from detente.durability.deal import complete_deal, deal_utilities, parameters_for_deal

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from detente._display import HTMLRepr
+from detente.display import HTMLRepr
 
 __all__ = ["HOLDOUT_GAP", "JSON_DECIMALS", "ONE_POINT", "Challenge", "Forecast", "forecast_json"]
 

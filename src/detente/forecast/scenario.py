@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 from defusedxml import ElementTree
 
-from detente._display import HTMLRepr
+from detente.display import HTMLRepr
 from detente.errors import DetenteError, FormatError
 from detente.forecast.disagreement import DimensionGap, disagreements, model_notes
 from detente.forecast.evaluate import MODELS

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from detente._display import HTMLRepr
 from detente._rng import spawn_seeds
 from detente.compute import Executor, LocalExecutor
+from detente.display import HTMLRepr
 from detente.errors import DetenteError, FormatError
 from detente.negotiation.metrics import Benchmarks, benchmarks_of
 from detente.negotiation.plugins import import_strategies, imported_modules

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from detente._display import HTMLRepr
+from detente.display import HTMLRepr
 from detente.errors import DetenteError
 from detente.precedents.model import FOLLOW_UP_END, survival_data
 

@@ -1,17 +1,17 @@
 """The HTML reports as notebook output: each result class's ``_repr_html_`` renders here.
 
 Importing this module registers one renderer per result class with
-:func:`detente._display.register_html`; each is the class's HTML report (the page that
+:func:`detente.display.register_html`; each is the class's HTML report (the page that
 ``--html`` writes) made into a notebook fragment by
 :func:`~detente.report._html.notebook_fragment`.
 """
 
 from __future__ import annotations
 
-from detente._display import register_html
 from detente.analysis import Analysis
 from detente.assess import Assessment
 from detente.brief import Briefing
+from detente.display import register_html
 from detente.durability import DurabilityRun
 from detente.forecast.result import Forecast
 from detente.forecast.scenario import ScenarioForecast
