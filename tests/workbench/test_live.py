@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import anyio
 import numpy as np
@@ -47,6 +49,19 @@ def cli_json() -> dict[str, Any]:
     assert out.exit_code == 0, out.output
     data: dict[str, Any] = json.loads(out.output)
     return data
+
+
+T = TypeVar("T")
+
+
+def _run(func: Callable[[], Awaitable[T]]) -> T:
+    """``anyio.run(func)`` in a thread of its own.
+
+    Playwright's synchronous API keeps an event loop running in the main thread while the
+    browser tests' session-wide browser is open, and anyio refuses to start a second one there.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, func).result()
 
 
 def _small() -> dict[str, Any]:
@@ -294,7 +309,7 @@ def test_without_a_zopa_the_panel_says_how_far_the_parties_are() -> None:
 def test_every_reader_may_analyse(role: Role) -> None:
     document = _small()
     assert analyze_document(_user(role), document, x="R").x == "R"
-    answer = anyio.run(lambda: SurvivalWorker(in_process=True).assess(_user(role), document))
+    answer = _run(lambda: SurvivalWorker(in_process=True).assess(_user(role), document))
     assert answer == live_survival(document).to_dict()
 
 
@@ -302,7 +317,7 @@ def test_a_party_liaison_may_not_analyse_scenarios() -> None:
     with pytest.raises(PermissionDeniedError, match="a liaison may not"):
         analyze_document(_user(Role.LIAISON), _small())
     with pytest.raises(PermissionDeniedError, match="a liaison may not"):
-        anyio.run(lambda: SurvivalWorker(in_process=True).assess(_user(Role.LIAISON), _small()))
+        _run(lambda: SurvivalWorker(in_process=True).assess(_user(Role.LIAISON), _small()))
 
 
 def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abandoned() -> None:
@@ -323,7 +338,7 @@ def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abando
             await worker.assess(analyst, broken)
 
     try:
-        anyio.run(scenario)
+        _run(scenario)
     finally:
         worker.close()
         worker.close()
@@ -359,7 +374,7 @@ def test_requests_wait_their_turn_and_are_dropped_if_abandoned_meanwhile() -> No
             worker._turn.release()
         return results
 
-    results = dict(anyio.run(scenario))
+    results = dict(_run(scenario))
     assert results["second"] is None
     assert results["first"] == live_survival(document).to_dict()
     assert asked.count("first") >= 2  # looked at while waiting, and once more at its turn
