@@ -24,17 +24,16 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from benchmarks.servers import serving
 from detente.monitor.audit import verify_chain
 from detente.monitor.db import MonitorSettings, make_engine, sessions
 from detente.monitor.models import Incident
@@ -64,43 +63,9 @@ def incident_body(label: str, agreement: int, sector: int) -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _detente(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-c", "from detente.cli import main; main()", *args]
     return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
-
-
-@contextlib.contextmanager
-def _server(url: str, env: dict[str, str]) -> Iterator[tuple[str, psutil.Process]]:
-    port = _free_port()
-    cmd = [sys.executable, "-c", "from detente.cli import main; main()", "monitor", "serve"]
-    proc = subprocess.Popen(
-        [*cmd, "--db", url, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/openapi.json", timeout=2).status_code == 200:
-                break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            sys.exit("the server did not start")
-        time.sleep(0.2)
-    try:
-        yield base, psutil.Process(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def _prepare(base: str) -> dict[str, str]:
@@ -200,11 +165,12 @@ def run(name: str, url: str, workdir: Path) -> dict[str, float]:
         "DETENTE_BENCH_LEDGER": str(workdir / f"{name}-ledger.json"),
     }
     _detente("monitor", "init", "--db", url, env=env)
-    with _server(url, env) as (base, server):
+    with serving(["monitor", "serve"], url, env, ready="/openapi.json") as server:
+        base = server.base
         env.update(_prepare(base))
-        before = server.cpu_times()
+        before = server.process.cpu_times()
         figures = _locust(base, env, workdir / name)
-        after = server.cpu_times()
+        after = server.process.cpu_times()
         ledger = json.loads(Path(env["DETENTE_BENCH_LEDGER"]).read_text())
         cpu = after.user + after.system - before.user - before.system
         figures["cpu_ms"] = 1000 * cpu / max(len(ledger["answered"]), 1)

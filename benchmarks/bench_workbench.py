@@ -38,7 +38,6 @@ turns within each run. Target: p95 under 300 ms in the mixed mode.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -48,17 +47,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 from playwright.sync_api import sync_playwright
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from benchmarks.servers import serving
 from benchmarks.workbench_clients import PASSWORD
 from detente.monitor import service
 from detente.monitor.db import MonitorSettings, make_engine, sessions
@@ -118,14 +116,6 @@ _LOOP = """
 """
 
 
-def _free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _prepare(url: str, env: dict[str, str]) -> int:
     """The schema, the analysts and ceasefire-2025 in the library; the scenario's id."""
     cmd = [sys.executable, "-c", "from detente.cli import main; main()", "monitor", "init"]
@@ -144,32 +134,6 @@ def _prepare(url: str, env: dict[str, str]) -> int:
         scenario_id = library.create_scenario(s, admin, builtin="ceasefire-2025").id
     engine.dispose()
     return scenario_id
-
-
-@contextlib.contextmanager
-def _server(url: str, env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    cmd = [sys.executable, "-c", "from detente.cli import main; main()", "serve"]
-    proc = subprocess.Popen(
-        [*cmd, "--db", url, "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/login", timeout=2).status_code == 200:
-                break
-        if proc.poll() is not None or time.monotonic() > deadline:
-            sys.exit("the server did not start")
-        time.sleep(0.2)
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def _sign_in(browser: Any, base: str, who: str, scenario_id: int) -> Any:
@@ -301,7 +265,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="detente-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         scenario_id = _prepare(url, env)
-        with _server(url, env) as base, sync_playwright() as p:
+        with serving(["serve"], url, env, ready="/login") as server, sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=chromium,
                 headless=True,
@@ -318,7 +282,7 @@ def main() -> None:
             )
             for index in range(RUNS):
                 for mode in modes:
-                    rows[mode].append(run(browser, base, scenario_id, index, mode))
+                    rows[mode].append(run(browser, server.base, scenario_id, index, mode))
             browser.close()
     for mode in modes:
         table, median = _table(mode, rows[mode])
