@@ -19,6 +19,7 @@ from detente.monitor.distance import EARTH_RADIUS_M
 from detente.monitor.duplicates import DuplicatePolicy
 from detente.monitor.enums import Action, BreachMechanism, Confidence, IncidentType, State
 from detente.monitor.errors import (
+    AlreadyDecidedError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -273,6 +274,56 @@ def test_crossed_merges_never_merge_two_reports_into_each_other(
             (a, None),
             (b, a),
         ]
+        assert audit.verify_chain(s).ok
+
+
+def test_a_pair_is_decided_once_and_the_refusal_says_by_whom_and_when(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    a = _report(factory, world)
+    b = _report(factory, world, minutes=1)
+    c = _report(factory, world, minutes=2)
+
+    def decide(who: str, what: str, one: int, two: int) -> None:
+        with factory() as s, s.begin():
+            if what == "merge":
+                duplicates.merge(s, _user(s, world, who), one, [two], "same event")
+            else:
+                duplicates.dismiss(s, _user(s, world, who), one, two, "two events")
+
+    decide("admin", "merge", a, b)
+    decide("monitor", "dismiss", c, a)
+    with factory() as s:
+        merged_at = s.scalars(
+            select(IncidentEvent.at).where(
+                IncidentEvent.incident_id == b, IncidentEvent.action == "merge"
+            )
+        ).one()
+        dismissed_at = s.scalars(select(DuplicateDismissal.at)).one()
+    # Each way round, from either report: refused, naming the first decision.
+    refusals = [
+        ("dismiss", a, b, f"incident {b} was merged into incident {a}", "admin", merged_at),
+        ("dismiss", b, a, f"incident {b} was merged into incident {a}", "admin", merged_at),
+        ("merge", a, c, f"incident {c} into incident {a}: they were judged", "monitor",
+         dismissed_at),
+        ("merge", c, a, f"incident {a} into incident {c}: they were judged", "monitor",
+         dismissed_at),
+        ("dismiss", a, c, f"incidents {a} and {c} were already judged", "monitor", dismissed_at),
+    ]  # fmt: skip
+    for what, one, two, message, by, at in refusals:
+        with pytest.raises(AlreadyDecidedError) as refused:
+            decide("admin", what, one, two)
+        assert message in refused.value.message
+        when = at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        assert refused.value.message.endswith(f" by {by} at {when} UTC")
+        assert refused.value.status == 409
+        assert refused.value.details() == {"decided_by": by, "decided_at": at.isoformat()}
+    # Undone, the merge no longer stands in the way of a dismissal.
+    with factory() as s, s.begin():
+        duplicates.unmerge(s, _user(s, world, "monitor"), b, "two impacts after all")
+    decide("monitor", "dismiss", b, a)
+    with factory() as s:
+        assert s.scalars(select(DuplicateDismissal.high_id).order_by("high_id")).all() == [b, c]
         assert audit.verify_chain(s).ok
 
 

@@ -11,6 +11,10 @@ Who may verify (the workflow's ``verify`` roles) may merge duplicates into the i
 keeps the event, undo a merge, and dismiss a proposal. A merged report is never deleted: it
 moves to state ``merged`` and names the incident it was merged into; lists, counts, rates
 and exports leave it out, so an event reported three times counts once.
+
+A pair is decided once: when two monitors merge or dismiss the same pair at the same time,
+the decisions are taken one after the other (:func:`_lock`), and the second is refused with
+who decided first and when (:class:`~detente.monitor.errors.AlreadyDecidedError`, 409).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from detente.monitor import audit
 from detente.monitor.auth import require_role
 from detente.monitor.distance import bounding_box, haversine_m
 from detente.monitor.enums import READERS, Action, State
-from detente.monitor.errors import ConflictError, InputError, WorkflowError
+from detente.monitor.errors import AlreadyDecidedError, ConflictError, InputError, WorkflowError
 from detente.monitor.models import DuplicateDismissal, Incident, IncidentEvent, User, utcnow
 from detente.monitor.service import get_incident
 from detente.monitor.workflow import RAISED_STATES, TRANSITIONS
@@ -246,12 +250,19 @@ def duplicates_of(
 
 
 def _lock(session: Session, ids: Sequence[int | None]) -> None:
-    """Lock the incidents' rows in id order and read them afresh (PostgreSQL: FOR UPDATE).
+    """Take the audit chain's lock, then the incidents' rows in id order; read them afresh.
 
-    Two monitors merging A into B and B into A at once would otherwise both pass the checks
-    and leave each merged into the other; with the rows locked, the second waits and then
-    sees the first's merge. (SQLite serialises writers already: BEGIN IMMEDIATE.)
+    Every decision on a pair starts here, before it reads anything it checks. Two monitors
+    dismissing one pair at once would otherwise both find it undecided and the second's
+    insert would fail on the first's row; merging A into B and B into A at once would leave
+    each merged into the other. With the locks taken first, the second waits for the first's
+    commit and then reads what it decided. On PostgreSQL the chain's lock comes first, as in
+    every writer of the service (:func:`detente.monitor.db.sessions`), so the locks are always
+    taken in one order and no two writers wait for each other in a cycle; the rows are locked
+    too (FOR UPDATE), so the decisions stay serialised by any session. SQLite lets one writer
+    in at a time already (BEGIN IMMEDIATE).
     """
+    audit.lock_chain(session)
     wanted = sorted({i for i in ids if i is not None})
     session.scalars(
         select(Incident)
@@ -333,8 +344,19 @@ def _check_mergeable(session: Session, kept: Incident, dup: Incident) -> None:
     if dup.agreement_id != kept.agreement_id:
         raise InputError(f"{where}: they belong to different agreements", field="duplicate_ids")
     if dup.state is State.MERGED:
-        raise WorkflowError(
-            f"{where}: it is already merged into incident {dup.merged_into_id}",
+        by, at = _merged_by(session, dup.id)
+        raise AlreadyDecidedError(
+            f"{where}: it was already merged into incident {dup.merged_into_id}",
+            decided_by=by,
+            decided_at=at,
+            field="duplicate_ids",
+        )
+    dismissed = _dismissed_by(session, dup.id, kept.id)
+    if dismissed is not None:
+        raise AlreadyDecidedError(
+            f"{where}: they were judged different events",
+            decided_by=dismissed[0],
+            decided_at=dismissed[1],
             field="duplicate_ids",
         )
     if dup.state in RAISED_STATES:
@@ -397,12 +419,44 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
     return incident
 
 
+def _merged_by(session: Session, incident_id: int) -> tuple[str, dt.datetime]:
+    """Who merged a merged report, and when (its last ``merge`` event)."""
+    row = session.execute(
+        select(User.username, IncidentEvent.at)
+        .join(User, User.id == IncidentEvent.actor_id)
+        .where(
+            IncidentEvent.incident_id == incident_id,
+            IncidentEvent.action == "merge",
+            IncidentEvent.to_state == State.MERGED,
+        )
+        .order_by(IncidentEvent.id.desc())
+        .limit(1)
+    ).one()
+    return row[0], row[1]
+
+
+def _dismissed_by(session: Session, one: int, two: int) -> tuple[str, dt.datetime] | None:
+    """Who judged two reports different events, and when; None when nobody did."""
+    low, high = _pair(one, two)
+    row = session.execute(
+        select(User.username, DuplicateDismissal.at)
+        .join(User, User.id == DuplicateDismissal.actor_id)
+        .where(DuplicateDismissal.low_id == low, DuplicateDismissal.high_id == high)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def dismiss(
     session: Session, actor: User, incident_id: int, other_id: int, reason: str
 ) -> DuplicateDismissal:
-    """Record that two reports are of different events: the pair is not proposed again."""
+    """Record that two reports are of different events: the pair is not proposed again.
+
+    Refused when the pair was already dismissed, or one of the two is merged into the other
+    (someone judged them one event).
+    """
     require_role(actor, *DECIDERS)
     why = _reason(reason)
+    _lock(session, [incident_id, other_id])
     incident = get_incident(session, actor, incident_id)
     other = get_incident(session, actor, other_id)
     if incident.id == other.id:
@@ -410,10 +464,24 @@ def dismiss(
     if incident.agreement_id != other.agreement_id:
         raise InputError("the two reports belong to different agreements", field="other_id")
     low, high = _pair(incident.id, other.id)
-    if session.get(DuplicateDismissal, (low, high)) is not None:
-        raise ConflictError(
-            f"incidents {low} and {high} were already judged different events", field="other_id"
+    dismissed = _dismissed_by(session, low, high)
+    if dismissed is not None:
+        raise AlreadyDecidedError(
+            f"incidents {low} and {high} were already judged different events",
+            decided_by=dismissed[0],
+            decided_at=dismissed[1],
+            field="other_id",
         )
+    for one, two in ((incident, other), (other, incident)):
+        if one.merged_into_id == two.id:
+            by, at = _merged_by(session, one.id)
+            raise AlreadyDecidedError(
+                f"cannot judge incidents {low} and {high} different events: incident {one.id} "
+                f"was merged into incident {two.id}",
+                decided_by=by,
+                decided_at=at,
+                field="other_id",
+            )
     dismissal = DuplicateDismissal(low_id=low, high_id=high, actor_id=actor.id, reason=why)
     session.add(dismissal)
     session.flush()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from detente.errors import DetenteError
 
 __all__ = [
+    "AlreadyDecidedError",
     "AuthenticationError",
     "ConflictError",
     "InputError",
@@ -60,6 +62,27 @@ class ConflictError(MonitorError):
 
 class WorkflowError(ConflictError):
     """An action is not allowed in the incident's current state."""
+
+
+class AlreadyDecidedError(WorkflowError):
+    """Someone else has already merged or dismissed the pair (409); the message says who, when.
+
+    Attributes:
+        decided_by: the user name of who decided.
+        decided_at: when they decided (UTC).
+    """
+
+    def __init__(
+        self, message: str, *, decided_by: str, decided_at: dt.datetime, field: str
+    ) -> None:
+        when = decided_at.astimezone(dt.UTC)
+        super().__init__(f"{message} by {decided_by} at {when:%Y-%m-%d %H:%M} UTC", field=field)
+        self.decided_by = decided_by
+        self.decided_at = when
+
+    def details(self) -> dict[str, Any]:
+        """Who decided and when (ISO 8601), for clients that show it their own way."""
+        return {"decided_by": self.decided_by, "decided_at": self.decided_at.isoformat()}
 
 
 class TooManyAttemptsError(MonitorError):
