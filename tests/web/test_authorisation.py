@@ -25,7 +25,6 @@ from detente.monitor.models import User
 from detente.monitor.schemas import IncidentIn, TransitionIn, UserIn
 from detente.scenario.io import builtin_path
 from detente.web import create_app
-from detente.web.api.workbench import analysis
 from detente.workbench import library
 from tests.monitor_support import PASSWORD, World
 
@@ -621,11 +620,7 @@ def test_every_route_is_in_the_matrix(db_url: str) -> None:
     assert covered - routes == set(), "these rows name routes that no longer exist"
 
 
-def test_api_matrix(
-    db_url: str, world: World, factory: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Survival in this process, not in the live analysis's worker process.
-    monkeypatch.setattr(analysis, "SURVIVAL", analysis.live.SurvivalWorker(in_process=True))
+def test_api_matrix(db_url: str, world: World, factory: Any) -> None:
     site = Site(world, factory)
     wrong = []
     with _client(db_url) as c:

@@ -13,9 +13,9 @@ from detente.monitor.db import MonitorSettings
 from detente.monitor.models import User
 from detente.scenario.io import builtin_path
 from detente.web import create_app
-from detente.web.api.workbench import analysis
 from detente.workbench import library
 from detente.workbench.live import live_analysis, live_survival
+from detente.workbench.workers import SurvivalWorker
 from tests.monitor_support import PASSWORD, World
 from tests.web.test_pages import _login
 
@@ -37,13 +37,7 @@ def _token(c: TestClient, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-@pytest.fixture
-def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Survival computed in the test's process (the worker process has its own test)."""
-    monkeypatch.setattr(analysis, "SURVIVAL", analysis.live.SurvivalWorker(in_process=True))
-
-
-def test_the_api_answers_the_services_figures(db_url: str, world: World, in_process: None) -> None:
+def test_the_api_answers_the_services_figures(db_url: str, world: World) -> None:
     del world
     document = _document()
     with _client(db_url) as c:
@@ -61,18 +55,16 @@ def test_the_api_answers_the_services_figures(db_url: str, world: World, in_proc
         assert r.json() == json.loads(json.dumps(live_survival(document).to_dict()))
 
 
-def test_a_client_gone_before_its_turn_gets_no_survival(
-    db_url: str, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_client_gone_before_its_turn_gets_no_survival(db_url: str, world: World) -> None:
     del world
 
-    class Gone(analysis.live.SurvivalWorker):
+    class Gone(SurvivalWorker):
         async def assess(self, actor: User, document: Any, **kwargs: Any) -> dict[str, Any] | None:
             assert await kwargs["abandoned"]() is False  # still connected while it waits
             return None
 
-    monkeypatch.setattr(analysis, "SURVIVAL", Gone(in_process=True))
     with _client(db_url) as c:
+        c.app.state.survival = Gone(in_process=True)
         auth = _token(c, "analyst")
         r = c.post("/api/workbench/analyze/survival", json={"document": _document()}, headers=auth)
         assert r.status_code == 204
@@ -108,7 +100,7 @@ def test_bad_documents_and_axes_are_422_with_every_field(db_url: str, world: Wor
         assert r.status_code == 422
 
 
-def test_authorisation_matrix(db_url: str, world: World, in_process: None) -> None:
+def test_authorisation_matrix(db_url: str, world: World) -> None:
     """Every role on every route: readers 200, a party liaison 403, nobody 401."""
     small = {"name": "m", "issues": [{"name": "a", "options": ["x", "y"]}], "parties": [
         {"name": p, "reservation_value": 0, "preferences": {"issues": {"a": {"weight": 1,

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from detente.cli import app
 from detente.errors import ScenarioError
 from detente.monitor.enums import Role
-from detente.monitor.errors import InputError, PermissionDeniedError
+from detente.monitor.errors import InputError
 from detente.monitor.models import User
 from detente.scenario.formats.native import parse_native
 from detente.scenario.io import builtin_path
@@ -26,8 +26,6 @@ from detente.space import OutcomeSpace
 from detente.workbench import live
 from detente.workbench.errors import InvalidDocumentError
 from detente.workbench.live import (
-    SurvivalWorker,
-    analyze_document,
     document_key,
     live_analysis,
     live_survival,
@@ -303,78 +301,3 @@ def test_without_a_zopa_the_panel_says_how_far_the_parties_are() -> None:
     survival = live_survival(document).to_dict()
     assert survival["recommended"] is None
     assert all(s is None for s in survival["solutions"].values())
-
-
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST, Role.MONITOR])
-def test_every_reader_may_analyse(role: Role) -> None:
-    document = _small()
-    assert analyze_document(_user(role), document, x="R").x == "R"
-    answer = _run(lambda: SurvivalWorker(in_process=True).assess(_user(role), document))
-    assert answer == live_survival(document).to_dict()
-
-
-def test_a_party_liaison_may_not_analyse_scenarios() -> None:
-    with pytest.raises(PermissionDeniedError, match="a liaison may not"):
-        analyze_document(_user(Role.LIAISON), _small())
-    with pytest.raises(PermissionDeniedError, match="a liaison may not"):
-        _run(lambda: SurvivalWorker(in_process=True).assess(_user(Role.LIAISON), _small()))
-
-
-def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abandoned() -> None:
-    worker = SurvivalWorker(poll=0.01)
-    analyst = _user(Role.ANALYST)
-    document = _small()
-
-    async def gone() -> bool:
-        return True
-
-    async def scenario() -> None:
-        answer = await worker.assess(analyst, document, seed=2)
-        assert answer == live_survival(document, seed=2).to_dict()
-        assert await worker.assess(analyst, document, abandoned=gone) is None
-        broken = _small()
-        del broken["parties"][0]["reservation_value"]
-        with pytest.raises(InvalidDocumentError, match="has no reservation_value"):
-            await worker.assess(analyst, broken)
-
-    try:
-        _run(scenario)
-    finally:
-        worker.close()
-        worker.close()
-
-
-def test_requests_wait_their_turn_and_are_dropped_if_abandoned_meanwhile() -> None:
-    worker = SurvivalWorker(in_process=True, poll=0.01)
-    analyst = _user(Role.ANALYST)
-    document = _small()
-    asked: list[str] = []
-
-    async def scenario() -> list[Any]:
-        results: list[Any] = []
-        left = {"first": False, "second": False}
-
-        def watcher(name: str) -> Any:
-            async def abandoned() -> bool:
-                asked.append(name)
-                return left[name]
-
-            return abandoned
-
-        async def ask(name: str) -> None:
-            results.append((name, await worker.assess(analyst, document, abandoned=watcher(name))))
-
-        assert worker._turn.acquire()  # someone else's computation holds the turn
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(ask, "first")
-            tasks.start_soon(ask, "second")
-            await anyio.sleep(0.1)
-            left["second"] = True  # the second editor moves on while waiting
-            await anyio.sleep(0.05)
-            worker._turn.release()
-        return results
-
-    results = dict(_run(scenario))
-    assert results["second"] is None
-    assert results["first"] == live_survival(document).to_dict()
-    assert asked.count("first") >= 2  # looked at while waiting, and once more at its turn

@@ -173,6 +173,14 @@ def serve(
             help="Send the session cookie over HTTPS only (when served behind a TLS proxy).",
         ),
     ] = False,
+    live_workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes computing the workbench's live analysis (default: one per CPU, "
+            "or $DETENTE_WORKBENCH_LIVE_WORKERS; 0: the server's own process).",
+        ),
+    ] = None,
 ) -> None:
     """Run the web application (Workbench and Monitor areas, JSON API) with uvicorn.
 
@@ -187,6 +195,8 @@ def serve(
     overrides: dict[str, object] = {"secure_cookies": secure_cookies}
     if tiles is not None:
         overrides["tile_url"] = tiles
+    if live_workers is not None:
+        overrides["live_workers"] = live_workers
     settings = MonitorSettings.from_env(db, **overrides)
     with _open(settings.db_url) as engine:
         revision = current_revision(engine)

@@ -108,6 +108,18 @@ def database_problem(exc: Exception, url: str) -> InputError:
     return InputError(f"cannot use the database: {first}", source=display_url(url), field="db")
 
 
+def _live_workers() -> int:
+    """``DETENTE_WORKBENCH_LIVE_WORKERS``, or one per CPU."""
+    var = "DETENTE_WORKBENCH_LIVE_WORKERS"
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    if not raw.isdigit():
+        msg = f"{var} must be a whole number of processes (0 or more), not {raw!r}"
+        raise InputError(msg, field=var)
+    return int(raw)
+
+
 @dataclasses.dataclass(frozen=True)
 class MonitorSettings:
     """What the service needs to run.
@@ -125,6 +137,9 @@ class MonitorSettings:
             outside the database; empty chains entries with plain SHA-256.
         duplicates: how near in space and time two reports must be to be proposed as
             possible duplicates (``DETENTE_MONITOR_DUPLICATE_METRES``, ``_MINUTES``).
+        live_workers: worker processes computing the workbench's live analysis
+            (``DETENTE_WORKBENCH_LIVE_WORKERS``, by default one per CPU); 0 computes it in the
+            server's own process, survival included (as the tests of the routes do).
     """
 
     db_url: str = ""
@@ -136,13 +151,14 @@ class MonitorSettings:
     throttle: ThrottlePolicy = dataclasses.field(default_factory=ThrottlePolicy)
     audit_key: str = ""
     duplicates: DuplicatePolicy = dataclasses.field(default_factory=DuplicatePolicy)
+    live_workers: int = 0
 
     @classmethod
     def from_env(cls, db_url: str | None = None, **overrides: Any) -> MonitorSettings:
         """Settings from the environment (``DETENTE_MONITOR_DB``, ``_SECRET``, ``_TILES``...).
 
-        Also ``_AUDIT_KEY``, ``_DUPLICATE_METRES`` and ``_DUPLICATE_MINUTES``. Arguments win
-        over the environment.
+        Also ``_AUDIT_KEY``, ``_DUPLICATE_METRES``, ``_DUPLICATE_MINUTES`` and
+        ``DETENTE_WORKBENCH_LIVE_WORKERS``. Arguments win over the environment.
         """
         url = db_url or os.environ.get("DETENTE_MONITOR_DB") or str(Path.cwd() / DEFAULT_DB_FILE)
         secret = os.environ.get("DETENTE_MONITOR_SECRET")
@@ -153,6 +169,7 @@ class MonitorSettings:
             "tile_url": os.environ.get("DETENTE_MONITOR_TILES", ""),
             "audit_key": os.environ.get("DETENTE_MONITOR_AUDIT_KEY", ""),
             "duplicates": DuplicatePolicy.from_env(),
+            "live_workers": _live_workers(),
         }
         values.update(overrides)
         return cls(**values)

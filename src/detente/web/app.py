@@ -21,6 +21,7 @@ from detente.web import api, pages
 from detente.web.errors import install_error_handlers
 from detente.web.middleware import BodySizeLimit, SecurityHeaders, content_security_policy
 from detente.workbench.jobs import JobRegistry
+from detente.workbench.workers import AnalysisPool, SurvivalWorker
 
 __all__ = ["create_api", "create_app"]
 
@@ -31,9 +32,17 @@ SESSION_COOKIE = "detente_session"
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """On shutdown, cancel the background jobs (they live in memory only)."""
-    yield
-    app.state.jobs.close()
+    """Start the live analysis's workers; on shutdown, stop them and cancel the jobs.
+
+    The jobs live in memory only.
+    """
+    app.state.analyses.start()
+    try:
+        yield
+    finally:
+        app.state.jobs.close()
+        app.state.analyses.close()
+        app.state.survival.close()
 
 
 def _new_app(settings: MonitorSettings) -> FastAPI:
@@ -53,6 +62,8 @@ def _new_app(settings: MonitorSettings) -> FastAPI:
     app.state.sessionmaker = sessions(engine, settings)
     app.state.jobs = JobRegistry()
     app.state.writer = GroupWriter(app.state.sessionmaker)
+    app.state.analyses = AnalysisPool(settings.live_workers)
+    app.state.survival = SurvivalWorker(in_process=settings.live_workers == 0)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)

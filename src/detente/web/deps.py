@@ -23,11 +23,13 @@ from detente.monitor.errors import AuthenticationError, PermissionDeniedError
 from detente.monitor.models import User
 from detente.monitor.writer import GroupWriter
 from detente.workbench.jobs import JobRegistry
+from detente.workbench.workers import AnalysisPool, SurvivalWorker
 
 __all__ = [
     "CSRF",
     "MAX_ID",
     "SAFE_METHODS",
+    "Analyses",
     "ApiWork",
     "Credentials",
     "IdPath",
@@ -36,14 +38,17 @@ __all__ = [
     "PageWork",
     "Sessions",
     "Settings",
+    "Survival",
     "UnitOfWork",
     "api_credentials",
     "check_csrf",
     "client_address",
     "csrf_token",
+    "get_analyses",
     "get_jobs",
     "get_sessions",
     "get_settings",
+    "get_survival",
     "page_credentials",
 ]
 
@@ -78,9 +83,23 @@ def get_writer(request: Request) -> GroupWriter:
     return writer
 
 
+def get_analyses(request: Request) -> AnalysisPool:
+    """The worker processes of the live analysis's plot part (one pool per app)."""
+    pool: AnalysisPool = request.app.state.analyses
+    return pool
+
+
+def get_survival(request: Request) -> SurvivalWorker:
+    """The worker of the live analysis's survival part (one per app)."""
+    worker: SurvivalWorker = request.app.state.survival
+    return worker
+
+
 Settings = Annotated[MonitorSettings, Depends(get_settings)]
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 Jobs = Annotated[JobRegistry, Depends(get_jobs)]
+Analyses = Annotated[AnalysisPool, Depends(get_analyses)]
+Survival = Annotated[SurvivalWorker, Depends(get_survival)]
 
 
 def client_address(request: Request) -> str:

@@ -23,18 +23,12 @@ scenario and seed, ``detente analyze --json`` prints the same numbers.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
 import numpy as np
 
 from detente.analysis import Analysis, analyze
@@ -58,9 +52,9 @@ __all__ = [
     "CLOUD_POINTS",
     "LiveAnalysis",
     "LiveSurvival",
-    "SurvivalWorker",
     "analyze_document",
     "document_key",
+    "document_space",
     "live_analysis",
     "live_survival",
 ]
@@ -114,7 +108,12 @@ def document_key(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _space(document: Mapping[str, Any]) -> OutcomeSpace:
+def document_space(document: Mapping[str, Any]) -> OutcomeSpace:
+    """The outcome space of a native document.
+
+    Raises:
+        InvalidDocumentError: the document is not a valid scenario (every field's problem).
+    """
     checked = checked_document(dict(document))
     if isinstance(checked, list):
         raise InvalidDocumentError(checked)
@@ -124,7 +123,7 @@ def _space(document: Mapping[str, Any]) -> OutcomeSpace:
 def _analysis(document: Mapping[str, Any], key: str, seed: int) -> Analysis:
     """``analyze`` without the sensitivity analysis: every other field is the same."""
     return _ANALYSES.get(
-        (key, seed), lambda: analyze(_space(document), rng=seed, with_sensitivity=False)
+        (key, seed), lambda: analyze(document_space(document), rng=seed, with_sensitivity=False)
     )
 
 
@@ -132,7 +131,7 @@ def _assessment(document: Mapping[str, Any], key: str, seed: int) -> Assessment:
     """``detente analyze``'s two calls, with its defaults (the robust deal is a candidate)."""
     return _ASSESSMENTS.get(
         (key, seed),
-        lambda: assess(analyze(_space(document), rng=seed), paths=DEFAULT_PATHS, seed=seed),
+        lambda: assess(analyze(document_space(document), rng=seed), paths=DEFAULT_PATHS, seed=seed),
     )
 
 
@@ -373,93 +372,3 @@ def analyze_document(
     """:func:`live_analysis` for a signed-in user who may read scenarios."""
     require_role(actor, *READERS)
     return live_analysis(document, x=x, y=y, seed=seed)
-
-
-def _survival_payload(document: dict[str, Any], seed: int) -> dict[str, Any]:
-    """:func:`live_survival` as plain data (what the worker process sends back)."""
-    return live_survival(document, seed=seed).to_dict()
-
-
-def _orphan_exit(parent: int) -> None:  # pragma: no cover - runs in the worker process
-    """Exit once the server that started this worker is gone (it may die without a goodbye)."""
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
-
-
-def _start_worker(parent: int) -> None:  # pragma: no cover - runs in the worker process
-    """Lower the worker's CPU priority below the server's; exit with the server."""
-    if hasattr(os, "nice"):
-        os.nice(10)
-    threading.Thread(target=_orphan_exit, args=(parent,), daemon=True).start()
-
-
-async def _never() -> bool:
-    return False
-
-
-class SurvivalWorker:
-    """Computes :func:`live_survival` answers one at a time, in a low-priority worker process.
-
-    Survival takes about a second, the plot's part tens of milliseconds. In the server's own
-    process survival would hold the interpreter lock the plot's requests need, and twenty
-    analysts' survival requests run side by side would each take twenty times as long. So one
-    worker process, at a lower CPU priority than the server, computes them in turn (keeping its
-    own cache of recent answers). A request waits for its turn without holding a thread, and
-    one whose editor has moved on (``abandoned()`` is true while it waits) is dropped
-    unanswered.
-
-    Args:
-        in_process: compute in a thread of this process instead (still one at a time).
-        poll: seconds between two looks at the turn and at ``abandoned()``.
-    """
-
-    def __init__(self, *, in_process: bool = False, poll: float = 0.05) -> None:
-        self.in_process = in_process
-        self.poll = poll
-        self._turn = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-
-    async def assess(
-        self,
-        actor: User,
-        document: Mapping[str, Any],
-        *,
-        seed: int = 0,
-        abandoned: Callable[[], Awaitable[bool]] = _never,
-    ) -> dict[str, Any] | None:
-        """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if abandoned while waiting.
-
-        Raises:
-            PermissionDeniedError: the user may not read scenarios.
-            InvalidDocumentError: the document is not a valid scenario.
-        """
-        require_role(actor, *READERS)
-        document_key(document)
-        await anyio.to_thread.run_sync(_space, document)  # a bad document: its field errors
-        while not self._turn.acquire(blocking=False):
-            if await abandoned():
-                return None
-            await anyio.sleep(self.poll)
-        try:
-            if await abandoned():
-                return None
-            if self.in_process:
-                return await anyio.to_thread.run_sync(_survival_payload, dict(document), seed)
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(os.getpid(),),
-                )
-            future = self._pool.submit(_survival_payload, dict(document), seed)
-            return await anyio.to_thread.run_sync(future.result)
-        finally:
-            self._turn.release()
-
-    def close(self) -> None:
-        """Stop the worker process, if one was started."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None

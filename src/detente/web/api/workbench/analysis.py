@@ -1,15 +1,15 @@
 """Live analysis over the API: the edited document in, the panel's figures out.
 
-``POST /api/workbench/analyze`` answers the plot's part (tens of milliseconds);
-``POST /api/workbench/analyze/survival`` the survival part (about a second, computed in turn
-by one worker process; a request whose client has gone away while it waited is dropped).
+``POST /api/workbench/analyze`` answers the plot's part (tens of milliseconds, computed by
+the app's analysis worker processes); ``POST /api/workbench/analyze/survival`` the survival
+part (about a second, computed in turn by one worker process; a request whose client has gone
+away while it waited is dropped). See :mod:`detente.workbench.workers`.
 Both take the document the editor holds, saved or not, and give the figures
 ``detente analyze --json`` prints for it (see ``docs/reference/workbench-api.md``).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Annotated, Any
 
@@ -19,15 +19,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from detente.monitor.models import User
-from detente.web.deps import ApiWork
-from detente.workbench import live
+from detente.web.deps import Analyses, ApiWork, Survival
+from detente.workbench.workers import to_json
 
-__all__ = ["SURVIVAL", "AnalyzeIn", "SurvivalIn", "router"]
+__all__ = ["AnalyzeIn", "SurvivalIn", "router"]
 
 router = APIRouter(prefix="/analyze", tags=["workbench"])
-
-#: The one worker that computes survival answers for every request of this process.
-SURVIVAL = live.SurvivalWorker()
 
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="Seed of every Monte Carlo estimate.")]
 
@@ -48,15 +45,13 @@ class SurvivalIn(BaseModel):
     seed: Seed = 0
 
 
-def _json(payload: dict[str, Any], started: float) -> Response:
-    """JSON straight from the payload's plain values (no per-value encoder walk).
+def _json(text: str, took_ms: float) -> Response:
+    """The answer's JSON text as it is (no per-value encoder walk).
 
     ``Server-Timing`` says how long the server computed (queueing excluded), for the page's
     performance entries and the latency benchmark.
     """
-    text = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    took = 1000 * (time.perf_counter() - started)
-    headers = {"Cache-Control": "no-store", "Server-Timing": f"compute;dur={took:.1f}"}
+    headers = {"Cache-Control": "no-store", "Server-Timing": f"compute;dur={took_ms:.1f}"}
     return Response(text, media_type="application/json", headers=headers)
 
 
@@ -67,11 +62,14 @@ def _reader(work: ApiWork) -> User:
 
 
 @router.post("", response_class=Response)
-def analyze(body: AnalyzeIn, work: ApiWork) -> Response:
-    """ZOPA, frontier and cloud in the plane of x and y, solutions, sweeteners, talking points."""
-    started = time.perf_counter()
-    answer = live.analyze_document(_reader(work), body.document, x=body.x, y=body.y, seed=body.seed)
-    return _json(answer.to_dict(), started)
+async def analyze(body: AnalyzeIn, work: ApiWork, pool: Analyses) -> Response:
+    """ZOPA, frontier and cloud in the plane of x and y, solutions, sweeteners, talking points.
+
+    The request waits for a worker without holding one of the server's threads.
+    """
+    user = await run_in_threadpool(_reader, work)
+    answer = await pool.analyze(user, body.document, x=body.x, y=body.y, seed=body.seed)
+    return _json(answer.text, answer.compute_ms)
 
 
 @router.post(
@@ -79,16 +77,16 @@ def analyze(body: AnalyzeIn, work: ApiWork) -> Response:
     response_class=Response,
     responses={204: {"description": "The client went away before its turn came."}},
 )
-async def survival(body: SurvivalIn, request: Request, work: ApiWork) -> Response:
+async def survival(body: SurvivalIn, request: Request, work: ApiWork, worker: Survival) -> Response:
     """Margins and one-year survival of every deal put forward, and the recommended deal.
 
     The request waits for its turn without holding one of the server's threads.
     """
     started = time.perf_counter()
     user = await run_in_threadpool(_reader, work)
-    answer = await SURVIVAL.assess(
+    answer = await worker.assess(
         user, body.document, seed=body.seed, abandoned=request.is_disconnected
     )
     if answer is None:
         return Response(status_code=204)
-    return _json(answer, started)
+    return _json(to_json(answer), 1000 * (time.perf_counter() - started))

@@ -1,0 +1,243 @@
+"""The processes that compute the live panel's answers beside the web server.
+
+A slider move asks for an analysis of some 20 ms of CPU; twenty analysts editing at once ask
+for about one core's worth. Computed in the server's own process they would share its
+interpreter lock with every other request, and each other: the answers would queue behind one
+core whatever the machine has. So the server hands them to worker processes:
+
+* :class:`AnalysisPool`: the plot's part (:func:`detente.workbench.live.live_analysis`), in
+  ``workers`` processes at the server's priority, first come first served; each answer comes
+  back as the JSON text the page reads, so the server only forwards it.
+* :class:`SurvivalWorker`: the survival part (:func:`detente.workbench.live.live_survival`,
+  about a second), one request at a time in one process at a lower priority, so it never
+  slows the plot; a request whose editor has moved on is dropped unanswered.
+
+Both compute in a thread of the server's own process instead when asked (``workers=0``,
+``in_process=True``), as the tests of the routes do. Every worker process exits with the
+server that started it, even when the server dies without a goodbye.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import anyio.to_thread
+
+from detente.monitor.auth import require_role
+from detente.monitor.enums import READERS
+from detente.monitor.errors import InputError
+from detente.monitor.models import User
+from detente.workbench.documents import FieldError
+from detente.workbench.errors import InvalidDocumentError
+from detente.workbench.live import document_key, document_space, live_analysis, live_survival
+
+__all__ = ["AnalysisPool", "LiveAnswer", "SurvivalWorker"]
+
+
+@dataclass(frozen=True)
+class LiveAnswer:
+    """One live analysis as the page reads it.
+
+    Attributes:
+        text: the JSON text of :meth:`detente.workbench.live.LiveAnalysis.to_dict`.
+        compute_ms: how long the worker computed and encoded it (its queue excluded).
+    """
+
+    text: str
+    compute_ms: float
+
+
+def to_json(payload: Mapping[str, Any]) -> str:
+    """Compact JSON of plain data (``NaN`` refused: the page's JSON has none)."""
+    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _analysis_text(
+    document: dict[str, Any], x: str | None, y: str | None, seed: int
+) -> tuple[str, Any, Any]:
+    """:func:`live_analysis` as JSON text, or the error, as plain picklable data.
+
+    Errors go back as data rather than as exceptions: an exception is rebuilt from its
+    arguments on the other side, which these errors' constructors do not take.
+    """
+    started = time.perf_counter()
+    try:
+        answer = live_analysis(document, x=x, y=y, seed=seed)
+    except InvalidDocumentError as exc:
+        return "invalid", list(exc.errors), None
+    except InputError as exc:
+        return "input", exc.message, exc.field
+    text = to_json(answer.to_dict())
+    return "ok", text, 1000 * (time.perf_counter() - started)
+
+
+def _orphan_exit(parent: int) -> None:  # pragma: no cover - runs in a worker process
+    """Exit once the server that started this worker is gone (it may die without a goodbye)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
+def _start_worker(parent: int, niceness: int) -> None:  # pragma: no cover - in a worker
+    """Lower the worker's CPU priority by ``niceness``; exit with the server."""
+    if niceness and hasattr(os, "nice"):
+        os.nice(niceness)
+    threading.Thread(target=_orphan_exit, args=(parent,), daemon=True).start()
+
+
+def _pool(workers: int, niceness: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(os.getpid(), niceness),
+    )
+
+
+class AnalysisPool:
+    """Computes :func:`live_analysis` answers in ``workers`` worker processes.
+
+    Args:
+        workers: worker processes; 0 computes in a thread of this process instead.
+    """
+
+    def __init__(self, workers: int = 0) -> None:
+        if workers < 0:
+            msg = f"workers is {workers}: give 0 (this process) or more processes"
+            raise ValueError(msg)
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _processes(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = _pool(self.workers, 0)
+            return self._executor
+
+    def start(self) -> None:
+        """Start the worker processes now and let each import the analysis (no-op for 0).
+
+        Otherwise the first edits would wait for the processes to start.
+        """
+        if self.workers:
+            executor = self._processes()
+            for _ in range(self.workers):
+                executor.submit(document_key, {})
+
+    async def analyze(
+        self,
+        actor: User,
+        document: Mapping[str, Any],
+        *,
+        x: str | None = None,
+        y: str | None = None,
+        seed: int = 0,
+    ) -> LiveAnswer:
+        """The live analysis of ``document`` for a reader, as the page's JSON.
+
+        Raises:
+            PermissionDeniedError: the user may not read scenarios.
+            InvalidDocumentError: the document is not a valid scenario.
+            InputError: ``x`` or ``y`` names no party, or both name the same one.
+        """
+        require_role(actor, *READERS)
+        args = (dict(document), x, y, seed)
+        if self.workers:
+            future = self._processes().submit(_analysis_text, *args)
+            status, value, extra = await asyncio.wrap_future(future)
+        else:
+            status, value, extra = await anyio.to_thread.run_sync(_analysis_text, *args)
+        if status == "invalid":
+            raise InvalidDocumentError([FieldError(e.path, e.message) for e in value])
+        if status == "input":
+            raise InputError(value, field=extra)
+        return LiveAnswer(text=value, compute_ms=extra)
+
+    def close(self) -> None:
+        """Stop the worker processes, if they were started."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(cancel_futures=True)
+                self._executor = None
+
+
+def _survival_payload(document: dict[str, Any], seed: int) -> dict[str, Any]:
+    """:func:`live_survival` as plain data (what the worker process sends back)."""
+    return live_survival(document, seed=seed).to_dict()
+
+
+async def _never() -> bool:
+    return False
+
+
+class SurvivalWorker:
+    """Computes :func:`live_survival` answers one at a time, in a low-priority worker process.
+
+    Survival takes about a second, the plot's part tens of milliseconds. In the server's own
+    process survival would hold the interpreter lock the plot's requests need, and twenty
+    analysts' survival requests run side by side would each take twenty times as long. So one
+    worker process, at a lower CPU priority than the server and the analysis workers, computes
+    them in turn (keeping its own cache of recent answers). A request waits for its turn
+    without holding a thread, and one whose editor has moved on (``abandoned()`` is true while
+    it waits) is dropped unanswered.
+
+    Args:
+        in_process: compute in a thread of this process instead (still one at a time).
+        poll: seconds between two looks at the turn and at ``abandoned()``.
+    """
+
+    def __init__(self, *, in_process: bool = False, poll: float = 0.05) -> None:
+        self.in_process = in_process
+        self.poll = poll
+        self._turn = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def assess(
+        self,
+        actor: User,
+        document: Mapping[str, Any],
+        *,
+        seed: int = 0,
+        abandoned: Callable[[], Awaitable[bool]] = _never,
+    ) -> dict[str, Any] | None:
+        """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if abandoned while waiting.
+
+        Raises:
+            PermissionDeniedError: the user may not read scenarios.
+            InvalidDocumentError: the document is not a valid scenario.
+        """
+        require_role(actor, *READERS)
+        document_key(document)
+        await anyio.to_thread.run_sync(document_space, document)  # a bad document: its field errors
+        while not self._turn.acquire(blocking=False):
+            if await abandoned():
+                return None
+            await anyio.sleep(self.poll)
+        try:
+            if await abandoned():
+                return None
+            if self.in_process:
+                return await anyio.to_thread.run_sync(_survival_payload, dict(document), seed)
+            if self._pool is None:
+                self._pool = _pool(1, 10)
+            future = self._pool.submit(_survival_payload, dict(document), seed)
+            return await anyio.to_thread.run_sync(future.result)
+        finally:
+            self._turn.release()
+
+    def close(self) -> None:
+        """Stop the worker process, if one was started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

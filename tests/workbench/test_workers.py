@@ -1,0 +1,160 @@
+"""The live analysis's workers: the same answers as the functions, roles, order, abandonment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+import pytest
+
+from detente.monitor.enums import Role
+from detente.monitor.errors import InputError, PermissionDeniedError
+from detente.workbench.errors import InvalidDocumentError
+from detente.workbench.live import analyze_document, live_analysis, live_survival
+from detente.workbench.workers import AnalysisPool, SurvivalWorker
+from tests.workbench.test_live import _run, _small, _user
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST, Role.MONITOR])
+def test_every_reader_may_analyse(role: Role) -> None:
+    document = _small()
+    assert analyze_document(_user(role), document, x="R").x == "R"
+    answer = _run(lambda: SurvivalWorker(in_process=True).assess(_user(role), document))
+    assert answer == live_survival(document).to_dict()
+
+
+def test_a_party_liaison_may_not_analyse_scenarios() -> None:
+    with pytest.raises(PermissionDeniedError, match="a liaison may not"):
+        analyze_document(_user(Role.LIAISON), _small())
+    with pytest.raises(PermissionDeniedError, match="a liaison may not"):
+        _run(lambda: SurvivalWorker(in_process=True).assess(_user(Role.LIAISON), _small()))
+
+
+def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abandoned() -> None:
+    worker = SurvivalWorker(poll=0.01)
+    analyst = _user(Role.ANALYST)
+    document = _small()
+
+    async def gone() -> bool:
+        return True
+
+    async def scenario() -> None:
+        answer = await worker.assess(analyst, document, seed=2)
+        assert answer == live_survival(document, seed=2).to_dict()
+        assert await worker.assess(analyst, document, abandoned=gone) is None
+        broken = _small()
+        del broken["parties"][0]["reservation_value"]
+        with pytest.raises(InvalidDocumentError, match="has no reservation_value"):
+            await worker.assess(analyst, broken)
+
+    try:
+        _run(scenario)
+    finally:
+        worker.close()
+        worker.close()
+
+
+def test_requests_wait_their_turn_and_are_dropped_if_abandoned_meanwhile() -> None:
+    worker = SurvivalWorker(in_process=True, poll=0.01)
+    analyst = _user(Role.ANALYST)
+    document = _small()
+    asked: list[str] = []
+
+    async def scenario() -> list[Any]:
+        results: list[Any] = []
+        left = {"first": False, "second": False}
+
+        def watcher(name: str) -> Any:
+            async def abandoned() -> bool:
+                asked.append(name)
+                return left[name]
+
+            return abandoned
+
+        async def ask(name: str) -> None:
+            results.append((name, await worker.assess(analyst, document, abandoned=watcher(name))))
+
+        assert worker._turn.acquire()  # someone else's computation holds the turn
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(ask, "first")
+            tasks.start_soon(ask, "second")
+            await anyio.sleep(0.1)
+            left["second"] = True  # the second editor moves on while waiting
+            await anyio.sleep(0.05)
+            worker._turn.release()
+        return results
+
+    results = dict(_run(scenario))
+    assert results["second"] is None
+    assert results["first"] == live_survival(document).to_dict()
+    assert asked.count("first") >= 2  # looked at while waiting, and once more at its turn
+
+
+def _broken() -> dict[str, Any]:
+    document = _small()
+    document["parties"][0]["reservation_value"] = 1.5
+    del document["parties"][1]["reservation_value"]
+    return document
+
+
+async def _refusals(pool: AnalysisPool) -> None:
+    """Bad documents and axes are refused with the functions' own errors and fields."""
+    analyst = _user(Role.ANALYST)
+    with pytest.raises(InvalidDocumentError) as caught:
+        await pool.analyze(analyst, _broken())
+    with pytest.raises(InvalidDocumentError) as expected:
+        live_analysis(_broken())
+    assert caught.value.errors == expected.value.errors
+    assert (caught.value.message, caught.value.field) == (
+        expected.value.message,
+        expected.value.field,
+    )
+    with pytest.raises(InputError, match="unknown party 'Nobody'") as axis:
+        await pool.analyze(analyst, _small(), x="P", y="Nobody")
+    assert axis.value.field == "y"
+    with pytest.raises(PermissionDeniedError, match="a liaison may not"):
+        await pool.analyze(_user(Role.LIAISON), _small())
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_the_pool_answers_the_functions_json_and_refuses_what_they_refuse(workers: int) -> None:
+    pool = AnalysisPool(workers)
+    analyst = _user(Role.ANALYST)
+    documents = []
+    for k in range(4):  # four different documents in flight at once
+        document = _small()
+        document["parties"][0]["preferences"]["issues"]["a"]["weight"] = 1 + k
+        documents.append(document)
+
+    async def scenario() -> list[Any]:
+        results: list[Any] = [None] * len(documents)
+
+        async def ask(k: int) -> None:
+            results[k] = await pool.analyze(analyst, documents[k], x="Q", seed=k)
+
+        async with anyio.create_task_group() as tasks:
+            for k in range(len(documents)):
+                tasks.start_soon(ask, k)
+        await _refusals(pool)
+        return results
+
+    pool.start()
+    try:
+        answers = _run(scenario)
+    finally:
+        pool.close()
+        pool.close()
+    for k, answer in enumerate(answers):
+        expected = live_analysis(documents[k], x="Q", seed=k).to_dict()
+        assert json.loads(answer.text) == json.loads(json.dumps(expected))
+        assert answer.compute_ms > 0
+    assert json.loads(answers[0].text)["x"] == "Q"
+    assert json.loads(answers[0].text) != json.loads(answers[1].text)  # not one cached answer
+
+
+def test_a_pool_has_zero_or_more_workers() -> None:
+    with pytest.raises(ValueError, match="workers is -1"):
+        AnalysisPool(-1)
+    AnalysisPool(0).start()  # nothing to start in this process
+
