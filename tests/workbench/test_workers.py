@@ -147,14 +147,13 @@ def test_the_pool_answers_the_functions_json_and_refuses_what_they_refuse(worker
         pool.close()
     for k, answer in enumerate(answers):
         expected = live_analysis(documents[k], x="Q", seed=k).to_dict()
-        assert json.loads(answer.text) == json.loads(json.dumps(expected))
+        assert json.loads(answer.body) == json.loads(json.dumps(expected))
         assert answer.compute_ms > 0
-    assert json.loads(answers[0].text)["x"] == "Q"
-    assert json.loads(answers[0].text) != json.loads(answers[1].text)  # not one cached answer
+    assert json.loads(answers[0].body)["x"] == "Q"
+    assert json.loads(answers[0].body) != json.loads(answers[1].body)  # not one cached answer
 
 
 def test_a_pool_has_zero_or_more_workers() -> None:
     with pytest.raises(ValueError, match="workers is -1"):
         AnalysisPool(-1)
     AnalysisPool(0).start()  # nothing to start in this process
-

@@ -7,6 +7,7 @@ point names the option and issue by their labels and carries the scenario's rati
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,19 +75,25 @@ class TalkingPoints:
     points: tuple[TalkingPoint, ...]
 
 
-def _proper_names(space: OutcomeSpace) -> set[str]:
+def _proper_names(space: OutcomeSpace) -> frozenset[str]:
     """Words that are names: in party names, or capitalised inside the scenario's sentences."""
-    names = {w for p in space.party_names for w in p.split()}
     scenario = space.scenario
     texts = [scenario.description, *(p.description for p in scenario.parties)]
     texts += [i.label for i in scenario.issues]
+    return _names_in(tuple(space.party_names), tuple(texts))
+
+
+@functools.lru_cache(maxsize=64)
+def _names_in(parties: tuple[str, ...], texts: tuple[str, ...]) -> frozenset[str]:
+    """:func:`_proper_names` of these texts (kept: an edit of the weights leaves them alone)."""
+    names = {w for p in parties for w in p.split()}
     for text in texts:
         words = text.replace(".", " .").split()
         for previous, word in itertools.pairwise(words):
             stem = word.strip("\"'(),;:").removesuffix("'s")
             if stem[:1].isupper() and previous != ".":
                 names.add(stem)
-    return names
+    return frozenset(names)
 
 
 def _quality(value: float, its: str) -> str:
@@ -99,7 +106,7 @@ def _quality(value: float, its: str) -> str:
     return "a modest gain"
 
 
-def _issue_phrase(label: str, party: str, names: set[str]) -> str:
+def _issue_phrase(label: str, party: str, names: frozenset[str]) -> str:
     """The issue as said to ``party``: no "for Russia" when speaking of Russia, "its" for "X's".
 
     A lower-cased label of the form "status of ..." takes the article.

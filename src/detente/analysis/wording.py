@@ -18,6 +18,7 @@ print as 0.66 while 0.665 - 0.6 printed as 0.07.
 from __future__ import annotations
 
 import math
+from collections.abc import Set as AbstractSet
 
 __all__ = [
     "figure",
@@ -127,7 +128,7 @@ def upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def lower_first(text: str, names: set[str]) -> str:
+def lower_first(text: str, names: AbstractSet[str]) -> str:
     """Lower-case the first letter of a label unless its first word is a name."""
     word = text.split(" ", 1)[0].removesuffix("'s").removesuffix("\u2019s")
     if len(text) > 1 and text[0].isupper() and text[1].islower() and word not in names:

@@ -160,6 +160,7 @@ def _stdin_is_terminal() -> bool:
 @guarded
 def serve(
     db: DbOpt = None,
+    *,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     tiles: Annotated[

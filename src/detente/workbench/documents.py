@@ -26,6 +26,7 @@ __all__ = [
     "canonical_json",
     "checked_document",
     "document_sha256",
+    "parsed_document",
     "validate",
 ]
 
@@ -92,6 +93,12 @@ def validate(document: Any) -> list[FieldError]:
     are valid, so fixing the listed errors may reveal others, as in the CLI.
     """
     return _parse(document)[1]
+
+
+def parsed_document(document: Any) -> Scenario | list[FieldError]:
+    """The scenario of a document, or its errors (:func:`validate`'s), without storing it."""
+    scenario, errors = _parse(document)
+    return errors if scenario is None else scenario
 
 
 def checked_document(document: Any) -> tuple[Scenario, dict[str, Any]] | list[FieldError]:

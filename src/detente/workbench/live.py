@@ -45,7 +45,7 @@ from detente.monitor.enums import READERS
 from detente.monitor.errors import InputError
 from detente.monitor.models import User
 from detente.space import OutcomeSpace
-from detente.workbench.documents import FieldError, canonical_json, checked_document
+from detente.workbench.documents import FieldError, canonical_json, parsed_document
 from detente.workbench.errors import InvalidDocumentError
 
 __all__ = [
@@ -114,16 +114,22 @@ def document_space(document: Mapping[str, Any]) -> OutcomeSpace:
     Raises:
         InvalidDocumentError: the document is not a valid scenario (every field's problem).
     """
-    checked = checked_document(dict(document))
-    if isinstance(checked, list):
-        raise InvalidDocumentError(checked)
-    return OutcomeSpace.from_scenario(checked[0])
+    scenario = parsed_document(dict(document))
+    if isinstance(scenario, list):
+        raise InvalidDocumentError(scenario)
+    return OutcomeSpace.from_scenario(scenario)
 
 
-def _analysis(document: Mapping[str, Any], key: str, seed: int) -> Analysis:
-    """``analyze`` without the sensitivity analysis: every other field is the same."""
+def _analysis(document: Mapping[str, Any], key: str, seed: int, points: int) -> Analysis:
+    """``analyze`` without the sensitivity analysis, sampling ``points`` deals for the plot.
+
+    Every other field is the CLI's (its plot sample is larger, and is only drawn).
+    """
     return _ANALYSES.get(
-        (key, seed), lambda: analyze(document_space(document), rng=seed, with_sensitivity=False)
+        (key, seed, points),
+        lambda: analyze(
+            document_space(document), rng=seed, with_sensitivity=False, plot_samples=points
+        ),
     )
 
 
@@ -167,10 +173,7 @@ class LiveAnalysis:
         px, py = space.party_index(self.x), space.party_index(self.y)
         zopa = result.zopa
         frontier = result.frontier
-        sample = result.sample_utilities
-        keep = np.arange(len(sample))
-        if len(keep) > self.cloud_points:  # evenly spaced over a random sample: still random
-            keep = np.linspace(0, len(sample) - 1, self.cloud_points).round().astype(np.int64)
+        sample = result.sample_utilities  # at most cloud_points deals (see _analysis)
         solutions: dict[str, Any] = {}
         for name, solution in result.solutions.items():
             solutions[name] = (
@@ -208,9 +211,9 @@ class LiveAnalysis:
                 "options": np.asarray(frontier.options).tolist(),
             },
             "cloud": {
-                "x": _rounded(sample[keep, px]),
-                "y": _rounded(sample[keep, py]),
-                "in_zopa": np.asarray(result.sample_in_zopa[keep], dtype=bool).tolist(),
+                "x": _rounded(sample[:, px]),
+                "y": _rounded(sample[:, py]),
+                "in_zopa": np.asarray(result.sample_in_zopa, dtype=bool).tolist(),
                 "of": len(sample),
                 "every_deal": bool(len(sample) >= space.size),
             },
@@ -337,7 +340,7 @@ def live_analysis(
         InputError: ``x`` or ``y`` names no party, or both name the same one.
     """
     key = document_key(document)
-    result = _analysis(document, key, seed)
+    result = _analysis(document, key, seed, cloud_points)
     names = result.space.party_names
     x = x or names[0]
     y = y or next(n for n in names if n != x)

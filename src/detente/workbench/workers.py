@@ -7,7 +7,7 @@ core whatever the machine has. So the server hands them to worker processes:
 
 * :class:`AnalysisPool`: the plot's part (:func:`detente.workbench.live.live_analysis`), in
   ``workers`` processes at the server's priority, first come first served; each answer comes
-  back as the JSON text the page reads, so the server only forwards it.
+  back as the JSON the page reads, so the server only forwards it.
 * :class:`SurvivalWorker`: the survival part (:func:`detente.workbench.live.live_survival`,
   about a second), one request at a time in one process at a lower priority, so it never
   slows the plot; a request whose editor has moved on is dropped unanswered.
@@ -20,7 +20,6 @@ server that started it, even when the server dies without a goodbye.
 from __future__ import annotations
 
 import asyncio
-import json
 import multiprocessing
 import os
 import threading
@@ -32,6 +31,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+import orjson
 
 from detente.monitor.auth import require_role
 from detente.monitor.enums import READERS
@@ -49,23 +49,26 @@ class LiveAnswer:
     """One live analysis as the page reads it.
 
     Attributes:
-        text: the JSON text of :meth:`detente.workbench.live.LiveAnalysis.to_dict`.
+        body: the UTF-8 JSON of :meth:`detente.workbench.live.LiveAnalysis.to_dict`.
         compute_ms: how long the worker computed and encoded it (its queue excluded).
     """
 
-    text: str
+    body: bytes
     compute_ms: float
 
 
-def to_json(payload: Mapping[str, Any]) -> str:
-    """Compact JSON of plain data (``NaN`` refused: the page's JSON has none)."""
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+def to_json(payload: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON of plain data (orjson: a tenth of the standard encoder's time).
+
+    A figure that is not a number (none is expected) becomes ``null``, which JSON can hold.
+    """
+    return orjson.dumps(payload)
 
 
 def _analysis_text(
     document: dict[str, Any], x: str | None, y: str | None, seed: int
 ) -> tuple[str, Any, Any]:
-    """:func:`live_analysis` as JSON text, or the error, as plain picklable data.
+    """:func:`live_analysis` as JSON, or the error, as plain picklable data.
 
     Errors go back as data rather than as exceptions: an exception is rebuilt from its
     arguments on the other side, which these errors' constructors do not take.
@@ -77,8 +80,8 @@ def _analysis_text(
         return "invalid", list(exc.errors), None
     except InputError as exc:
         return "input", exc.message, exc.field
-    text = to_json(answer.to_dict())
-    return "ok", text, 1000 * (time.perf_counter() - started)
+    body = to_json(answer.to_dict())
+    return "ok", body, 1000 * (time.perf_counter() - started)
 
 
 def _orphan_exit(parent: int) -> None:  # pragma: no cover - runs in a worker process
@@ -162,7 +165,7 @@ class AnalysisPool:
             raise InvalidDocumentError([FieldError(e.path, e.message) for e in value])
         if status == "input":
             raise InputError(value, field=extra)
-        return LiveAnswer(text=value, compute_ms=extra)
+        return LiveAnswer(body=value, compute_ms=extra)
 
     def close(self) -> None:
         """Stop the worker processes, if they were started."""
