@@ -9,8 +9,9 @@ core whatever the machine has. So the server hands them to worker processes:
   ``workers`` processes at the server's priority, first come first served; each answer comes
   back as the JSON the page reads, so the server only forwards it.
 * :class:`SurvivalWorker`: the survival part (:func:`detente.workbench.live.live_survival`,
-  about a second), one request at a time in one process at a lower priority, so it never
-  slows the plot; a request whose editor has moved on is dropped unanswered.
+  about a second), one request at a time in one process that runs only on CPU time nothing
+  else wants, so it never slows the plot; a request whose editor has moved on is dropped
+  unanswered.
 
 Both compute in a thread of the server's own process instead when asked (``workers=0``,
 ``in_process=True``), as the tests of the routes do. Every worker process exits with the
@@ -91,19 +92,26 @@ def _orphan_exit(parent: int) -> None:  # pragma: no cover - runs in a worker pr
     os._exit(0)
 
 
-def _start_worker(parent: int, niceness: int) -> None:  # pragma: no cover - in a worker
-    """Lower the worker's CPU priority by ``niceness``; exit with the server."""
-    if niceness and hasattr(os, "nice"):
-        os.nice(niceness)
+def _start_worker(parent: int, background: bool) -> None:  # pragma: no cover - in a worker
+    """Make a background worker yield the CPU to everything else; exit with the server.
+
+    Linux's idle scheduling class runs it only on a CPU nothing else wants; elsewhere it is
+    made as nice as can be.
+    """
+    if background:
+        if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        elif hasattr(os, "nice"):
+            os.nice(19)
     threading.Thread(target=_orphan_exit, args=(parent,), daemon=True).start()
 
 
-def _pool(workers: int, niceness: int) -> ProcessPoolExecutor:
+def _pool(workers: int, *, background: bool) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(os.getpid(), niceness),
+        initargs=(os.getpid(), background),
     )
 
 
@@ -125,7 +133,7 @@ class AnalysisPool:
     def _processes(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                self._executor = _pool(self.workers, 0)
+                self._executor = _pool(self.workers, background=False)
             return self._executor
 
     def start(self) -> None:
@@ -190,8 +198,8 @@ class SurvivalWorker:
     Survival takes about a second, the plot's part tens of milliseconds. In the server's own
     process survival would hold the interpreter lock the plot's requests need, and twenty
     analysts' survival requests run side by side would each take twenty times as long. So one
-    worker process, at a lower CPU priority than the server and the analysis workers, computes
-    them in turn (keeping its own cache of recent answers). A request waits for its turn
+    worker process, in Linux's idle scheduling class (below the server and the analysis
+    workers), computes them in turn (keeping its own cache of recent answers). A request waits for its turn
     without holding a thread, and one whose editor has moved on (``abandoned()`` is true while
     it waits) is dropped unanswered.
 
@@ -233,7 +241,7 @@ class SurvivalWorker:
             if self.in_process:
                 return await anyio.to_thread.run_sync(_survival_payload, dict(document), seed)
             if self._pool is None:
-                self._pool = _pool(1, 10)
+                self._pool = _pool(1, background=True)
             future = self._pool.submit(_survival_payload, dict(document), seed)
             return await anyio.to_thread.run_sync(future.result)
         finally:
