@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import anyio
+import psutil
 import pytest
 
 from detente.monitor.enums import Role
@@ -50,9 +52,17 @@ def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abando
 
     try:
         _run(scenario)
+        # the survival worker runs only on processor time nothing else wants
+        (pid,) = [p.pid for p in psutil.Process().children() if _spawned(p)]
+        assert os.sched_getscheduler(pid) == os.SCHED_IDLE
     finally:
         worker.close()
         worker.close()
+
+
+def _spawned(process: psutil.Process) -> bool:
+    """A worker process of a process pool (not its resource tracker)."""
+    return "spawn_main" in " ".join(process.cmdline())
 
 
 def test_requests_wait_their_turn_and_are_dropped_if_abandoned_meanwhile() -> None:
@@ -142,6 +152,9 @@ def test_the_pool_answers_the_functions_json_and_refuses_what_they_refuse(worker
     pool.start()
     try:
         answers = _run(scenario)
+        spawned = [p for p in psutil.Process().children() if _spawned(p)]
+        assert len(spawned) == workers  # at the server's priority, in the normal class
+        assert all(os.sched_getscheduler(p.pid) == os.SCHED_OTHER for p in spawned)
     finally:
         pool.close()
         pool.close()
