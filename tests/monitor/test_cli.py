@@ -119,6 +119,8 @@ def test_serve_warns_without_a_secret_and_sets_secure_cookies(
             str(port),
             "--tiles",
             "http://t/{z}/{x}/{y}.png",
+            "--live-workers",
+            "3",
         ],
     )
     assert r.exit_code == 0, r.output
@@ -128,6 +130,7 @@ def test_serve_warns_without_a_secret_and_sets_secure_cookies(
     web, kw = served[0]
     assert kw["port"] == port
     assert "http://t" in web.state.settings.tile_url
+    assert web.state.settings.live_workers == 3
     sessions = [m for m in web.user_middleware if m.cls is SessionMiddleware]
     assert sessions[0].kwargs["https_only"] is True
     monkeypatch.setenv("DETENTE_MONITOR_SECRET", "a-long-secret")
@@ -208,6 +211,20 @@ def test_serve_says_serving_only_once_the_port_is_bound(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         _one_line_exit_2(["serve", "--db", db, "--port", str(port)], f"127.0.0.1:{port}")
     _one_line_exit_2(["serve", "--db", db, "--host", "no-such-host.invalid"], "cannot listen")
+
+
+def test_serve_refuses_a_bad_number_of_live_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = str(tmp_path / "w.db")
+    r = runner.invoke(app, ["monitor", "init", "--db", db, "--password", PASSWORD])
+    assert r.exit_code == 0
+    monkeypatch.setenv("DETENTE_WORKBENCH_LIVE_WORKERS", "many")
+    _one_line_exit_2(["serve", "--db", db], "DETENTE_WORKBENCH_LIVE_WORKERS")
+    monkeypatch.delenv("DETENTE_WORKBENCH_LIVE_WORKERS")
+    r = runner.invoke(app, ["serve", "--db", db, "--live-workers", "-1"])
+    assert r.exit_code == 2
+    assert "Invalid value for '--live-workers'" in " ".join(r.output.split())
 
 
 def test_seed_demo_text_output(tmp_path: Path) -> None:

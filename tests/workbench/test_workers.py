@@ -10,6 +10,7 @@ import anyio
 import psutil
 import pytest
 
+from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Role
 from detente.monitor.errors import InputError, PermissionDeniedError
 from detente.workbench.errors import InvalidDocumentError
@@ -170,3 +171,17 @@ def test_a_pool_has_zero_or_more_workers() -> None:
     with pytest.raises(ValueError, match="workers is -1"):
         AnalysisPool(-1)
     AnalysisPool(0).start()  # nothing to start in this process
+
+
+def test_the_live_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DETENTE_WORKBENCH_LIVE_WORKERS", raising=False)
+    assert MonitorSettings.from_env("sqlite://").live_workers == (os.cpu_count() or 1)
+    assert MonitorSettings(db_url="sqlite://").live_workers == 0  # in-process unless asked
+    monkeypatch.setenv("DETENTE_WORKBENCH_LIVE_WORKERS", " 3 ")
+    assert MonitorSettings.from_env("sqlite://").live_workers == 3
+    assert MonitorSettings.from_env("sqlite://", live_workers=0).live_workers == 0
+    for bad in ("-1", "two", "1.5"):
+        monkeypatch.setenv("DETENTE_WORKBENCH_LIVE_WORKERS", bad)
+        with pytest.raises(InputError, match="must be a whole number of processes") as caught:
+            MonitorSettings.from_env("sqlite://")
+        assert caught.value.field == "DETENTE_WORKBENCH_LIVE_WORKERS"
