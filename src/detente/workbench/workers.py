@@ -199,9 +199,9 @@ class SurvivalWorker:
     process survival would hold the interpreter lock the plot's requests need, and twenty
     analysts' survival requests run side by side would each take twenty times as long. So one
     worker process, in Linux's idle scheduling class (below the server and the analysis
-    workers), computes them in turn (keeping its own cache of recent answers). A request waits for its turn
-    without holding a thread, and one whose editor has moved on (``abandoned()`` is true while
-    it waits) is dropped unanswered.
+    workers), computes them in turn (keeping its own cache of recent answers). A request waits
+    for its turn without holding a thread, and one whose editor has moved on (``abandoned()``
+    is true while it waits) is dropped unanswered.
 
     Args:
         in_process: compute in a thread of this process instead (still one at a time).
