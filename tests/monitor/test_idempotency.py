@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor.audit import verify_chain
+from detente.monitor.errors import AuthenticationError, InputError
 from detente.monitor.models import AuditEntry, Incident, IncidentNote
+from detente.monitor.schemas import IncidentIn
+from detente.web.api.idempotency import _Pending
+from detente.web.api.incidents import REPORTS
 from tests.monitor.api_support import Api
 
 
@@ -108,3 +113,38 @@ def test_concurrent_retries_with_one_key_store_once(
     assert len(set(answers)) == 1
     assert answers[0][0] == 201
     assert _count(factory, Incident.id) == 1
+
+
+def test_a_batch_answers_each_request_as_alone(api: Api, factory: sessionmaker[Session]) -> None:
+    """Reports waiting together: one key twice, a key reused for another body, a bad token."""
+    writer = api.client.app.state.writer  # type: ignore[attr-defined]
+    body = IncidentIn.model_validate(api.incident_body(description="batched"))
+    other = IncidentIn.model_validate(api.incident_body(description="another"))
+    token = api.tokens["monitor"]
+    pending = [
+        _Pending(token, "same", "digest-1", body),
+        _Pending(token, "same", "digest-1", body),
+        _Pending(token, "fresh", "digest-2", other),
+        _Pending(token, "fresh", "digest-3", other),  # the key again, another request
+        _Pending("not-a-token", "k", "digest-4", body),
+        _Pending(token, None, "", other),
+    ]
+    gate = threading.Event()
+    held = threading.Thread(target=writer.submit, args=(lambda _s: gate.wait(30),))
+    held.start()
+    time.sleep(0.2)  # the writer waits in the held unit: the batch queues behind it
+    futures = [writer.submit_batched(REPORTS, p) for p in pending]
+    gate.set()
+    held.join(30)
+    outcomes = [f.exception(30) or f.result() for f in futures]
+    first, again, fresh, reused, stranger, keyless = outcomes
+    assert first.status_code == again.status_code == fresh.status_code == 201
+    assert again.body == first.body
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert isinstance(reused, InputError)
+    assert isinstance(stranger, AuthenticationError)
+    assert keyless.status_code == 201
+    assert _count(factory, Incident.id) == 3
+    with factory() as s:
+        assert verify_chain(s).ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -98,5 +98,90 @@ def test_groups_are_bounded_and_keep_one_chain(engine: Engine, size: int) -> Non
     outcomes = _grouped(writer, [_append(n) for n in range(1, 6)])
     assert sorted(outcomes) == [1, 2, 3, 4, 5]
     assert sorted(n for n in _entries(engine) if n is not None) == [1, 2, 3, 4, 5]
+    with sessions(engine, MonitorSettings())() as s:
+        assert audit.verify_chain(s).ok
+
+
+def _submitted(writer: GroupWriter, submits: list[Callable[[], Any]]) -> list[Any]:
+    """Like ``_grouped``, for any way of submitting, each queued after the one before."""
+    gate = threading.Event()
+    with ThreadPoolExecutor(len(submits) + 1) as pool:
+        first = pool.submit(writer.submit, lambda _s: gate.wait(30))
+        time.sleep(0.2)
+        futures = []
+        for queued, submit in enumerate(submits, start=1):
+            futures.append(pool.submit(submit))
+            deadline = time.monotonic() + 10
+            while writer._queue.qsize() < queued and time.monotonic() < deadline:
+                time.sleep(0.005)
+        gate.set()
+        first.result()
+        return [f.exception() or f.result() for f in futures]
+
+
+class Appends:
+    """A batch function: appends one entry per unit (its number) with one INSERT.
+
+    A negative unit is refused (returned as an error, nothing written for it); the call fails
+    as a whole, after writing, when it has more than one unit and one is 99, or answers one
+    outcome too few when one is 98.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[list[int]] = []
+
+    def __call__(self, s: Session, units: Sequence[int]) -> list[Any]:
+        self.calls.append(list(units))
+        good = [u for u in units if u >= 0]
+        records = [audit.AuditRecord(None, "test.batch", "test", u, {}) for u in good]
+        seqs = iter(audit.record_many(s, records))
+        if len(units) > 1 and 99 in units:
+            msg = "the whole call failed"
+            raise RuntimeError(msg)
+        out: list[Any] = [next(seqs) if u >= 0 else ValueError(f"refused {u}") for u in units]
+        return out[:-1] if len(units) > 1 and 98 in units else out
+
+
+def _batched(writer: GroupWriter, batch: Appends, unit: int) -> Callable[[], Any]:
+    return lambda: writer.submit_batched(batch, unit).result(30)
+
+
+def _unit(writer: GroupWriter, n: int) -> Callable[[], Any]:
+    return lambda: writer.submit(_append(n))
+
+
+def test_batched_units_are_applied_together_in_their_place(engine: Engine) -> None:
+    writer, batch = GroupWriter(sessions(engine, MonitorSettings())), Appends()
+    submits = [
+        _unit(writer, 1),
+        _batched(writer, batch, 2),
+        _batched(writer, batch, 3),
+        _unit(writer, 4),
+        _batched(writer, batch, 5),
+        _batched(writer, batch, -6),
+        _batched(writer, batch, 7),
+    ]
+    outcomes = _submitted(writer, submits)
+    assert batch.calls == [[2, 3], [5, -6, 7]]
+    assert isinstance(outcomes[5], ValueError)
+    good = [o for o in outcomes if not isinstance(o, Exception)]
+    assert good == sorted(good)  # the chain's order is the order of submission
+    assert [n for n in _entries(engine) if n is not None] == [1, 2, 3, 4, 5, 7]
+    with sessions(engine, MonitorSettings())() as s:
+        assert audit.verify_chain(s).ok
+
+
+@pytest.mark.parametrize("fault", [99, 98])
+def test_a_failed_batch_call_is_undone_and_each_unit_applied_alone(
+    engine: Engine, fault: int
+) -> None:
+    writer, batch = GroupWriter(sessions(engine, MonitorSettings())), Appends()
+    units = [1, fault, -3, 4]
+    outcomes = _submitted(writer, [_batched(writer, batch, u) for u in units])
+    assert batch.calls == [units, [1], [fault], [-3], [4]]
+    assert isinstance(outcomes[2], ValueError)
+    assert not isinstance(outcomes[0], Exception)
+    # alone, unit 99 and unit 98 are applied like any other
+    assert [n for n in _entries(engine) if n is not None] == [1, fault, 4]
     with sessions(engine, MonitorSettings())() as s:
         assert audit.verify_chain(s).ok

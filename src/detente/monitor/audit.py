@@ -16,9 +16,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from detente.monitor.models import AuditEntry, utcnow
@@ -26,10 +27,12 @@ from detente.monitor.models import AuditEntry, utcnow
 __all__ = [
     "AUDIT_KEY",
     "GENESIS",
+    "AuditRecord",
     "AuditReport",
     "entry_hash",
     "lock_chain",
     "record",
+    "record_many",
     "verify_chain",
     "verify_records",
 ]
@@ -105,18 +108,9 @@ def record(
     """
     lock_chain(session)
     root = session.get_transaction()
-    head = session.info.get(_HEAD)
-    if head is not None and head[0] is root and head[1] in session:
-        seq, prev = head[1].seq + 1, head[1].hash
-    else:
-        last = session.execute(
-            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
-        seq, prev = (1, GENESIS) if last is None else (last[0] + 1, last[1])
+    seq, prev = _head(session)
     at = utcnow()
-    body = json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    body = _payload_text(payload)
     entry = AuditEntry(
         seq=seq,
         at=at,
@@ -141,6 +135,80 @@ def record(
     session.add(entry)
     session.info[_HEAD] = (root, entry)
     return entry
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+
+
+def _head(session: Session) -> tuple[int, str]:
+    """The next entry's number and the hash it links to (the transaction's last, else read)."""
+    head = session.info.get(_HEAD)
+    if head is not None and head[0] is session.get_transaction() and head[1] in session:
+        return head[1].seq + 1, head[1].hash
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (1, GENESIS) if last is None else (last[0] + 1, last[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditRecord:
+    """One entry for :func:`record_many`: the arguments of :func:`record`."""
+
+    actor: str | None
+    action: str
+    object_type: str
+    object_id: int | None
+    payload: dict[str, Any]
+
+
+def record_many(session: Session, records: Sequence[AuditRecord]) -> list[int]:
+    """Append entries in their order with one multi-row INSERT; return their numbers.
+
+    The same entries, links and hashes as :func:`record` called for each in turn, written at
+    once (SQLAlchemy Core, the caller's transaction) rather than each by its own flush.
+    Entries the session still holds unwritten are flushed first, so they come before these.
+    """
+    lock_chain(session)
+    session.flush()
+    seq, prev = _head(session)
+    key = str(session.info.get(AUDIT_KEY, ""))
+    rows: list[dict[str, Any]] = []
+    for r in records:
+        at, body = utcnow(), _payload_text(r.payload)
+        digest = entry_hash(
+            prev,
+            seq=seq,
+            at=at,
+            actor=r.actor,
+            action=r.action,
+            object_type=r.object_type,
+            object_id=r.object_id,
+            payload=body,
+            key=key,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": r.actor,
+                "action": r.action,
+                "object_type": r.object_type,
+                "object_id": r.object_id,
+                "payload": body,
+                "prev_hash": prev,
+                "hash": digest,
+            }
+        )
+        seq, prev = seq + 1, digest
+    if rows:
+        session.execute(insert(cast("Table", AuditEntry.__table__)), rows)
+    # the head is now the last row written: the next append reads it from the database
+    session.info.pop(_HEAD, None)
+    return [row["seq"] for row in rows]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -57,6 +57,7 @@ __all__ = [
     "IncidentFilter",
     "add_note",
     "check_occurred_at",
+    "check_report",
     "correct_incident",
     "count_incidents",
     "create_agreement",
@@ -219,8 +220,12 @@ def get_agreement(session: Session, actor: User, agreement_id: int) -> Agreement
     return agreement
 
 
-def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident:
-    """Record a new incident in state ``reported`` (mission staff only)."""
+def check_report(session: Session, actor: User, data: IncidentIn) -> dict[int, Clause]:
+    """Refuse a report ``actor`` may not file or that does not fit its agreement.
+
+    Returns the agreement's clauses by id. Writes nothing: what
+    :func:`create_incident` and :func:`detente.monitor.intake.create_incidents` check first.
+    """
     require_role(actor, *MISSION)
     agreement = session.get(Agreement, data.agreement_id)
     if agreement is None:
@@ -233,6 +238,13 @@ def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident
         raise InputError(f"no clause {unknown[0]} in this agreement", field="clause_ids")
     if len({a.sha256 for a in data.attachments}) != len(data.attachments):
         raise InputError("an attachment is listed twice", field="attachments")
+    return clauses
+
+
+def create_incident(session: Session, actor: User, data: IncidentIn) -> Incident:
+    """Record a new incident in state ``reported`` (mission staff only)."""
+    clauses = check_report(session, actor, data)
+    agreement = session.get(Agreement, data.agreement_id)
     incident = Incident(
         agreement=agreement,
         occurred_at=data.occurred_at,

@@ -10,6 +10,13 @@ to it and leaves nothing behind), the transaction commits once for the whole gro
 then does each request get its answer, so no answer is ever given for a write that a crash
 could still lose.
 
+Units of one kind can also be applied together (:meth:`GroupWriter.submit_batched`): the
+units of a batch waiting next to each other in a group go to its function in one call, in a
+savepoint of their own, which writes each table's rows for all of them with one statement
+(see :mod:`detente.monitor.intake`). Should that call fail as a whole, its savepoint is rolled
+back and each of its units is applied again alone, in a savepoint of its own, so one unit's
+fault never decides another's answer.
+
 Several processes or servers on one database stay correct: each group holds the write lock
 (SQLite) or the chain's lock (PostgreSQL, taken first thing, see
 :func:`detente.monitor.audit.lock_chain`) from its first statement to its commit, so two groups
@@ -18,9 +25,12 @@ never interleave and the chain cannot fork.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import itertools
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -29,10 +39,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor import audit
 
-__all__ = ["GroupWriter"]
+__all__ = ["Batch", "GroupWriter"]
 
 T = TypeVar("T")
-_Item = tuple[Callable[[Session], Any], "Future[Any]"]
+
+#: Applies many units of one kind in the caller's transaction: one outcome per unit, in
+#: order, each a result or the exception that refuses that unit (which then wrote nothing).
+Batch = Callable[[Session, Sequence[Any]], Sequence[Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Batched:
+    """A unit for ``batch``, applied with its neighbours in the group of the same batch."""
+
+    batch: Batch
+    unit: Any
+
+
+_Item = tuple["Callable[[Session], Any] | _Batched", "Future[Any]"]
 
 
 class GroupWriter:
@@ -64,6 +88,18 @@ class GroupWriter:
         Raises whatever ``work`` raised (nothing of it was stored), or the error that kept the
         group from committing (nothing of the group was stored).
         """
+        return self._enqueue(work).result()
+
+    def submit_batched(self, batch: Batch, unit: Any) -> Future[Any]:
+        """Queue ``unit`` to be applied with the other units of ``batch`` beside it in a group.
+
+        The future's result is ``unit``'s outcome, set once the group committed; or its
+        exception is the error that refused the unit (nothing of it was stored) or that kept
+        the group from committing. An event loop awaits it with ``asyncio.wrap_future``.
+        """
+        return self._enqueue(_Batched(batch, unit))
+
+    def _enqueue(self, work: Callable[[Session], T] | _Batched) -> Future[T]:
         future: Future[T] = Future()
         with self._lock:
             self._queue.put((work, future))
@@ -72,7 +108,7 @@ class GroupWriter:
                     target=self._run, name="detente-writer", daemon=True
                 )
                 self._thread.start()
-        return future.result()
+        return future
 
     def _run(self) -> None:
         while True:
@@ -102,12 +138,16 @@ class GroupWriter:
             with self._factory() as session, session.begin():
                 event.listen(session, "loaded_as_persistent", lambda _s, obj: held.append(obj))
                 audit.lock_chain(session)
-                for work, future in group:
-                    try:
-                        with session.begin_nested():
-                            outcomes.append((future, work(session), None))
-                    except Exception as exc:  # noqa: BLE001 - the request's own answer
-                        outcomes.append((future, None, exc))
+                for batch, run in itertools.groupby(group, key=_batch_of):
+                    items = list(run)
+                    if batch is None:
+                        outcomes.extend(
+                            _apply_one(session, w, f)
+                            for w, f in items
+                            if not isinstance(w, _Batched)
+                        )
+                    else:
+                        outcomes.extend(_apply_batch(session, batch, items))
         except Exception as exc:  # noqa: BLE001 - nothing of the group was stored: say so to all
             for _work, future in group:
                 future.set_exception(exc)
@@ -117,3 +157,57 @@ class GroupWriter:
                 future.set_result(result)
             else:
                 future.set_exception(error)
+
+
+def _apply_one(
+    session: Session, work: Callable[[Session], Any], future: Future[Any]
+) -> tuple[Future[Any], Any, BaseException | None]:
+    """One unit in a savepoint of its own: its result, or the error that undid it."""
+    try:
+        with session.begin_nested():
+            return future, work(session), None
+    except Exception as exc:  # noqa: BLE001 - the request's own answer
+        return future, None, exc
+
+
+def _batch_of(item: _Item) -> Batch | None:
+    return item[0].batch if isinstance(item[0], _Batched) else None
+
+
+def _apply_batch(
+    session: Session, batch: Batch, items: list[_Item]
+) -> list[tuple[Future[Any], Any, BaseException | None]]:
+    """Neighbouring units of one batch in one call; each alone should that call fail."""
+    units = [work.unit for work, _ in items if isinstance(work, _Batched)]
+    futures = [future for _, future in items]
+    results = _together(session, batch, units) if len(units) > 1 else None
+    if results is not None:
+        return [
+            (future, None, r) if isinstance(r, BaseException) else (future, r, None)
+            for future, r in zip(futures, results, strict=True)
+        ]
+    return [
+        _apply_one(session, functools.partial(_alone, batch, unit), future)
+        for unit, future in zip(units, futures, strict=True)
+    ]
+
+
+def _together(session: Session, batch: Batch, units: list[Any]) -> list[Any] | None:
+    """The units' outcomes from one call in a savepoint, or None (undone) if the call failed."""
+    try:
+        with session.begin_nested():
+            results = list(batch(session, units))
+            if len(results) != len(units):
+                msg = f"a batch answered {len(results)} of {len(units)} units"
+                raise RuntimeError(msg)  # noqa: TRY301 - undone like any failure of the call
+    except Exception:  # noqa: BLE001 - the caller applies each unit alone: each gets its answer
+        return None
+    return results
+
+
+def _alone(batch: Batch, unit: Any, session: Session) -> Any:
+    """Apply one unit of a batch: its result, or raise the error that refuses it."""
+    (result,) = batch(session, [unit])
+    if isinstance(result, BaseException):
+        raise result
+    return result

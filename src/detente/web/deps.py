@@ -4,6 +4,8 @@ Routes never read ``request.app.state`` themselves: they ask for the typed setti
 session maker or a unit of work here. A unit of work is one transaction with the signed-in
 user; the same helper serves the JSON API (bearer token or browser session) and the pages
 (browser session), so a deactivated or signed-out user's browser session is cleared for both.
+The dependencies that only read the request are coroutines: FastAPI runs them on the event
+loop rather than handing each to a thread of its pool.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def get_settings(request: Request) -> MonitorSettings:
     return settings
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     """The application's session maker (one engine per app)."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     return factory
@@ -119,7 +121,7 @@ def _has_session(request: Request) -> bool:
     return "session" in request.scope and "sid" in request.session
 
 
-def api_credentials(request: Request) -> Credentials:
+async def api_credentials(request: Request) -> Credentials:
     """The credentials of an API request: a bearer token, else the browser session.
 
     A browser's unsafe request must carry the session's CSRF token in ``X-CSRF-Token``.
@@ -139,7 +141,7 @@ def api_credentials(request: Request) -> Credentials:
     )
 
 
-def page_credentials(request: Request) -> Credentials:
+async def page_credentials(request: Request) -> Credentials:
     """The credentials of a page request: the browser session (forms carry their CSRF token)."""
     if not _has_session(request):
         raise AuthenticationError("log in first")
@@ -172,7 +174,7 @@ class UnitOfWork:
             yield session, user
 
 
-def _api_work(
+async def _api_work(
     request: Request,
     sessions: Sessions,
     creds: Annotated[Credentials, Depends(api_credentials)],
@@ -180,7 +182,7 @@ def _api_work(
     return UnitOfWork(request, sessions, creds)
 
 
-def _page_work(
+async def _page_work(
     request: Request,
     sessions: Sessions,
     creds: Annotated[Credentials, Depends(page_credentials)],

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, cast
 
 from fastapi import Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from detente.monitor import login
 from detente.monitor.errors import AuthenticationError, InputError
-from detente.monitor.models import IdempotentRequest, User
+from detente.monitor.models import IdempotentRequest, User, utcnow
 from detente.web.deps import UnitOfWork, get_writer
 
-__all__ = ["IdempotencyKey", "json_bytes", "once"]
+__all__ = ["BatchedCreate", "IdempotencyKey", "json_bytes", "once"]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -42,14 +45,14 @@ def _request_digest(request: Request, body: bytes) -> str:
     return hashlib.sha256(head + body).hexdigest()
 
 
-def _replay(stored: IdempotentRequest, digest: str) -> Response:
-    if stored.request_hash != digest:
+def _replay(request_hash: str, status: int, response: str, digest: str) -> Response:
+    if request_hash != digest:
         raise InputError(
             "this Idempotency-Key was already used for another request", field="Idempotency-Key"
         )
     return Response(
-        stored.response,
-        status_code=stored.status,
+        response,
+        status_code=status,
         media_type="application/json",
         headers={"Idempotent-Replayed": "true"},
     )
@@ -85,7 +88,7 @@ def once(
         user = login.session_user(s, token)
         stored = None if key is None else s.get(IdempotentRequest, (user.id, key))
         if stored is not None:
-            return _replay(stored, digest)
+            return _replay(stored.request_hash, stored.status, stored.response, digest)
         answer = _encode(run(s, user))
         if key is not None:
             claim = IdempotentRequest(
@@ -100,3 +103,117 @@ def once(
         if work.credentials.browser:
             work.request.session.clear()
         raise
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pending:
+    """One creating request waiting for its batch: who asks, its key and what it creates."""
+
+    token: str
+    key: str | None
+    digest: str
+    payload: Any
+
+
+#: Creates many things at once: one outcome per ``(user, payload)``, a result or an error.
+Create = Callable[[Session, Sequence[tuple[User, Any]]], Sequence[Any]]
+
+
+class BatchedCreate:
+    """A creating request that is applied together with the others of its kind waiting.
+
+    What :func:`once` does for one request, for every such request of a group of the
+    service's writer at once (:meth:`~detente.monitor.writer.GroupWriter.submit_batched`):
+    the keys already used are looked up with one query, ``create`` makes everything new in
+    one call, and the keys are stored with their answers with one multi-row INSERT, in the
+    same transaction. Two requests of one batch with the same key make the writer apply the
+    batch's requests one by one, where the second finds the first's answer.
+
+    Args:
+        create: makes the new things (e.g. :func:`detente.monitor.intake.create_incidents`).
+        status: the HTTP status of a new thing's answer.
+    """
+
+    def __init__(self, create: Create, *, status: int) -> None:
+        self._create = create
+        self._status = status
+
+    async def submit(
+        self, work: UnitOfWork, *, key: str | None, body: bytes, payload: Any
+    ) -> Response:
+        """Create ``payload`` as the signed-in user, once per ``Idempotency-Key``.
+
+        Awaits the writer's answer on the event loop: no thread of the server's pool waits.
+        """
+        digest = "" if key is None else _request_digest(work.request, body)
+        pending = _Pending(work.credentials.token, key, digest, payload)
+        try:
+            future = get_writer(work.request).submit_batched(self, pending)
+            return cast("Response", await asyncio.wrap_future(future))
+        except AuthenticationError:
+            if work.credentials.browser:
+                work.request.session.clear()
+            raise
+
+    def __call__(self, session: Session, pending: Sequence[_Pending]) -> list[Any]:
+        """The answers (or errors) of ``pending``, in order (the writer's batch function)."""
+        out: list[Any] = [None] * len(pending)
+        users: dict[int, User] = {}
+        for index, p in enumerate(pending):
+            try:
+                users[index] = login.session_user(session, p.token)
+            except AuthenticationError as exc:
+                out[index] = exc
+        keys = [(users[i].id, pending[i].key) for i in users if pending[i].key is not None]
+        if len(set(keys)) < len(keys):
+            msg = "two requests of one batch share an Idempotency-Key"
+            raise RuntimeError(msg)  # the writer then applies them one by one
+        stored = self._stored(session, keys)
+        fresh: list[int] = []
+        for index, user in users.items():
+            row = stored.get((user.id, pending[index].key))
+            if row is None:
+                fresh.append(index)
+                continue
+            try:
+                out[index] = _replay(*row, pending[index].digest)
+            except InputError as exc:
+                out[index] = exc
+        results = self._create(session, [(users[i], pending[i].payload) for i in fresh])
+        claims: list[dict[str, Any]] = []
+        for index, result in zip(fresh, results, strict=True):
+            out[index] = self._answer(result, users[index], pending[index], claims)
+        if claims:
+            session.execute(insert(cast("Table", IdempotentRequest.__table__)), claims)
+        return out
+
+    def _answer(self, result: Any, user: User, p: _Pending, claims: list[dict[str, Any]]) -> Any:
+        """A new thing's answer (its key's claim added to ``claims``), or its refusal."""
+        if isinstance(result, BaseException):
+            return result
+        answer = _encode(result)
+        if p.key is not None:
+            claims.append(
+                {
+                    "user_id": user.id,
+                    "key": p.key,
+                    "request_hash": p.digest,
+                    "status": self._status,
+                    "response": answer,
+                    "created_at": utcnow(),
+                }
+            )
+        return Response(answer, status_code=self._status, media_type="application/json")
+
+    @staticmethod
+    def _stored(
+        session: Session, keys: list[tuple[int, str | None]]
+    ) -> dict[tuple[int, str | None], tuple[str, int, str]]:
+        """The stored answers of the keys already used: one query for the whole batch."""
+        if not keys:
+            return {}
+        t = IdempotentRequest
+        query = select(t.user_id, t.key, t.request_hash, t.status, t.response).where(
+            t.user_id.in_({u for u, _ in keys}), t.key.in_({k for _, k in keys})
+        )
+        return {(u, k): (h, st, r) for u, k, h, st, r in session.execute(query)}

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from detente.monitor import service
+from detente.monitor import intake, service
 from detente.monitor.models import User
 from detente.monitor.schemas import (
     IncidentIn,
@@ -18,13 +18,16 @@ from detente.monitor.schemas import (
     NoteOut,
     TransitionIn,
 )
-from detente.web.api.idempotency import IdempotencyKey, json_bytes, once
+from detente.web.api.idempotency import BatchedCreate, IdempotencyKey, json_bytes, once
 from detente.web.deps import ApiWork, IdPath
 from detente.web.listing import MAX_PAGE_SIZE, Filter, PageNumber, Paging
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+#: New reports: those waiting together are written together (the API's busiest write).
+REPORTS = BatchedCreate(intake.create_incidents, status=201)
 
 
 @router.get("")
@@ -54,16 +57,12 @@ def incidents(
 
 
 @router.post("", status_code=201, response_model=IncidentOut)
-def new_incident(body: IncidentIn, work: ApiWork, key: IdempotencyKey = None) -> Any:
+async def new_incident(body: IncidentIn, work: ApiWork, key: IdempotencyKey = None) -> Any:
     """Report an incident (monitors and admins).
 
     Send an ``Idempotency-Key`` header to retry safely: the retry returns the first answer.
     """
-
-    def run(s: Session, user: User) -> IncidentOut:
-        return service.incident_out(service.create_incident(s, user, body), user)
-
-    return once(work, key=key, body=json_bytes(body), status=201, run=run)
+    return await REPORTS.submit(work, key=key, body=json_bytes(body), payload=body)
 
 
 @router.patch("/{incident_id}")
