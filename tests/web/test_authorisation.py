@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -40,7 +41,6 @@ PUBLIC = {
     ("GET", "/openapi.json"),
     ("GET", "/favicon.ico"),
     ("GET", "/static"),
-    ("GET", "/"),
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/api/token"),
@@ -578,6 +578,7 @@ def _page_rows() -> list[Row]:
         "sector_id": str(s.world.sector_ids[0]),
     }
     return [
+        Row("GET", "/", lambda s: "/", expect(EVERYONE, 303)),  # the landing page by role
         Row("GET", "/incidents", lambda s: "/incidents", expect(EVERYONE, 200)),
         Row("GET", "/incidents/new", lambda s: "/incidents/new", expect(MISSION, 200)),
         Row("POST", "/incidents/new", lambda s: "/incidents/new", expect(MISSION, 303), form),
@@ -662,9 +663,12 @@ def _page_matrix(db_url: str, site: Site, anonymous: TestClient) -> None:
     wrong = []
     for row in PAGE_ROWS:
         if row.method == "GET":
-            r = anonymous.get(row.url(site), follow_redirects=False)
+            url = row.url(site)
+            r = anonymous.get(url, follow_redirects=False)
             got = (r.status_code, r.headers.get("location"))
-            if got != (303, "/login"):
+            # To the login page, which brings the browser back to the page once signed in.
+            back = "" if url == "/" else "?" + urlencode({"next": url})
+            if got != (303, f"/login{back}"):
                 wrong.append(("anonymous", row.method, row.route, got))
         elif (r := anonymous.post(row.url(site), data={})).status_code != 403:
             wrong.append(("anonymous", row.method, row.route, r.status_code))

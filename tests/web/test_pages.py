@@ -19,6 +19,8 @@ from detente.web.middleware import content_security_policy
 from tests.monitor_support import PASSWORD, World
 
 SCRIPT = "<script>alert(1)</script>"
+#: Where a signed-out browser asking for the incident list is sent (and then brought back).
+LOGIN = "/login?next=%2Fincidents"
 
 
 @pytest.fixture
@@ -44,7 +46,8 @@ def _login(c: TestClient, who: str) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303
-    assert r.headers["location"] == "/incidents"
+    # Who may read scenarios lands in the Workbench, a liaison in the Monitor.
+    assert r.headers["location"] == ("/incidents" if who.startswith("liaison") else "/workbench/")
     return _csrf(c.get("/incidents").text)
 
 
@@ -52,8 +55,8 @@ def _login(c: TestClient, who: str) -> str:
 def test_pages_roles_csrf_and_escaping(app_url: tuple[str, World]) -> None:
     db_url, w = app_url
     with _client(db_url) as c:
-        assert c.get("/incidents", follow_redirects=False).headers["location"] == "/login"
-        assert c.get("/", follow_redirects=False).headers["location"] == "/incidents"
+        assert c.get("/incidents", follow_redirects=False).headers["location"] == LOGIN
+        assert c.get("/", follow_redirects=False).headers["location"] == "/login"
         page = c.get("/login")
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert page.headers["x-frame-options"] == "DENY"
@@ -170,7 +173,7 @@ def test_empty_site_and_stale_session(db_url: str, factory: object) -> None:
         _login(c, "admin")
         with factory() as s, s.begin():  # type: ignore[operator]
             s.execute(update(User).values(active=False))
-        assert c.get("/incidents", follow_redirects=False).headers["location"] == "/login"
+        assert c.get("/incidents", follow_redirects=False).headers["location"] == LOGIN
 
 
 def test_content_security_policy_tiles() -> None:

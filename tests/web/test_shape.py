@@ -35,7 +35,8 @@ def test_one_error_handler_answers_json_or_html(db_url: str, world: World) -> No
     del world
     with _client(db_url) as c:
         # A page: a browser is sent to the login page; a client asking for JSON gets JSON.
-        assert c.get("/incidents", follow_redirects=False).headers["location"] == "/login"
+        location = c.get("/incidents", follow_redirects=False).headers["location"]
+        assert location == "/login?next=%2Fincidents"
         r = c.get("/incidents", headers={"Accept": "application/json"})
         assert r.status_code == 401
         assert r.json() == {"detail": "log in first", "field": None, "line": None}
@@ -82,7 +83,8 @@ def test_deactivated_users_browser_session_is_cleared_for_api_and_pages(
             assert "detente_session" not in c.cookies
             with factory() as s, s.begin():
                 s.execute(update(User).where(User.username == "monitor").values(active=True))
-            assert c.get("/incidents", follow_redirects=False).headers["location"] == "/login"
+            location = c.get("/incidents", follow_redirects=False).headers["location"]
+            assert location == "/login?next=%2Fincidents"
             assert c.get("/api/me").status_code == 401
 
 

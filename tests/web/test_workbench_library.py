@@ -227,7 +227,8 @@ def test_import_genius_zip_reports_its_format(api: Api) -> None:
 def test_pages_list_create_import_duplicate_delete_history_diff(db_url: str, world: World) -> None:
     del world
     with TestClient(create_app(MonitorSettings(db_url=db_url, secret_key="k"))) as c:
-        assert c.get("/workbench/", follow_redirects=False).headers["location"] == "/login"
+        location = c.get("/workbench/", follow_redirects=False).headers["location"]
+        assert location == "/login?next=%2Fworkbench%2F"
         csrf = _login(c, "analyst")
         page = c.get("/workbench")
         assert page.status_code == 200

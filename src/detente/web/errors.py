@@ -1,7 +1,7 @@
 """The one error handler of the application: JSON or a page, by the request.
 
-JSON for the API and for clients asking for JSON; an HTML page (or the login page, on 401)
-for browsers.
+JSON for the API and for clients asking for JSON; an HTML page (or the login page, on 401,
+which returns to the page asked for) for browsers.
 
 Every refusal is a :class:`~detente.monitor.errors.MonitorError` (or a request that fails
 validation); its status, message and field are the same whichever way it is answered.
@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from detente.monitor.errors import InputError, MonitorError, TooManyAttemptsError
+from detente.web.landing import login_url
 from detente.web.templating import error_page
 
 __all__ = [
@@ -84,8 +85,8 @@ async def on_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MonitorError)
     if wants_json(request):
         return error_response(exc)
-    if exc.status == 401:
-        return RedirectResponse("/login", status_code=303)
+    if exc.status == 401:  # to the login page, and back to this page afterwards
+        return RedirectResponse(login_url(request), status_code=303)
     return error_page(request, exc)
 
 

@@ -1,34 +1,41 @@
-"""Signing in and out in the browser, and the home page."""
+"""Signing in and out in the browser, and the home page (a landing page by role)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from detente.monitor.errors import AuthenticationError, TooManyAttemptsError
 from detente.monitor.login import log_in, revoke
-from detente.web.deps import CSRF, Sessions, Settings, client_address, csrf_token
+from detente.monitor.models import User
+from detente.web.deps import CSRF, PageWork, Sessions, Settings, client_address, csrf_token
+from detente.web.landing import landing, local_target
 from detente.web.templating import render
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-#: Where a browser lands after signing in.
-HOME = "/incidents"
+#: Where to go after signing in (``next``): a page of this site, else the landing page.
+Next = Annotated[str, Query(alias="next")]
+NextField = Annotated[str, Form(alias="next")]
 
 
 @router.get("/")
-def home() -> RedirectResponse:
-    """The home page is the Monitor area's incident list."""
-    return RedirectResponse(HOME, status_code=303)
+def home(request: Request, work: PageWork) -> RedirectResponse:
+    """The landing page by role: the scenario library, or the incident list (liaisons).
+
+    Signed out, the login page (see :mod:`detente.web.landing`).
+    """
+    with work() as (_session, user):
+        return RedirectResponse(landing(request, user), status_code=303)
 
 
 @router.get("/login")
-def login_form(request: Request) -> HTMLResponse:
-    """The login form."""
-    return render(request, "login.html", None)
+def login_form(request: Request, target: Next = "") -> HTMLResponse:
+    """The login form; ``next`` is where to go once signed in."""
+    return render(request, "login.html", None, next=local_target(target))
 
 
 @router.post("/login", dependencies=[CSRF])
@@ -36,12 +43,18 @@ def login(
     request: Request,
     sessions: Sessions,
     settings: Settings,
+    *,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
+    target: NextField = "",
 ) -> Response:
-    """Check the password; start a fresh session (new CSRF token) on success."""
+    """Check the password; start a fresh session (new CSRF token) on success.
+
+    Then go to ``next`` when it is a page of this site, else to the user's landing page.
+    """
+    back = local_target(target)
     try:
-        sid, _ = log_in(
+        sid, user_id = log_in(
             sessions,
             username,
             password,
@@ -50,11 +63,16 @@ def login(
             policy=settings.throttle,
         )
     except (AuthenticationError, TooManyAttemptsError) as exc:
-        return render(request, "login.html", None, status=exc.status, error=exc.message)
+        return render(request, "login.html", None, status=exc.status, error=exc.message, next=back)
     request.session.clear()
     request.session["sid"] = sid
     csrf_token(request)
-    return RedirectResponse(HOME, status_code=303)
+    if back is None:
+        with sessions() as session:
+            user = session.get(User, user_id)
+            assert user is not None  # it has just logged in
+            back = landing(request, user)
+    return RedirectResponse(back, status_code=303)
 
 
 @router.post("/logout", dependencies=[CSRF])
