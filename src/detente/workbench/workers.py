@@ -40,7 +40,7 @@ from detente.monitor.errors import InputError
 from detente.monitor.models import User
 from detente.workbench.documents import FieldError
 from detente.workbench.errors import InvalidDocumentError
-from detente.workbench.live import document_key, document_space, live_analysis, live_survival
+from detente.workbench.live import document_key, live_analysis, live_survival
 
 __all__ = ["AnalysisPool", "LiveAnswer", "SurvivalWorker"]
 
@@ -183,9 +183,12 @@ class AnalysisPool:
                 self._executor = None
 
 
-def _survival_payload(document: dict[str, Any], seed: int) -> dict[str, Any]:
-    """:func:`live_survival` as plain data (what the worker process sends back)."""
-    return live_survival(document, seed=seed).to_dict()
+def _survival_payload(document: dict[str, Any], seed: int) -> tuple[str, Any]:
+    """:func:`live_survival` as plain data, or the document's errors (see _analysis_text)."""
+    try:
+        return "ok", live_survival(document, seed=seed).to_dict()
+    except InvalidDocumentError as exc:
+        return "invalid", list(exc.errors)
 
 
 async def _never() -> bool:
@@ -224,13 +227,14 @@ class SurvivalWorker:
     ) -> dict[str, Any] | None:
         """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if abandoned while waiting.
 
+        The document is checked in its turn, by the worker: the page asks only about documents
+        it has just had analysed, and most requests are abandoned before their turn.
+
         Raises:
             PermissionDeniedError: the user may not read scenarios.
             InvalidDocumentError: the document is not a valid scenario.
         """
         require_role(actor, *READERS)
-        document_key(document)
-        await anyio.to_thread.run_sync(document_space, document)  # a bad document: its field errors
         while not self._turn.acquire(blocking=False):
             if await abandoned():
                 return None
@@ -239,11 +243,17 @@ class SurvivalWorker:
             if await abandoned():
                 return None
             if self.in_process:
-                return await anyio.to_thread.run_sync(_survival_payload, dict(document), seed)
-            if self._pool is None:
-                self._pool = _pool(1, background=True)
-            future = self._pool.submit(_survival_payload, dict(document), seed)
-            return await anyio.to_thread.run_sync(future.result)
+                status, value = await anyio.to_thread.run_sync(
+                    _survival_payload, dict(document), seed
+                )
+            else:
+                if self._pool is None:
+                    self._pool = _pool(1, background=True)
+                future = self._pool.submit(_survival_payload, dict(document), seed)
+                status, value = await asyncio.wrap_future(future)
+            if status == "invalid":
+                raise InvalidDocumentError([FieldError(e.path, e.message) for e in value])
+            return value  # type: ignore[no-any-return]
         finally:
             self._turn.release()
 
