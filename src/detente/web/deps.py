@@ -73,7 +73,7 @@ async def get_sessions(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def get_jobs(request: Request) -> JobRegistry:
+async def get_jobs(request: Request) -> JobRegistry:
     """The application's background jobs (one registry per app, in memory)."""
     jobs: JobRegistry = request.app.state.jobs
     return jobs
@@ -85,19 +85,25 @@ def get_writer(request: Request) -> GroupWriter:
     return writer
 
 
-def get_analyses(request: Request) -> AnalysisPool:
+async def get_analyses(request: Request) -> AnalysisPool:
     """The worker processes of the live analysis's plot part (one pool per app)."""
     pool: AnalysisPool = request.app.state.analyses
     return pool
 
 
-def get_survival(request: Request) -> SurvivalWorker:
+async def get_survival(request: Request) -> SurvivalWorker:
     """The worker of the live analysis's survival part (one per app)."""
     worker: SurvivalWorker = request.app.state.survival
     return worker
 
 
-Settings = Annotated[MonitorSettings, Depends(get_settings)]
+async def _settings(request: Request) -> MonitorSettings:
+    return get_settings(request)
+
+
+# Dependencies that do not block are coroutines: FastAPI runs a plain function's dependency in
+# its thread pool, a hop that costs the server's process more than the lookup itself.
+Settings = Annotated[MonitorSettings, Depends(_settings)]
 Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 Jobs = Annotated[JobRegistry, Depends(get_jobs)]
 Analyses = Annotated[AnalysisPool, Depends(get_analyses)]
@@ -205,7 +211,7 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
+async def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
     """Refuse a form whose CSRF token is not the session's."""
     expected = str(request.session.get("csrf", ""))
     if not expected or not secrets.compare_digest(expected, csrf):
