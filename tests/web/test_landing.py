@@ -22,11 +22,11 @@ from tests.monitor_support import PASSWORD, World
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
-#: Where each role lands: who may read scenarios starts in the Workbench, a liaison in the
-#: Monitor (the role sets of detente.monitor.enums, written out here).
+#: Where each role lands: who edits scenarios starts in the Workbench, a monitor and a liaison
+#: in the Monitor (the role sets of detente.monitor.enums, written out here).
 LANDING = {
     "admin": "/workbench/",
-    "monitor": "/workbench/",
+    "monitor": "/incidents",
     "analyst": "/workbench/",
     "liaison_red": "/incidents",
     "liaison_blue": "/incidents",

@@ -1,8 +1,9 @@
 """Where a browser goes: its landing page by role, and back where it meant to go after login.
 
-Signed in, ``/`` sends whoever may read scenarios (see
-:data:`~detente.monitor.enums.READERS`) to the Workbench's scenario library, and the others
-(a party liaison, who never sees scenarios) to the Monitor's incident list. Signed out, a page
+Signed in, ``/`` sends whoever edits scenarios (analysts and admins, see
+:data:`~detente.monitor.enums.EDITORS`) to the Workbench's scenario library, and the mission's
+people (monitors, who may also read scenarios, and party liaisons, who never see them) to the
+Monitor's incident list, where their work is. Signed out, a page
 sends the browser to the login page with the page's address in ``next``, and a successful
 login returns there. Only an address on this site is followed: anything that a browser could
 read as another site's (``//host``, a backslash, a scheme, control characters) is ignored, so a
@@ -27,7 +28,7 @@ MAX_NEXT = 2000
 
 def landing(request: Request, user: User) -> str:
     """The page a signed-in user starts from: the scenario library, or the incident list."""
-    name = "workbench" if library.can_read(user) else "incident_list"
+    name = "workbench" if library.can_edit(user) else "incident_list"
     return str(request.app.url_path_for(name))
 
 
