@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from detente import OutcomeSpace, load_scenario
 from detente.analysis import bargaining_solutions, logrolling, sweeteners, talking_points
 from detente.analysis._exact import exact_tables
+from detente.analysis.sweeteners import _candidates
 from detente.analysis.wording import figure
 from detente.errors import ScenarioError
 from detente.scenario.model import Scenario
@@ -421,3 +422,39 @@ def test_clause_labels_are_proposed_as_clauses() -> None:
     assert from_noun.sentence.startswith(
         "For Russia, agree that supplies are halted instead of a pause in supplies: Russia gains"
     )
+
+
+@given(scenarios(min_parties=2, max_parties=3, red_lines=True), st.data())
+@settings(max_examples=60, deadline=None)
+def test_the_candidate_changes_are_every_one_and_two_issue_change(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    """Against a plain loop over issues and options, in the documented order and cap."""
+    space = OutcomeSpace.from_scenario(scenario)
+    base = np.array(
+        [data.draw(st.integers(0, int(c) - 1)) for c in space.cardinalities], dtype=np.int64
+    )
+    max_pairs = data.draw(st.integers(0, 60))
+    allowed = np.asarray(space.allowed.all(axis=0))
+    moves = [
+        [k for k in range(int(c)) if allowed[i, k] and k != base[i]]
+        for i, c in enumerate(space.cardinalities)
+    ]
+    rows, parts, where = [], [], {}
+    for i, alternatives in enumerate(moves):
+        for k in alternatives:
+            where[i, k] = len(rows)
+            rows.append([k if n == i else int(b) for n, b in enumerate(base)])
+            parts.append([-1, -1])
+    pairs = 0
+    for i, j in itertools.combinations(range(space.n_issues), 2):
+        if pairs + len(moves[i]) * len(moves[j]) > max_pairs:
+            break
+        pairs += len(moves[i]) * len(moves[j])
+        for a, b in itertools.product(moves[i], moves[j]):
+            change = {i: a, j: b}
+            rows.append([change.get(n, int(x)) for n, x in enumerate(base)])
+            parts.append([where[i, a], where[j, b]])
+    matrix, found = _candidates(space, base, max_pairs)
+    assert matrix.tolist() == rows
+    assert found.tolist() == parts

@@ -119,33 +119,44 @@ def _candidates(
     """Every one- and two-issue change of ``base`` that crosses no red line.
 
     Returns the option matrix and, for each row, the rows of its one-issue parts (``-1`` for a
-    one-issue change).
+    one-issue change). Rows come issue by issue, then pair by pair of issues (in the order of
+    ``itertools.combinations``, as long as the pairs' changes stay within ``max_pairs``), each
+    pair's changes first option major.
     """
     opts = feasible_options(space)
     moves = [o[o != base[i]] for i, o in enumerate(opts)]
-    offsets = np.concatenate([[0], np.cumsum([len(m) for m in moves])])
-    blocks = []
-    parts = []
-    for i, alternatives in enumerate(moves):
-        block = np.repeat(base[None, :], len(alternatives), axis=0)
-        block[:, i] = alternatives
-        blocks.append(block)
-        parts.append(np.full((len(alternatives), 2), -1, dtype=np.int64))
+    sizes = np.array([len(m) for m in moves], dtype=np.int64)
+    flat = np.concatenate([np.empty(0, dtype=np.int64), *moves])
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    # one-issue changes: alternative k of issue i replaces base[i]
+    issue = np.repeat(np.arange(space.n_issues), sizes)
+    single = np.repeat(base[None, :], len(flat), axis=0)
+    single[np.arange(len(flat)), issue] = flat
+    # two-issue changes: the pairs of issues, in order, while they fit in max_pairs
+    chosen: list[tuple[int, int]] = []
     pairs = 0
     for i, j in itertools.combinations(range(space.n_issues), 2):  # loop over issue pairs
-        a, b = len(moves[i]), len(moves[j])
-        if pairs + a * b > max_pairs:
+        count = int(sizes[i] * sizes[j])
+        if pairs + count > max_pairs:
             break
-        pairs += a * b
-        first = np.repeat(np.arange(a), b)
-        second = np.tile(np.arange(b), a)
-        block = np.repeat(base[None, :], a * b, axis=0)
-        block[:, i] = moves[i][first]
-        block[:, j] = moves[j][second]
-        blocks.append(block)
-        parts.append(np.stack([offsets[i] + first, offsets[j] + second], axis=1))
-    empty = np.empty((0, space.n_issues), dtype=np.int64)
-    return np.concatenate([empty, *blocks]), np.concatenate([np.empty((0, 2), np.int64), *parts])
+        pairs += count
+        chosen.append((i, j))
+    first_issue = np.array([i for i, _ in chosen], dtype=np.int64)
+    second_issue = np.array([j for _, j in chosen], dtype=np.int64)
+    counts = sizes[first_issue] * sizes[second_issue]
+    pair = np.repeat(np.arange(len(chosen)), counts)
+    local = np.arange(pairs) - np.repeat(np.cumsum(counts) - counts, counts)
+    width = sizes[second_issue][pair]
+    first = offsets[first_issue][pair] + local // np.maximum(width, 1)
+    second = offsets[second_issue][pair] + local % np.maximum(width, 1)
+    double = np.repeat(base[None, :], pairs, axis=0)
+    rows = np.arange(pairs)
+    double[rows, first_issue[pair]] = flat[first]
+    double[rows, second_issue[pair]] = flat[second]
+    parts = np.concatenate(
+        [np.full((len(flat), 2), -1, dtype=np.int64), np.stack([first, second], axis=1)]
+    )
+    return np.concatenate([single, double]), parts
 
 
 def sweeteners(
