@@ -185,3 +185,46 @@ def test_the_live_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPa
         with pytest.raises(InputError, match="must be a whole number of processes") as caught:
             MonitorSettings.from_env("sqlite://")
         assert caught.value.field == "DETENTE_WORKBENCH_LIVE_WORKERS"
+
+
+def test_a_killed_worker_is_replaced_and_its_requests_answered() -> None:
+    """A worker killed from outside breaks its pool; the pool is started again."""
+    analyst = _user(Role.ANALYST)
+    pool = AnalysisPool(1)
+    survival = SurvivalWorker(poll=0.01)
+    document = _small()
+
+    def kill_workers() -> None:
+        for process in psutil.Process().children():
+            if _spawned(process):
+                process.kill()
+                process.wait(10)
+
+    async def scenario() -> tuple[Any, Any]:
+        await pool.analyze(analyst, document)
+        await survival.assess(analyst, document)
+        kill_workers()
+        return await pool.analyze(analyst, document), await survival.assess(analyst, document)
+
+    try:
+        analysed, assessed = _run(scenario)
+    finally:
+        pool.close()
+        survival.close()
+    assert json.loads(analysed.body) == json.loads(json.dumps(live_analysis(document).to_dict()))
+    assert assessed == live_survival(document).to_dict()
+
+
+def test_a_broken_pool_is_dropped_once_and_survival_checks_in_process_too() -> None:
+    pool = AnalysisPool(1)
+    first = pool._processes()
+    pool._replace(first)
+    second = pool._processes()
+    assert second is not first
+    pool._replace(first)  # a late request that saw the old pool leaves the new one alone
+    assert pool._processes() is second
+    pool.close()
+    broken = _small()
+    del broken["parties"][0]["reservation_value"]
+    with pytest.raises(InvalidDocumentError, match="has no reservation_value"):
+        _run(lambda: SurvivalWorker(in_process=True).assess(_user(Role.ANALYST), broken))

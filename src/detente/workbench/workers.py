@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +137,35 @@ class AnalysisPool:
                 self._executor = _pool(self.workers, background=False)
             return self._executor
 
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a pool one of whose processes died (the next request starts a new one)."""
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    async def _in_process(self, args: tuple[Any, ...]) -> tuple[str, Any, Any]:
+        """Run in a worker process; once more, in a new pool, if a worker died meanwhile.
+
+        A worker killed from outside (out of memory, an operator's ``kill``) breaks its whole
+        pool: the requests it held are asked again of a new pool rather than failing.
+        """
+        try:
+            return await self._submit(args)
+        except BrokenProcessPool:
+            return await self._submit(args)
+
+    async def _submit(self, args: tuple[Any, ...]) -> tuple[str, Any, Any]:
+        executor = self._processes()
+        try:
+            result: tuple[str, Any, Any] = await asyncio.wrap_future(
+                executor.submit(_analysis_text, *args)
+            )
+        except BrokenProcessPool:
+            self._replace(executor)
+            raise
+        return result
+
     def start(self) -> None:
         """Start the worker processes now and let each import the analysis (no-op for 0).
 
@@ -165,8 +195,7 @@ class AnalysisPool:
         require_role(actor, *READERS)
         args = (dict(document), x, y, seed)
         if self.workers:
-            future = self._processes().submit(_analysis_text, *args)
-            status, value, extra = await asyncio.wrap_future(future)
+            status, value, extra = await self._in_process(args)
         else:
             status, value, extra = await anyio.to_thread.run_sync(_analysis_text, *args)
         if status == "invalid":
@@ -247,15 +276,29 @@ class SurvivalWorker:
                     _survival_payload, dict(document), seed
                 )
             else:
-                if self._pool is None:
-                    self._pool = _pool(1, background=True)
-                future = self._pool.submit(_survival_payload, dict(document), seed)
-                status, value = await asyncio.wrap_future(future)
+                try:
+                    status, value = await self._submit(dict(document), seed)
+                except BrokenProcessPool:  # the worker was killed: once more in a new one
+                    status, value = await self._submit(dict(document), seed)
             if status == "invalid":
                 raise InvalidDocumentError([FieldError(e.path, e.message) for e in value])
             return value  # type: ignore[no-any-return]
         finally:
             self._turn.release()
+
+    async def _submit(self, document: dict[str, Any], seed: int) -> tuple[str, Any]:
+        if self._pool is None:
+            self._pool = _pool(1, background=True)
+        pool = self._pool
+        try:
+            result: tuple[str, Any] = await asyncio.wrap_future(
+                pool.submit(_survival_payload, document, seed)
+            )
+        except BrokenProcessPool:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        return result
 
     def close(self) -> None:
         """Stop the worker process, if one was started."""
