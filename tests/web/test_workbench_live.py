@@ -212,6 +212,27 @@ def test_the_editor_page_holds_the_document_escaped(db_url: str, world: World) -
         assert c.get(f"/workbench/scenarios/{stored.id}").status_code == 403
 
 
+def test_the_editor_page_starts_the_analysis_workers(db_url: str, world: World) -> None:
+    settings = MonitorSettings(db_url=db_url, secret_key="k", live_workers=1)
+    with TestClient(create_app(settings)) as c:
+        pool = c.app.state.analyses  # type: ignore[attr-defined]
+        with c.app.state.sessionmaker() as s, s.begin():  # type: ignore[attr-defined]
+            admin = s.get(User, world.users["admin"])
+            stored = library.create_scenario(s, admin, builtin="ceasefire-2025")
+        assert c.get("/incidents").status_code in {200, 303}
+        _login(c, "liaison_red")
+        assert c.get(f"/workbench/scenarios/{stored.id}").status_code == 403
+        assert pool._executor is None  # nothing started for who may not analyse
+        c.post("/logout", data={"csrf": _login(c, "analyst")})
+        _login(c, "analyst")
+        assert c.get(f"/workbench/scenarios/{stored.id}").status_code == 200
+        started = pool._executor
+        assert started is not None
+        c.get(f"/workbench/scenarios/{stored.id}")
+        assert pool._executor is started  # started once
+    assert pool._executor is None  # stopped with the app
+
+
 def test_plotly_is_served_from_this_site(db_url: str, world: World) -> None:
     del world
     with _client(db_url) as c:

@@ -32,11 +32,11 @@ SESSION_COOKIE = "detente_session"
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the live analysis's workers; on shutdown, stop them and cancel the jobs.
+    """On shutdown, stop the live analysis's workers and cancel the jobs (in memory only).
 
-    The jobs live in memory only.
+    The workers start when first needed (see :mod:`detente.workbench.workers`): a server
+    that only monitors never starts them.
     """
-    app.state.analyses.start()
     try:
         yield
     finally:

@@ -14,8 +14,9 @@ core whatever the machine has. So the server hands them to worker processes:
   unanswered.
 
 Both compute in a thread of the server's own process instead when asked (``workers=0``,
-``in_process=True``), as the tests of the routes do. Every worker process exits with the
-server that started it, even when the server dies without a goodbye.
+``in_process=True``), as the tests of the routes do. The processes start when first needed (the
+editor page starts the pool as it is served), so a server that only monitors has none; every
+worker process exits with the server that started it, even when it dies without a goodbye.
 """
 
 from __future__ import annotations
@@ -167,14 +168,19 @@ class AnalysisPool:
         return result
 
     def start(self) -> None:
-        """Start the worker processes now and let each import the analysis (no-op for 0).
+        """Start the worker processes now, if not yet, and let each import the analysis.
 
-        Otherwise the first edits would wait for the processes to start.
+        Otherwise the first edit would wait for them (a few seconds). Nothing to start with 0
+        workers; the pool also starts by itself on the first request.
         """
-        if self.workers:
-            executor = self._processes()
-            for _ in range(self.workers):
-                executor.submit(document_key, {})
+        if not self.workers:
+            return
+        with self._lock:
+            if self._executor is not None:
+                return
+            self._executor = executor = _pool(self.workers, background=False)
+        for _ in range(self.workers):
+            executor.submit(document_key, {})
 
     async def analyze(
         self,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from detente.scenario.model import Role
-from detente.web.deps import IdPath, PageWork
+from detente.web.deps import Analyses, IdPath, PageWork
 from detente.web.templating import render
 from detente.workbench import library
 
@@ -31,10 +31,17 @@ def _script_json(value: object) -> str:
 
 
 @router.get("/workbench/scenarios/{scenario_id}", response_class=HTMLResponse)
-def editor(request: Request, scenario_id: IdPath, work: PageWork) -> HTMLResponse:
-    """The editor of a scenario's latest version, with the live analysis beside it."""
+def editor(
+    request: Request, scenario_id: IdPath, work: PageWork, analyses: Analyses
+) -> HTMLResponse:
+    """The editor of a scenario's latest version, with the live analysis beside it.
+
+    The live analysis's workers start now, if they have not yet, so that they are ready by
+    the time the page asks for its first analysis.
+    """
     with work() as (s, user):
         scenario = library.get_scenario(s, user, scenario_id)
+        analyses.start()
         return render(
             request,
             "workbench/editor.html",
