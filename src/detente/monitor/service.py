@@ -223,8 +223,9 @@ def get_agreement(session: Session, actor: User, agreement_id: int) -> Agreement
 def check_report(session: Session, actor: User, data: IncidentIn) -> dict[int, Clause]:
     """Refuse a report ``actor`` may not file or that does not fit its agreement.
 
-    Returns the agreement's clauses by id. Writes nothing: what
-    :func:`create_incident` and :func:`detente.monitor.intake.create_incidents` check first.
+    Returns the agreement's clauses by id (none are read for a report that cites none).
+    Writes nothing: what :func:`create_incident` and
+    :func:`detente.monitor.intake.create_incidents` check first.
     """
     require_role(actor, *MISSION)
     agreement = session.get(Agreement, data.agreement_id)
@@ -232,7 +233,7 @@ def check_report(session: Session, actor: User, data: IncidentIn) -> dict[int, C
         raise InputError(f"no agreement {data.agreement_id}", field="agreement_id")
     _check_place(agreement, data.sector_id, data.longitude, data.latitude)
     check_occurred_at(agreement, data.occurred_at)
-    clauses = {c.id: c for c in agreement.clauses}
+    clauses = {c.id: c for c in agreement.clauses} if data.clause_ids else {}
     unknown = sorted(set(data.clause_ids) - set(clauses))
     if unknown:
         raise InputError(f"no clause {unknown[0]} in this agreement", field="clause_ids")

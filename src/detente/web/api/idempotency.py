@@ -158,12 +158,7 @@ class BatchedCreate:
     def __call__(self, session: Session, pending: Sequence[_Pending]) -> list[Any]:
         """The answers (or errors) of ``pending``, in order (the writer's batch function)."""
         out: list[Any] = [None] * len(pending)
-        users: dict[int, User] = {}
-        for index, p in enumerate(pending):
-            try:
-                users[index] = login.session_user(session, p.token)
-            except AuthenticationError as exc:
-                out[index] = exc
+        users = self._users(session, pending, out)
         keys = [(users[i].id, pending[i].key) for i in users if pending[i].key is not None]
         if len(set(keys)) < len(keys):
             msg = "two requests of one batch share an Idempotency-Key"
@@ -204,6 +199,20 @@ class BatchedCreate:
                 }
             )
         return Response(answer, status_code=self._status, media_type="application/json")
+
+    @staticmethod
+    def _users(session: Session, pending: Sequence[_Pending], out: list[Any]) -> dict[int, User]:
+        """The user of each request by its index; a request refused sign-in gets the error."""
+        users: dict[int, User] = {}
+        known: dict[str, User] = {}  # a client's token is looked up once per batch
+        for index, p in enumerate(pending):
+            try:
+                user = known.get(p.token) or login.session_user(session, p.token)
+            except AuthenticationError as exc:
+                out[index] = exc
+                continue
+            known[p.token] = users[index] = user
+        return users
 
     @staticmethod
     def _stored(
