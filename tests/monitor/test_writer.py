@@ -172,16 +172,21 @@ def test_batched_units_are_applied_together_in_their_place(engine: Engine) -> No
 
 
 @pytest.mark.parametrize("fault", [99, 98])
+@pytest.mark.parametrize("alone", [True, False], ids=["batch-only", "among-others"])
 def test_a_failed_batch_call_is_undone_and_each_unit_applied_alone(
-    engine: Engine, fault: int
+    engine: Engine, fault: int, alone: bool
 ) -> None:
+    """Undone by its savepoint among other units, or with the group's transaction when alone."""
     writer, batch = GroupWriter(sessions(engine, MonitorSettings())), Appends()
     units = [1, fault, -3, 4]
-    outcomes = _submitted(writer, [_batched(writer, batch, u) for u in units])
+    before = [] if alone else [_unit(writer, 50)]
+    outcomes = _submitted(writer, before + [_batched(writer, batch, u) for u in units])
+    outcomes = outcomes[len(before) :]
     assert batch.calls == [units, [1], [fault], [-3], [4]]
     assert isinstance(outcomes[2], ValueError)
     assert not isinstance(outcomes[0], Exception)
     # alone, unit 99 and unit 98 are applied like any other
-    assert [n for n in _entries(engine) if n is not None] == [1, fault, 4]
+    expected = [1, fault, 4] if alone else [50, 1, fault, 4]
+    assert [n for n in _entries(engine) if n is not None] == expected
     with sessions(engine, MonitorSettings())() as s:
         assert audit.verify_chain(s).ok

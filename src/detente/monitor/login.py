@@ -200,11 +200,15 @@ def open_session(session: Session, user: User, *, kind: str, client: str = "") -
 
 def session_user(session: Session, token: str) -> User:
     """The active user of a live session (401 when it is unknown, expired or revoked)."""
-    row = session.get(AuthSession, _digest(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    found = session.execute(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.id == _digest(token))
+    ).first()  # one indexed query for both
+    if found is None:
         raise AuthenticationError("your session has ended: log in again", field="Authorization")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.active:
         raise AuthenticationError("your session has ended: log in again", field="Authorization")
     return user
 

@@ -12,10 +12,11 @@ could still lose.
 
 Units of one kind can also be applied together (:meth:`GroupWriter.submit_batched`): the
 units of a batch waiting next to each other in a group go to its function in one call, in a
-savepoint of their own, which writes each table's rows for all of them with one statement
-(see :mod:`detente.monitor.intake`). Should that call fail as a whole, its savepoint is rolled
-back and each of its units is applied again alone, in a savepoint of its own, so one unit's
-fault never decides another's answer.
+savepoint of their own (none when the group is that batch alone), which writes each table's
+rows for all of them with one statement (see :mod:`detente.monitor.intake`). Should that call
+fail as a whole, its savepoint (or the group's transaction) is rolled back and each of its
+units is applied again alone, in a savepoint of its own, so one unit's fault never decides
+another's answer.
 
 Several processes or servers on one database stay correct: each group holds the write lock
 (SQLite) or the chain's lock (PostgreSQL, taken first thing, see
@@ -129,25 +130,12 @@ class GroupWriter:
 
     def _apply(self, group: list[_Item]) -> None:
         """One transaction for the group; the answers are handed out after its commit."""
-        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
-        # The session's identity map holds its objects weakly: keep every object loaded (a
-        # request's session and user, the agreement and its sectors) for the group's next
-        # requests, which then find them without a query.
-        held: list[object] = []
+        runs = [(batch, list(run)) for batch, run in itertools.groupby(group, key=_batch_of)]
         try:
-            with self._factory() as session, session.begin():
-                event.listen(session, "loaded_as_persistent", lambda _s, obj: held.append(obj))
-                audit.lock_chain(session)
-                for batch, run in itertools.groupby(group, key=_batch_of):
-                    items = list(run)
-                    if batch is None:
-                        outcomes.extend(
-                            _apply_one(session, w, f)
-                            for w, f in items
-                            if not isinstance(w, _Batched)
-                        )
-                    else:
-                        outcomes.extend(_apply_batch(session, batch, items))
+            try:
+                outcomes = self._transaction(runs)
+            except _BatchFailedError:  # nothing was stored: each of the batch's units alone
+                outcomes = self._transaction([(b, [item]) for b, items in runs for item in items])
         except Exception as exc:  # noqa: BLE001 - nothing of the group was stored: say so to all
             for _work, future in group:
                 future.set_exception(exc)
@@ -157,6 +145,56 @@ class GroupWriter:
                 future.set_result(result)
             else:
                 future.set_exception(error)
+
+    def _transaction(
+        self, runs: list[tuple[Batch | None, list[_Item]]]
+    ) -> list[tuple[Future[Any], Any, BaseException | None]]:
+        """Apply the runs of units in one transaction; their outcomes once it committed.
+
+        A group that is a single batch of several units needs no savepoint: should its call
+        fail, the whole transaction is rolled back (:class:`_BatchFailedError`) and the caller
+        applies each unit alone. That saves two round trips a group on PostgreSQL.
+        """
+        outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+        # The session's identity map holds its objects weakly: keep every object loaded (a
+        # request's session and user, the agreement and its sectors) for the group's next
+        # requests, which then find them without a query.
+        held: list[object] = []
+        with self._factory() as session, session.begin():
+            event.listen(session, "loaded_as_persistent", lambda _s, obj: held.append(obj))
+            audit.lock_chain(session)
+            only, items = runs[0]
+            if len(runs) == 1 and only is not None and len(items) > 1:
+                return _whole(session, only, items)
+            for batch, items in runs:
+                if batch is None:
+                    outcomes.extend(
+                        _apply_one(session, w, f) for w, f in items if not isinstance(w, _Batched)
+                    )
+                else:
+                    outcomes.extend(_apply_batch(session, batch, items))
+        return outcomes
+
+
+class _BatchFailedError(Exception):
+    """A group's only batch failed as a whole: its transaction is rolled back."""
+
+
+def _whole(
+    session: Session, batch: Batch, items: list[_Item]
+) -> list[tuple[Future[Any], Any, BaseException | None]]:
+    """A group that is one batch: one call, no savepoint; ``_BatchFailedError`` if it fails."""
+    units = [work.unit for work, _ in items if isinstance(work, _Batched)]
+    try:
+        results = list(batch(session, units))
+    except Exception as exc:
+        raise _BatchFailedError from exc
+    if len(results) != len(units):
+        raise _BatchFailedError
+    return [
+        (future, None, r) if isinstance(r, BaseException) else (future, r, None)
+        for (_, future), r in zip(items, results, strict=True)
+    ]
 
 
 def _apply_one(
