@@ -21,6 +21,7 @@ import contextlib
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,10 @@ def _locust(base: str, env: dict[str, str], prefix: Path) -> dict[str, float]:
         "--users", str(USERS), "--spawn-rate", str(USERS), "--run-time", f"{SECONDS}s",
         "--host", base, "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR",
     ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, env=env, check=False, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # locust, the child just waited for
+    locust_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     with Path(f"{prefix}_stats.csv").open(newline="") as f:
         rows = {r["Name"]: r for r in csv.DictReader(f)}
     total = rows["Aggregated"]
@@ -116,6 +120,7 @@ def _locust(base: str, env: dict[str, str], prefix: Path) -> dict[str, float]:
         "rate": float(total["Requests/s"]) * (requests - failures) / max(requests, 1.0),
         "p50": float(total["50%"]),
         "p99": float(total["99%"]),
+        "locust_ms": 1000 * locust_cpu / max(requests, 1.0),
     }
 
 
@@ -193,10 +198,11 @@ def _postgres() -> Iterator[str]:
 
 
 def main() -> None:
-    console = Console(width=150)
+    console = Console(width=180)
     table = Table(title=f"Monitor writes: {USERS} locust users for {SECONDS} s, 127.0.0.1")
     columns = (
-        "backend", "writes/s", "p50 ms", "p99 ms", "server CPU ms/write", "failed", "sent",
+        "backend", "writes/s", "p50 ms", "p99 ms", "server CPU ms/write", "locust CPU ms/req",
+        "failed", "sent",
         "in flight", "stored", "lost", "twice", "chain", "load",
     )  # fmt: skip
     for column in columns:
@@ -216,6 +222,7 @@ def main() -> None:
             f"{f['p50']:.0f}",
             f"{f['p99']:.0f}",
             f"{f['cpu_ms']:.1f}",
+            f"{f['locust_ms']:.1f}",
             f"{f['failures']:.0f}",
             f"{f['sent']:.0f}",
             f"{f['in_flight']:.0f}",
@@ -229,7 +236,8 @@ def main() -> None:
     console.print(
         f"{os.cpu_count()} cores; load: the 1-minute load average as the run ended; server "
         "CPU: the CPU time of the server process per report answered, which another load on "
-        "the machine changes little (a core runs 1000 / that many writes a second). "
+        "the machine changes little (a core runs 1000 / that many writes a second); locust "
+        "CPU: the load generator's CPU time per request, which the same two cores pay. "
         "failed: attempts without an answer (sent again with their key); in flight: reports "
         "locust stopped waiting for, settled afterwards with their key; stored must equal "
         "sent, lost and twice must be 0"
