@@ -42,8 +42,11 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
+# One test process per CPU (pytest-xdist); a worker takes another's waiting tests when it is
+# done with its own, so the long browser and PostgreSQL files do not hold up the end.
+# PYTEST_ARGS="-n 0" runs them in this process, one at a time.
 unit: $(VENV)/.dev
-	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist worksteal --cov --cov-report=term --cov-fail-under=95 $(PYTEST_ARGS)
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
