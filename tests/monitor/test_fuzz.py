@@ -46,6 +46,9 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 @pytest.fixture(scope="module", autouse=True)
 def _world() -> Iterator[None]:
+    # a test process that takes more of this module's tests after the teardown below (as
+    # pytest-xdist's work stealing may) sets the module up again
+    _DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(_URL)
     migrate(engine)
     factory = sessionmaker(engine, expire_on_commit=False)

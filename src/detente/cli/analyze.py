@@ -131,7 +131,7 @@ def analyze_command(
         return
     render(result, answer)
     if html is not None:
-        console.print(f"wrote {html}")
+        console.print(f"wrote {html}", soft_wrap=True, highlight=False)
 
 
 def _title(name: str) -> str:

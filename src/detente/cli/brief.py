@@ -108,7 +108,7 @@ def brief_command(
     render(briefing)
     for path in (html, pdf):
         if path is not None:
-            console.print(f"wrote {path}")
+            console.print(f"wrote {path}", soft_wrap=True, highlight=False)
 
 
 def _pct(x: float) -> str:

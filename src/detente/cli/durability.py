@@ -190,7 +190,7 @@ def durability(
         return
     _render(answer)
     if html_file is not None:
-        console.print(f"wrote {html_file}")
+        console.print(f"wrote {html_file}", soft_wrap=True, highlight=False)
 
 
 def _split(text: str) -> list[str]:

@@ -120,7 +120,7 @@ def run(
     if scenario is not None:
         render_scenario_forecast(scenario)
     if html is not None:
-        console.print(f"wrote {html}")
+        console.print(f"wrote {html}", soft_wrap=True, highlight=False)
 
 
 @forecast_app.command("evaluate")

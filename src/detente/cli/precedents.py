@@ -105,7 +105,7 @@ def search(
         return
     _print(result, model.name)
     if html_file is not None:
-        console.print(f"wrote {html_file}")
+        console.print(f"wrote {html_file}", soft_wrap=True, highlight=False)
 
 
 def _plain(result: Any) -> dict[str, Any]:

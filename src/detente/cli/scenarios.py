@@ -98,7 +98,7 @@ def convert(
     model = load_scenario(source)
     written = save_scenario(model, target, overwrite=force)
     for path in written:
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", soft_wrap=True, highlight=False)
 
 
 @guarded
