@@ -127,3 +127,79 @@ def test_a_field_error_is_shown_at_the_field_in_the_clis_words(
     field.fill("0.6")
     page.wait_for_selector("#errors", state="hidden")
     assert field.get_attribute("aria-invalid") is None
+
+
+def _cell(page: Any, solution: str, column: int) -> float:
+    """A solution's utility for the party of the table's ``column`` (1 is the first party)."""
+    text: str = (
+        page.locator(f'#solutions tr[data-solution="{solution}"] td').nth(column - 1).inner_text()
+    )
+    return float(text.split(maxsplit=1)[0])
+
+
+def test_the_deals_are_drawn_on_the_canvas_and_a_move_redraws_only_them(
+    live_server: tuple[str, str], browser: Any
+) -> None:
+    """A slider move leaves Plotly's frame alone; other axes redraw it; hovering names a deal."""
+    base, url = live_server
+    scenario_id = _scenario(url)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, base, "analyst")
+    _open(page, base, scenario_id)
+    page.wait_for_selector("#plot canvas.deals")
+    inked = """() => {
+        const c = document.querySelector("#plot canvas.deals");
+        const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let k = 3; k < px.length; k += 4) if (px[k] > 0) n++;
+        return n;
+    }"""
+    before = page.evaluate(inked)
+    assert before > 2_000  # some 2,000 sampled deals, the frontier and the solutions
+    page.evaluate(
+        """() => {
+            window.__reacts = 0;
+            const react = window.Plotly.react;
+            window.Plotly.react = (...args) => { window.__reacts += 1; return react(...args); };
+        }"""
+    )
+    _move(page, RUSSIA_SANCTIONS, 0.55)
+    assert page.evaluate("window.__reacts") == 0
+    assert page.evaluate(inked) > 2_000
+
+    # hovering the Nash deal's mark names it, read off the table's utilities
+    x, y = _cell(page, "nash", 1), _cell(page, "nash", 2)  # Russia and Ukraine: the axes
+    point = page.evaluate(
+        """([x, y]) => {
+            const plot = document.getElementById("plot");
+            const full = plot._fullLayout;
+            const box = plot.getBoundingClientRect();
+            const left = box.left + full._size.l + full.xaxis.l2p(x);
+            return [left, box.top + full._size.t + full.yaxis.l2p(y)];
+        }""",
+        [x, y],
+    )
+    page.mouse.move(point[0], point[1])
+    tip = page.locator("#plot .plot-tip")
+    tip.wait_for(state="visible")
+    assert tip.inner_text().startswith(f"Nash (Russia {x:.3f}, Ukraine {y:.3f}): ")
+    page.screenshot(path=str(ARTIFACTS / "workbench-editor-hover.png"), full_page=False)
+    page.mouse.move(5, 5)
+    tip.wait_for(state="hidden")
+
+    # other axes redraw the frame, and the deals in them
+    page.evaluate(
+        """() => new Promise((done) => {
+            const root = document.getElementById("editor");
+            root.addEventListener("live:updated", () => done(), { once: true });
+            const select = document.getElementById("axis-y");
+            select.value = "United States";
+            select.dispatchEvent(new Event("change"));
+        })"""
+    )
+    assert page.evaluate("window.__reacts") == 1
+    assert "utility of United States" in (page.locator("#plot .g-ytitle").text_content() or "")
+    assert page.evaluate(inked) > 2_000
+    assert errors == []

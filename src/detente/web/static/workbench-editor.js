@@ -333,61 +333,184 @@
   const TITLES = { nash: "Nash", kalai_smorodinsky: "Kalai-Smorodinsky", egalitarian: "Egalitarian", utilitarian: "Utilitarian" };
   const SYMBOLS = { nash: "star", kalai_smorodinsky: "diamond", egalitarian: "square", utilitarian: "triangle-up" };
 
-  // The sampled deals (up to a few thousand) are drawn on a canvas under the plot's
-  // transparent background, in the plot area Plotly reports: an SVG marker each would take
-  // Plotly the better part of a second.
+  // The plot in two layers. Plotly draws the frame: axes, the parties' alternatives (dashed),
+  // the legend, zoom. The deals themselves (the sampled cloud, the Pareto frontier and the
+  // solutions) are drawn on a canvas over the plot area, in Plotly's axis ranges. A slider
+  // move changes only the deals, so it redraws only the canvas (a few milliseconds); Plotly
+  // redraws its frame only when the frame changes (other axes, alternatives or solutions). As
+  // SVG markers redrawn by Plotly at every move, the deals took the page some 50 ms an edit
+  // (140 frontier points and the cloud, on a laptop's CPU), more than the server's analysis.
   const LOW = -0.02;
   const HIGH = 1.02;
-  const canvas = el("canvas", { class: "cloud", "aria-hidden": "true" });
-  function drawCloud(plot, cloud) {
-    const size = plot._fullLayout && plot._fullLayout._size;
-    if (!size) return;
-    if (!canvas.isConnected) plot.prepend(canvas);
+  const CLOUD = [[false, "rgba(154,165,177,0.5)", 2], [true, "rgba(62,189,147,0.75)", 2.5]];
+  const FRONTIER = { color: "#1f4e79", radius: 3 };
+  const SOLUTION = { color: "#c65d21", outline: "#ffffff", radius: 7 };
+  const canvas = el("canvas", { class: "deals", "aria-hidden": "true" });
+  const tooltip = el("div", { class: "plot-tip", role: "tooltip", hidden: true });
+  let frame = null; // the frame Plotly last drew
+  let listening = false;
+
+  // Marker outlines of the solutions' symbols, centred on (0, 0), r the half-width.
+  const MARKERS = {
+    star(g, r) {
+      for (let k = 0; k < 10; k++) {
+        const a = -Math.PI / 2 + (k * Math.PI) / 5;
+        const d = k % 2 ? r * 0.45 : r * 1.15;
+        if (k) g.lineTo(d * Math.cos(a), d * Math.sin(a)); else g.moveTo(d * Math.cos(a), d * Math.sin(a));
+      }
+    },
+    diamond(g, r) { g.moveTo(0, -r * 1.2); g.lineTo(r, 0); g.lineTo(0, r * 1.2); g.lineTo(-r, 0); },
+    square(g, r) { g.rect(-r * 0.85, -r * 0.85, 1.7 * r, 1.7 * r); },
+    "triangle-up"(g, r) { g.moveTo(0, -r * 1.1); g.lineTo(r, r * 0.8); g.lineTo(-r, r * 0.8); },
+  };
+
+  // The plot area in pixels and the data ranges shown (after any zoom), or null before Plotly.
+  function area(plot) {
+    const full = plot._fullLayout;
+    if (!full || !full._size || !full.xaxis || !full.yaxis) return null;
+    const size = full._size;
+    const [x0, x1] = full.xaxis.range;
+    const [y0, y1] = full.yaxis.range;
+    return {
+      size,
+      px: (x) => ((x - x0) / (x1 - x0)) * size.w,
+      py: (y) => ((y1 - y) / (y1 - y0)) * size.h,
+    };
+  }
+
+  // The deals of the answer `data` on the canvas; nothing before Plotly has drawn the frame.
+  function drawDeals(plot, data) {
+    const at = area(plot);
+    if (!at || !data) return;
+    const { size, px, py } = at;
+    if (canvas.parentNode !== plot) plot.append(canvas);
     const ratio = window.devicePixelRatio || 1;
-    canvas.style.left = `${size.l}px`;
-    canvas.style.top = `${size.t}px`;
-    canvas.style.width = `${size.w}px`;
-    canvas.style.height = `${size.h}px`;
-    canvas.width = Math.round(size.w * ratio);
-    canvas.height = Math.round(size.h * ratio);
+    Object.assign(canvas.style, { left: `${size.l}px`, top: `${size.t}px`, width: `${size.w}px`, height: `${size.h}px` });
+    const width = Math.round(size.w * ratio);
+    const height = Math.round(size.h * ratio);
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width;
+      canvas.height = height;
+    }
     const g = canvas.getContext("2d");
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, size.w, size.h);
-    const sx = size.w / (HIGH - LOW);
-    const sy = size.h / (HIGH - LOW);
-    for (const [inside, color, radius] of [[false, "rgba(154,165,177,0.5)", 2], [true, "rgba(62,189,147,0.75)", 2.5]]) {
+    g.save();
+    g.beginPath();
+    g.rect(0, 0, size.w, size.h);
+    g.clip();
+    const cloud = data.cloud;
+    for (const [inside, color, radius] of CLOUD) {
       g.fillStyle = color;
       g.beginPath();
       for (let k = 0; k < cloud.x.length; k++) {
         if (cloud.in_zopa[k] !== inside) continue;
-        const px = (cloud.x[k] - LOW) * sx;
-        const py = (HIGH - cloud.y[k]) * sy;
-        g.moveTo(px + radius, py);
-        g.arc(px, py, radius, 0, 2 * Math.PI);
+        const x = px(cloud.x[k]);
+        const y = py(cloud.y[k]);
+        g.moveTo(x + radius, y);
+        g.arc(x, y, radius, 0, 2 * Math.PI);
       }
       g.fill();
     }
-  }
-
-  async function drawFast(data) {
-    axisOptions(data);
-    const z = data.zopa;
-    const size = z.exact ? `${z.count.toLocaleString("en")} deals (${(100 * z.fraction).toFixed(2)}%)` : `about ${Math.round(z.count).toLocaleString("en")} deals (estimate)`;
-    $("zopa").textContent = `ZOPA: ${size} of ${data.outcome_count.toLocaleString("en")} acceptable to every party; ${z.feasible_count.toLocaleString("en")} cross no red line. Pareto frontier: ${data.frontier.x.length} deals.`;
-    const traces = [
-      // the cloud is drawn on a canvas below the plot (see drawCloud); these two only label it
-      { type: "scatter", mode: "markers", name: "outside the ZOPA", x: [null], y: [null], hoverinfo: "skip", marker: { size: 6, color: "#9aa5b1" } },
-      { type: "scatter", mode: "markers", name: "in the ZOPA", x: [null], y: [null], hoverinfo: "skip", marker: { size: 6, color: "#3ebd93" } },
-      { type: "scatter", mode: "markers", name: "Pareto frontier", x: data.frontier.x, y: data.frontier.y,
-        text: data.frontier.options.map(dealText), hovertemplate: "%{text}<extra></extra>", marker: { size: 6, color: "#1f4e79" } },
-    ];
+    g.fillStyle = FRONTIER.color;
+    g.beginPath();
+    for (let k = 0; k < data.frontier.x.length; k++) {
+      const x = px(data.frontier.x[k]);
+      const y = py(data.frontier.y[k]);
+      g.moveTo(x + FRONTIER.radius, y);
+      g.arc(x, y, FRONTIER.radius, 0, 2 * Math.PI);
+    }
+    g.fill();
+    g.fillStyle = SOLUTION.color;
+    g.strokeStyle = SOLUTION.outline;
+    g.lineWidth = 1;
     for (const [name, s] of Object.entries(data.solutions)) {
       if (!s) continue;
-      traces.push({ type: "scatter", mode: "markers", name: TITLES[name], x: [s.utilities[data.x]], y: [s.utilities[data.y]],
-        text: [s.description], hovertemplate: `${TITLES[name]}: %{text}<extra></extra>`, marker: { size: 14, symbol: SYMBOLS[name], color: "#c65d21" } });
+      g.save();
+      g.translate(px(s.utilities[data.x]), py(s.utilities[data.y]));
+      g.beginPath();
+      MARKERS[SYMBOLS[name]](g, SOLUTION.radius);
+      g.closePath();
+      g.fill();
+      g.stroke();
+      g.restore();
     }
+    g.restore();
+  }
+
+  // What the pointer is over: a solution first (they are drawn on top), else a frontier deal.
+  function pointed(plot, event) {
+    const at = area(plot);
+    const data = lastFast;
+    if (!at || !data) return null;
+    const box = plot.getBoundingClientRect();
+    const mx = event.clientX - box.left - at.size.l;
+    const my = event.clientY - box.top - at.size.t;
+    const near = (x, y, reach) => {
+      const d = Math.hypot(at.px(x) - mx, at.py(y) - my);
+      return d <= reach ? d : Infinity;
+    };
+    const where = (x, y) => `(${data.x} ${fmt(x)}, ${data.y} ${fmt(y)})`;
+    let best = null;
+    let bestD = Infinity;
+    for (const [name, s] of Object.entries(data.solutions)) {
+      if (!s) continue;
+      const d = near(s.utilities[data.x], s.utilities[data.y], SOLUTION.radius + 3);
+      if (d < bestD) {
+        bestD = d;
+        const deal = Object.entries(s.deal).map(([i, o]) => optionLabel(i, o)).join(" · ");
+        best = { text: `${TITLES[name]} ${where(s.utilities[data.x], s.utilities[data.y])}: ${deal}`, x: mx, y: my };
+      }
+    }
+    if (best) return best;
+    for (let k = 0; k < data.frontier.x.length; k++) {
+      const d = near(data.frontier.x[k], data.frontier.y[k], FRONTIER.radius + 4);
+      if (d < bestD) { bestD = d; best = { index: k, x: mx, y: my }; }
+    }
+    if (best) {
+      const k = best.index;
+      best.text = `Pareto frontier ${where(data.frontier.x[k], data.frontier.y[k])}: ${dealText(data.frontier.options[k])}`;
+    }
+    return best;
+  }
+
+  function showTip(plot, event) {
+    const found = pointed(plot, event);
+    if (!found) { tooltip.hidden = true; return; }
+    if (tooltip.parentNode !== plot) plot.append(tooltip);
+    const size = plot._fullLayout._size;
+    tooltip.textContent = found.text;
+    // beside the pointer, on the side of the plot with more room
+    const right = found.x > size.w / 2;
+    tooltip.style.left = right ? "auto" : `${size.l + found.x + 12}px`;
+    tooltip.style.right = right ? `${plot.clientWidth - size.l - found.x + 12}px` : "auto";
+    tooltip.style.top = `${size.t + found.y + 12}px`;
+    tooltip.hidden = false;
+  }
+
+  function listen(plot) {
+    if (listening || typeof plot.on !== "function") return;
+    listening = true;
+    // zoom, pan, a double click's reset and a resize move the frame: draw the deals again
+    plot.on("plotly_relayout", () => drawDeals(plot, lastFast));
+    plot.addEventListener("mousemove", (event) => showTip(plot, event));
+    plot.addEventListener("mouseleave", () => { tooltip.hidden = true; });
+  }
+
+  // Plotly's part: axes, alternatives and a legend entry per kind of mark (no data of its own).
+  async function drawFrame(plot, data) {
     const rx = data.reservation[data.x];
     const ry = data.reservation[data.y];
+    const present = Object.keys(data.solutions).filter((name) => data.solutions[name]);
+    const key = JSON.stringify([data.x, data.y, rx, ry, present]);
+    if (key === frame) return;
+    const legend = (name, marker) => ({ type: "scatter", mode: "markers", name, x: [null], y: [null], hoverinfo: "skip", marker });
+    const traces = [
+      legend("outside the ZOPA", { size: 6, color: "#9aa5b1" }),
+      legend("in the ZOPA", { size: 6, color: "#3ebd93" }),
+      legend("Pareto frontier", { size: 6, color: FRONTIER.color }),
+      ...present.map((name) => legend(TITLES[name], { size: 14, symbol: SYMBOLS[name], color: SOLUTION.color })),
+    ];
     const layout = {
       xaxis: { title: { text: `utility of ${data.x}` }, range: [LOW, HIGH] },
       yaxis: { title: { text: `utility of ${data.y}` }, range: [LOW, HIGH] },
@@ -395,13 +518,26 @@
         { type: "line", x0: rx, x1: rx, y0: 0, y1: 1, line: { dash: "dash", color: "#8d2b0b" } },
         { type: "line", x0: 0, x1: 1, y0: ry, y1: ry, line: { dash: "dash", color: "#8d2b0b" } },
       ],
+      hovermode: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       margin: { l: 55, r: 10, t: 10, b: 45 }, height: 420, legend: { orientation: "h", y: -0.2 },
       uirevision: `${data.x}|${data.y}`,
     };
+    await window.Plotly.react(plot, traces, layout, { displayModeBar: false, responsive: true });
+    frame = key;
+    listen(plot);
+  }
+
+  async function drawFast(data) {
+    axisOptions(data);
+    const z = data.zopa;
+    const size = z.exact ? `${z.count.toLocaleString("en")} deals (${(100 * z.fraction).toFixed(2)}%)` : `about ${Math.round(z.count).toLocaleString("en")} deals (estimate)`;
+    $("zopa").textContent = `ZOPA: ${size} of ${data.outcome_count.toLocaleString("en")} acceptable to every party; ${z.feasible_count.toLocaleString("en")} cross no red line. Pareto frontier: ${data.frontier.x.length} deals.`;
     if (window.Plotly) {
-      await window.Plotly.react($("plot"), traces, layout, { displayModeBar: false, responsive: true });
-      drawCloud($("plot"), data.cloud);
+      const plot = $("plot");
+      await drawFrame(plot, data);
+      drawDeals(plot, data);
+      if (!tooltip.hidden) tooltip.hidden = true;
     }
     drawSolutions(data, null);
     if (changedPart("sweeteners", data.sweeteners)) drawSweeteners(data, null);
@@ -490,7 +626,7 @@
   }
 
   window.addEventListener("resize", () => {
-    if (lastFast) setTimeout(() => drawCloud($("plot"), lastFast.cloud), 100);
+    if (lastFast) setTimeout(() => drawDeals($("plot"), lastFast), 100);
   });
 
   // ---------- axes ----------
