@@ -6,7 +6,8 @@ random value (seeded per analyst), waits for the answer, thinks for 0.3 to 1.2 s
 the run's duration; the analysis of survival is asked whenever an analyst pauses (600 ms
 without an edit) and cancelled by the next edit, as in real use. An edit's latency is measured
 in a Chromium page (Playwright) with ``performance.now()``: from the slider's input event to the
-end of ``Plotly.react`` drawing the answer (the editor's ``live:updated`` event).
+page updated with the answer, the plot drawn and the panel's text set (the editor's
+``live:updated`` event).
 
 * ``mixed`` (the mode the target refers to): ``DETENTE_BENCH_BROWSERS`` analysts (2) are
   Chromium pages, measured as above; the others (18) are HTTP clients
