@@ -34,6 +34,33 @@
     for (const c of children) if (c !== null && c !== undefined) node.append(c);
     return node;
   }
+  // Make `box`'s children look like `children`, changing only what differs (a text, an
+  // attribute), so an edit that moves a few numbers costs the browser a few text nodes' layout
+  // rather than a new table. Nodes of another shape are replaced whole.
+  function update(box, ...children) {
+    const fresh = children.filter((c) => c !== null && c !== undefined);
+    const old = [...box.childNodes];
+    if (old.length !== fresh.length || old.some((n, k) => !same(n, fresh[k]))) {
+      box.replaceChildren(...fresh);
+      return;
+    }
+    old.forEach((n, k) => patch(n, fresh[k]));
+  }
+  function same(a, b) {
+    if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) return false;
+    if (a.childNodes.length !== b.childNodes.length) return false;
+    for (let k = 0; k < a.childNodes.length; k++) if (!same(a.childNodes[k], b.childNodes[k])) return false;
+    return true;
+  }
+  function patch(a, b) {
+    if (a.nodeType === Node.TEXT_NODE) {
+      if (a.data !== b.data) a.data = b.data;
+      return;
+    }
+    for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
+    for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+    for (let k = 0; k < a.childNodes.length; k++) patch(a.childNodes[k], b.childNodes[k]);
+  }
   let uid = 0;
   const nextId = (stem) => `${stem}-${++uid}`;
   const fmt = (x, places = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(places));
@@ -270,7 +297,8 @@
 
   function changed(analyse = true) {
     dirty = true;
-    $("status").textContent = canEdit ? "Unsaved changes." : "Edited here only (you may not save).";
+    const status = canEdit ? "Unsaved changes." : "Edited here only (you may not save).";
+    if ($("status").textContent !== status) $("status").textContent = status;
     if (!analyse) return;
     if (pendingSince === null) pendingSince = performance.now();
     cancelSurvival();
@@ -542,7 +570,7 @@
     drawSolutions(data, null);
     if (changedPart("sweeteners", data.sweeteners)) drawSweeteners(data, null);
     if (changedPart("talking", data.talking_points)) drawTalkingPoints(data);
-    $("recommended").replaceChildren(el("p", { class: "note", text: "Survival is computed once the edits pause…" }));
+    update($("recommended"), el("p", { class: "note", text: "Survival is computed once the edits pause…" }));
   }
 
   function drawSolutions(data, survival) {
@@ -557,7 +585,7 @@
         held ? el("td", { class: "num", text: `${pct(held.survival_1y)}${held.fragile ? " (fragile)" : ""}` }) : null);
     });
     const nash = data.solutions.nash;
-    $("solutions").replaceChildren(
+    update($("solutions"),
       el("table", { class: "list" }, el("caption", { text: "utility (gain over the alternative)" }), el("thead", {}, head), el("tbody", {}, ...rows)),
       nash ? el("p", { id: "nash-deal", class: "deal", text: `Nash deal: ${Object.entries(nash.deal).map(([i, o]) => `${issueLabel(doc.issues.find((x) => x.name === i) || { name: i })}: ${optionLabel(i, o)}`).join("; ")}` }) : null);
   }
@@ -574,7 +602,7 @@
         : found.sweeteners.map((s) => el("li", { text: s.sentence }));
       parts.push(items.length ? el("ul", {}, ...items) : el("p", { class: "note", text: "none" }));
     }
-    box.replaceChildren(...parts);
+    update(box, ...parts);
   }
 
   function drawTalkingPoints(data) {
@@ -618,7 +646,7 @@
     if (!r) { $("recommended").replaceChildren(el("p", { text: "No deal put forward is acceptable to every party." })); return; }
     const rows = data.parties.map((p) => el("tr", {}, el("th", { scope: "row", text: p }), el("td", { class: "num", text: fmt(r.utilities[p]) }),
       el("td", { class: `num${r.margins[p] < survival.fragile_margin ? " thin" : ""}`, text: `${r.margins[p] >= 0 ? "+" : ""}${fmt(r.margins[p])}` })));
-    $("recommended").replaceChildren(
+    update($("recommended"),
       el("p", { id: "recommended-deal", text: `${r.description} (from: ${TITLES[r.from] || r.from}). It holds at one year in ${pct(r.survival_1y)} (±${pct(r.survival_1y_se)}) of simulated futures; the worst-off party gets ${Math.round(100 * r.fairness)}% of the gain it could get in the ZOPA.` }),
       el("table", { class: "list" }, el("caption", { text: "each party's margin over its alternative" }),
         el("thead", {}, el("tr", {}, el("th", { text: "party" }), el("th", { text: "utility" }), el("th", { text: "margin" }))), el("tbody", {}, ...rows)),
