@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +138,41 @@ def test_metrics_without_a_zopa(pie_space: OutcomeSpace) -> None:
     assert metrics.pareto_distance > 0
     empty = type(benchmarks)(frontier=np.empty((0, 2)), nash=None)
     assert math.isnan(empty.pareto_distance(np.zeros(2)))
+
+
+def test_a_fresh_trace_keeps_its_space_outside_its_data(
+    tmp_path: Path, table_space: OutcomeSpace
+) -> None:
+    trace = negotiate(table_space, ["boulware", "conceder"], rounds=20, seed=1)
+    assert trace.space is table_space
+    assert replay(table_space, trace).space is table_space
+    assert "OutcomeSpace" not in repr(trace)
+    assert "space" not in trace.header()
+    loaded = load_trace(save_trace(trace, tmp_path / "t.jsonl"))
+    assert loaded.space is None
+    assert loaded.same_play(trace)
+    assert trace != loaded  # a trace equals only itself, as before
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        trace.space = None  # type: ignore[misc]
+
+
+def test_pickling_leaves_the_space_behind(table_space: OutcomeSpace) -> None:
+    trace = negotiate(table_space, ["boulware", "conceder"], rounds=20, seed=1)
+    data = pickle.dumps(trace)
+    back = pickle.loads(data)
+    assert back.space is None
+    assert back.same_play(trace)
+    assert back.summary() == trace.summary()
+    assert trace.space is table_space  # the original keeps it
+    assert data == pickle.dumps(dataclasses.replace(trace, space=None))  # nothing of the space
+
+
+def test_copies_share_the_space(table_space: OutcomeSpace) -> None:
+    trace = negotiate(table_space, ["boulware", "conceder"], rounds=20, seed=1)
+    for twin in (copy.copy(trace), copy.deepcopy(trace), dataclasses.replace(trace)):
+        assert twin is not trace
+        assert twin.space is table_space
+        assert twin.same_play(trace)
+    deep = copy.deepcopy(trace)
+    assert deep.outcomes is not trace.outcomes
+    assert copy.copy(trace).outcomes is trace.outcomes

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import pickle
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,11 @@ from detente.analysis import analyze
 from detente.assess import assess
 from detente.brief import build_briefing
 from detente.forecast.scenario import forecast_scenario
+from detente.negotiation import Trace, load_trace, negotiate, save_trace, session_metrics
 from detente.negotiation.tournament import run_tournament
 from detente.precedents import find_precedents, load_ethprio
 from detente.report._html import NOTEBOOK_CLASS, _scoped_css, notebook_fragment, page
+from detente.report.negotiation import session_report
 from detente.scenario import Scenario, load_scenario
 from detente.space import OutcomeSpace
 
@@ -114,6 +118,69 @@ def test_a_tournament_shows_its_ranking() -> None:
     result = run_tournament([scenario], ["boulware", "conceder"], rounds=20, seed=0)
     score = result.by_strategy[0]
     _check(result, "By strategy", score.strategy, f"{score.mean_utility:.3f}")
+
+
+#: What a trace's page says when the trace lacks its outcome space.
+NO_SPACE = "does not hold its scenario's outcome space"
+
+
+@pytest.fixture(scope="module")
+def trace(space: OutcomeSpace) -> Trace:
+    return negotiate(space, ["boulware", "conceder"], rounds=60, seed=4)
+
+
+def test_a_fresh_trace_shows_its_session_report(space: OutcomeSpace, trace: Trace) -> None:
+    assert trace.agreement_deal is not None, "the set-up should reach a deal"
+    metrics = session_metrics(space, trace)
+    text = _check(
+        trace,
+        "distance to Nash",
+        f"{metrics.nash_distance:.3f}",
+        f"{metrics.pareto_distance:.3f}",
+        f"{metrics.welfare:.3f}",
+        "Agreement",
+        HOSTILE,
+    )
+    assert NO_SPACE not in text
+    fragment = trace._repr_html_()
+    assert fragment == notebook_fragment(session_report(space, trace))  # the --html page
+    assert '"name":"Pareto frontier"' in fragment
+
+
+@pytest.mark.parametrize("how", ["jsonl", "parquet", "pickle"])
+def test_a_trace_without_its_space_says_what_is_missing(
+    tmp_path: Path, trace: Trace, how: str
+) -> None:
+    if how == "pickle":
+        alone = pickle.loads(pickle.dumps(trace))
+    else:
+        alone = load_trace(save_trace(trace, tmp_path / f"t.{how}"))
+    assert alone.space is None
+    assert trace.agreement_deal is not None
+    welfare = f"{sum(trace.final_utilities):.3f}"
+    option = str(next(iter(trace.agreement_deal.values())))
+    text = _check(alone, "Result", welfare, "Who plays what", "Agreement", option, NO_SPACE)
+    assert HOSTILE in text
+    assert "distance to Nash" not in text
+    fragment = alone._repr_html_()
+    assert fragment is not None
+    assert '"name":"Pareto frontier"' not in fragment
+    assert '"name":"offers of Russia"' in fragment  # the offers in the plane are drawn
+
+
+def test_a_single_text_trace_draws_the_mediators_texts(space: OutcomeSpace) -> None:
+    trace = negotiate(space, None, protocol="single-text", rounds=10, seed=0)
+    assert (trace.proposers < 0).any()
+    fragment = trace._repr_html_()
+    assert fragment is not None
+    assert f'"name":"texts of {trace.chair or "the mediator"}"' in fragment
+
+
+def test_a_trace_without_plotly_shows_its_repr(
+    monkeypatch: pytest.MonkeyPatch, trace: Trace
+) -> None:
+    monkeypatch.setitem(sys.modules, "plotly.graph_objects", None)  # import fails
+    assert trace._repr_html_() is None
 
 
 def test_a_forecast_and_a_scenario_forecast_show_the_outcome(space: OutcomeSpace) -> None:

@@ -56,7 +56,7 @@ def negotiate(
     seed: int | np.random.Generator | None = None,
     progress: Progress | None = None,
 ) -> Trace:
-    """Run one session and return its trace.
+    """Run one session and return its trace (which keeps ``space``, for its report).
 
     Args:
         space: the outcome space of the scenario.
@@ -149,6 +149,7 @@ def negotiate(
         final_utilities=final,
         rounds=last_round + 1,
         ended_by=ended_by,
+        space=space,
     )
 
 

@@ -3,20 +3,27 @@
 A JSON-lines trace has one header line (``{"kind": "session", ...}``: the set-up and the
 result) followed by one line per offer (``{"kind": "offer", ...}``). A Parquet trace holds the
 offers as columns and the header as JSON in the schema metadata under ``detente``.
+
+A trace fresh from a session also holds the session's outcome space, for its report (the
+distances to the Nash solution and to the Pareto frontier); the space is neither written to a
+file nor pickled, so a trace read back or sent to another process has none.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from detente.display import HTMLRepr
 from detente.errors import DetenteError, FormatError
 from detente.files import atomic_path
+from detente.space import OutcomeSpace
 
 __all__ = ["Trace", "load_trace", "save_trace"]
 
@@ -42,8 +49,10 @@ _HEADER_FIELDS = (
 
 
 @dataclass(frozen=True, eq=False)
-class Trace:
+class Trace(HTMLRepr):
     """One session, offer by offer, with its result.
+
+    In a notebook a trace shows itself as the session's HTML report.
 
     Attributes:
         scenario: the scenario's name.
@@ -72,6 +81,10 @@ class Trace:
             recorded).
         chair: the party that chaired the single text (the scenario's mediator), else
             ``None`` (alternating offers, or an outside mediator).
+        space: the outcome space the session was played on, kept by
+            :func:`~detente.negotiation.protocols.negotiate` for the report; ``None`` in a
+            trace read from a file or unpickled. Not part of the trace's data: not written,
+            not pickled, not in the ``repr``; copies share it.
     """
 
     scenario: str
@@ -96,6 +109,24 @@ class Trace:
     ended_by: int
     roles: tuple[str, ...] = ()
     chair: str | None = None
+    space: OutcomeSpace | None = field(default=None, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The pickled state: every field, without the outcome space."""
+        return {**vars(self), "space": None}
+
+    def __copy__(self) -> Trace:
+        """A shallow copy that keeps the outcome space."""
+        return Trace(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Trace:
+        """A deep copy of the data that shares the (read-only) outcome space."""
+        data = {
+            f.name: copy.deepcopy(getattr(self, f.name), memo)
+            for f in fields(self)
+            if f.name != "space"
+        }
+        return Trace(**data, space=self.space)
 
     def __repr__(self) -> str:
         """A summary: scenario, protocol, who played what, and the outcome."""

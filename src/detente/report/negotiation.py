@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 from detente.negotiation import Trace, session_metrics
 from detente.negotiation._order import space_first
-from detente.negotiation.metrics import benchmarks_of
+from detente.negotiation.metrics import Benchmarks, benchmarks_of
 from detente.negotiation.tournament import TournamentResult
 from detente.report._html import figure_html, page, table_html
 from detente.space import OutcomeSpace
 
-__all__ = ["session_report", "tournament_report"]
+__all__ = ["session_report", "tournament_report", "trace_report"]
 
 
 def _number(value: float) -> float | str:
@@ -21,27 +22,67 @@ def _number(value: float) -> float | str:
 def session_report(space: OutcomeSpace, trace: Trace) -> str:
     """A self-contained HTML page: offers in utility space, utilities over time, the result.
 
-    The old order ``(trace, space)`` still works, with a :class:`DeprecationWarning`, until the
-    next release.
+    The distances to the Nash solution and to the Pareto frontier, and the frontier in the
+    plane of offers, are those of ``space``. The old order ``(trace, space)`` still works,
+    with a :class:`DeprecationWarning`, until the next release.
     """
+    space, trace = space_first(space, trace, "session_report")  # the old order, deprecated
+    return _session_page(trace, space)
+
+
+def trace_report(trace: Trace) -> str:
+    """The page of :func:`session_report` from the trace alone (its notebook view).
+
+    A trace fresh from a session keeps its outcome space, and the page is
+    ``session_report(trace.space, trace)``. A trace read from a file (or unpickled) has none:
+    its page shows the result, the parties, the agreement and the offers, and says why the
+    distances and the Pareto frontier are missing.
+    """
+    return _session_page(trace, trace.space)
+
+
+#: Why a page drawn from a trace alone lacks the measures that need the scenario.
+_NO_SPACE = (
+    "This trace does not hold its scenario's outcome space (a trace read from a file or "
+    "received from another process has none), so the distances to the Nash solution and to "
+    "the Pareto frontier, and the frontier itself, are not shown; "
+    "detente.report.negotiation.session_report(space, trace) draws them."
+)
+
+
+def _result_table(trace: Trace, space: OutcomeSpace | None, benchmarks: Benchmarks | None) -> str:
+    if space is None:
+        welfare = math.fsum(trace.final_utilities)
+        return (
+            table_html(
+                ["result", "rounds", "welfare"],
+                [[trace.result, trace.rounds, welfare]],
+                caption="Result",
+            )
+            + f'<p class="note">{html.escape(_NO_SPACE)}</p>'
+        )
+    metrics = session_metrics(space, trace, benchmarks)
+    return table_html(
+        ["result", "rounds", "welfare", "distance to Nash", "distance to Pareto frontier"],
+        [
+            [
+                trace.result,
+                trace.rounds,
+                metrics.welfare,
+                _number(metrics.nash_distance),
+                _number(metrics.pareto_distance),
+            ]
+        ],
+        caption="Result",
+    )
+
+
+def _session_page(trace: Trace, space: OutcomeSpace | None) -> str:
     import plotly.graph_objects as go  # noqa: PLC0415 - optional 'report' extra
 
-    space, trace = space_first(space, trace, "session_report")  # the old order, deprecated
-    metrics = session_metrics(space, trace, benchmarks_of(space))
+    benchmarks = None if space is None else benchmarks_of(space)
     body = [
-        table_html(
-            ["result", "rounds", "welfare", "distance to Nash", "distance to Pareto frontier"],
-            [
-                [
-                    trace.result,
-                    trace.rounds,
-                    metrics.welfare,
-                    _number(metrics.nash_distance),
-                    _number(metrics.pareto_distance),
-                ]
-            ],
-            caption="Result",
-        ),
+        _result_table(trace, space, benchmarks),
         table_html(
             ["party", "role", "strategy", "discount", "payoff"],
             [
@@ -81,24 +122,28 @@ def session_report(space: OutcomeSpace, trace: Trace) -> str:
     body.append("<h2>Offers over time</h2>" + figure_html(timeline, "timeline"))
     if len(trace.parties) >= 2 and len(trace):
         plane = go.Figure()
-        frontier = benchmarks_of(space).frontier
-        plane.add_trace(
-            go.Scatter(
-                x=frontier[:, 0].tolist(),
-                y=frontier[:, 1].tolist(),
-                mode="markers",
-                name="Pareto frontier",
-                marker={"color": "#bcccdc"},
+        if benchmarks is not None:
+            frontier = benchmarks.frontier
+            plane.add_trace(
+                go.Scatter(
+                    x=frontier[:, 0].tolist(),
+                    y=frontier[:, 1].tolist(),
+                    mode="markers",
+                    name="Pareto frontier",
+                    marker={"color": "#bcccdc"},
+                )
             )
-        )
-        for p, party in enumerate(trace.parties):
+        proposers = [(p, f"offers of {party}") for p, party in enumerate(trace.parties)]
+        if (trace.proposers < 0).any():  # the single text's drafts
+            proposers.append((-1, f"texts of {trace.chair or 'the mediator'}"))
+        for p, name in proposers:
             mine = trace.proposers == p
             plane.add_trace(
                 go.Scatter(
                     x=trace.utilities[mine, 0].tolist(),
                     y=trace.utilities[mine, 1].tolist(),
                     mode="lines+markers",
-                    name=f"offers of {party}",
+                    name=name,
                 )
             )
         plane.update_layout(

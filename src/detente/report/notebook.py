@@ -15,6 +15,7 @@ from detente.display import register_html
 from detente.durability import DurabilityRun
 from detente.forecast.result import Forecast
 from detente.forecast.scenario import ScenarioForecast
+from detente.negotiation import Trace
 from detente.negotiation.tournament import TournamentResult
 from detente.precedents.search import PrecedentSearch
 from detente.report._html import notebook_fragment
@@ -22,7 +23,7 @@ from detente.report.analysis import analysis_html
 from detente.report.brief import briefing_html
 from detente.report.durability import durability_report
 from detente.report.forecast import forecast_report
-from detente.report.negotiation import tournament_report
+from detente.report.negotiation import tournament_report, trace_report
 from detente.report.precedents import precedents_report
 
 __all__: list[str] = []
@@ -41,6 +42,11 @@ def _assessment(result: Assessment) -> str:
 @register_html(DurabilityRun)
 def _durability(run: DurabilityRun) -> str:
     return notebook_fragment(durability_report(run))
+
+
+@register_html(Trace)
+def _trace(trace: Trace) -> str:
+    return notebook_fragment(trace_report(trace))
 
 
 @register_html(TournamentResult)
