@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import pickle
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +20,13 @@ from detente.forecast.scenario import forecast_scenario
 from detente.negotiation import Trace, load_trace, negotiate, save_trace, session_metrics
 from detente.negotiation.tournament import run_tournament
 from detente.precedents import find_precedents, load_ethprio
-from detente.report._html import NOTEBOOK_CLASS, _scoped_css, notebook_fragment, page
+from detente.report._html import (
+    NOTEBOOK_CLASS,
+    _scoped_css,
+    figure_html,
+    notebook_fragment,
+    page,
+)
 from detente.report.negotiation import session_report
 from detente.scenario import Scenario, load_scenario
 from detente.space import OutcomeSpace
@@ -78,6 +85,11 @@ def _hostile() -> Scenario:
 @pytest.fixture(scope="module")
 def space() -> OutcomeSpace:
     return OutcomeSpace.from_scenario(_hostile())
+
+
+def _plain_ids(fragment: str) -> str:
+    """``fragment`` with the plots' per-fragment id suffixes taken off."""
+    return re.sub(r'"(\w+)-[0-9a-f]{12}"', r'"\1"', fragment)
 
 
 def _check(obj: Any, *figures: str) -> str:
@@ -143,7 +155,8 @@ def test_a_fresh_trace_shows_its_session_report(space: OutcomeSpace, trace: Trac
     )
     assert NO_SPACE not in text
     fragment = trace._repr_html_()
-    assert fragment == notebook_fragment(session_report(space, trace))  # the --html page
+    again = notebook_fragment(session_report(space, trace))  # the --html page
+    assert _plain_ids(fragment) == _plain_ids(again)
     assert '"name":"Pareto frontier"' in fragment
 
 
@@ -241,3 +254,20 @@ def test_without_the_renderers_module_nothing_is_drawn(monkeypatch: pytest.Monke
     monkeypatch.setitem(display._STATE, "loaded", False)
     assert load_scenario("ceasefire-2025") is not None
     assert display.html_of(object()) is None
+
+
+def test_two_fragments_of_one_page_draw_each_in_its_own_cell() -> None:
+    """A notebook holds many fragments in one page: a plot's id is unique to its fragment."""
+    go = pytest.importorskip("plotly.graph_objects")
+    figure = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="timeline"))  # a trace named as a plot
+    document = page("T", [figure_html(figure, "timeline"), figure_html(figure, "plane")])
+    first, second = notebook_fragment(document), notebook_fragment(document)
+    ids = [re.findall(r'<div id="([^"]+)" class="plotly-graph-div"', f) for f in (first, second)]
+    assert [len(i) for i in ids] == [2, 2]
+    assert not set(ids[0]) & set(ids[1])
+    for fragment, names in zip((first, second), ids, strict=True):
+        for name in names:  # each plot's script draws into its own element
+            assert f'getElementById("{name}")' in fragment
+            assert re.search(rf'Plotly\.newPlot\(\s*"{name}"', fragment)
+        assert '"name":"timeline"' in fragment  # data is left alone
+    assert _plain_ids(first) == _plain_ids(second)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,9 +66,30 @@ def notebook_fragment(document: str) -> str:
     ``<div>``, so the notebook around it keeps its own.
     """
     head, _, rest = document.partition("</head><body>")
-    body = rest.rpartition("</body></html>")[0]
+    body = _unique_plot_ids(rest.rpartition("</body></html>")[0])
     script = head.partition("</style>")[2]
     return f'<div class="{NOTEBOOK_CLASS}"><style>{_scoped_css()}</style>{script}{body}</div>'
+
+
+_PLOT_ID = re.compile(r'<div id="([^"]+)" class="plotly-graph-div"')
+
+
+def _unique_plot_ids(body: str) -> str:
+    """``body`` with each plot's element id made unique to this fragment.
+
+    A page's plots have fixed ids ("timeline", "plane"); a notebook holds many fragments in one
+    page, where a plot's script would find the first element of its id, in another cell. Only
+    the id attribute and the two places plotly's script names it are renamed.
+    """
+    suffix = uuid.uuid4().hex[:12]
+    for name in dict.fromkeys(_PLOT_ID.findall(body)):
+        quoted = re.escape(f'"{name}"')
+        body = re.sub(
+            rf"(<div id=|getElementById\(|Plotly\.newPlot\(\s*){quoted}",
+            lambda m, name=name: f'{m.group(1)}"{name}-{suffix}"',
+            body,
+        )
+    return body
 
 
 def figure_html(figure: Any, div_id: str) -> str:
