@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import uuid
@@ -83,13 +84,13 @@ def _unique_plot_ids(body: str) -> str:
     """
     suffix = uuid.uuid4().hex[:12]
     for name in dict.fromkeys(_PLOT_ID.findall(body)):
-        quoted = re.escape(f'"{name}"')
-        body = re.sub(
-            rf"(<div id=|getElementById\(|Plotly\.newPlot\(\s*){quoted}",
-            lambda m, name=name: f'{m.group(1)}"{name}-{suffix}"',
-            body,
-        )
+        where = re.compile(rf'(<div id=|getElementById\(|Plotly\.newPlot\(\s*)"{re.escape(name)}"')
+        body = where.sub(functools.partial(_renamed, f"{name}-{suffix}"), body)
     return body
+
+
+def _renamed(name: str, match: re.Match[str]) -> str:
+    return f'{match.group(1)}"{name}"'
 
 
 def figure_html(figure: Any, div_id: str) -> str:
