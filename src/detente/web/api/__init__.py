@@ -25,5 +25,7 @@ from detente.web.api import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api")
-for _area in (auth, users, agreements, incidents, duplicates, reports, exchange, audit, workbench):
+# FastAPI tries an app's routes in order, each included router's in full: the live analysis's
+# routes, asked several times a second per analyst, come first.
+for _area in (workbench, auth, users, agreements, incidents, duplicates, reports, exchange, audit):
     router.include_router(_area.router)

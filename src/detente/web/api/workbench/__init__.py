@@ -16,8 +16,9 @@ from detente.web.api.workbench import analysis, documents, runs, scenarios
 __all__ = ["router"]
 
 router = APIRouter(prefix="/workbench")
-# One line per feature module, e.g. ``router.include_router(scenarios.router)``.
+# One line per feature module, e.g. ``router.include_router(scenarios.router)``; the live
+# analysis first: its routes are asked most often, and FastAPI tries routes in order.
+router.include_router(analysis.router)
 router.include_router(scenarios.router)
 router.include_router(runs.router)
-router.include_router(analysis.router)
 router.include_router(documents.router)
