@@ -14,7 +14,7 @@ is the candidate acceptable to all with the best product of one-year survival an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,6 +199,7 @@ def assess(
     paths: int = DEFAULT_PATHS,
     seed: int = 0,
     fragile_margin: float = DEFAULT_FRAGILE_MARGIN,
+    checkpoint: Callable[[], None] | None = None,
 ) -> Assessment:
     """Assess every deal ``analysis`` puts forward and name the recommended deal.
 
@@ -218,6 +219,8 @@ def assess(
         paths: simulated paths per deal.
         seed: the seed of every simulation (``detente durability --seed``).
         fragile_margin: a party within this utility of its alternative makes a deal fragile.
+        checkpoint: called before each distinct deal is simulated; whatever it raises stops
+            the assessment there (a caller whose answer is no longer wanted stops it so).
     """
     space = analysis.space
     ideal = ideal_utilities(analysis)
@@ -226,6 +229,8 @@ def assess(
     def assessed(deal: Mapping[str, str]) -> DealAssessment:
         key = tuple((k, str(v)) for k, v in deal.items())
         if key not in cache:
+            if checkpoint is not None:
+                checkpoint()
             cache[key] = assess_deal(
                 space, deal, ideal=ideal, paths=paths, seed=seed, fragile_margin=fragile_margin
             )

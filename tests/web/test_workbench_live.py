@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio
 import pytest
 import yaml
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from detente.monitor.db import MonitorSettings
 from detente.monitor.models import User
 from detente.scenario.io import builtin_path
 from detente.web import create_app
+from detente.web.api.workbench.analysis import _gone
 from detente.workbench import library
 from detente.workbench.live import live_analysis, live_survival
 from detente.workbench.workers import SurvivalWorker
@@ -60,7 +63,9 @@ def test_a_client_gone_before_its_turn_gets_no_survival(db_url: str, world: Worl
 
     class Gone(SurvivalWorker):
         async def assess(self, actor: User, document: Any, **kwargs: Any) -> dict[str, Any] | None:
-            assert await kwargs["abandoned"]() is False  # still connected while it waits
+            with anyio.move_on_after(0.05):  # still connected while it waits
+                await kwargs["gone"]()
+                pytest.fail("the client is still there")
             return None
 
     with _client(db_url) as c:
@@ -69,6 +74,21 @@ def test_a_client_gone_before_its_turn_gets_no_survival(db_url: str, world: Worl
         r = c.post("/api/workbench/analyze/survival", json={"document": _document()}, headers=auth)
         assert r.status_code == 204
         assert r.content == b""
+
+
+def test_a_request_is_gone_when_the_server_says_its_client_disconnected(backend: str) -> None:
+    del backend  # no database
+    messages = iter([{"type": "http.request", "body": b""}, {"type": "http.disconnect"}])
+    heard: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        message = next(messages)
+        heard.append(message["type"])
+        return message
+
+    request = Request({"type": "http", "method": "POST", "headers": []}, receive)
+    anyio.run(lambda: _gone(request))
+    assert heard == ["http.request", "http.disconnect"]
 
 
 def test_bad_documents_and_axes_are_422_with_every_field(db_url: str, world: World) -> None:

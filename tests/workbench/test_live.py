@@ -15,6 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
+from detente import assess as assess_module
 from detente.cli import app
 from detente.errors import ScenarioError
 from detente.monitor.enums import Role
@@ -301,3 +302,44 @@ def test_without_a_zopa_the_panel_says_how_far_the_parties_are() -> None:
     survival = live_survival(document).to_dict()
     assert survival["recommended"] is None
     assert all(s is None for s in survival["solutions"].values())
+
+
+class _EnoughError(Exception):
+    """What the tests' checkpoints raise to stop a computation."""
+
+
+def test_a_checkpoint_stops_survival_between_deals_and_changes_no_figure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Looked at after the analysis and before each deal; a stopped computation caches nothing."""
+    document = _small()
+    live._ASSESSMENTS.clear()
+    plain = live_survival(document, seed=4).to_dict()
+    simulated: list[int] = []
+    real = assess_module.assess_deal
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        simulated.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assess_module, "assess_deal", counted)
+    live._ASSESSMENTS.clear()
+    looked: list[int] = []
+    checked = live_survival(document, seed=4, checkpoint=lambda: looked.append(len(simulated)))
+    deals = len(simulated)
+    assert deals >= 3  # distinct deals, each simulated once
+    assert looked == [0, *range(deals)]  # after the analysis, then before every deal
+    assert checked.to_dict() == plain  # the same figures as without a checkpoint
+
+    def after_the_first_deal() -> None:
+        if simulated:
+            raise _EnoughError
+
+    live._ASSESSMENTS.clear()
+    simulated.clear()
+    with pytest.raises(_EnoughError):
+        live_survival(document, seed=4, checkpoint=after_the_first_deal)
+    assert len(simulated) == 1  # stopped before the second deal's simulation
+    simulated.clear()
+    assert live_survival(document, seed=4).to_dict() == plain  # nothing half-done was kept
+    assert len(simulated) == deals

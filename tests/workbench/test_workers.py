@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 import anyio
 import psutil
 import pytest
+import yaml
 
+from detente import assess as assess_module
 from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Role
 from detente.monitor.errors import InputError, PermissionDeniedError
+from detente.scenario.io import builtin_path
+from detente.workbench import live
 from detente.workbench.errors import InvalidDocumentError
 from detente.workbench.live import analyze_document, live_analysis, live_survival
 from detente.workbench.workers import AnalysisPool, SurvivalWorker
@@ -35,21 +40,29 @@ def test_a_party_liaison_may_not_analyse_scenarios() -> None:
 
 
 def test_the_worker_process_answers_as_the_server_would_and_drops_what_is_abandoned() -> None:
-    worker = SurvivalWorker(poll=0.01)
+    worker = SurvivalWorker()
+    ceasefire = yaml.safe_load(builtin_path("ceasefire-2025").read_text())
     analyst = _user(Role.ANALYST)
     document = _small()
 
-    async def gone() -> bool:
-        return True
+    async def gone() -> None:
+        return None
+
+    async def soon() -> None:
+        await anyio.sleep(0.05)
 
     async def scenario() -> None:
         answer = await worker.assess(analyst, document, seed=2)
         assert answer == live_survival(document, seed=2).to_dict()
-        assert await worker.assess(analyst, document, abandoned=gone) is None
+        assert await worker.assess(analyst, document, gone=gone) is None
         broken = _small()
         del broken["parties"][0]["reservation_value"]
         with pytest.raises(InvalidDocumentError, match="has no reservation_value"):
             await worker.assess(analyst, broken)
+        # abandoned while the worker computes (nine deals, about a second): stopped, no answer
+        assert await worker.assess(analyst, ceasefire, seed=5, gone=soon) is None
+        answer = await worker.assess(analyst, document, seed=3)  # the turn was passed on
+        assert answer == live_survival(document, seed=3).to_dict()
 
     try:
         _run(scenario)
@@ -67,39 +80,85 @@ def _spawned(process: psutil.Process) -> bool:
 
 
 def test_requests_wait_their_turn_and_are_dropped_if_abandoned_meanwhile() -> None:
-    worker = SurvivalWorker(in_process=True, poll=0.01)
+    worker = SurvivalWorker(in_process=True)
     analyst = _user(Role.ANALYST)
     document = _small()
-    asked: list[str] = []
+    order: list[str] = []
 
-    async def scenario() -> list[Any]:
-        results: list[Any] = []
-        left = {"first": False, "second": False}
-
-        def watcher(name: str) -> Any:
-            async def abandoned() -> bool:
-                asked.append(name)
-                return left[name]
-
-            return abandoned
+    async def scenario() -> dict[str, Any]:
+        results: dict[str, Any] = {}
+        left = {"first": anyio.Event(), "second": anyio.Event()}
 
         async def ask(name: str) -> None:
-            results.append((name, await worker.assess(analyst, document, abandoned=watcher(name))))
+            async def gone() -> None:
+                await left[name].wait()
 
-        assert worker._turn.acquire()  # someone else's computation holds the turn
+            results[name] = await worker.assess(analyst, document, gone=gone)
+            order.append(name)
+
+        await worker._turn.acquire()  # someone else's computation holds the turn
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(ask, "first")
             tasks.start_soon(ask, "second")
-            await anyio.sleep(0.1)
-            left["second"] = True  # the second editor moves on while waiting
             await anyio.sleep(0.05)
+            left["second"].set()  # the second editor moves on while waiting
+            await anyio.sleep(0.05)
+            order.append("released")
             worker._turn.release()
         return results
 
-    results = dict(_run(scenario))
+    results = _run(scenario)
     assert results["second"] is None
     assert results["first"] == live_survival(document).to_dict()
-    assert asked.count("first") >= 2  # looked at while waiting, and once more at its turn
+    assert order == ["second", "released", "first"]  # dropped at once, not at its turn
+
+
+def test_a_request_abandoned_as_its_computation_runs_stops_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The flag is set as the client goes; the computation stops before the next deal."""
+    worker = SurvivalWorker(in_process=True)
+    analyst = _user(Role.ANALYST)
+    started = threading.Event()
+    simulated: list[int] = []
+    real = assess_module.assess_deal
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        simulated.append(1)
+        started.set()
+        assert worker._cancel.wait(10)  # the first deal goes on until the client has gone
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(assess_module, "assess_deal", slow)
+
+    async def gone() -> None:
+        await anyio.to_thread.run_sync(started.wait)
+
+    live._ASSESSMENTS.clear()
+    assert _run(lambda: worker.assess(analyst, _small(), seed=6, gone=gone)) is None
+    assert simulated == [1]  # one deal of three
+    monkeypatch.setattr(assess_module, "assess_deal", real)
+    assert (
+        _run(lambda: worker.assess(analyst, _small(), seed=6))
+        == live_survival(_small(), seed=6).to_dict()
+    )
+
+
+def test_the_turn_is_not_kept_by_a_request_cancelled_while_it_waits() -> None:
+    worker = SurvivalWorker(in_process=True)
+    analyst = _user(Role.ANALYST)
+
+    async def scenario() -> Any:
+        await worker._turn.acquire()
+        with anyio.move_on_after(0.05):  # the server drops the request (shutting down)
+            await worker.assess(analyst, _small())
+        worker._turn.release()
+        with anyio.move_on_after(0):  # cancelled just as the turn is free
+            await worker.assess(analyst, _small())
+        assert not worker._turn.locked()
+        return await worker.assess(analyst, _small())
+
+    assert _run(scenario) == live_survival(_small()).to_dict()
 
 
 def _broken() -> dict[str, Any]:
@@ -191,7 +250,7 @@ def test_a_killed_worker_is_replaced_and_its_requests_answered() -> None:
     """A worker killed from outside breaks its pool; the pool is started again."""
     analyst = _user(Role.ANALYST)
     pool = AnalysisPool(1)
-    survival = SurvivalWorker(poll=0.01)
+    survival = SurvivalWorker()
     document = _small()
 
     def kill_workers() -> None:

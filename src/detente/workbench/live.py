@@ -133,12 +133,18 @@ def _analysis(document: Mapping[str, Any], key: str, seed: int, points: int) -> 
     )
 
 
-def _assessment(document: Mapping[str, Any], key: str, seed: int) -> Assessment:
+def _assessment(
+    document: Mapping[str, Any], key: str, seed: int, checkpoint: Callable[[], None] | None
+) -> Assessment:
     """``detente analyze``'s two calls, with its defaults (the robust deal is a candidate)."""
-    return _ASSESSMENTS.get(
-        (key, seed),
-        lambda: assess(analyze(document_space(document), rng=seed), paths=DEFAULT_PATHS, seed=seed),
-    )
+
+    def compute() -> Assessment:
+        analysis = analyze(document_space(document), rng=seed)
+        if checkpoint is not None:
+            checkpoint()
+        return assess(analysis, paths=DEFAULT_PATHS, seed=seed, checkpoint=checkpoint)
+
+    return _ASSESSMENTS.get((key, seed), compute)
 
 
 def _rounded(values: np.ndarray) -> list[float]:
@@ -354,14 +360,23 @@ def live_analysis(
     return LiveAnalysis(key=key, seed=seed, analysis=result, x=x, y=y, cloud_points=cloud_points)
 
 
-def live_survival(document: Mapping[str, Any], *, seed: int = 0) -> LiveSurvival:
+def live_survival(
+    document: Mapping[str, Any], *, seed: int = 0, checkpoint: Callable[[], None] | None = None
+) -> LiveSurvival:
     """The slow part of the live panel for ``document`` (see the module docstring).
+
+    Args:
+        document: the native scenario mapping.
+        seed: the seed of every Monte Carlo estimate.
+        checkpoint: called between the computation's steps (after the analysis, before each
+            deal's simulation); whatever it raises stops the computation there, nothing cached.
+            It never changes the figures of a computation it lets finish.
 
     Raises:
         InvalidDocumentError: the document is not a valid scenario.
     """
     key = document_key(document)
-    return LiveSurvival(key=key, assessment=_assessment(document, key, seed))
+    return LiveSurvival(key=key, assessment=_assessment(document, key, seed, checkpoint))
 
 
 def analyze_document(

@@ -11,7 +11,7 @@ core whatever the machine has. So the server hands them to worker processes:
 * :class:`SurvivalWorker`: the survival part (:func:`detente.workbench.live.live_survival`,
   about a second), one request at a time in one process that runs only on CPU time nothing
   else wants, so it never slows the plot; a request whose editor has moved on is dropped
-  unanswered.
+  unanswered, and its computation, if started, stopped.
 
 Both compute in a thread of the server's own process instead when asked (``workers=0``,
 ``in_process=True``), as the tests of the routes do. The processes start when first needed (the
@@ -218,16 +218,44 @@ class AnalysisPool:
                 self._executor = None
 
 
-def _survival_payload(document: dict[str, Any], seed: int) -> tuple[str, Any]:
-    """:func:`live_survival` as plain data, or the document's errors (see _analysis_text)."""
+class _StoppedError(Exception):
+    """Raised between a survival computation's steps once its request is abandoned."""
+
+
+#: The survival worker process's flag, set by the server when the request it computes for is
+#: abandoned (given to the process as it starts: see :func:`_start_survival_worker`).
+_CANCEL: Any = None
+
+
+def _start_survival_worker(parent: int, cancel: Any) -> None:  # pragma: no cover - in a worker
+    global _CANCEL  # noqa: PLW0603 - one flag per worker process, set once as it starts
+    _CANCEL = cancel
+    _start_worker(parent, background=True)
+
+
+def _survival_payload(document: dict[str, Any], seed: int, cancel: Any = None) -> tuple[str, Any]:
+    """:func:`live_survival` as plain data, or the document's errors (see _analysis_text).
+
+    ``("cancelled", None)`` once ``cancel`` (an event; the worker's own flag by default) is
+    set: the flag is looked at between the computation's steps, so an abandoned computation
+    stops within one deal's simulation; one that goes on gives the figures it always gives.
+    """
+    flag = _CANCEL if cancel is None else cancel
+
+    def checkpoint() -> None:
+        if flag is not None and flag.is_set():
+            raise _StoppedError
+
     try:
-        return "ok", live_survival(document, seed=seed).to_dict()
+        return "ok", live_survival(document, seed=seed, checkpoint=checkpoint).to_dict()
     except InvalidDocumentError as exc:
         return "invalid", list(exc.errors)
+    except _StoppedError:
+        return "cancelled", None
 
 
-async def _never() -> bool:
-    return False
+async def _never() -> None:
+    await asyncio.Event().wait()
 
 
 class SurvivalWorker:
@@ -237,20 +265,23 @@ class SurvivalWorker:
     process survival would hold the interpreter lock the plot's requests need, and twenty
     analysts' survival requests run side by side would each take twenty times as long. So one
     worker process, in Linux's idle scheduling class (below the server and the analysis
-    workers), computes them in turn (keeping its own cache of recent answers). A request waits
-    for its turn without holding a thread, and one whose editor has moved on (``abandoned()``
-    is true while it waits) is dropped unanswered.
+    workers), computes them in turn (keeping its own cache of recent answers).
+
+    A request waits for its turn without holding a thread or looking again and again: it
+    sleeps until the turn is free or ``gone()`` returns (its editor has moved on), whichever
+    comes first. One abandoned while it waits is dropped unanswered; one abandoned while the
+    worker computes for it stops the computation at the next deal (the worker looks at a flag
+    the server sets), so the turn passes to the next request at once.
 
     Args:
         in_process: compute in a thread of this process instead (still one at a time).
-        poll: seconds between two looks at the turn and at ``abandoned()``.
     """
 
-    def __init__(self, *, in_process: bool = False, poll: float = 0.05) -> None:
+    def __init__(self, *, in_process: bool = False) -> None:
         self.in_process = in_process
-        self.poll = poll
-        self._turn = threading.Lock()
+        self._turn = asyncio.Lock()  # first come, first served
         self._pool: ProcessPoolExecutor | None = None
+        self._cancel: Any = threading.Event()  # the worker process's own once it starts
 
     async def assess(
         self,
@@ -258,9 +289,9 @@ class SurvivalWorker:
         document: Mapping[str, Any],
         *,
         seed: int = 0,
-        abandoned: Callable[[], Awaitable[bool]] = _never,
+        gone: Callable[[], Awaitable[object]] = _never,
     ) -> dict[str, Any] | None:
-        """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if abandoned while waiting.
+        """:meth:`LiveSurvival.to_dict` for a reader, or ``None`` if ``gone()`` returned first.
 
         The document is checked in its turn, by the worker: the page asks only about documents
         it has just had analysed, and most requests are abandoned before their turn.
@@ -270,31 +301,70 @@ class SurvivalWorker:
             InvalidDocumentError: the document is not a valid scenario.
         """
         require_role(actor, *READERS)
-        while not self._turn.acquire(blocking=False):
-            if await abandoned():
-                return None
-            await anyio.sleep(self.poll)
+        watch = asyncio.ensure_future(gone())
         try:
-            if await abandoned():
+            if not await self._take_turn(watch):
                 return None
-            if self.in_process:
-                status, value = await anyio.to_thread.run_sync(
-                    _survival_payload, dict(document), seed
-                )
-            else:
-                try:
-                    status, value = await self._submit(dict(document), seed)
-                except BrokenProcessPool:  # the worker was killed: once more in a new one
-                    status, value = await self._submit(dict(document), seed)
-            if status == "invalid":
-                raise InvalidDocumentError([FieldError(e.path, e.message) for e in value])
-            return value  # type: ignore[no-any-return]
+            try:
+                status, value = await self._compute(dict(document), seed, watch)
+            finally:
+                self._turn.release()
         finally:
-            self._turn.release()
+            watch.cancel()
+        if status == "invalid":
+            raise InvalidDocumentError([FieldError(e.path, e.message) for e in value])
+        if status == "cancelled":
+            return None
+        return value  # type: ignore[no-any-return]
+
+    async def _take_turn(self, watch: asyncio.Future[object]) -> bool:
+        """Wait for the turn or the end of ``watch``; whether this request holds the turn."""
+        waiting: asyncio.Future[object] = asyncio.ensure_future(self._turn.acquire())
+        try:
+            await asyncio.wait({waiting, watch}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # this request was cancelled: the turn must not stay taken
+            if not waiting.cancel():
+                self._turn.release()
+            raise
+        if watch.done():  # gone, maybe just as its turn came: the turn passes on
+            if not waiting.cancel():
+                self._turn.release()
+            return False
+        return True
+
+    async def _compute(
+        self, document: dict[str, Any], seed: int, watch: asyncio.Future[object]
+    ) -> tuple[str, Any]:
+        """Compute in this request's turn; ``watch`` ending sets the flag the worker reads."""
+
+        def stop(_: object) -> None:
+            self._cancel.set()
+
+        self._cancel.clear()
+        watch.add_done_callback(stop)
+        try:
+            if self.in_process:
+                return await anyio.to_thread.run_sync(
+                    _survival_payload, document, seed, self._cancel
+                )
+            try:
+                return await self._submit(document, seed)
+            except BrokenProcessPool:  # the worker was killed: once more in a new one
+                self._cancel.clear()
+                return await self._submit(document, seed)
+        finally:
+            watch.remove_done_callback(stop)
 
     async def _submit(self, document: dict[str, Any], seed: int) -> tuple[str, Any]:
         if self._pool is None:
-            self._pool = _pool(1, background=True)
+            context = multiprocessing.get_context("spawn")
+            self._cancel = context.Event()
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_start_survival_worker,
+                initargs=(os.getpid(), self._cancel),
+            )
         pool = self._pool
         try:
             result: tuple[str, Any] = await asyncio.wrap_future(

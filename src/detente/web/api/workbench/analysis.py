@@ -3,7 +3,8 @@
 ``POST /api/workbench/analyze`` answers the plot's part (tens of milliseconds, computed by
 the app's analysis worker processes); ``POST /api/workbench/analyze/survival`` the survival
 part (about a second, computed in turn by one worker process; a request whose client has gone
-away while it waited is dropped). See :mod:`detente.workbench.workers`.
+away is dropped while it waits and stopped while it computes).
+See :mod:`detente.workbench.workers`.
 Both take the document the editor holds, saved or not, and give the figures
 ``detente analyze --json`` prints for it (see ``docs/reference/workbench-api.md``).
 """
@@ -55,6 +56,15 @@ def _json(body: bytes, took_ms: float) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
+async def _gone(request: Request) -> None:
+    """Return once the client has closed its connection.
+
+    The body has been read, so the server's next message is the disconnection; nothing polls.
+    """
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 def _reader(work: ApiWork) -> User:
     """The signed-in user (the transaction ends before the computation starts)."""
     with work() as (_, user):
@@ -80,13 +90,12 @@ async def analyze(body: AnalyzeIn, work: ApiWork, pool: Analyses) -> Response:
 async def survival(body: SurvivalIn, request: Request, work: ApiWork, worker: Survival) -> Response:
     """Margins and one-year survival of every deal put forward, and the recommended deal.
 
-    The request waits for its turn without holding one of the server's threads.
+    The request waits for its turn without holding one of the server's threads; when its
+    client goes away it is dropped, or its computation stopped (204 either way).
     """
     started = time.perf_counter()
     user = await run_in_threadpool(_reader, work)
-    answer = await worker.assess(
-        user, body.document, seed=body.seed, abandoned=request.is_disconnected
-    )
+    answer = await worker.assess(user, body.document, seed=body.seed, gone=lambda: _gone(request))
     if answer is None:
         return Response(status_code=204)
     return _json(to_json(answer), 1000 * (time.perf_counter() - started))
