@@ -118,6 +118,51 @@ def test_bad_documents_and_axes_are_422_with_every_field(db_url: str, world: Wor
         assert r.status_code == 422
         r = c.post("/api/workbench/analyze", json={"document": {}, "seed": -1}, headers=auth)
         assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["body", "seed"]
+
+
+def test_bodies_that_are_not_the_requests_json_are_422_as_fastapi_words_them(
+    db_url: str, world: World
+) -> None:
+    del world
+    with _client(db_url) as c:
+        auth = _token(c, "analyst")
+        for path in ("/api/workbench/analyze", "/api/workbench/analyze/survival"):
+            json_type = {**auth, "Content-Type": "application/json"}
+            r = c.post(path, content=b'{"document": {', headers=json_type)
+            assert r.status_code == 422, path
+            assert r.json()["detail"] == [
+                {"type": "json_invalid", "loc": ["body", 14], "msg": "JSON decode error"}
+            ]
+            text = {**auth, "Content-Type": "text/plain"}
+            r = c.post(path, content=b'{"document": {}}', headers=text)
+            assert r.status_code == 422, path
+            assert r.json()["detail"][0]["loc"] == ["body"]
+            r = c.post(path, content=b"[]", headers=json_type)
+            assert r.status_code == 422, path
+            assert r.json()["detail"][0]["type"] == "model_type"
+            r = c.post(path, json={"x": "P"}, headers=auth)
+            assert r.json()["detail"][0] == {
+                "type": "missing",
+                "loc": ["body", "document"],
+                "msg": "Field required",
+            }
+            r = c.post(path, content=b'{"document": {}}', headers=json_type)  # no scenario
+            assert r.status_code == 422, path
+            assert r.json()["field"].startswith("document")
+            anonymous = {"Content-Type": "application/json"}
+            assert c.post(path, content=b"{", headers=anonymous).status_code == 401  # who first
+        schema = c.get("/openapi.json").json()["paths"]
+        analyze = schema["/api/workbench/analyze"]["post"]["requestBody"]
+        assert analyze["required"] is True
+        body = analyze["content"]["application/json"]["schema"]
+        assert body["required"] == ["document"]
+        assert set(body["properties"]) == {"document", "x", "y", "seed"}
+        survival = schema["/api/workbench/analyze/survival"]["post"]["requestBody"]
+        assert set(survival["content"]["application/json"]["schema"]["properties"]) == {
+            "document",
+            "seed",
+        }
 
 
 def test_authorisation_matrix(db_url: str, world: World) -> None:
