@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import threading
 from typing import Any
@@ -17,7 +18,7 @@ from detente.monitor.db import MonitorSettings
 from detente.monitor.enums import Role
 from detente.monitor.errors import InputError, PermissionDeniedError
 from detente.scenario.io import builtin_path
-from detente.workbench import live
+from detente.workbench import live, workers
 from detente.workbench.errors import InvalidDocumentError
 from detente.workbench.live import analyze_document, live_analysis, live_survival
 from detente.workbench.workers import AnalysisPool, SurvivalWorker
@@ -287,3 +288,12 @@ def test_a_broken_pool_is_dropped_once_and_survival_checks_in_process_too() -> N
     del broken["parties"][0]["reservation_value"]
     with pytest.raises(InvalidDocumentError, match="has no reservation_value"):
         _run(lambda: SurvivalWorker(in_process=True).assess(_user(Role.ANALYST), broken))
+
+
+def test_the_shared_flag_is_what_the_server_last_wrote() -> None:
+    flag = workers._SharedFlag(multiprocessing.get_context("spawn"))
+    assert not flag.is_set()
+    flag.set()
+    assert flag.is_set()
+    flag.clear()
+    assert not flag.is_set()

@@ -22,6 +22,7 @@ worker process exits with the server that started it, even when it dies without 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
 import threading
@@ -222,6 +223,26 @@ class _StoppedError(Exception):
     """Raised between a survival computation's steps once its request is abandoned."""
 
 
+class _SharedFlag:
+    """A flag the server sets and its worker process reads: one byte of shared memory.
+
+    Unlike a ``multiprocessing`` event it holds no named semaphore, so nothing is left for the
+    resource tracker to clean up when the server stops; only the server writes it.
+    """
+
+    def __init__(self, context: Any) -> None:
+        self._value = context.RawValue(ctypes.c_bool, False)  # noqa: FBT003 - the initial value
+
+    def set(self) -> None:
+        self._value.value = True
+
+    def clear(self) -> None:
+        self._value.value = False
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+
 #: The survival worker process's flag, set by the server when the request it computes for is
 #: abandoned (given to the process as it starts: see :func:`_start_survival_worker`).
 _CANCEL: Any = None
@@ -358,7 +379,7 @@ class SurvivalWorker:
     async def _submit(self, document: dict[str, Any], seed: int) -> tuple[str, Any]:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._cancel = context.Event()
+            self._cancel = _SharedFlag(context)
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=context,
