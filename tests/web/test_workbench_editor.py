@@ -189,6 +189,15 @@ def test_the_deals_are_drawn_on_the_canvas_and_a_move_redraws_only_them(
     page.mouse.move(5, 5)
     tip.wait_for(state="hidden")
 
+    # a zoom (here through Plotly's API, as a drag does) redraws the deals in its ranges
+    whole = page.evaluate(inked)
+    zoom = """([low, high]) => window.Plotly.relayout(
+        "plot", { "xaxis.range": [low, high], "yaxis.range": [low, high] })"""
+    page.evaluate(zoom, [0.9, 1.0])
+    page.wait_for_function(f"({inked})() < {whole} / 2")
+    page.evaluate(zoom, [-0.02, 1.02])
+    page.wait_for_function(f"({inked})() > {whole} * 0.9")
+
     # other axes redraw the frame, and the deals in them
     page.evaluate(
         """() => new Promise((done) => {
