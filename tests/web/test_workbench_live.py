@@ -21,6 +21,7 @@ from detente.workbench.live import live_analysis, live_survival
 from detente.workbench.workers import SurvivalWorker
 from tests.monitor_support import PASSWORD, World
 from tests.web.test_pages import _login
+from tests.workbench.support import run_async
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -87,7 +88,7 @@ def test_a_request_is_gone_when_the_server_says_its_client_disconnected(backend:
         return message
 
     request = Request({"type": "http", "method": "POST", "headers": []}, receive)
-    anyio.run(lambda: _gone(request))
+    run_async(lambda: _gone(request))  # not in the main thread: Playwright's loop may run there
     assert heard == ["http.request", "http.disconnect"]
 
 

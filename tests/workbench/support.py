@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import yaml
 from typer.testing import CliRunner
 
@@ -14,6 +17,18 @@ from detente.monitor.enums import Role
 from detente.monitor.models import User, utcnow
 from detente.scenario.io import builtin_path
 from detente.workbench.library import StoredScenario
+
+T = TypeVar("T")
+
+
+def run_async(func: Callable[[], Awaitable[T]]) -> T:
+    """``anyio.run(func)`` in a thread of its own.
+
+    Playwright's synchronous API keeps an event loop running in the main thread while the
+    browser tests' session-wide browser is open, and anyio refuses to start a second one there.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(anyio.run, func).result()
 
 
 def user(uid: int, role: Role, name: str | None = None) -> User:

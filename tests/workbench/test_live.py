@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio
 import numpy as np
 import pytest
 import yaml
@@ -48,19 +45,6 @@ def cli_json() -> dict[str, Any]:
     assert out.exit_code == 0, out.output
     data: dict[str, Any] = json.loads(out.output)
     return data
-
-
-T = TypeVar("T")
-
-
-def _run(func: Callable[[], Awaitable[T]]) -> T:
-    """``anyio.run(func)`` in a thread of its own.
-
-    Playwright's synchronous API keeps an event loop running in the main thread while the
-    browser tests' session-wide browser is open, and anyio refuses to start a second one there.
-    """
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(anyio.run, func).result()
 
 
 def _small() -> dict[str, Any]:
