@@ -146,6 +146,14 @@ class Site:
             duplicates.merge(s, monitor, kept, [self.other], "same event")
         return self.other
 
+    def dismissed(self) -> int:
+        """Two reports judged different events (by the monitor): the first's id; next: the other."""
+        first = self.pair()
+        with self.factory() as s, s.begin():
+            monitor = s.get(User, self.world.users["monitor"])
+            duplicates.dismiss(s, monitor, first, self.other, "two events")
+        return first
+
     def user(self) -> int:
         """A new analyst."""
         with self.factory() as s, s.begin():
@@ -290,7 +298,7 @@ def _api_rows() -> list[Row]:
             expect(READERS, 200),
         ),
         Row("GET", "/api/audit/verify", lambda s: "/api/audit/verify", expect({"admin"}, 200)),
-        *_duplicate_rows("/api", {"merge": 200, "unmerge": 200, "dismiss": 201}),
+        *_duplicate_rows("/api", {"merge": 200, "unmerge": 200, "dismiss": 201, "restore": 200}),
         Row(
             "GET",
             "/api/incidents/{incident_id}/duplicates",
@@ -347,7 +355,7 @@ def _workflow_rows(prefix: str, act: str, ok: dict[str, int]) -> list[Row]:
 
 
 def _duplicate_rows(prefix: str, ok: dict[str, int]) -> list[Row]:
-    """Merging, unmerging and dismissing duplicate reports: mission staff decide."""
+    """Merging, unmerging, dismissing and restoring duplicate reports: mission staff decide."""
     form = not prefix  # the pages post one id as a form field
     return [
         Row(
@@ -374,6 +382,13 @@ def _duplicate_rows(prefix: str, ok: dict[str, int]) -> list[Row]:
             lambda s: f"{prefix}/incidents/{s.pair()}/dismiss-duplicate",
             expect(MISSION, ok["dismiss"]),
             lambda s: {"other_id": s.other, "reason": "two events"},
+        ),
+        Row(
+            "POST",
+            f"{prefix}/incidents/{{incident_id}}/restore-duplicate",
+            lambda s: f"{prefix}/incidents/{s.dismissed()}/restore-duplicate",
+            expect(MISSION, ok["restore"]),
+            lambda s: {"other_id": s.other, "reason": "one event after all"},
         ),
     ]
 
@@ -585,7 +600,7 @@ def _page_rows() -> list[Row]:
         *_workflow_rows("", "act", {"act": 303, "note": 303}),
         Row("GET", "/map", lambda s: "/map", expect(EVERYONE, 200)),
         Row("GET", "/report", lambda s: "/report", expect(READERS, 200)),
-        *_duplicate_rows("", {"merge": 303, "unmerge": 303, "dismiss": 303}),
+        *_duplicate_rows("", {"merge": 303, "unmerge": 303, "dismiss": 303, "restore": 303}),
         *_workbench_page_rows(),
         Row("POST", "/logout", lambda s: "/logout", expect(EVERYONE, 303), lambda s: {}),
     ]

@@ -396,18 +396,24 @@ def verify_records(session: Session) -> tuple[int | None, str] | None:
 
 
 def _verify_dismissals(session: Session) -> tuple[int | None, str] | None:
-    """Compare the dismissed duplicate pairs with the log's ``duplicate.dismiss`` entries."""
+    """Compare the dismissed duplicate pairs with the log's dismissals and their undoing.
+
+    A ``duplicate.dismiss`` entry dismisses a pair, a later ``duplicate.restore`` undoes it.
+    """
     from detente.monitor.models import DuplicateDismissal  # noqa: PLC0415 - avoids a cycle
 
     logged: dict[tuple[int, int], int] = {}
     rows = session.execute(
-        select(AuditEntry.seq, AuditEntry.payload)
-        .where(AuditEntry.action == "duplicate.dismiss")
+        select(AuditEntry.seq, AuditEntry.action, AuditEntry.payload)
+        .where(AuditEntry.action.in_(("duplicate.dismiss", "duplicate.restore")))
         .order_by(AuditEntry.seq)
     )
-    for seq, payload in rows:
+    for seq, action, payload in rows:
         low, high = json.loads(payload)["pair"]
-        logged[int(low), int(high)] = seq
+        if action == "duplicate.dismiss":
+            logged[int(low), int(high)] = seq
+        else:
+            logged.pop((int(low), int(high)), None)
     stored = session.execute(
         select(DuplicateDismissal.low_id, DuplicateDismissal.high_id).order_by(
             DuplicateDismissal.low_id, DuplicateDismissal.high_id

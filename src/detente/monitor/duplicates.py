@@ -8,13 +8,16 @@ and a latitude/longitude box around the point, dismissed pairs left out); numpy 
 those within the exact distance (:mod:`detente.monitor.distance`).
 
 Who may verify (the workflow's ``verify`` roles) may merge duplicates into the incident that
-keeps the event, undo a merge, and dismiss a proposal. A merged report is never deleted: it
-moves to state ``merged`` and names the incident it was merged into; lists, counts, rates
-and exports leave it out, so an event reported three times counts once.
+keeps the event, undo a merge, dismiss a proposal and undo a dismissal (:func:`restore`),
+which proposes the pair again. Every decision is audited and written in both reports'
+timelines, so each report's history shows what was decided about it and why. A merged report
+is never deleted: it moves to state ``merged`` and names the incident it was merged into;
+lists, counts, rates and exports leave it out, so an event reported three times counts once.
 
-A pair is decided once: when two monitors merge or dismiss the same pair at the same time,
-the decisions are taken one after the other (:func:`_lock`), and the second is refused with
-who decided first and when (:class:`~detente.monitor.errors.AlreadyDecidedError`, 409).
+A pair is decided once: when two monitors merge, dismiss, restore or unmerge the same pair at
+the same time, the decisions are taken one after the other
+(:func:`detente.monitor.decided.lock`), and the second is refused with who decided first and
+when (:class:`~detente.monitor.errors.AlreadyDecidedError`, 409).
 """
 
 from __future__ import annotations
@@ -29,16 +32,21 @@ import numpy as np
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from detente.monitor import audit
+from detente.monitor import audit, decided
 from detente.monitor.auth import require_role
 from detente.monitor.distance import bounding_box, haversine_m
 from detente.monitor.enums import READERS, Action, State
-from detente.monitor.errors import AlreadyDecidedError, ConflictError, InputError, WorkflowError
-from detente.monitor.models import DuplicateDismissal, Incident, IncidentEvent, User, utcnow
+from detente.monitor.errors import AlreadyDecidedError, InputError, WorkflowError
+from detente.monitor.models import (
+    DuplicateDismissal,
+    Incident,
+    User,
+)
 from detente.monitor.service import get_incident
 from detente.monitor.workflow import RAISED_STATES, TRANSITIONS
 
 __all__ = [
+    "DismissedPair",
     "DuplicateCandidate",
     "DuplicatePolicy",
     "Duplicates",
@@ -48,11 +56,17 @@ __all__ = [
     "duplicates_of",
     "find_duplicates",
     "merge",
+    "restore",
     "unmerge",
 ]
 
-#: Who may merge, unmerge and dismiss: whoever may verify a report.
+#: Who may merge, unmerge, dismiss and restore: whoever may verify a report.
 DECIDERS = tuple(sorted(TRANSITIONS[Action.VERIFY].roles))
+
+
+#: The timeline's actions of a dismissal and of its undoing (both reports' timelines).
+DISMISS = "dismiss_duplicate"
+RESTORE = "restore_duplicate"
 
 
 def can_read(user: User) -> bool:
@@ -61,7 +75,7 @@ def can_read(user: User) -> bool:
 
 
 def can_decide(user: User) -> bool:
-    """Whether the user may merge, unmerge and dismiss (whoever may verify a report)."""
+    """Whether the user may merge, unmerge, dismiss and restore (whoever may verify a report)."""
     return user.role in DECIDERS
 
 
@@ -154,10 +168,6 @@ class DuplicateCandidate:
     minutes_apart: float
 
 
-def _pair(a: int, b: int) -> tuple[int, int]:
-    return (a, b) if a < b else (b, a)
-
-
 def find_duplicates(
     session: Session, actor: User, incident_id: int, policy: DuplicatePolicy
 ) -> list[DuplicateCandidate]:
@@ -221,6 +231,23 @@ def find_duplicates(
 
 
 @dataclasses.dataclass(frozen=True)
+class DismissedPair:
+    """Another report judged to be of a different event than the incident asked about.
+
+    Attributes:
+        incident_id: the other report.
+        decided_by: who judged them different events.
+        decided_at: when (UTC).
+        reason: why.
+    """
+
+    incident_id: int
+    decided_by: str
+    decided_at: dt.datetime
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Duplicates:
     """The possible duplicates of an incident, and the thresholds that proposed them.
 
@@ -229,66 +256,47 @@ class Duplicates:
         distance_m: the distance threshold in metres.
         window_minutes: the time window in minutes.
         candidates: the proposed reports, nearest first.
+        dismissed: the reports judged different events from it (whose dismissal
+            :func:`restore` may undo), by incident id.
     """
 
     incident_id: int
     distance_m: float
     window_minutes: float
     candidates: tuple[DuplicateCandidate, ...]
+    dismissed: tuple[DismissedPair, ...] = ()
 
 
 def duplicates_of(
     session: Session, actor: User, incident_id: int, policy: DuplicatePolicy
 ) -> Duplicates:
-    """:func:`find_duplicates` with the thresholds it used (what the API and the page show)."""
+    """:func:`find_duplicates` with the thresholds it used and the dismissed pairs.
+
+    What the API and the page show.
+    """
+    candidates = tuple(find_duplicates(session, actor, incident_id, policy))
+    rows = session.execute(
+        select(
+            DuplicateDismissal.low_id, DuplicateDismissal.high_id, User.username,
+            DuplicateDismissal.at, DuplicateDismissal.reason,
+        )
+        .join(User, User.id == DuplicateDismissal.actor_id)
+        .where(or_(DuplicateDismissal.low_id == incident_id,
+                   DuplicateDismissal.high_id == incident_id))
+    ).all()  # fmt: skip
+    dismissed = sorted(
+        (
+            DismissedPair(high if low == incident_id else low, by, at, reason)
+            for low, high, by, at, reason in rows
+        ),
+        key=lambda pair: pair.incident_id,
+    )
     return Duplicates(
         incident_id=incident_id,
         distance_m=policy.distance_m,
         window_minutes=policy.window.total_seconds() / 60,
-        candidates=tuple(find_duplicates(session, actor, incident_id, policy)),
-    )
-
-
-def _lock(session: Session, ids: Sequence[int | None]) -> None:
-    """Take the audit chain's lock, then the incidents' rows in id order; read them afresh.
-
-    Every decision on a pair starts here, before it reads anything it checks. Two monitors
-    dismissing one pair at once would otherwise both find it undecided and the second's
-    insert would fail on the first's row; merging A into B and B into A at once would leave
-    each merged into the other. With the locks taken first, the second waits for the first's
-    commit and then reads what it decided. On PostgreSQL the chain's lock comes first, as in
-    every writer of the service (:func:`detente.monitor.db.sessions`), so the locks are always
-    taken in one order and no two writers wait for each other in a cycle; the rows are locked
-    too (FOR UPDATE), so the decisions stay serialised by any session. SQLite lets one writer
-    in at a time already (BEGIN IMMEDIATE).
-    """
-    audit.lock_chain(session)
-    wanted = sorted({i for i in ids if i is not None})
-    session.scalars(
-        select(Incident)
-        .where(Incident.id.in_(wanted))
-        .order_by(Incident.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-
-
-def _reason(reason: str) -> str:
-    if not reason.strip():
-        raise InputError("a merge, an unmerge or a dismissal needs a reason", field="reason")
-    return reason.strip()
-
-
-def _event(incident: Incident, actor: User, action: str, to: State, reason: str) -> None:
-    incident.events.append(
-        IncidentEvent(
-            action=action,
-            from_state=incident.state,
-            to_state=to,
-            actor_id=actor.id,
-            at=utcnow(),
-            reason=reason,
-        )
+        candidates=candidates,
+        dismissed=tuple(dismissed),
     )
 
 
@@ -303,8 +311,8 @@ def merge(
     the record as raised).
     """
     require_role(actor, *DECIDERS)
-    why = _reason(reason)
-    _lock(session, [kept_id, *duplicate_ids])
+    why = decided.reason_of(reason)
+    decided.lock(session, [kept_id, *duplicate_ids])
     kept = get_incident(session, actor, kept_id)
     if kept.state is State.MERGED:
         raise WorkflowError(
@@ -321,8 +329,12 @@ def merge(
         _check_mergeable(session, kept, dup)
     for dup in duplicates:
         before = dup.state
-        _event(kept, actor, "merge", kept.state, f"report {dup.id} merged into this one: {why}")
-        _event(dup, actor, "merge", State.MERGED, f"merged into incident {kept.id}: {why}")
+        decided.add_event(
+            kept, actor, "merge", kept.state, f"report {dup.id} merged into this one: {why}"
+        )
+        decided.add_event(
+            dup, actor, "merge", State.MERGED, f"merged into incident {kept.id}: {why}"
+        )
         dup.state = State.MERGED
         dup.merged_into_id = kept.id
         session.flush()
@@ -344,14 +356,14 @@ def _check_mergeable(session: Session, kept: Incident, dup: Incident) -> None:
     if dup.agreement_id != kept.agreement_id:
         raise InputError(f"{where}: they belong to different agreements", field="duplicate_ids")
     if dup.state is State.MERGED:
-        by, at = _merged_by(session, dup.id)
+        by, at = decided.merged_by(session, dup.id)
         raise AlreadyDecidedError(
             f"{where}: it was already merged into incident {dup.merged_into_id}",
             decided_by=by,
             decided_at=at,
             field="duplicate_ids",
         )
-    dismissed = _dismissed_by(session, dup.id, kept.id)
+    dismissed = decided.dismissed_by(session, dup.id, kept.id)
     if dismissed is not None:
         raise AlreadyDecidedError(
             f"{where}: they were judged different events",
@@ -381,17 +393,29 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
     party has (or may have) answered the record that counted the event once.
     """
     require_role(actor, *DECIDERS)
-    why = _reason(reason)
+    why = decided.reason_of(reason)
     incident = get_incident(session, actor, incident_id)
     into = incident.merged_into_id
-    _lock(session, [incident.id, into])  # in id order, as merge locks them
-    if incident.merged_into_id != into:
-        raise ConflictError(
-            f"incident {incident.id} was merged or unmerged meanwhile: look again",
+    decided.lock(session, [incident.id, into])  # in id order, as merge locks them
+    if incident.state is not State.MERGED or incident.merged_into_id is None:
+        undone = decided.last_event(session, incident.id, "unmerge")
+        if undone is None:
+            raise WorkflowError(f"incident {incident.id} is not merged", field="incident_id")
+        raise AlreadyDecidedError(
+            f"incident {incident.id} is not merged: its merge was already undone",
+            decided_by=undone[0],
+            decided_at=undone[1],
             field="incident_id",
         )
-    if incident.state is not State.MERGED or incident.merged_into_id is None:
-        raise WorkflowError(f"incident {incident.id} is not merged", field="incident_id")
+    if incident.merged_into_id != into:
+        by, at = decided.merged_by(session, incident.id)
+        raise AlreadyDecidedError(
+            f"incident {incident.id} was unmerged and merged into incident "
+            f"{incident.merged_into_id} meanwhile: look again",
+            decided_by=by,
+            decided_at=at,
+            field="incident_id",
+        )
     kept = get_incident(session, actor, incident.merged_into_id)
     if kept.state in RAISED_STATES:
         raise WorkflowError(
@@ -403,8 +427,12 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
         (e.from_state for e in reversed(incident.events) if e.action == "merge"), State.REPORTED
     )
     assert before is not None
-    _event(kept, actor, "unmerge", kept.state, f"report {incident.id} split off again: {why}")
-    _event(incident, actor, "unmerge", before, f"no longer merged into incident {kept.id}: {why}")
+    decided.add_event(
+        kept, actor, "unmerge", kept.state, f"report {incident.id} split off again: {why}"
+    )
+    decided.add_event(
+        incident, actor, "unmerge", before, f"no longer merged into incident {kept.id}: {why}"
+    )
     incident.state = before
     incident.merged_into_id = None
     session.flush()
@@ -419,33 +447,6 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
     return incident
 
 
-def _merged_by(session: Session, incident_id: int) -> tuple[str, dt.datetime]:
-    """Who merged a merged report, and when (its last ``merge`` event)."""
-    row = session.execute(
-        select(User.username, IncidentEvent.at)
-        .join(User, User.id == IncidentEvent.actor_id)
-        .where(
-            IncidentEvent.incident_id == incident_id,
-            IncidentEvent.action == "merge",
-            IncidentEvent.to_state == State.MERGED,
-        )
-        .order_by(IncidentEvent.id.desc())
-        .limit(1)
-    ).one()
-    return row[0], row[1]
-
-
-def _dismissed_by(session: Session, one: int, two: int) -> tuple[str, dt.datetime] | None:
-    """Who judged two reports different events, and when; None when nobody did."""
-    low, high = _pair(one, two)
-    row = session.execute(
-        select(User.username, DuplicateDismissal.at)
-        .join(User, User.id == DuplicateDismissal.actor_id)
-        .where(DuplicateDismissal.low_id == low, DuplicateDismissal.high_id == high)
-    ).first()
-    return None if row is None else (row[0], row[1])
-
-
 def dismiss(
     session: Session, actor: User, incident_id: int, other_id: int, reason: str
 ) -> DuplicateDismissal:
@@ -455,16 +456,16 @@ def dismiss(
     (someone judged them one event).
     """
     require_role(actor, *DECIDERS)
-    why = _reason(reason)
-    _lock(session, [incident_id, other_id])
+    why = decided.reason_of(reason)
+    decided.lock(session, [incident_id, other_id])
     incident = get_incident(session, actor, incident_id)
     other = get_incident(session, actor, other_id)
     if incident.id == other.id:
         raise InputError("a report is not a duplicate of itself", field="other_id")
     if incident.agreement_id != other.agreement_id:
         raise InputError("the two reports belong to different agreements", field="other_id")
-    low, high = _pair(incident.id, other.id)
-    dismissed = _dismissed_by(session, low, high)
+    low, high = decided.pair(incident.id, other.id)
+    dismissed = decided.dismissed_by(session, low, high)
     if dismissed is not None:
         raise AlreadyDecidedError(
             f"incidents {low} and {high} were already judged different events",
@@ -474,7 +475,7 @@ def dismiss(
         )
     for one, two in ((incident, other), (other, incident)):
         if one.merged_into_id == two.id:
-            by, at = _merged_by(session, one.id)
+            by, at = decided.merged_by(session, one.id)
             raise AlreadyDecidedError(
                 f"cannot judge incidents {low} and {high} different events: incident {one.id} "
                 f"was merged into incident {two.id}",
@@ -484,6 +485,14 @@ def dismiss(
             )
     dismissal = DuplicateDismissal(low_id=low, high_id=high, actor_id=actor.id, reason=why)
     session.add(dismissal)
+    for one, two in ((incident, other), (other, incident)):
+        decided.add_event(
+            one,
+            actor,
+            DISMISS,
+            one.state,
+            f"judged a different event from incident {two.id}: {why}",
+        )
     session.flush()
     audit.record(
         session,
@@ -494,3 +503,68 @@ def dismiss(
         payload={"pair": [low, high], "reason": why},
     )
     return dismissal
+
+
+def restore(session: Session, actor: User, incident_id: int, other_id: int, reason: str) -> None:
+    """Undo the dismissal of a pair: the two reports are proposed again and may be merged.
+
+    The dismissal's row goes; the audit log and both reports' timelines keep the dismissal
+    and record its undoing. Refused when the pair is not dismissed, with who decided and
+    when if someone did: merged one into the other, or already undid the dismissal.
+    """
+    require_role(actor, *DECIDERS)
+    why = decided.reason_of(reason)
+    decided.lock(session, [incident_id, other_id])
+    incident = get_incident(session, actor, incident_id)
+    other = get_incident(session, actor, other_id)
+    if incident.id == other.id:
+        raise InputError("a report is not a duplicate of itself", field="other_id")
+    low, high = decided.pair(incident.id, other.id)
+    dismissal = session.get(DuplicateDismissal, (low, high))
+    if dismissal is None:
+        _refuse_restore(session, incident, other)
+    assert dismissal is not None
+    session.delete(dismissal)
+    for one, two in ((incident, other), (other, incident)):
+        decided.add_event(
+            one,
+            actor,
+            RESTORE,
+            one.state,
+            f"may be the same event as incident {two.id} again: {why}",
+        )
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.username,
+        action="duplicate.restore",
+        object_type="incident",
+        object_id=low,
+        payload={"pair": [low, high], "reason": why},
+    )
+
+
+def _refuse_restore(session: Session, incident: Incident, other: Incident) -> None:
+    """Refuse to restore a pair that is not dismissed, naming who decided what it is now."""
+    low, high = decided.pair(incident.id, other.id)
+    for one, two in ((incident, other), (other, incident)):
+        if one.merged_into_id == two.id:
+            by, at = decided.merged_by(session, one.id)
+            raise AlreadyDecidedError(
+                f"incidents {low} and {high} are not judged different events: incident "
+                f"{one.id} was merged into incident {two.id}",
+                decided_by=by,
+                decided_at=at,
+                field="other_id",
+            )
+    restored = decided.restored_by(session, low, high)
+    if restored is not None:
+        raise AlreadyDecidedError(
+            f"the dismissal of incidents {low} and {high} was already undone",
+            decided_by=restored[0],
+            decided_at=restored[1],
+            field="other_id",
+        )
+    raise WorkflowError(
+        f"incidents {low} and {high} were never judged different events", field="other_id"
+    )

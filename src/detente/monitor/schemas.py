@@ -29,6 +29,7 @@ __all__ = [
     "NoteIn",
     "NoteOut",
     "PasswordChangeIn",
+    "RestoreIn",
     "SectorIn",
     "SessionsEnded",
     "TokenOut",
@@ -177,6 +178,13 @@ class UnmergeIn(_In):
 
 class DismissIn(_In):
     """Another report judged to be of a different event than the one of the request's path."""
+
+    other_id: Id
+    reason: Reason
+
+
+class RestoreIn(_In):
+    """Another report whose dismissal as a different event is undone (it is proposed again)."""
 
     other_id: Id
     reason: Reason

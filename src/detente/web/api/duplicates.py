@@ -1,7 +1,7 @@
-"""Duplicate reports over the API: the proposals for an incident, merge, unmerge, dismiss.
+"""Duplicate reports over the API: the proposals for an incident, merge, unmerge, dismiss, restore.
 
-Who may verify a report (monitors and admins) merges, unmerges and dismisses; analysts read
-the proposals; the service layer decides both.
+Who may verify a report (monitors and admins) merges, unmerges, dismisses and restores;
+analysts read the proposals; the service layer decides both.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from detente.monitor import duplicates, service
 from detente.monitor.models import User
-from detente.monitor.schemas import DismissIn, IncidentOut, MergeIn, UnmergeIn
+from detente.monitor.schemas import DismissIn, IncidentOut, MergeIn, RestoreIn, UnmergeIn
 from detente.web.api.idempotency import IdempotencyKey, json_bytes, once
 from detente.web.deps import ApiWork, IdPath, Settings
 
@@ -26,8 +26,9 @@ router = APIRouter(prefix="/incidents", tags=["duplicates"])
 def proposals(incident_id: IdPath, work: ApiWork, settings: Settings) -> duplicates.Duplicates:
     """Other reports that may be of the same event: near in space and time, not dismissed.
 
-    The thresholds are the service's settings (``DETENTE_MONITOR_DUPLICATE_METRES`` and
-    ``_MINUTES``) and come back with the answer. Mission staff only.
+    The reports judged different events come back too (``dismissed``). The thresholds are
+    the service's settings (``DETENTE_MONITOR_DUPLICATE_METRES`` and ``_MINUTES``) and come
+    back with the answer. Mission staff only.
     """
     with work() as (s, user):
         return duplicates.duplicates_of(s, user, incident_id, settings.duplicates)
@@ -77,3 +78,23 @@ def dismiss(
         return duplicates.duplicates_of(s, user, incident_id, settings.duplicates)
 
     return once(work, key=key, body=json_bytes(body), status=201, run=run)
+
+
+@router.post("/{incident_id}/restore-duplicate")
+def restore(
+    incident_id: IdPath,
+    body: RestoreIn,
+    work: ApiWork,
+    settings: Settings,
+    key: IdempotencyKey = None,
+) -> Any:
+    """Undo the dismissal of another report: the pair is proposed again and may be merged.
+
+    Monitors and admins, with a reason. Answers this incident's proposals.
+    """
+
+    def run(s: Session, user: User) -> duplicates.Duplicates:
+        duplicates.restore(s, user, incident_id, body.other_id, body.reason)
+        return duplicates.duplicates_of(s, user, incident_id, settings.duplicates)
+
+    return once(work, key=key, body=json_bytes(body), status=200, run=run)

@@ -1,4 +1,4 @@
-"""The incident page's duplicate forms: merge a proposed report, dismiss it, undo a merge.
+"""The incident page's duplicate forms: merge a proposed report, dismiss it, undo either.
 
 The incident page lists the proposals (:mod:`detente.web.pages.monitor`); these routes take
 its forms, call the service (which decides who may) and return to the page.
@@ -38,6 +38,16 @@ def dismiss(
     """Judge a proposed report to be of a different event."""
     with work() as (s, user):
         duplicates.dismiss(s, user, min(incident_id, MAX_ID), other_id, reason)
+    return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
+
+
+@router.post("/incidents/{incident_id}/restore-duplicate", dependencies=[CSRF])
+def restore(
+    work: PageWork, incident_id: int, other_id: OtherId, reason: Reason = ""
+) -> RedirectResponse:
+    """Undo the dismissal of a report: the pair is proposed again."""
+    with work() as (s, user):
+        duplicates.restore(s, user, min(incident_id, MAX_ID), other_id, reason)
     return RedirectResponse(f"/incidents/{incident_id}", status_code=303)
 
 
