@@ -1,4 +1,4 @@
-"""Duplicate reports over the API: proposals, merge, unmerge, dismiss, roles, exports, audit."""
+"""Duplicate reports over the API: proposals, merge, unmerge, dismiss, restore, roles, audit."""
 
 from __future__ import annotations
 
@@ -115,3 +115,63 @@ def test_bad_requests(api: Api) -> None:
     )
     assert r.status_code == 422
     assert "itself" in r.text
+
+
+def test_restore_a_dismissed_pair_then_merge_it(api: Api) -> None:
+    a = api.report()
+    b = api.report(occurred_at="2026-03-01T10:20:00Z", **NEARBY)
+    dismiss = {"other_id": b, "reason": "two guns"}
+    assert (
+        api.post("monitor", f"/api/incidents/{a}/dismiss-duplicate", json=dismiss).status_code
+        == 201
+    )
+    shown = api.get("analyst", f"/api/incidents/{b}/duplicates").json()
+    assert shown["candidates"] == []
+    assert [(d["incident_id"], d["decided_by"], d["reason"]) for d in shown["dismissed"]] == [
+        (a, "monitor", "two guns")
+    ]
+
+    url = f"/api/incidents/{b}/restore-duplicate"
+    restore = {"other_id": a, "reason": "one gun after all"}
+    for who in ("analyst", "liaison_red"):
+        assert api.post(who, url, json=restore).status_code == 403
+    for body in ({"other_id": a}, {"other_id": a, "reason": " "}, {"other_id": 0, "reason": "x"},
+                 {"other_id": b, "reason": "x"}, {**restore, "extra": 1}):  # fmt: skip
+        assert api.post("monitor", url, json=body).status_code == 422, body
+    assert api.post("monitor", url, json={"other_id": 99, "reason": "x"}).status_code == 404
+
+    headers = {"Idempotency-Key": "restore-1"}
+    r = api.post("admin", url, json=restore, headers=headers)
+    assert r.status_code == 200, r.text
+    assert ([c["incident_id"] for c in r.json()["candidates"]], r.json()["dismissed"]) == ([a], [])
+    again = api.post("admin", url, json=restore, headers=headers)
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (200, "true")
+    late = api.post(
+        "monitor", f"/api/incidents/{a}/restore-duplicate", json={**restore, "other_id": b}
+    )
+    assert late.status_code == 409
+    assert (
+        f"the dismissal of incidents {a} and {b} was already undone by admin at"
+        in (late.json()["detail"])
+    )
+    assert late.json()["decided_by"] == "admin"
+    timeline = [e["action"] for e in api.get("analyst", f"/api/incidents/{a}").json()["events"]]
+    assert timeline[-2:] == ["dismiss_duplicate", "restore_duplicate"]
+
+    merge = {"duplicate_ids": [b], "reason": "same shelling"}
+    assert api.post("monitor", f"/api/incidents/{a}/merge", json=merge).status_code == 200
+    verify = api.get("admin", "/api/audit/verify").json()
+    assert verify["ok"], verify
+
+
+def test_a_second_unmerge_names_who_unmerged(api: Api) -> None:
+    a = api.report()
+    b = api.report(**NEARBY)
+    merge = {"duplicate_ids": [b], "reason": "same shelling"}
+    assert api.post("monitor", f"/api/incidents/{a}/merge", json=merge).status_code == 200
+    unmerge = {"reason": "two impacts"}
+    assert api.post("admin", f"/api/incidents/{b}/unmerge", json=unmerge).status_code == 200
+    late = api.post("monitor", f"/api/incidents/{b}/unmerge", json=unmerge)
+    assert late.status_code == 409
+    assert "its merge was already undone by admin at" in late.json()["detail"]
+    assert late.json()["decided_by"] == "admin"

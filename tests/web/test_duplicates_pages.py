@@ -121,6 +121,52 @@ def test_incident_page_proposes_merges_and_dismisses(
         assert audit.verify_chain(s).ok
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_incident_page_undoes_a_dismissal(
+    db_url: str, world: World, factory: sessionmaker[Session]
+) -> None:
+    a, b, c, _far = _reports(factory, world)
+    with TestClient(create_app(MonitorSettings(db_url=db_url, secret_key="k"))) as client:
+        csrf = _login(client, "monitor")
+        form = {"csrf": csrf, "other_id": str(c), "reason": f"an earlier round {SCRIPT}"}
+        client.post(f"/incidents/{a}/dismiss-duplicate", data=form)
+        client.post("/logout", data={"csrf": csrf})
+
+        csrf = _login(client, "analyst")  # sees who judged what, may not undo it
+        page = client.get(f"/incidents/{c}").text
+        assert re.findall(r'<tr data-dismissed="(\d+)">', page) == [str(a)]
+        assert "<td>monitor</td>" in page
+        assert "an earlier round &lt;script&gt;" in page
+        assert "Undo the dismissal" not in page
+        form = {"csrf": csrf, "other_id": str(a), "reason": "x"}
+        assert client.post(f"/incidents/{c}/restore-duplicate", data=form).status_code == 403
+        client.post("/logout", data={"csrf": csrf})
+
+        csrf = _login(client, "admin")
+        page = client.get(f"/incidents/{c}").text
+        assert f'aria-label="Reason for undoing the dismissal of incident {a}"' in page
+        assert re.findall(r'<tr data-incident="(\d+)">', page) == [str(b)]
+        form = {"csrf": csrf, "other_id": str(a), "reason": "one round after all"}
+        url = f"/incidents/{c}/restore-duplicate"
+        assert client.post(url, data={**form, "csrf": "x"}).status_code == 403
+        missing = client.post(url, data={**form, "reason": " "})
+        assert (missing.status_code, "needs a reason" in missing.text) == (422, True)
+        r = client.post(url, data=form, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, f"/incidents/{c}")
+        page = client.get(f"/incidents/{c}").text
+        assert sorted(re.findall(r'<tr data-incident="(\d+)">', page)) == sorted([str(a), str(b)])
+        assert "data-dismissed" not in page
+        assert "restore duplicate" in page  # the timeline: both decisions
+        assert "dismiss duplicate" in page
+        again = client.post(f"/incidents/{a}/restore-duplicate", data={**form, "other_id": str(c)})
+        assert again.status_code == 409
+        assert re.search(
+            r"was already undone by admin at \d{4}-\d\d-\d\d \d\d:\d\d UTC", again.text
+        )
+    with factory() as s:
+        assert audit.verify_chain(s).ok
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_a_monitor_merges_and_dismisses_in_the_browser(
@@ -151,8 +197,24 @@ def test_a_monitor_merges_and_dismisses_in_the_browser(
     row = page.locator(f"tr[data-incident='{c}']")
     row.get_by_label(f"Reason for the decision on incident {c}").fill("an earlier, separate round")
     row.locator("button.dismiss").click()
-    page.wait_for_load_state()
+    page.wait_for_selector(f"tr[data-dismissed='{c}']")
     assert page.locator(f"tr[data-incident='{c}']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "07a-duplicates-dismissed.png"), full_page=True)
+    # Undo the dismissal from the keyboard alone: type the reason, Tab to the button, Enter.
+    page.get_by_label(f"Reason for undoing the dismissal of incident {c}").focus()
+    page.keyboard.type("the same round after all")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Undo the dismissal"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"tr[data-incident='{c}']")
+    assert page.locator("table.dismissed").count() == 0
+    assert "restore duplicate" in page.inner_text("ol.timeline")
+    page.screenshot(path=str(ARTIFACTS / "07b-duplicates-restored.png"), full_page=True)
+    # ... and dismiss it again after all.
+    row = page.locator(f"tr[data-incident='{c}']")
+    row.get_by_label(f"Reason for the decision on incident {c}").fill("an earlier round, checked")
+    row.locator("button.dismiss").click()
+    page.wait_for_selector(f"tr[data-dismissed='{c}']")
     row = page.locator(f"tr[data-incident='{b}']")
     row.get_by_label(f"Reason for the decision on incident {b}").fill("same barrage, two posts")
     row.locator("button.merge").click()
