@@ -450,7 +450,7 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
 def dismiss(
     session: Session, actor: User, incident_id: int, other_id: int, reason: str
 ) -> DuplicateDismissal:
-    """Record that two reports are of different events: the pair is not proposed again.
+    """Record that two reports are of different events: not proposed again until restored.
 
     Refused when the pair was already dismissed, or one of the two is merged into the other
     (someone judged them one event).

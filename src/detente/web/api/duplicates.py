@@ -68,7 +68,7 @@ def dismiss(
     settings: Settings,
     key: IdempotencyKey = None,
 ) -> Any:
-    """Judge another report to be of a different event: the pair is not proposed again.
+    """Judge another report to be of a different event: not proposed again until restored.
 
     Answers this incident's remaining proposals.
     """
