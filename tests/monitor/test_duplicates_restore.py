@@ -220,7 +220,11 @@ def test_restore_refusals_name_who_decided_and_when(
 
     # Merged meanwhile: the merge is named, each way round.
     _do(factory, world, "admin", "dismiss", a, c)
-    _do(factory, world, "admin", "restore", a, c)
+    _do(factory, world, "monitor", "restore", a, c)
+    # The log's later restore of another pair of a's is not taken for this pair's.
+    with pytest.raises(AlreadyDecidedError, match="was already undone") as again:
+        _do(factory, world, "monitor", "restore", a, b)
+    _refused(again.value, "admin", restored_at)
     _do(factory, world, "monitor", "merge", c, a)
     merged_at = _last_at(factory, a, "merge")
     for one, two in ((a, c), (c, a)):
