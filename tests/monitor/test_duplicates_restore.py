@@ -277,6 +277,10 @@ def test_an_unmerge_after_another_names_who_unmerged_and_when(
     with pytest.raises(AlreadyDecidedError, match="its merge was already undone") as again:
         _do(factory, world, "monitor", "unmerge", b)
     _refused(again.value, "admin", unmerged_at)
+    # The incident that kept the event was never merged itself: nobody to name.
+    with pytest.raises(WorkflowError, match=f"incident {a} is not merged") as kept:
+        _do(factory, world, "monitor", "unmerge", a)
+    assert not isinstance(kept.value, AlreadyDecidedError)
     _do(factory, world, "monitor", "merge", c, b)
     with factory() as s:
         assert s.get(Incident, b).merged_into_id == c  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from detente.monitor import audit
@@ -30,12 +30,12 @@ from detente.monitor.models import (
 __all__ = [
     "add_event",
     "dismissed_by",
-    "last_event",
     "lock",
     "merged_by",
     "pair",
     "reason_of",
     "restored_by",
+    "unmerged_by",
 ]
 
 
@@ -93,20 +93,31 @@ def add_event(incident: Incident, actor: User, action: str, to: State, reason: s
 
 def merged_by(session: Session, incident_id: int) -> tuple[str, dt.datetime]:
     """Who merged a merged report, and when (its last ``merge`` event)."""
-    found = last_event(session, incident_id, "merge", State.MERGED)
+    found = _last_event(session, incident_id, "merge", IncidentEvent.to_state == State.MERGED)
     assert found is not None  # a merged report has its merge event
     return found
 
 
-def last_event(
-    session: Session, incident_id: int, action: str, to: State | None = None
+def unmerged_by(session: Session, incident_id: int) -> tuple[str, dt.datetime] | None:
+    """Who last undid the merge of a report, and when; None when nobody did.
+
+    Only the report's own ``unmerge`` events count (from state ``merged``), not those of an
+    incident that kept the event and saw another report split off.
+    """
+    return _last_event(session, incident_id, "unmerge", IncidentEvent.from_state == State.MERGED)
+
+
+def _last_event(
+    session: Session, incident_id: int, action: str, which: ColumnElement[bool]
 ) -> tuple[str, dt.datetime] | None:
-    """Who took an incident's last ``action`` (to state ``to``), and when; None if nobody."""
-    query = select(User.username, IncidentEvent.at).join(User, User.id == IncidentEvent.actor_id)
-    query = query.where(IncidentEvent.incident_id == incident_id, IncidentEvent.action == action)
-    if to is not None:
-        query = query.where(IncidentEvent.to_state == to)
-    row = session.execute(query.order_by(IncidentEvent.id.desc()).limit(1)).first()
+    """Who took an incident's last ``action`` event matching ``which``, and when."""
+    row = session.execute(
+        select(User.username, IncidentEvent.at)
+        .join(User, User.id == IncidentEvent.actor_id)
+        .where(IncidentEvent.incident_id == incident_id, IncidentEvent.action == action, which)
+        .order_by(IncidentEvent.id.desc())
+        .limit(1)
+    ).first()
     return None if row is None else (row[0], row[1])
 
 

@@ -398,7 +398,7 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
     into = incident.merged_into_id
     decided.lock(session, [incident.id, into])  # in id order, as merge locks them
     if incident.state is not State.MERGED or incident.merged_into_id is None:
-        undone = decided.last_event(session, incident.id, "unmerge")
+        undone = decided.unmerged_by(session, incident.id)
         if undone is None:
             raise WorkflowError(f"incident {incident.id} is not merged", field="incident_id")
         raise AlreadyDecidedError(
