@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from detente.monitor import audit, duplicates, service
 from detente.monitor.duplicates import DuplicatePolicy
-from detente.monitor.enums import IncidentType, Role, State
+from detente.monitor.enums import Action, Confidence, IncidentType, Role, State
 from detente.monitor.errors import (
     AlreadyDecidedError,
     InputError,
@@ -20,7 +20,7 @@ from detente.monitor.errors import (
     WorkflowError,
 )
 from detente.monitor.models import AuditEntry, DuplicateDismissal, Incident, IncidentEvent, User
-from detente.monitor.schemas import IncidentIn
+from detente.monitor.schemas import IncidentIn, TransitionIn
 from tests.monitor_support import World
 
 T0 = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
@@ -316,3 +316,31 @@ def test_an_unmerge_of_a_report_merged_elsewhere_meanwhile_names_that_merge(
     with factory() as s:
         assert s.get(Incident, b).merged_into_id == a  # type: ignore[union-attr]
         assert audit.verify_chain(s).ok
+
+
+def _raise_with_party(factory: sessionmaker[Session], world: World, incident: int) -> None:
+    """Verify the incident, attribute it to the first party and raise it with that party."""
+    with factory() as s, s.begin():
+        monitor = _user(s, world, "monitor")
+        for action in (Action.START_VERIFICATION, Action.VERIFY, Action.ATTRIBUTE, Action.RAISE):
+            extra = {}
+            if action is Action.ATTRIBUTE:
+                extra = {"party_id": world.party_ids[0], "confidence": Confidence.HIGH}
+            body = TransitionIn(action=action, reason="seen", **extra)  # type: ignore[arg-type]
+            service.transition(s, monitor, incident, body)
+
+
+def test_a_liaison_never_sees_the_judgements_on_duplicates(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    a, b = _report(factory, world), _report(factory, world, 1)
+    _raise_with_party(factory, world, a)
+    _do(factory, world, "monitor", "dismiss", a, b)
+    _do(factory, world, "admin", "restore", b, a)
+    with factory() as s:
+        liaison, monitor = _user(s, world, "liaison_red"), _user(s, world, "monitor")
+        incident = service.get_incident(s, liaison, a)
+        mission = [e.action for e in service.incident_out(incident, monitor).events]
+        party = [e.action for e in service.incident_out(incident, liaison).events]
+    assert mission[-2:] == ["dismiss_duplicate", "restore_duplicate"]
+    assert party == mission[:-2]

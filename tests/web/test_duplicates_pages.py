@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from detente.monitor import audit, service
+from detente.monitor import audit, duplicates, service
 from detente.monitor.db import MonitorSettings, make_engine
 from detente.monitor.duplicates import DuplicatePolicy
-from detente.monitor.enums import IncidentType
+from detente.monitor.enums import Action, Confidence, IncidentType
 from detente.monitor.models import User
-from detente.monitor.schemas import IncidentIn
+from detente.monitor.schemas import IncidentIn, TransitionIn
 from detente.web import create_app
 from tests.monitor_support import PASSWORD, World, make_world
 from tests.web.conftest import ARTIFACTS
@@ -165,6 +165,34 @@ def test_incident_page_undoes_a_dismissal(
         )
     with factory() as s:
         assert audit.verify_chain(s).ok
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_liaisons_page_shows_no_judgement_on_duplicates(
+    db_url: str, world: World, factory: sessionmaker[Session]
+) -> None:
+    a, b, _c, _far = _reports(factory, world)
+    with factory() as s, s.begin():
+        monitor = s.get(User, world.users["monitor"])
+        assert monitor is not None
+        for action, extra in (
+            (Action.START_VERIFICATION, {}),
+            (Action.VERIFY, {}),
+            (Action.ATTRIBUTE, {"party_id": world.party_ids[0], "confidence": Confidence.HIGH}),
+            (Action.RAISE, {}),
+        ):
+            service.transition(s, monitor, a, TransitionIn(action=action, reason="seen", **extra))
+        duplicates.dismiss(s, monitor, a, b, "two guns")
+    with TestClient(create_app(MonitorSettings(db_url=db_url, secret_key="k"))) as client:
+        csrf = _login(client, "monitor")
+        assert "dismiss duplicate" in client.get(f"/incidents/{a}").text
+        client.post("/logout", data={"csrf": csrf})
+        _login(client, "liaison_red")
+        page = client.get(f"/incidents/{a}")
+        assert page.status_code == 200
+        assert "raise" in page.text
+        assert "dismiss duplicate" not in page.text
+        assert "two guns" not in page.text
 
 
 @pytest.mark.browser

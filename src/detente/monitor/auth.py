@@ -8,11 +8,12 @@ from zxcvbn import zxcvbn
 
 from detente.monitor.enums import MISSION, READERS, Role
 from detente.monitor.errors import InputError, NotFoundError, PermissionDeniedError
-from detente.monitor.models import Incident, User
+from detente.monitor.models import Incident, IncidentEvent, User
 from detente.monitor.workflow import RAISED_STATES
 
 __all__ = [
     "DUMMY_HASH",
+    "DUPLICATE_JUDGEMENTS",
     "can_read_incident",
     "can_read_notes",
     "can_read_reports",
@@ -26,6 +27,7 @@ __all__ = [
     "needs_rehash",
     "require_role",
     "verify_password",
+    "visible_events",
 ]
 
 _hasher = PasswordHasher()
@@ -110,6 +112,18 @@ def check_incident_readable(user: User, incident: Incident | None, incident_id: 
 def can_read_notes(user: User) -> bool:
     """Internal notes are the mission's: never shown to party liaisons."""
     return user.role is not Role.LIAISON
+
+
+#: The timeline's events of the mission's judgements on possible duplicate reports (a pair
+#: dismissed, a dismissal undone): like the proposals, never shown to party liaisons.
+DUPLICATE_JUDGEMENTS = ("dismiss_duplicate", "restore_duplicate")
+
+
+def visible_events(user: User, incident: Incident) -> list[IncidentEvent]:
+    """The incident's timeline as the user may see it: a liaison's leaves the judgements out."""
+    if user.role is not Role.LIAISON:
+        return list(incident.events)
+    return [e for e in incident.events if e.action not in DUPLICATE_JUDGEMENTS]
 
 
 def can_write_notes(user: User) -> bool:

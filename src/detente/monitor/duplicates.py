@@ -33,7 +33,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from detente.monitor import audit, decided
-from detente.monitor.auth import require_role
+from detente.monitor.auth import DUPLICATE_JUDGEMENTS, require_role
 from detente.monitor.distance import bounding_box, haversine_m
 from detente.monitor.enums import READERS, Action, State
 from detente.monitor.errors import AlreadyDecidedError, InputError, WorkflowError
@@ -65,8 +65,7 @@ DECIDERS = tuple(sorted(TRANSITIONS[Action.VERIFY].roles))
 
 
 #: The timeline's actions of a dismissal and of its undoing (both reports' timelines).
-DISMISS = "dismiss_duplicate"
-RESTORE = "restore_duplicate"
+DISMISS, RESTORE = DUPLICATE_JUDGEMENTS
 
 
 def can_read(user: User) -> bool:

@@ -21,6 +21,7 @@ from detente.monitor.auth import (
     check_password_strength,
     hash_password,
     require_role,
+    visible_events,
 )
 from detente.monitor.enums import MISSION, IncidentType, Role, State
 from detente.monitor.errors import ConflictError, InputError, NotFoundError
@@ -538,7 +539,7 @@ def incident_out(incident: Incident, actor: User) -> IncidentOut:
                 at=e.at,
                 reason=e.reason,
             )
-            for e in incident.events
+            for e in visible_events(actor, incident)
         ],
         notes=notes,
     )

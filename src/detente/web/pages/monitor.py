@@ -17,6 +17,7 @@ from detente.monitor.auth import (
     can_write_notes,
     check_can_read_reports,
     check_can_report_incidents,
+    visible_events,
 )
 from detente.monitor.enums import Action, Confidence, IncidentType, State
 from detente.monitor.errors import InputError
@@ -176,6 +177,7 @@ def incident_page(
             "incident.html",
             user,
             incident=incident,
+            events=visible_events(user, incident),
             duplicates=proposals,
             can_decide=duplicates.can_decide(user),
             actions=allowed_actions(incident, user),
