@@ -27,6 +27,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Mapping, Sequence
+from typing import NoReturn
 
 import numpy as np
 from sqlalchemy import and_, exists, or_, select
@@ -409,8 +410,8 @@ def unmerge(session: Session, actor: User, incident_id: int, reason: str) -> Inc
     if incident.merged_into_id != into:
         by, at = decided.merged_by(session, incident.id)
         raise AlreadyDecidedError(
-            f"incident {incident.id} was unmerged and merged into incident "
-            f"{incident.merged_into_id} meanwhile: look again",
+            f"incident {incident.id} was merged into incident {incident.merged_into_id} "
+            "meanwhile: look again",
             decided_by=by,
             decided_at=at,
             field="incident_id",
@@ -522,7 +523,6 @@ def restore(session: Session, actor: User, incident_id: int, other_id: int, reas
     dismissal = session.get(DuplicateDismissal, (low, high))
     if dismissal is None:
         _refuse_restore(session, incident, other)
-    assert dismissal is not None
     session.delete(dismissal)
     for one, two in ((incident, other), (other, incident)):
         decided.add_event(
@@ -543,7 +543,7 @@ def restore(session: Session, actor: User, incident_id: int, other_id: int, reas
     )
 
 
-def _refuse_restore(session: Session, incident: Incident, other: Incident) -> None:
+def _refuse_restore(session: Session, incident: Incident, other: Incident) -> NoReturn:
     """Refuse to restore a pair that is not dismissed, naming who decided what it is now."""
     low, high = decided.pair(incident.id, other.id)
     for one, two in ((incident, other), (other, incident)):
