@@ -344,3 +344,33 @@ def test_a_liaison_never_sees_the_judgements_on_duplicates(
         party = [e.action for e in service.incident_out(incident, liaison).events]
     assert mission[-2:] == ["dismiss_duplicate", "restore_duplicate"]
     assert party == mission[:-2]
+
+
+def test_a_liaison_sees_its_report_merged_but_not_which_reports_were_merged_into_it(
+    factory: sessionmaker[Session], world: World
+) -> None:
+    """As ``merged_ids`` is empty for a liaison, the kept incident's timeline names no merged
+    report; the merged report's own timeline keeps its merge and unmerge (its merged_into_id)."""
+    kept, dup = _report(factory, world), _report(factory, world, 1)
+    _do(factory, world, "monitor", "merge", kept, dup)
+    _do(factory, world, "admin", "unmerge", dup)
+    _raise_with_party(factory, world, kept)  # each raised with the party: the liaison sees both
+    _raise_with_party(factory, world, dup)
+    with factory() as s:
+        liaison, monitor = _user(s, world, "liaison_red"), _user(s, world, "monitor")
+        seen = {
+            who.username: {
+                i: [(e.action, e.reason) for e in service.incident_out(inc, who).events]
+                for i in (kept, dup)
+                for inc in [service.get_incident(s, who, i)]
+            }
+            for who in (liaison, monitor)
+        }
+    mission, party = seen["monitor"], seen["liaison_red"]
+    assert [a for a, _ in mission[kept] if a in ("merge", "unmerge")] == ["merge", "unmerge"]
+    assert party[kept] == [
+        e for e in mission[kept] if e[0] not in ("merge", "unmerge")
+    ]  # no "report N merged into this one"
+    assert not any(str(dup) in (reason or "") for _, reason in party[kept])
+    assert party[dup] == mission[dup]  # its own merge and unmerge, as its merged_into_id
+    assert [a for a, _ in party[dup] if a in ("merge", "unmerge")] == ["merge", "unmerge"]

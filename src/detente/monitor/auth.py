@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from zxcvbn import zxcvbn
 
-from detente.monitor.enums import MISSION, READERS, Role
+from detente.monitor.enums import MISSION, READERS, Role, State
 from detente.monitor.errors import InputError, NotFoundError, PermissionDeniedError
 from detente.monitor.models import Incident, IncidentEvent, User
 from detente.monitor.workflow import RAISED_STATES
@@ -14,6 +14,7 @@ from detente.monitor.workflow import RAISED_STATES
 __all__ = [
     "DUMMY_HASH",
     "DUPLICATE_JUDGEMENTS",
+    "MERGE_DECISIONS",
     "can_read_incident",
     "can_read_notes",
     "can_read_reports",
@@ -117,13 +118,25 @@ def can_read_notes(user: User) -> bool:
 #: The timeline's events of the mission's judgements on possible duplicate reports (a pair
 #: dismissed, a dismissal undone): like the proposals, never shown to party liaisons.
 DUPLICATE_JUDGEMENTS = ("dismiss_duplicate", "restore_duplicate")
+#: Timeline actions of merging a report into another and undoing it.
+MERGE_DECISIONS = ("merge", "unmerge")
 
 
 def visible_events(user: User, incident: Incident) -> list[IncidentEvent]:
-    """The incident's timeline as the user may see it: a liaison's leaves the judgements out."""
+    """The incident's timeline as the user may see it.
+
+    A liaison's leaves out the judgements on possible duplicates, and the merges and unmerges
+    of other reports into this one (which name those reports, as ``merged_ids`` would): it keeps
+    those of this report itself, into another or out of it again (its ``merged_into_id``).
+    """
     if user.role is not Role.LIAISON:
         return list(incident.events)
-    return [e for e in incident.events if e.action not in DUPLICATE_JUDGEMENTS]
+    return [
+        e
+        for e in incident.events
+        if e.action not in DUPLICATE_JUDGEMENTS
+        and (e.action not in MERGE_DECISIONS or State.MERGED in (e.from_state, e.to_state))
+    ]
 
 
 def can_write_notes(user: User) -> bool:
