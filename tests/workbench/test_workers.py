@@ -22,7 +22,8 @@ from detente.workbench import live, workers
 from detente.workbench.errors import InvalidDocumentError
 from detente.workbench.live import analyze_document, live_analysis, live_survival
 from detente.workbench.workers import AnalysisPool, SurvivalWorker
-from tests.workbench.test_live import _run, _small, _user
+from tests.workbench.support import run_async as _run
+from tests.workbench.test_live import _small, _user
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST, Role.MONITOR])
